@@ -1,0 +1,215 @@
+//! ethstats plugin: the eth-netstats dashboard that geth nodes report to.
+//!
+//! Renders a Deployment and a Service for an eth-netstats server whose `WS_SECRET` comes from
+//! the Secret the secrets plugin owns (input `ethstats-secret`), so the dashboard and every geth
+//! node read the same secret. Provides `ethstats`: whether it is on and the address nodes dial.
+
+use ethwasm_plugin::k8s;
+use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// JSON Schema of the `ethstats` values section.
+pub const SCHEMA: &str = include_str!("schema.json");
+
+/// The `ethstats` values section.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    pub enabled: bool,
+    pub image: Image,
+    pub service: ServiceValues,
+    pub resources: Value,
+    pub node_selector: Value,
+    pub tolerations: Value,
+    pub affinity: Value,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            enabled: true,
+            image: Image::default(),
+            service: ServiceValues::default(),
+            resources: Value::Null,
+            node_selector: Value::Null,
+            tolerations: Value::Null,
+            affinity: Value::Null,
+        }
+    }
+}
+
+/// A container image.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Image {
+    pub repository: String,
+    pub tag: String,
+    pub pull_policy: String,
+}
+
+impl Default for Image {
+    fn default() -> Self {
+        Image {
+            repository: "ethereumex/eth-stats-dashboard".into(),
+            tag: "v0.0.1".into(),
+            pull_policy: "IfNotPresent".into(),
+        }
+    }
+}
+
+/// How the dashboard is exposed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceValues {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub port: u16,
+}
+
+impl Default for ServiceValues {
+    fn default() -> Self {
+        ServiceValues { type_: "ClusterIP".into(), port: 80 }
+    }
+}
+
+/// Input `ethstats-secret`: where the WS secret lives.
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretRef {
+    pub secret_name: String,
+    pub key: String,
+}
+
+/// Output `ethstats`: what geth nodes need to report.
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    pub enabled: bool,
+    /// `host:port` that `--ethstats name:secret@<address>` dials.
+    pub address: String,
+    pub secret: SecretRef,
+}
+
+const CONTAINER_PORT: u16 = 3000;
+
+/// The plugin.
+pub struct Ethstats;
+
+impl Plugin for Ethstats {
+    fn info() -> Info {
+        Info::new("ethstats", env!("CARGO_PKG_VERSION"), "eth-netstats dashboard that geth nodes report to")
+            .provides(&["ethstats"])
+            .requires(&["ethstats-secret"])
+            .schema(SCHEMA)
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let values: Values = input.values()?;
+        let secret: SecretRef = input.input("ethstats-secret")?;
+        Ok(render(&input.release().name, &values, &secret))
+    }
+}
+
+/// Renders the dashboard for `release`.
+pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
+    let name = format!("{release}-ethstats");
+    let endpoint =
+        Endpoint { enabled: v.enabled, address: format!("{name}:{}", v.service.port), secret: secret.clone() };
+    let out = Output::new().output("ethstats", &endpoint);
+    if !v.enabled {
+        return out;
+    }
+    let selector = k8s::selector(release, "ethstats");
+    let labels = k8s::merge_labels(&selector, &json!({"app.kubernetes.io/component": "ethstats"}));
+    let mut deployment = k8s::object("apps/v1", "Deployment", &name, Some(&labels));
+    deployment["spec"] = json!({
+        "replicas": 1,
+        "selector": { "matchLabels": selector },
+        "template": {
+            "metadata": { "labels": labels },
+            "spec": {
+                "containers": [{
+                    "name": "ethstats",
+                    "image": format!("{}:{}", v.image.repository, v.image.tag),
+                    "imagePullPolicy": v.image.pull_policy,
+                    "ports": [{ "name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP" }],
+                    "env": [{
+                        "name": "WS_SECRET",
+                        "valueFrom": { "secretKeyRef": { "name": secret.secret_name, "key": secret.key } },
+                    }],
+                    "readinessProbe": { "tcpSocket": { "port": "http" }, "periodSeconds": 10 },
+                    "resources": v.resources,
+                }],
+                "nodeSelector": v.node_selector,
+                "tolerations": v.tolerations,
+                "affinity": v.affinity,
+            },
+        },
+    });
+    strip_empty(&mut deployment["spec"]["template"]["spec"]);
+    strip_empty(&mut deployment["spec"]["template"]["spec"]["containers"][0]);
+    let service = k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
+    let notes = format!(
+        "ethstats dashboard: kubectl port-forward svc/{name} 8080:{port}, then open http://localhost:8080",
+        port = v.service.port
+    );
+    out.manifest(deployment).manifest(service).notes(notes)
+}
+
+/// Drops null, `{}` and `[]` fields so unset scheduling knobs do not clutter the output.
+fn strip_empty(v: &mut Value) {
+    if let Some(map) = v.as_object_mut() {
+        map.retain(|_, x| match x {
+            Value::Null => false,
+            Value::Object(o) => !o.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            _ => true,
+        });
+    }
+}
+
+export!(Ethstats);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(enabled: bool) -> Values {
+        serde_json::from_value(json!({ "enabled": enabled, "image": {"tag": "v0.0.1"} })).unwrap()
+    }
+
+    fn secret() -> SecretRef {
+        SecretRef { secret_name: "eth-ethstats".into(), key: "WS_SECRET".into() }
+    }
+
+    #[test]
+    fn renders_deployment_and_service_reading_the_shared_secret() {
+        let out = render("eth", &values(true), &secret());
+        let m = out.manifests();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0]["kind"], "Deployment");
+        let env = &m[0]["spec"]["template"]["spec"]["containers"][0]["env"][0];
+        assert_eq!(env["name"], "WS_SECRET");
+        assert_eq!(env["valueFrom"]["secretKeyRef"]["name"], "eth-ethstats");
+        assert_eq!(m[1]["kind"], "Service");
+        assert_eq!(m[1]["spec"]["ports"][0]["port"], 80);
+        assert!(m[0]["spec"]["template"]["spec"].get("nodeSelector").is_none());
+        let ep: Endpoint = serde_json::from_value(out.get_output("ethstats").unwrap()).unwrap();
+        assert_eq!(ep.address, "eth-ethstats:80");
+        assert!(ep.enabled);
+    }
+
+    #[test]
+    fn disabled_renders_nothing_but_says_so() {
+        let out = render("eth", &values(false), &secret());
+        assert!(out.manifests().is_empty());
+        assert_eq!(out.get_output("ethstats").unwrap()["enabled"], false);
+    }
+
+    #[test]
+    fn schema_is_json() {
+        let s: Value = serde_json::from_str(SCHEMA).unwrap();
+        assert_eq!(s["additionalProperties"], false);
+    }
+}

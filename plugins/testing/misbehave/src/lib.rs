@@ -1,0 +1,76 @@
+//! Test plugin: behaves well or breaks one sandbox rule, as its values ask.
+//!
+//! `misbehave.mode`: `ok` (a ConfigMap holding derived bytes), `loop` (spins forever), `memory`
+//! (grows memory until refused), `flood` (returns more output than the host allows), `panic`,
+//! `abort` (a wasm trap), `error` (a typed plugin error), `log` (logs at every level).
+
+use ethwasm_plugin::{export, keys, k8s, log, Info, Input, Level, Output, Plugin, PluginError};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Values {
+    mode: String,
+    /// Size of the flood in MiB.
+    flood_mib: usize,
+}
+
+/// The plugin.
+pub struct Misbehave;
+
+impl Plugin for Misbehave {
+    fn info() -> Info {
+        Info::new("misbehave", env!("CARGO_PKG_VERSION"), "breaks sandbox rules on request, for tests")
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let v: Values = input.values()?;
+        let name = format!("{}-misbehave", input.release().name);
+        match v.mode.as_str() {
+            "" | "ok" => {
+                let a = keys::to_hex(&keys::derive("a", 32));
+                let b = keys::to_hex(&keys::derive("b", 16));
+                Ok(Output::new().manifest(k8s::config_map(&name, [("a", a.as_str()), ("b", b.as_str())])))
+            }
+            "loop" => {
+                let mut i: u64 = 0;
+                loop {
+                    i = std::hint::black_box(i.wrapping_add(1));
+                }
+            }
+            "memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    let mut chunk = vec![0u8; 8 << 20];
+                    chunk[0] = 1;
+                    hoard.push(std::hint::black_box(chunk));
+                }
+            }
+            "flood" => {
+                let mib = if v.flood_mib == 0 { 20 } else { v.flood_mib };
+                let blob = "x".repeat(1 << 20);
+                let mut out = Output::new();
+                for i in 0..mib {
+                    out = out.manifest(k8s::config_map(&format!("{name}-{i}"), [("blob", blob.as_str())]));
+                }
+                Ok(out)
+            }
+            "panic" => panic!("misbehave was asked to panic"),
+            "abort" => std::process::abort(),
+            "error" => Err(PluginError::Failed("misbehave was asked to fail".into())),
+            "log" => {
+                for (level, text) in
+                    [(Level::Debug, "debug line"), (Level::Info, "info line"), (Level::Warn, "warn line"), (Level::Error, "error line")]
+                {
+                    log(level, text);
+                }
+                Ok(Output::new())
+            }
+            other => Err(PluginError::InvalidValues(format!(
+                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error or log"
+            ))),
+        }
+    }
+}
+
+export!(Misbehave);

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds every plugin crate into a WebAssembly component:
+#   chart and example plugins -> target/plugins/<name>.wasm
+#   test plugins              -> target/test-plugins/<name>.wasm
+# Route: rustup's wasm32-wasip2 target when it is installed; otherwise Debian's rustc-web with
+# build-std (shared/TOOLCHAIN.md), installing its packages when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+# crate directory -> component name. Plugins are listed here and nowhere else.
+PLUGINS=(plugins/ethstats)
+TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit)
+WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
+
+pkg_of() { sed -n 's/^name = "\(.*\)"/\1/p' "$1/Cargo.toml" | head -n1; }
+packages() { local d; for d in "$@"; do printf -- '-p %s ' "$(pkg_of "$d")"; done; }
+comp_of() { local p; p=$(pkg_of "$1"); echo "${p#ethwasm-plugin-}"; }
+
+export CARGO_TARGET_DIR="$root/target/wasm"
+profile=(--config "$root/plugins/build/profile.toml")
+
+if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  route=rustup
+  cargo_cmd=(cargo)
+  main_target=wasm32-wasip2
+else
+  route=debian
+  need=()
+  [ -x /usr/bin/rustc ] && /usr/bin/rustc -V 2>/dev/null | grep -q . || need+=(rustc-web cargo-web)
+  [ -d /usr/lib/rustlib/src/rust/library ] || need+=(rust-web-src)
+  [ -x /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld ] || need+=(rust-web-llvm)
+  command -v lld-22 >/dev/null || [ -x /usr/lib/llvm-22/bin/lld ] || need+=(lld-22)
+  [ -f /usr/lib/wasm32-wasi/libc.a ] || need+=(wasi-libc)
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "build-plugins: installing ${need[*]} (Debian route)" >&2
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+    else
+      echo "build-plugins: no rustup wasm32-wasip2 target and missing Debian packages." >&2
+      echo "  either: rustup target add wasm32-wasip2" >&2
+      echo "  or:     sudo apt-get install rustc-web cargo-web rust-web-src rust-web-llvm lld-22 wasi-libc" >&2
+      exit 1
+    fi
+  fi
+  ver=$(/usr/bin/rustc -V | awk '{print $2}')
+  if [ ! -d "/usr/src/rustc-$ver" ]; then
+    echo "build-plugins: /usr/bin/rustc is $ver but /usr/src/rustc-$ver is missing; reinstall rust-web-src to match" >&2
+    exit 1
+  fi
+  export RUSTC_BOOTSTRAP=1 CARGO_BUILD_RUSTC=/usr/bin/rustc CARGO_BUILD_RUSTDOC=/usr/bin/rustdoc
+  cargo_cmd=(/usr/bin/cargo --config "$root/plugins/build/debian.toml" -Zbuild-std=std,panic_abort -Ztrim-paths)
+  main_target=wasm32-unknown-unknown
+  unset RUSTC RUSTDOC RUSTFLAGS RUSTC_WRAPPER
+fi
+
+echo "build-plugins: $route route" >&2
+# shellcheck disable=SC2046
+"${cargo_cmd[@]}" build --release --locked "${profile[@]}" --target "$main_target" \
+  $(packages "${PLUGINS[@]}" "${TEST_PLUGINS[@]}")
+# wasm32-wasip2 links against wasi-libc; on the Debian route that is the wasi-libc package.
+wasi_flags=""
+[ "$route" = debian ] && wasi_flags="-L native=/usr/lib/wasm32-wasi -Clink-self-contained=no"
+# shellcheck disable=SC2046
+CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$wasi_flags" \
+  "${cargo_cmd[@]}" build --release --locked "${profile[@]}" --target wasm32-wasip2 $(packages "${WASI_TEST_PLUGINS[@]}")
+
+copy() { # dir target dest
+  local crate; crate=$(pkg_of "$1" | tr - _)
+  install -D -m 0644 "$CARGO_TARGET_DIR/$2/release/$crate.wasm" "$3/$(comp_of "$1").wasm"
+}
+for d in "${PLUGINS[@]}"; do copy "$d" "$main_target" target/plugins; done
+for d in "${TEST_PLUGINS[@]}"; do copy "$d" "$main_target" target/test-plugins; done
+for d in "${WASI_TEST_PLUGINS[@]}"; do copy "$d" wasm32-wasip2 target/test-plugins; done
+ls -l target/plugins target/test-plugins >&2
