@@ -1,0 +1,235 @@
+//! Charts: a directory with `chart.yaml` (name, version, plugins), `values.yaml` (defaults) and
+//! `chart.lock` (the sha256 of every plugin, written by `ethwasm chart lock` / `make build`).
+
+use crate::units::{parse_bytes, parse_duration};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a chart could not be read or trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("cannot read {path}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path} is missing: the chart's plugin pins are written by the build; run `make build` or `ethwasm chart lock {chart}`")]
+    NoLock { path: PathBuf, chart: PathBuf },
+    #[error("plugin `{plugin}` ({file}) has sha256 {actual}, but {lock} pins {pinned}; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {chart}`")]
+    PinMismatch { plugin: String, file: PathBuf, actual: String, pinned: String, lock: PathBuf, chart: PathBuf },
+    #[error("{lock} has no pin for plugin `{plugin}`; refresh the pins with `ethwasm chart lock {chart}`")]
+    Unpinned { plugin: String, lock: PathBuf, chart: PathBuf },
+}
+
+/// `chart.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartFile {
+    /// Always `ethwasm/v1`.
+    pub api_version: String,
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    pub plugins: Vec<PluginRef>,
+}
+
+/// One plugin of a chart.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PluginRef {
+    /// The name the plugin reports in `info`.
+    pub name: String,
+    /// The component file, relative to the chart directory.
+    pub path: PathBuf,
+    /// Limits for this plugin that replace the host's defaults.
+    #[serde(default)]
+    pub limits: PluginLimits,
+}
+
+/// Per-plugin limit overrides in `chart.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginLimits {
+    /// e.g. `512Mi`.
+    pub memory: Option<String>,
+    /// e.g. `60s`.
+    pub timeout: Option<String>,
+}
+
+/// `chart.lock`: plugin name -> sha256.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockFile {
+    pub plugins: BTreeMap<String, String>,
+}
+
+/// A chart read from disk.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub dir: PathBuf,
+    pub file: ChartFile,
+    /// The parsed `values.yaml` (an empty map when the file is absent).
+    pub values: Value,
+}
+
+/// A chart plugin resolved to a file, with its limit overrides parsed.
+#[derive(Debug, Clone)]
+pub struct ResolvedPlugin {
+    pub name: String,
+    pub path: PathBuf,
+    pub memory: Option<u64>,
+    pub timeout: Option<Duration>,
+}
+
+impl Chart {
+    /// Reads `dir/chart.yaml` and `dir/values.yaml`.
+    pub fn load(dir: &Path) -> Result<Chart, ChartError> {
+        let path = dir.join("chart.yaml");
+        let text = std::fs::read_to_string(&path).map_err(|source| ChartError::Read { path: path.clone(), source })?;
+        let file: ChartFile =
+            serde_yaml::from_str(&text).map_err(|e| ChartError::Invalid { path: path.clone(), message: e.to_string() })?;
+        let invalid = |message: String| ChartError::Invalid { path: path.clone(), message };
+        if file.api_version != "ethwasm/v1" {
+            return Err(invalid(format!("apiVersion is `{}`; this ethwasm reads `ethwasm/v1`", file.api_version)));
+        }
+        if !crate::plugin::is_dns_label(&file.name) {
+            return Err(invalid(format!("name `{}` is not a DNS label ([a-z0-9-], at most 63 characters)", file.name)));
+        }
+        let values_path = dir.join("values.yaml");
+        let values = match std::fs::read_to_string(&values_path) {
+            Ok(t) => crate::values::parse_yaml(&values_path, &t)
+                .map_err(|e| ChartError::Invalid { path: values_path.clone(), message: e.to_string() })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Default::default()),
+            Err(source) => return Err(ChartError::Read { path: values_path, source }),
+        };
+        Ok(Chart { dir: dir.into(), file, values })
+    }
+
+    /// Path of the lock file.
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join("chart.lock")
+    }
+
+    /// The plugins with paths made absolute-or-cwd-relative and limits parsed.
+    pub fn plugins(&self) -> Result<Vec<ResolvedPlugin>, ChartError> {
+        let path = self.dir.join("chart.yaml");
+        self.file
+            .plugins
+            .iter()
+            .map(|p| {
+                let bad = |message: String| ChartError::Invalid {
+                    path: path.clone(),
+                    message: format!("plugins[{}].limits: {message}", p.name),
+                };
+                Ok(ResolvedPlugin {
+                    name: p.name.clone(),
+                    path: self.dir.join(&p.path),
+                    memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
+                    timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Reads `chart.lock`.
+    pub fn lock(&self) -> Result<LockFile, ChartError> {
+        let path = self.lock_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ChartError::NoLock { path, chart: self.dir.clone() })
+            }
+            Err(source) => return Err(ChartError::Read { path, source }),
+        };
+        serde_yaml::from_str(&text).map_err(|e| ChartError::Invalid { path, message: e.to_string() })
+    }
+
+    /// Checks that `sha256` is the pinned digest of plugin `name`.
+    pub fn check_pin(&self, lock: &LockFile, name: &str, file: &Path, sha256: &str) -> Result<(), ChartError> {
+        match lock.plugins.get(name) {
+            None => Err(ChartError::Unpinned { plugin: name.into(), lock: self.lock_path(), chart: self.dir.clone() }),
+            Some(p) if p != sha256 => Err(ChartError::PinMismatch {
+                plugin: name.into(),
+                file: file.into(),
+                actual: sha256.into(),
+                pinned: p.clone(),
+                lock: self.lock_path(),
+                chart: self.dir.clone(),
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Writes `chart.lock` with the sha256 of every plugin file as it is now.
+    pub fn write_lock(&self) -> Result<LockFile, ChartError> {
+        let mut lock = LockFile::default();
+        for p in self.plugins()? {
+            let bytes = std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;
+            use sha2::Digest;
+            lock.plugins.insert(p.name, hex::encode(sha2::Sha256::digest(&bytes)));
+        }
+        let text = format!(
+            "# Written by `ethwasm chart lock`: the sha256 of each plugin this chart runs.\n{}",
+            serde_yaml::to_string(&lock).expect("a map of strings serializes")
+        );
+        let path = self.lock_path();
+        std::fs::write(&path, text).map_err(|source| ChartError::Read { path, source })?;
+        Ok(lock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart_dir(chart_yaml: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("chart.yaml"), chart_yaml).unwrap();
+        d
+    }
+
+    #[test]
+    fn reads_chart_and_resolves_plugins() {
+        let d = chart_dir(
+            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n    limits: {memory: 512Mi, timeout: 30s}\n",
+        );
+        let c = Chart::load(d.path()).unwrap();
+        assert_eq!(c.values, serde_json::json!({}));
+        let p = c.plugins().unwrap();
+        assert_eq!(p[0].path, d.path().join("a.wasm"));
+        assert_eq!(p[0].memory, Some(512 << 20));
+        assert_eq!(p[0].timeout, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_say_what_to_do() {
+        let d = chart_dir("apiVersion: ethwasm/v9\nname: demo\nversion: 0.1.0\nplugins: []\n");
+        let e = Chart::load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("chart.yaml: apiVersion is `ethwasm/v9`"), "{e}");
+        let d = chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins: []\nextra: 1\n");
+        let e = Chart::load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("unknown field `extra`"), "{e}");
+        let d = chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins: []\n");
+        let c = Chart::load(d.path()).unwrap();
+        let e = c.lock().unwrap_err().to_string();
+        assert!(e.contains("chart.lock is missing") && e.contains("ethwasm chart lock"), "{e}");
+    }
+
+    #[test]
+    fn lock_round_trip_and_pin_check() {
+        let d = chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n");
+        std::fs::write(d.path().join("a.wasm"), b"abc").unwrap();
+        let c = Chart::load(d.path()).unwrap();
+        let lock = c.write_lock().unwrap();
+        assert_eq!(c.lock().unwrap(), lock);
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(lock.plugins["a"], sha);
+        c.check_pin(&lock, "a", Path::new("a.wasm"), sha).unwrap();
+        let e = c.check_pin(&lock, "a", Path::new("a.wasm"), "00").unwrap_err().to_string();
+        assert!(e.contains("has sha256 00") && e.contains("refresh the pins with `ethwasm chart lock"), "{e}");
+        assert!(c.check_pin(&lock, "b", Path::new("b.wasm"), sha).unwrap_err().to_string().contains("no pin for plugin `b`"));
+    }
+}

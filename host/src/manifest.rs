@@ -1,0 +1,333 @@
+//! Manifest checks, standard labels and install order: what the host guarantees about every
+//! object, whichever plugin produced it.
+
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// Label every object carries: who manages it.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// Label every object carries: which release it belongs to.
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+/// Label every object carries: the chart (or `ethwasm`) it is part of.
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+/// Annotation naming the plugin (and version) that produced the object.
+pub const PLUGIN_ANNOTATION: &str = "ethwasm.io/plugin";
+
+/// A manifest that breaks a rule.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("plugin `{plugin}` returned manifest #{index} that is not JSON: {message}")]
+    NotJson { plugin: String, index: usize, message: String },
+    #[error("plugin `{plugin}` returned manifest #{index} ({what}): {message}")]
+    Invalid { plugin: String, index: usize, what: String, message: String },
+    #[error("{kind} {namespace}/{name} is rendered by both plugin `{first}` and plugin `{second}`; rename one of them")]
+    Duplicate { kind: String, namespace: String, name: String, first: String, second: String },
+}
+
+/// (group, kind, namespace, name): what identifies an object in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// A checked, labelled object and the plugin that produced it.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub key: ObjectKey,
+    pub plugin: String,
+    pub body: Value,
+}
+
+/// Kinds that live outside namespaces (core and common APIs).
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "APIService",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "CertificateSigningRequest",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "VolumeSnapshotClass",
+];
+
+/// Install order by kind (Helm's table, with CRDs moved up so custom resources can follow).
+/// Kinds not listed go last, sorted by kind name.
+const INSTALL_ORDER: &[&str] = &[
+    "Namespace",
+    "CustomResourceDefinition",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+];
+
+/// Whether objects of `kind` are namespaced (unknown kinds are assumed to be).
+pub fn is_namespaced(kind: &str) -> bool {
+    !CLUSTER_SCOPED.contains(&kind)
+}
+
+/// Position of `kind` in the install order.
+pub fn install_rank(kind: &str) -> usize {
+    INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
+}
+
+/// Orders objects for install: by kind rank, then kind, namespace and name.
+pub fn install_cmp(a: &ObjectKey, b: &ObjectKey) -> Ordering {
+    install_rank(&a.kind)
+        .cmp(&install_rank(&b.kind))
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| a.group.cmp(&b.group))
+        .then_with(|| a.namespace.cmp(&b.namespace))
+        .then_with(|| a.name.cmp(&b.name))
+}
+
+/// DNS-1123 subdomain: lowercase alphanumerics, `-` and `.`, alphanumeric at both ends, <= 253.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+/// Context the host stamps onto every object.
+#[derive(Debug, Clone)]
+pub struct Stamp<'a> {
+    pub release: &'a str,
+    pub namespace: &'a str,
+    pub part_of: &'a str,
+}
+
+/// Parses and checks one manifest from `plugin` (`plugin_version` goes into the annotation),
+/// defaults its namespace and adds the standard labels.
+pub fn check(plugin: &str, plugin_version: &str, index: usize, text: &str, stamp: &Stamp) -> Result<Object, ManifestError> {
+    let mut body: Value = serde_json::from_str(text)
+        .map_err(|e| ManifestError::NotJson { plugin: plugin.into(), index, message: e.to_string() })?;
+    let what = describe(&body);
+    let invalid = |message: String| ManifestError::Invalid { plugin: plugin.into(), index, what: what.clone(), message };
+    let obj = body.as_object_mut().ok_or_else(|| invalid("a manifest must be a JSON object".into()))?;
+    let api_version = match obj.get("apiVersion") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(invalid("`apiVersion` is missing or not a string".into())),
+    };
+    let kind = match obj.get("kind") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(invalid("`kind` is missing or not a string".into())),
+    };
+    let meta = obj
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| invalid("`metadata` must be an object".into()))?;
+    let name = match meta.get("name") {
+        Some(Value::String(s)) => s.clone(),
+        _ => return Err(invalid("`metadata.name` is missing or not a string".into())),
+    };
+    if !is_dns_subdomain(&name) {
+        return Err(invalid(format!(
+            "`metadata.name` `{name}` is not a DNS-1123 name (lowercase letters, digits, `-` and `.`, at most 253 characters)"
+        )));
+    }
+    let namespace = if is_namespaced(&kind) {
+        match meta.get("namespace") {
+            None => {
+                meta.insert("namespace".into(), stamp.namespace.into());
+                stamp.namespace.to_string()
+            }
+            Some(Value::String(ns)) if crate::plugin::is_dns_label(ns) => ns.clone(),
+            Some(other) => return Err(invalid(format!("`metadata.namespace` {other} is not a DNS label"))),
+        }
+    } else {
+        if meta.contains_key("namespace") {
+            return Err(invalid(format!("{kind} is cluster-scoped; remove `metadata.namespace`")));
+        }
+        String::new()
+    };
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| invalid("`metadata.labels` must be an object".into()))?;
+    labels.insert(MANAGED_BY.into(), "ethwasm".into());
+    labels.insert(INSTANCE.into(), stamp.release.into());
+    labels.entry(PART_OF).or_insert_with(|| stamp.part_of.into());
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| invalid("`metadata.annotations` must be an object".into()))?;
+    annotations.insert(PLUGIN_ANNOTATION.into(), format!("{plugin}@{plugin_version}").into());
+    let group = api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default();
+    Ok(Object { key: ObjectKey { group, kind, namespace, name }, plugin: plugin.into(), body })
+}
+
+/// `Kind name` of a manifest, as far as it can be read, for messages.
+fn describe(v: &Value) -> String {
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
+    let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+    format!("{kind} {name}")
+}
+
+/// Rejects two objects with the same key, naming both plugins; then sorts into install order.
+pub fn finish(mut objects: Vec<Object>) -> Result<Vec<Object>, ManifestError> {
+    let mut seen: HashMap<&ObjectKey, &str> = HashMap::new();
+    for o in &objects {
+        if let Some(first) = seen.insert(&o.key, &o.plugin) {
+            return Err(ManifestError::Duplicate {
+                kind: o.key.kind.clone(),
+                namespace: o.key.namespace.clone(),
+                name: o.key.name.clone(),
+                first: first.into(),
+                second: o.plugin.clone(),
+            });
+        }
+    }
+    objects.sort_by(|a, b| install_cmp(&a.key, &b.key));
+    Ok(objects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const STAMP: Stamp = Stamp { release: "eth", namespace: "chain", part_of: "ethereum" };
+
+    fn ok(text: &str) -> Object {
+        check("p", "1.0.0", 0, text, &STAMP).unwrap()
+    }
+
+    fn err(text: &str) -> String {
+        check("p", "1.0.0", 3, text, &STAMP).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn stamps_labels_annotation_and_namespace() {
+        let o = ok(r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","labels":{"a":"b"}}}"#);
+        assert_eq!(o.key, ObjectKey { group: "apps".into(), kind: "Deployment".into(), namespace: "chain".into(), name: "x".into() });
+        let m = &o.body["metadata"];
+        assert_eq!(m["namespace"], "chain");
+        assert_eq!(m["labels"], json!({"a": "b", MANAGED_BY: "ethwasm", INSTANCE: "eth", PART_OF: "ethereum"}));
+        assert_eq!(m["annotations"][PLUGIN_ANNOTATION], "p@1.0.0");
+    }
+
+    #[test]
+    fn keeps_explicit_namespace_and_core_group() {
+        let o = ok(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"other"}}"#);
+        assert_eq!(o.key.namespace, "other");
+        assert_eq!(o.key.group, "");
+        let o = ok(r#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"x"}}"#);
+        assert_eq!(o.key.namespace, "");
+        assert!(o.body["metadata"].get("namespace").is_none());
+    }
+
+    #[test]
+    fn rejects_bad_manifests_by_message() {
+        assert!(err("nope").starts_with("plugin `p` returned manifest #3 that is not JSON"));
+        assert!(err("[1]").contains("must be a JSON object"));
+        assert!(err(r#"{"kind":"ConfigMap","metadata":{"name":"x"}}"#).contains("(ConfigMap x): `apiVersion` is missing"));
+        assert!(err(r#"{"apiVersion":"v1","metadata":{"name":"x"}}"#).contains("`kind` is missing"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap"}"#).contains("`metadata.name` is missing"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}"#).contains("not a DNS-1123 name"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x","namespace":"y"}}"#)
+            .contains("Namespace is cluster-scoped; remove `metadata.namespace`"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":[]}}"#).contains("labels` must be an object"));
+    }
+
+    #[test]
+    fn dns_subdomains() {
+        assert!(is_dns_subdomain("a.b-c.d"));
+        assert!(!is_dns_subdomain("a..b"));
+        assert!(!is_dns_subdomain("-a"));
+        assert!(!is_dns_subdomain("A"));
+        assert!(!is_dns_subdomain(&"a".repeat(254)));
+    }
+
+    #[test]
+    fn duplicates_name_both_plugins() {
+        let a = check("a", "1", 0, r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}"#, &STAMP).unwrap();
+        let b = check("b", "1", 0, r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}"#, &STAMP).unwrap();
+        let e = finish(vec![a.clone(), b]).unwrap_err().to_string();
+        assert_eq!(e, "Secret chain/s is rendered by both plugin `a` and plugin `b`; rename one of them");
+        // Same name, different kind or group: fine.
+        let c = check("b", "1", 0, r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s"}}"#, &STAMP).unwrap();
+        assert_eq!(finish(vec![a, c]).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn install_order_is_by_kind_then_name() {
+        let mk = |kind: &str, name: &str| {
+            let api = if kind == "StatefulSet" || kind == "Deployment" { "apps/v1" } else { "v1" };
+            check("p", "1", 0, &format!(r#"{{"apiVersion":"{api}","kind":"{kind}","metadata":{{"name":"{name}"}}}}"#), &STAMP).unwrap()
+        };
+        let objs = vec![
+            mk("Widget", "w"),
+            mk("StatefulSet", "b"),
+            mk("Service", "s"),
+            mk("StatefulSet", "a"),
+            mk("Secret", "k"),
+            mk("ConfigMap", "c"),
+            mk("Namespace", "n"),
+            mk("Deployment", "d"),
+        ];
+        let order: Vec<String> = finish(objs).unwrap().iter().map(|o| format!("{}/{}", o.key.kind, o.key.name)).collect();
+        assert_eq!(
+            order,
+            ["Namespace/n", "Secret/k", "ConfigMap/c", "Service/s", "Deployment/d", "StatefulSet/a", "StatefulSet/b", "Widget/w"]
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Loading and running plugin components: engine, compile cache, sandbox, host imports.
+
+mod bindings;
+mod cache;
+mod engine;
+mod loader;
+mod run;
+mod state;
+
+pub use bindings::{Level, PluginError as WitPluginError, PluginInfo, Release, RenderInput, RenderOutput};
+pub use cache::CompileCache;
+pub use engine::Runtime;
+pub use loader::{is_dns_label, ImportKind, Plugin};
+pub use state::Seed;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// WIT package versions this host runs plugins for, newest first.
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1.0"];
+
+/// Limits applied to every plugin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Linear memory per plugin instance, in bytes.
+    pub memory_bytes: u64,
+    /// Wall-clock time per call.
+    pub timeout: Duration,
+    /// Total bytes of manifests, outputs and notes one render may return.
+    pub output_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { memory_bytes: 256 << 20, timeout: Duration::from_secs(10), output_bytes: 16 << 20 }
+    }
+}
+
+/// Why a plugin could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("cannot read plugin {path}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a WebAssembly component ({what}); build it with wasm-component-ld or `wasm-tools component new`")]
+    NotAComponent { path: PathBuf, what: &'static str },
+    #[error("cannot compile plugin {path}: {message}")]
+    Compile { path: PathBuf, message: String },
+    #[error("plugin {path} was built against ethwasm:plugin@{found}, but this host supports ethwasm:plugin@{supported}; rebuild it against a supported version")]
+    WitVersion { path: PathBuf, found: String, supported: String },
+    #[error("plugin {path} does not export `ethwasm:plugin/plugin`: it is not an ethwasm plugin (exports: {exports})")]
+    NotAPlugin { path: PathBuf, exports: String },
+    #[error("plugin {path} imports `{import}`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host and WASI 0.2")]
+    ForbiddenImport { path: PathBuf, import: String },
+    #[error("cannot instantiate plugin {path}: {message}")]
+    Link { path: PathBuf, message: String },
+    #[error("plugin {path} reports the name `{name}`, which is not a DNS label ([a-z0-9-], at most 63 characters)")]
+    BadName { path: PathBuf, name: String },
+    #[error("plugin `{plugin}` exceeded its memory limit of {limit} (raise it with --plugin-memory or the chart's `limits.memory`)")]
+    MemoryLimit { plugin: String, limit: String },
+    #[error("plugin `{plugin}` exceeded its time limit of {limit:?} in `{func}` (raise it with --plugin-timeout or the chart's `limits.timeout`)")]
+    Timeout { plugin: String, limit: Duration, func: &'static str },
+    #[error("plugin `{plugin}` returned {size} bytes of output, over the limit of {limit} bytes (--max-output)")]
+    OutputLimit { plugin: String, size: u64, limit: u64 },
+    #[error("plugin `{plugin}` trapped in `{func}`: {message}")]
+    Trap { plugin: String, func: &'static str, message: String },
+    #[error("plugin `{plugin}` rejected its values: {message}")]
+    InvalidValues { plugin: String, message: String },
+    #[error("plugin `{plugin}` is missing an input: {message}")]
+    MissingInput { plugin: String, message: String },
+    #[error("plugin `{plugin}` failed: {message}")]
+    Failed { plugin: String, message: String },
+}
+
+/// Formats a byte count the way the limit flags take it (`256Mi`).
+pub fn format_bytes(n: u64) -> String {
+    for (unit, shift) in [("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{}{unit}", n >> shift);
+        }
+    }
+    format!("{n}")
+}

@@ -1,0 +1,87 @@
+//! Calling a plugin: a fresh store per call, with memory, time and output limits.
+
+use super::bindings::{PluginError as WitError, PluginWorld, RenderInput, RenderOutput};
+use super::engine::Runtime;
+use super::loader::Plugin;
+use super::state::{LogLine, Seed, State};
+use super::{format_bytes, Level, PluginError};
+use wasmtime::{Store, Trap};
+
+/// A successful render: what the plugin returned and what it logged.
+#[derive(Debug)]
+pub struct Rendered {
+    pub output: RenderOutput,
+    pub logs: Vec<LogLine>,
+}
+
+impl Plugin {
+    /// Runs `f` against a fresh instance in a fresh store, mapping traps and limit breaches to
+    /// errors that name the plugin and the limit.
+    pub(super) fn call<R>(
+        &self,
+        func: &'static str,
+        seed: &Seed,
+        f: impl FnOnce(&PluginWorld, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        self.call_with_state(func, seed, f).map(|(r, _)| r)
+    }
+
+    fn call_with_state<R>(
+        &self,
+        func: &'static str,
+        seed: &Seed,
+        f: impl FnOnce(&PluginWorld, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<(R, State), PluginError> {
+        let name = self.info.name.clone();
+        let mut store = Store::new(self.pre.engine(), State::new(&name, seed, self.limits.memory_bytes));
+        store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
+        store.set_epoch_deadline(Runtime::ticks(self.limits.timeout));
+        store.epoch_deadline_trap();
+        let result = self.pre.instantiate(&mut store).and_then(|world| f(&world, &mut store));
+        store.data_mut().drain_stdio();
+        match result {
+            Ok(r) => Ok((r, store.into_data())),
+            Err(e) => Err(self.classify(func, e, store.data())),
+        }
+    }
+
+    fn classify(&self, func: &'static str, e: wasmtime::Error, state: &State) -> PluginError {
+        let plugin = self.info.name.clone();
+        if state.memory_denied {
+            return PluginError::MemoryLimit { plugin, limit: format_bytes(self.limits.memory_bytes) };
+        }
+        if let Some(Trap::Interrupt) = e.downcast_ref::<Trap>() {
+            return PluginError::Timeout { plugin, limit: self.limits.timeout, func };
+        }
+        // The SDK's panic hook logs the panic message at error level just before the trap.
+        let last_error = state.logs.iter().rev().find(|l| l.level == Level::Error).map(|l| l.message.clone());
+        let mut message = match e.downcast_ref::<Trap>() {
+            Some(Trap::UnreachableCodeReached) => "wasm `unreachable` executed (a panic or abort in the plugin)".to_string(),
+            Some(t) => t.to_string(),
+            None => format!("{e:#}"),
+        };
+        if let Some(last) = last_error {
+            message = format!("{message}; its last error log: {last}");
+        }
+        PluginError::Trap { plugin, func, message }
+    }
+
+    /// Calls `render` with `input`, checks the output size, and maps the plugin's own error.
+    pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<Rendered, PluginError> {
+        let (result, state) =
+            self.call_with_state("render", seed, |w, s| w.ethwasm_plugin_plugin().call_render(s, input))?;
+        let plugin = self.info.name.clone();
+        let output = result.map_err(|e| match e {
+            WitError::InvalidValues(message) => PluginError::InvalidValues { plugin: plugin.clone(), message },
+            WitError::MissingInput(message) => PluginError::MissingInput { plugin: plugin.clone(), message },
+            WitError::Failed(message) => PluginError::Failed { plugin: plugin.clone(), message },
+        })?;
+        let size = output.manifests.iter().map(|m| m.len() as u64).sum::<u64>()
+            + output.outputs.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>()
+            + output.notes.as_ref().map_or(0, |n| n.len() as u64);
+        if size > self.limits.output_bytes {
+            return Err(PluginError::OutputLimit { plugin, size, limit: self.limits.output_bytes });
+        }
+        Ok(Rendered { output, logs: state.logs })
+    }
+}

@@ -1,0 +1,250 @@
+//! What a plugin instance can reach: the host imports, an empty WASI context, and its limits.
+
+use super::bindings::ethwasm::plugin::host::Host;
+use super::bindings::ethwasm::plugin::types::{Host as TypesHost, Level};
+use hkdf::Hkdf;
+use rand::SeedableRng;
+use sha2::Sha256;
+use std::time::Duration;
+use wasmtime::component::ResourceTable;
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// Largest `derive-key` request: HKDF-SHA256's limit of 255 blocks.
+pub const MAX_DERIVE_LEN: u32 = 255 * 32;
+/// Bytes of WASI stdout/stderr kept per call.
+const STDIO_CAPTURE: usize = 64 << 10;
+
+/// The release seed every key is derived from. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Seed(Vec<u8>);
+
+impl std::fmt::Debug for Seed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seed(<redacted>)")
+    }
+}
+
+impl Seed {
+    /// A fresh random 32-byte seed from the OS.
+    pub fn random() -> std::io::Result<Self> {
+        let mut b = vec![0u8; 32];
+        getrandom::fill(&mut b).map_err(std::io::Error::other)?;
+        Ok(Seed(b))
+    }
+
+    /// A seed from hex (16 to 64 bytes, optional `0x`).
+    pub fn from_hex(text: &str) -> Result<Self, String> {
+        let t = text.trim().trim_start_matches("0x");
+        let bytes = hex::decode(t).map_err(|e| format!("not hex: {e}"))?;
+        if !(16..=64).contains(&bytes.len()) {
+            return Err(format!("{} bytes; give 16 to 64 bytes (32 to 128 hex digits)", bytes.len()));
+        }
+        Ok(Seed(bytes))
+    }
+
+    /// The seed as hex, for release records.
+    pub fn to_hex(&self) -> String {
+        hex::encode(&self.0)
+    }
+
+    /// `length` bytes for `plugin` and `label`: HKDF-SHA256 with the seed as input key material
+    /// and `plugin NUL label` as info, so plugins cannot derive each other's keys (plugin names
+    /// are DNS labels, so the NUL separator is unambiguous).
+    pub fn derive(&self, plugin: &str, label: &str, length: usize) -> Result<Vec<u8>, String> {
+        if length == 0 || length > MAX_DERIVE_LEN as usize {
+            return Err(format!("derive-key length {length} is outside 1..={MAX_DERIVE_LEN}"));
+        }
+        let hk = Hkdf::<Sha256>::new(Some(b"ethwasm derive-key v1"), &self.0);
+        let mut info = Vec::with_capacity(plugin.len() + 1 + label.len());
+        info.extend_from_slice(plugin.as_bytes());
+        info.push(0);
+        info.extend_from_slice(label.as_bytes());
+        let mut out = vec![0u8; length];
+        hk.expand(&info, &mut out).map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+}
+
+/// A log line a plugin wrote, through `log` or WASI stdio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub level: Level,
+    pub message: String,
+}
+
+/// The store data of one plugin call.
+pub struct State {
+    plugin: String,
+    seed: Seed,
+    memory_limit: u64,
+    /// Set when the limiter refused a memory growth, so a trap can be reported as the limit.
+    pub memory_denied: bool,
+    pub logs: Vec<LogLine>,
+    table: ResourceTable,
+    wasi: WasiCtx,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+/// A clock frozen at the Unix epoch: plugins must not depend on time.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+impl State {
+    /// Fresh state for one call of `plugin`.
+    pub fn new(plugin: &str, seed: &Seed, memory_limit: u64) -> Self {
+        let stdout = MemoryOutputPipe::new(STDIO_CAPTURE);
+        let stderr = MemoryOutputPipe::new(STDIO_CAPTURE);
+        // Nothing is granted: no preopened directories, environment, arguments, network or
+        // inherited stdio. Randomness is derived from the seed and clocks are frozen, so even a
+        // WASI plugin renders deterministically.
+        let rng_seed: [u8; 32] = seed
+            .derive(plugin, "wasi:random", 32)
+            .expect("32 is a valid length")
+            .try_into()
+            .expect("32 bytes");
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .secure_random(rand::rngs::StdRng::from_seed(rng_seed))
+            .insecure_random(rand::rngs::StdRng::from_seed(rng_seed))
+            .insecure_random_seed(0)
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .allow_ip_name_lookup(false)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .build();
+        State {
+            plugin: plugin.to_string(),
+            seed: seed.clone(),
+            memory_limit,
+            memory_denied: false,
+            logs: Vec::new(),
+            table: ResourceTable::new(),
+            wasi,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Moves captured WASI stdout/stderr into the log, a line each.
+    pub fn drain_stdio(&mut self) {
+        for (pipe, level) in [(&self.stdout, Level::Info), (&self.stderr, Level::Warn)] {
+            let text = String::from_utf8_lossy(&pipe.contents()).into_owned();
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                let line = LogLine { level, message: line.to_string() };
+                emit(&self.plugin, &line);
+                self.logs.push(line);
+            }
+        }
+    }
+}
+
+/// Sends a plugin's log line to the host's log.
+fn emit(plugin: &str, line: &LogLine) {
+    let msg = &line.message;
+    match line.level {
+        Level::Debug => tracing::debug!(target: "plugin", "{plugin}: {msg}"),
+        Level::Info => tracing::info!(target: "plugin", "{plugin}: {msg}"),
+        Level::Warn => tracing::warn!(target: "plugin", "{plugin}: {msg}"),
+        Level::Error => tracing::error!(target: "plugin", "{plugin}: {msg}"),
+    }
+}
+
+impl TypesHost for State {}
+
+impl Host for State {
+    fn log(&mut self, level: Level, message: String) {
+        let line = LogLine { level, message };
+        emit(&self.plugin, &line);
+        if self.logs.len() < 10_000 {
+            self.logs.push(line);
+        }
+    }
+
+    fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
+        self.seed.derive(&self.plugin, &label, length as usize).map_err(|e| wasmtime::Error::msg(e))
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl ResourceLimiter for State {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired as u64 > self.memory_limit {
+            self.memory_denied = true;
+            return Err(wasmtime::Error::msg("memory limit reached"));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+
+    fn instances(&self) -> usize {
+        100
+    }
+    fn tables(&self) -> usize {
+        100
+    }
+    fn memories(&self) -> usize {
+        100
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_is_deterministic_and_separated() {
+        let s = Seed::from_hex(&"11".repeat(32)).unwrap();
+        let a = s.derive("p", "label", 32).unwrap();
+        assert_eq!(a, s.derive("p", "label", 32).unwrap());
+        assert_ne!(a, s.derive("q", "label", 32).unwrap(), "plugins must not share keys");
+        assert_ne!(a, s.derive("p", "label2", 32).unwrap());
+        let other = Seed::from_hex(&"22".repeat(32)).unwrap();
+        assert_ne!(a, other.derive("p", "label", 32).unwrap());
+    }
+
+    #[test]
+    fn derive_rejects_bad_lengths() {
+        let s = Seed::from_hex(&"11".repeat(16)).unwrap();
+        assert!(s.derive("p", "l", 0).unwrap_err().contains("outside 1..=8160"));
+        assert!(s.derive("p", "l", 8161).is_err());
+        assert_eq!(s.derive("p", "l", 8160).unwrap().len(), 8160);
+    }
+
+    #[test]
+    fn seed_hex_rules() {
+        assert!(Seed::from_hex("zz").unwrap_err().contains("not hex"));
+        assert!(Seed::from_hex("00").unwrap_err().contains("16 to 64 bytes"));
+        assert_eq!(Seed::from_hex(&format!("0x{}", "ab".repeat(32))).unwrap().to_hex(), "ab".repeat(32));
+        assert_eq!(format!("{:?}", Seed::from_hex(&"ab".repeat(32)).unwrap()), "Seed(<redacted>)");
+    }
+}

@@ -1,0 +1,308 @@
+//! The render pipeline, pure: values + plugins -> one ordered, checked set of manifests.
+//! No cluster, no network; the same inputs and seed give byte-identical output.
+
+use crate::manifest::{self, ManifestError, Object, Stamp};
+use crate::plugin::{Plugin, PluginError, Release, RenderInput, Seed};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The key of the values section every plugin receives as `global-values`.
+pub const GLOBAL: &str = "global";
+
+/// Why a render failed before or after the plugins ran.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("two plugins are named `{name}`: {first} and {second}; a release can run each plugin once")]
+    DuplicateName { name: String, first: String, second: String },
+    #[error("values.{key} matches no plugin (plugins: {plugins}); fix the key or add the plugin")]
+    UnknownSection { key: String, plugins: String },
+    #[error("values.{key} must be a mapping, found {found}")]
+    SectionNotAMapping { key: String, found: &'static str },
+    #[error("{path}: {message} (schema of plugin `{plugin}`)")]
+    Schema { plugin: String, path: String, message: String },
+    #[error("plugin `{plugin}` declares a values schema that is not valid JSON Schema: {message}")]
+    BadSchema { plugin: String, message: String },
+    #[error("plugin `{plugin}` requires `{output}`, which no plugin provides; add the plugin that provides it (--plugins)")]
+    MissingProvider { plugin: String, output: String },
+    #[error("output `{output}` is provided by both plugin `{first}` and plugin `{second}`")]
+    DuplicateProvider { output: String, first: String, second: String },
+    #[error("plugins {plugins} require each other in a cycle; no order can run them")]
+    Cycle { plugins: String },
+    #[error("plugin `{plugin}` declares it provides `{output}` but did not return it")]
+    MissingOutput { plugin: String, output: String },
+    #[error("plugin `{plugin}` returned output `{output}`, which it does not declare in `provides`")]
+    UndeclaredOutput { plugin: String, output: String },
+    #[error("plugin `{plugin}` returned output `{output}` that is not JSON: {message}")]
+    OutputNotJson { plugin: String, output: String, message: String },
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+}
+
+impl RenderError {
+    /// True when the user's input (values, plugin set) is at fault rather than a plugin.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            RenderError::DuplicateName { .. }
+                | RenderError::UnknownSection { .. }
+                | RenderError::SectionNotAMapping { .. }
+                | RenderError::Schema { .. }
+                | RenderError::MissingProvider { .. }
+                | RenderError::DuplicateProvider { .. }
+                | RenderError::Plugin(PluginError::InvalidValues { .. })
+        )
+    }
+}
+
+/// Everything a render needs.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub plugins: Vec<Arc<Plugin>>,
+    /// The merged values tree: `global` plus one section per plugin.
+    pub values: Value,
+    pub release: Release,
+    pub seed: Seed,
+    /// `app.kubernetes.io/part-of` for every object: the chart's name, or `ethwasm`.
+    pub part_of: String,
+}
+
+/// The result of a render.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Objects in install order.
+    pub objects: Vec<Object>,
+    /// (plugin, notes), in plugin order.
+    pub notes: Vec<(String, String)>,
+}
+
+/// Validates values, orders plugins by their requirements, runs them (independent ones in
+/// parallel), checks and orders their manifests.
+pub fn render(req: &Request) -> Result<Rendered, RenderError> {
+    let plugins = &req.plugins;
+    let mut by_name: HashMap<&str, &Plugin> = HashMap::new();
+    for p in plugins {
+        if let Some(first) = by_name.insert(p.name(), p) {
+            return Err(RenderError::DuplicateName {
+                name: p.name().into(),
+                first: first.path.display().to_string(),
+                second: p.path.display().to_string(),
+            });
+        }
+    }
+    let sections = split_values(req, &by_name)?;
+    validate(plugins, &sections)?;
+    let levels = levels(plugins)?;
+
+    let global = req.values.get(GLOBAL).cloned().unwrap_or_else(|| Value::Object(Map::new())).to_string();
+    let mut outputs: BTreeMap<String, String> = BTreeMap::new();
+    let mut results: Vec<Option<crate::plugin::RenderOutput>> = vec![None; plugins.len()];
+    for level in levels {
+        let inputs: Vec<RenderInput> = level
+            .iter()
+            .map(|&i| {
+                let p = &plugins[i];
+                RenderInput {
+                    release: req.release.clone(),
+                    values: sections[i].to_string(),
+                    global_values: global.clone(),
+                    inputs: p.info.requires.iter().map(|r| (r.clone(), outputs[r].clone())).collect::<BTreeMap<_, _>>().into_iter().collect(),
+                }
+            })
+            .collect();
+        let run = |(&i, input): (&usize, &RenderInput)| plugins[i].render(&req.seed, input);
+        let done: Vec<_> = if level.len() == 1 {
+            level.iter().zip(&inputs).map(run).collect()
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = level.iter().zip(&inputs).map(|x| s.spawn(move || run(x))).collect();
+                handles.into_iter().map(|h| h.join().expect("plugin threads do not panic")).collect()
+            })
+        };
+        for (&i, r) in level.iter().zip(done) {
+            let out = r?.output;
+            collect_outputs(&plugins[i], &out.outputs, &mut outputs)?;
+            results[i] = Some(out);
+        }
+    }
+
+    let stamp = Stamp { release: &req.release.name, namespace: &req.release.namespace, part_of: &req.part_of };
+    let mut objects = Vec::new();
+    let mut notes = Vec::new();
+    for (p, out) in plugins.iter().zip(results) {
+        let out = out.expect("every plugin ran");
+        for (i, m) in out.manifests.iter().enumerate() {
+            objects.push(manifest::check(p.name(), &p.info.version, i, m, &stamp)?);
+        }
+        if let Some(n) = out.notes.filter(|n| !n.trim().is_empty()) {
+            notes.push((p.name().to_string(), n));
+        }
+    }
+    Ok(Rendered { objects: manifest::finish(objects)?, notes })
+}
+
+/// Splits the values tree into one section per plugin (`{}` when absent), rejecting keys that
+/// match no plugin.
+fn split_values(req: &Request, by_name: &HashMap<&str, &Plugin>) -> Result<Vec<Value>, RenderError> {
+    let empty = Map::new();
+    let top = req.values.as_object().unwrap_or(&empty);
+    for (k, v) in top {
+        if k != GLOBAL && !by_name.contains_key(k.as_str()) {
+            let names: BTreeSet<&str> = by_name.keys().copied().collect();
+            return Err(RenderError::UnknownSection { key: k.clone(), plugins: names.into_iter().collect::<Vec<_>>().join(", ") });
+        }
+        if !v.is_object() {
+            return Err(RenderError::SectionNotAMapping { key: k.clone(), found: crate::values::type_name(v) });
+        }
+    }
+    Ok(req.plugins.iter().map(|p| top.get(p.name()).cloned().unwrap_or_else(|| Value::Object(Map::new()))).collect())
+}
+
+/// Validates each plugin's section against its schema; the error names the value path.
+fn validate(plugins: &[Arc<Plugin>], sections: &[Value]) -> Result<(), RenderError> {
+    for (p, section) in plugins.iter().zip(sections) {
+        let Some(schema_text) = &p.info.values_schema else { continue };
+        let bad = |message: String| RenderError::BadSchema { plugin: p.name().into(), message };
+        let schema: Value = serde_json::from_str(schema_text).map_err(|e| bad(e.to_string()))?;
+        let validator = jsonschema::validator_for(&schema).map_err(|e| bad(e.to_string()))?;
+        let mut errors: Vec<(String, String)> = validator
+            .iter_errors(section)
+            .map(|e| (value_path(p.name(), &e.instance_path.to_string()), e.to_string()))
+            .collect();
+        errors.sort();
+        if let Some((path, message)) = errors.into_iter().next() {
+            return Err(RenderError::Schema { plugin: p.name().into(), path, message });
+        }
+    }
+    Ok(())
+}
+
+/// `/a/0/b~1c` -> `values.<plugin>.a[0].b/c`.
+fn value_path(plugin: &str, pointer: &str) -> String {
+    let mut out = format!("values.{plugin}");
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else if seg.contains('.') {
+            out.push_str(&format!(".\"{seg}\""));
+        } else {
+            out.push('.');
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+/// Groups plugin indices into levels: each level needs only outputs of earlier levels.
+pub fn levels(plugins: &[Arc<Plugin>]) -> Result<Vec<Vec<usize>>, RenderError> {
+    let graph: Vec<(&str, &[String], &[String])> =
+        plugins.iter().map(|p| (p.name(), p.info.provides.as_slice(), p.info.requires.as_slice())).collect();
+    levels_of(&graph)
+}
+
+/// `levels` over (name, provides, requires) triples.
+fn levels_of(graph: &[(&str, &[String], &[String])]) -> Result<Vec<Vec<usize>>, RenderError> {
+    let mut provider: HashMap<&str, usize> = HashMap::new();
+    for (i, (name, provides, _)) in graph.iter().enumerate() {
+        for o in provides.iter() {
+            if let Some(j) = provider.insert(o, i) {
+                return Err(RenderError::DuplicateProvider { output: o.clone(), first: graph[j].0.into(), second: (*name).into() });
+            }
+        }
+    }
+    let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); graph.len()];
+    for (i, (name, _, requires)) in graph.iter().enumerate() {
+        for r in requires.iter() {
+            let j = *provider
+                .get(r.as_str())
+                .ok_or_else(|| RenderError::MissingProvider { plugin: (*name).into(), output: r.clone() })?;
+            deps[i].insert(j);
+        }
+    }
+    let mut done = vec![false; graph.len()];
+    let mut levels = Vec::new();
+    while done.iter().any(|d| !d) {
+        let ready: Vec<usize> = (0..graph.len()).filter(|&i| !done[i] && deps[i].iter().all(|&j| done[j])).collect();
+        if ready.is_empty() {
+            let mut stuck: Vec<&str> = (0..graph.len()).filter(|&i| !done[i]).map(|i| graph[i].0).collect();
+            stuck.sort();
+            return Err(RenderError::Cycle { plugins: stuck.join(", ") });
+        }
+        for &i in &ready {
+            done[i] = true;
+        }
+        levels.push(ready);
+    }
+    Ok(levels)
+}
+
+fn collect_outputs(p: &Plugin, returned: &[(String, String)], all: &mut BTreeMap<String, String>) -> Result<(), RenderError> {
+    let plugin = || p.name().to_string();
+    for (name, json) in returned {
+        if !p.info.provides.contains(name) {
+            return Err(RenderError::UndeclaredOutput { plugin: plugin(), output: name.clone() });
+        }
+        serde_json::from_str::<Value>(json)
+            .map_err(|e| RenderError::OutputNotJson { plugin: plugin(), output: name.clone(), message: e.to_string() })?;
+        all.insert(name.clone(), json.clone());
+    }
+    for name in &p.info.provides {
+        if !returned.iter().any(|(n, _)| n == name) {
+            return Err(RenderError::MissingOutput { plugin: plugin(), output: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn levels_follow_requirements_and_run_independents_together() {
+        let (p0, r0) = (s(&["keys", "ws"]), s(&[]));
+        let (p1, r1) = (s(&["genesis"]), s(&["keys"]));
+        let (p2, r2) = (s(&["stats"]), s(&["ws"]));
+        let (p3, r3) = (s(&[]), s(&["genesis", "stats"]));
+        let g = vec![("miners", &p3[..], &r3[..]), ("secrets", &p0[..], &r0[..]), ("genesis", &p1[..], &r1[..]), ("ethstats", &p2[..], &r2[..])];
+        assert_eq!(levels_of(&g).unwrap(), vec![vec![1], vec![2, 3], vec![0]]);
+    }
+
+    #[test]
+    fn missing_provider_names_plugin_and_output() {
+        let (p, r) = (s(&[]), s(&["genesis"]));
+        let e = levels_of(&[("miners", &p[..], &r[..])]).unwrap_err().to_string();
+        assert_eq!(e, "plugin `miners` requires `genesis`, which no plugin provides; add the plugin that provides it (--plugins)");
+    }
+
+    #[test]
+    fn cycle_names_the_plugins() {
+        let (pa, ra) = (s(&["a"]), s(&["b"]));
+        let (pb, rb) = (s(&["b"]), s(&["a"]));
+        let (pc, rc) = (s(&["c"]), s(&[]));
+        let e = levels_of(&[("x", &pa[..], &ra[..]), ("y", &pb[..], &rb[..]), ("z", &pc[..], &rc[..])]).unwrap_err().to_string();
+        assert_eq!(e, "plugins x, y require each other in a cycle; no order can run them");
+    }
+
+    #[test]
+    fn duplicate_provider_names_both() {
+        let (p, r) = (s(&["a"]), s(&[]));
+        let e = levels_of(&[("x", &p[..], &r[..]), ("y", &p[..], &r[..])]).unwrap_err().to_string();
+        assert_eq!(e, "output `a` is provided by both plugin `x` and plugin `y`");
+    }
+
+    #[test]
+    fn value_paths_read_like_values() {
+        assert_eq!(value_path("p", ""), "values.p");
+        assert_eq!(value_path("p", "/service/port"), "values.p.service.port");
+        assert_eq!(value_path("p", "/nodes/1/name"), "values.p.nodes[1].name");
+        assert_eq!(value_path("p", "/nodeSelector/kubernetes.io~1os"), "values.p.nodeSelector.\"kubernetes.io/os\"");
+    }
+}
