@@ -49,8 +49,15 @@ else
     echo "build-plugins: /usr/bin/rustc is $ver but /usr/src/rustc-$ver is missing; reinstall rust-web-src to match" >&2
     exit 1
   fi
-  export RUSTC_BOOTSTRAP=1 CARGO_BUILD_RUSTC=/usr/bin/rustc CARGO_BUILD_RUSTDOC=/usr/bin/rustdoc
-  cargo_cmd=(/usr/bin/cargo --config "$root/plugins/build/debian.toml" -Zbuild-std=std,panic_abort -Ztrim-paths)
+  # Debian's rustc 1.96 with its matching library source builds std for wasm32 (-Zbuild-std,
+  # allowed by RUSTC_BOOTSTRAP=1 in cargo's environment); wasm-component-ld links a cdylib
+  # straight into a component; trim-paths keeps checkout paths out of the component, so its
+  # sha256 does not depend on where the repository lives.
+  component_ld=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld
+  export RUSTC_BOOTSTRAP=1 CARGO_BUILD_RUSTC=/usr/bin/rustc CARGO_BUILD_RUSTDOC=/usr/bin/rustdoc \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$component_ld CARGO_TARGET_WASM32_WASIP2_LINKER=$component_ld \
+    CARGO_PROFILE_RELEASE_TRIM_PATHS=all
+  cargo_cmd=(/usr/bin/cargo -Zbuild-std=std,panic_abort -Ztrim-paths)
   main_target=wasm32-unknown-unknown
   unset RUSTC RUSTDOC RUSTFLAGS RUSTC_WRAPPER
 fi

@@ -89,8 +89,8 @@ impl Chart {
     pub fn load(dir: &Path) -> Result<Chart, ChartError> {
         let path = dir.join("chart.yaml");
         let text = std::fs::read_to_string(&path).map_err(|source| ChartError::Read { path: path.clone(), source })?;
-        let file: ChartFile =
-            serde_yaml::from_str(&text).map_err(|e| ChartError::Invalid { path: path.clone(), message: e.to_string() })?;
+        let file: ChartFile = serde_yaml::from_str(&text)
+            .map_err(|e| ChartError::Invalid { path: path.clone(), message: e.to_string() })?;
         let invalid = |message: String| ChartError::Invalid { path: path.clone(), message };
         if file.api_version != "ethwasm/v1" {
             return Err(invalid(format!("apiVersion is `{}`; this ethwasm reads `ethwasm/v1`", file.api_version)));
@@ -220,7 +220,8 @@ mod tests {
 
     #[test]
     fn lock_round_trip_and_pin_check() {
-        let d = chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n");
+        let d =
+            chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n");
         std::fs::write(d.path().join("a.wasm"), b"abc").unwrap();
         let c = Chart::load(d.path()).unwrap();
         let lock = c.write_lock().unwrap();
@@ -230,6 +231,10 @@ mod tests {
         c.check_pin(&lock, "a", Path::new("a.wasm"), sha).unwrap();
         let e = c.check_pin(&lock, "a", Path::new("a.wasm"), "00").unwrap_err().to_string();
         assert!(e.contains("has sha256 00") && e.contains("refresh the pins with `ethwasm chart lock"), "{e}");
-        assert!(c.check_pin(&lock, "b", Path::new("b.wasm"), sha).unwrap_err().to_string().contains("no pin for plugin `b`"));
+        assert!(c
+            .check_pin(&lock, "b", Path::new("b.wasm"), sha)
+            .unwrap_err()
+            .to_string()
+            .contains("no pin for plugin `b`"));
     }
 }

@@ -1,9 +1,13 @@
 //! ethwasm: render a private Ethereum network for Kubernetes from sandboxed WebAssembly
-//! component plugins, and (later) apply it to a cluster.
+//! component plugins.
 
-pub mod plugin;
 pub mod chart;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod job;
 pub mod manifest;
+pub mod plugin;
 pub mod render;
 pub mod units;
 pub mod values;

@@ -21,7 +21,9 @@ pub enum ManifestError {
     NotJson { plugin: String, index: usize, message: String },
     #[error("plugin `{plugin}` returned manifest #{index} ({what}): {message}")]
     Invalid { plugin: String, index: usize, what: String, message: String },
-    #[error("{kind} {namespace}/{name} is rendered by both plugin `{first}` and plugin `{second}`; rename one of them")]
+    #[error(
+        "{kind} {namespace}/{name} is rendered by both plugin `{first}` and plugin `{second}`; rename one of them"
+    )]
     Duplicate { kind: String, namespace: String, name: String, first: String, second: String },
 }
 
@@ -154,11 +156,21 @@ pub struct Stamp<'a> {
 
 /// Parses and checks one manifest from `plugin` (`plugin_version` goes into the annotation),
 /// defaults its namespace and adds the standard labels.
-pub fn check(plugin: &str, plugin_version: &str, index: usize, text: &str, stamp: &Stamp) -> Result<Object, ManifestError> {
-    let mut body: Value = serde_json::from_str(text)
-        .map_err(|e| ManifestError::NotJson { plugin: plugin.into(), index, message: e.to_string() })?;
+pub fn check(
+    plugin: &str,
+    plugin_version: &str,
+    index: usize,
+    text: &str,
+    stamp: &Stamp,
+) -> Result<Object, ManifestError> {
+    let mut body: Value = serde_json::from_str(text).map_err(|e| ManifestError::NotJson {
+        plugin: plugin.into(),
+        index,
+        message: e.to_string(),
+    })?;
     let what = describe(&body);
-    let invalid = |message: String| ManifestError::Invalid { plugin: plugin.into(), index, what: what.clone(), message };
+    let invalid =
+        |message: String| ManifestError::Invalid { plugin: plugin.into(), index, what: what.clone(), message };
     let obj = body.as_object_mut().ok_or_else(|| invalid("a manifest must be a JSON object".into()))?;
     let api_version = match obj.get("apiVersion") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -258,7 +270,10 @@ mod tests {
     #[test]
     fn stamps_labels_annotation_and_namespace() {
         let o = ok(r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","labels":{"a":"b"}}}"#);
-        assert_eq!(o.key, ObjectKey { group: "apps".into(), kind: "Deployment".into(), namespace: "chain".into(), name: "x".into() });
+        assert_eq!(
+            o.key,
+            ObjectKey { group: "apps".into(), kind: "Deployment".into(), namespace: "chain".into(), name: "x".into() }
+        );
         let m = &o.body["metadata"];
         assert_eq!(m["namespace"], "chain");
         assert_eq!(m["labels"], json!({"a": "b", MANAGED_BY: "ethwasm", INSTANCE: "eth", PART_OF: "ethereum"}));
@@ -279,13 +294,17 @@ mod tests {
     fn rejects_bad_manifests_by_message() {
         assert!(err("nope").starts_with("plugin `p` returned manifest #3 that is not JSON"));
         assert!(err("[1]").contains("must be a JSON object"));
-        assert!(err(r#"{"kind":"ConfigMap","metadata":{"name":"x"}}"#).contains("(ConfigMap x): `apiVersion` is missing"));
+        assert!(
+            err(r#"{"kind":"ConfigMap","metadata":{"name":"x"}}"#).contains("(ConfigMap x): `apiVersion` is missing")
+        );
         assert!(err(r#"{"apiVersion":"v1","metadata":{"name":"x"}}"#).contains("`kind` is missing"));
         assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap"}"#).contains("`metadata.name` is missing"));
-        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}"#).contains("not a DNS-1123 name"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}"#)
+            .contains("not a DNS-1123 name"));
         assert!(err(r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x","namespace":"y"}}"#)
             .contains("Namespace is cluster-scoped; remove `metadata.namespace`"));
-        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":[]}}"#).contains("labels` must be an object"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":[]}}"#)
+            .contains("labels` must be an object"));
     }
 
     #[test]
@@ -304,7 +323,8 @@ mod tests {
         let e = finish(vec![a.clone(), b]).unwrap_err().to_string();
         assert_eq!(e, "Secret chain/s is rendered by both plugin `a` and plugin `b`; rename one of them");
         // Same name, different kind or group: fine.
-        let c = check("b", "1", 0, r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s"}}"#, &STAMP).unwrap();
+        let c =
+            check("b", "1", 0, r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"s"}}"#, &STAMP).unwrap();
         assert_eq!(finish(vec![a, c]).unwrap().len(), 2);
     }
 
@@ -312,7 +332,14 @@ mod tests {
     fn install_order_is_by_kind_then_name() {
         let mk = |kind: &str, name: &str| {
             let api = if kind == "StatefulSet" || kind == "Deployment" { "apps/v1" } else { "v1" };
-            check("p", "1", 0, &format!(r#"{{"apiVersion":"{api}","kind":"{kind}","metadata":{{"name":"{name}"}}}}"#), &STAMP).unwrap()
+            check(
+                "p",
+                "1",
+                0,
+                &format!(r#"{{"apiVersion":"{api}","kind":"{kind}","metadata":{{"name":"{name}"}}}}"#),
+                &STAMP,
+            )
+            .unwrap()
         };
         let objs = vec![
             mk("Widget", "w"),
@@ -324,10 +351,20 @@ mod tests {
             mk("Namespace", "n"),
             mk("Deployment", "d"),
         ];
-        let order: Vec<String> = finish(objs).unwrap().iter().map(|o| format!("{}/{}", o.key.kind, o.key.name)).collect();
+        let order: Vec<String> =
+            finish(objs).unwrap().iter().map(|o| format!("{}/{}", o.key.kind, o.key.name)).collect();
         assert_eq!(
             order,
-            ["Namespace/n", "Secret/k", "ConfigMap/c", "Service/s", "Deployment/d", "StatefulSet/a", "StatefulSet/b", "Widget/w"]
+            [
+                "Namespace/n",
+                "Secret/k",
+                "ConfigMap/c",
+                "Service/s",
+                "Deployment/d",
+                "StatefulSet/a",
+                "StatefulSet/b",
+                "Widget/w"
+            ]
         );
     }
 }

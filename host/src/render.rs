@@ -23,7 +23,9 @@ pub enum RenderError {
     Schema { plugin: String, path: String, message: String },
     #[error("plugin `{plugin}` declares a values schema that is not valid JSON Schema: {message}")]
     BadSchema { plugin: String, message: String },
-    #[error("plugin `{plugin}` requires `{output}`, which no plugin provides; add the plugin that provides it (--plugins)")]
+    #[error(
+        "plugin `{plugin}` requires `{output}`, which no plugin provides; add the plugin that provides it (--plugins)"
+    )]
     MissingProvider { plugin: String, output: String },
     #[error("output `{output}` is provided by both plugin `{first}` and plugin `{second}`")]
     DuplicateProvider { output: String, first: String, second: String },
@@ -108,7 +110,14 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
                     release: req.release.clone(),
                     values: sections[i].to_string(),
                     global_values: global.clone(),
-                    inputs: p.info.requires.iter().map(|r| (r.clone(), outputs[r].clone())).collect::<BTreeMap<_, _>>().into_iter().collect(),
+                    inputs: p
+                        .info
+                        .requires
+                        .iter()
+                        .map(|r| (r.clone(), outputs[r].clone()))
+                        .collect::<BTreeMap<_, _>>()
+                        .into_iter()
+                        .collect(),
                 }
             })
             .collect();
@@ -151,7 +160,10 @@ fn split_values(req: &Request, by_name: &HashMap<&str, &Plugin>) -> Result<Vec<V
     for (k, v) in top {
         if k != GLOBAL && !by_name.contains_key(k.as_str()) {
             let names: BTreeSet<&str> = by_name.keys().copied().collect();
-            return Err(RenderError::UnknownSection { key: k.clone(), plugins: names.into_iter().collect::<Vec<_>>().join(", ") });
+            return Err(RenderError::UnknownSection {
+                key: k.clone(),
+                plugins: names.into_iter().collect::<Vec<_>>().join(", "),
+            });
         }
         if !v.is_object() {
             return Err(RenderError::SectionNotAMapping { key: k.clone(), found: crate::values::type_name(v) });
@@ -209,7 +221,11 @@ fn levels_of(graph: &[(&str, &[String], &[String])]) -> Result<Vec<Vec<usize>>, 
     for (i, (name, provides, _)) in graph.iter().enumerate() {
         for o in provides.iter() {
             if let Some(j) = provider.insert(o, i) {
-                return Err(RenderError::DuplicateProvider { output: o.clone(), first: graph[j].0.into(), second: (*name).into() });
+                return Err(RenderError::DuplicateProvider {
+                    output: o.clone(),
+                    first: graph[j].0.into(),
+                    second: (*name).into(),
+                });
             }
         }
     }
@@ -239,14 +255,21 @@ fn levels_of(graph: &[(&str, &[String], &[String])]) -> Result<Vec<Vec<usize>>, 
     Ok(levels)
 }
 
-fn collect_outputs(p: &Plugin, returned: &[(String, String)], all: &mut BTreeMap<String, String>) -> Result<(), RenderError> {
+fn collect_outputs(
+    p: &Plugin,
+    returned: &[(String, String)],
+    all: &mut BTreeMap<String, String>,
+) -> Result<(), RenderError> {
     let plugin = || p.name().to_string();
     for (name, json) in returned {
         if !p.info.provides.contains(name) {
             return Err(RenderError::UndeclaredOutput { plugin: plugin(), output: name.clone() });
         }
-        serde_json::from_str::<Value>(json)
-            .map_err(|e| RenderError::OutputNotJson { plugin: plugin(), output: name.clone(), message: e.to_string() })?;
+        serde_json::from_str::<Value>(json).map_err(|e| RenderError::OutputNotJson {
+            plugin: plugin(),
+            output: name.clone(),
+            message: e.to_string(),
+        })?;
         all.insert(name.clone(), json.clone());
     }
     for name in &p.info.provides {
@@ -271,7 +294,12 @@ mod tests {
         let (p1, r1) = (s(&["genesis"]), s(&["keys"]));
         let (p2, r2) = (s(&["stats"]), s(&["ws"]));
         let (p3, r3) = (s(&[]), s(&["genesis", "stats"]));
-        let g = vec![("miners", &p3[..], &r3[..]), ("secrets", &p0[..], &r0[..]), ("genesis", &p1[..], &r1[..]), ("ethstats", &p2[..], &r2[..])];
+        let g = vec![
+            ("miners", &p3[..], &r3[..]),
+            ("secrets", &p0[..], &r0[..]),
+            ("genesis", &p1[..], &r1[..]),
+            ("ethstats", &p2[..], &r2[..]),
+        ];
         assert_eq!(levels_of(&g).unwrap(), vec![vec![1], vec![2, 3], vec![0]]);
     }
 
@@ -279,7 +307,10 @@ mod tests {
     fn missing_provider_names_plugin_and_output() {
         let (p, r) = (s(&[]), s(&["genesis"]));
         let e = levels_of(&[("miners", &p[..], &r[..])]).unwrap_err().to_string();
-        assert_eq!(e, "plugin `miners` requires `genesis`, which no plugin provides; add the plugin that provides it (--plugins)");
+        assert_eq!(
+            e,
+            "plugin `miners` requires `genesis`, which no plugin provides; add the plugin that provides it (--plugins)"
+        );
     }
 
     #[test]
@@ -287,7 +318,9 @@ mod tests {
         let (pa, ra) = (s(&["a"]), s(&["b"]));
         let (pb, rb) = (s(&["b"]), s(&["a"]));
         let (pc, rc) = (s(&["c"]), s(&[]));
-        let e = levels_of(&[("x", &pa[..], &ra[..]), ("y", &pb[..], &rb[..]), ("z", &pc[..], &rc[..])]).unwrap_err().to_string();
+        let e = levels_of(&[("x", &pa[..], &ra[..]), ("y", &pb[..], &rb[..]), ("z", &pc[..], &rc[..])])
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "plugins x, y require each other in a cycle; no order can run them");
     }
 

@@ -143,7 +143,9 @@ pub fn merge(base: &mut Value, overlay: Value) {
 /// Removes `null`-valued keys from maps (a `null` only ever means "delete").
 fn strip_nulls(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         other => other,
     }
 }
@@ -195,7 +197,8 @@ pub fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, Val
         let path = parse_key(&chars, &mut i).map_err(err)?;
         if kind == SetKind::Json {
             let rest: String = chars[i..].iter().collect();
-            let v: Value = serde_json::from_str(&rest).map_err(|e| err(format!("the value after `=` is not JSON: {e}")))?;
+            let v: Value =
+                serde_json::from_str(&rest).map_err(|e| err(format!("the value after `=` is not JSON: {e}")))?;
             out.push((path, v));
             return Ok(out);
         }
@@ -221,7 +224,8 @@ pub fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, Val
             let (text, _) = read_until(&chars, &mut i, &[',']);
             match kind {
                 SetKind::File => {
-                    let contents = std::fs::read_to_string(&text).map_err(|e| err(format!("cannot read {text}: {e}")))?;
+                    let contents =
+                        std::fs::read_to_string(&text).map_err(|e| err(format!("cannot read {text}: {e}")))?;
                     Value::String(contents)
                 }
                 _ => typed(&text, kind),
@@ -255,7 +259,11 @@ fn parse_key(chars: &[char], i: &mut usize) -> Result<Vec<Seg>, String> {
             }
             '.' | '=' => {
                 if cur.is_empty() && !after_index {
-                    return Err(if c == '.' { "an empty key between dots".into() } else { "an empty key before `=`".into() });
+                    return Err(if c == '.' {
+                        "an empty key between dots".into()
+                    } else {
+                        "an empty key before `=`".into()
+                    });
                 }
                 if !cur.is_empty() {
                     segs.push(Seg::Key(std::mem::take(&mut cur)));
@@ -273,7 +281,8 @@ fn parse_key(chars: &[char], i: &mut usize) -> Result<Vec<Seg>, String> {
                 }
                 let close = chars[*i..].iter().position(|&c| c == ']').ok_or("`[` is not closed with `]`")?;
                 let digits: String = chars[*i..*i + close].iter().collect();
-                let n: usize = digits.parse().map_err(|_| format!("list index `[{digits}]` is not a non-negative integer"))?;
+                let n: usize =
+                    digits.parse().map_err(|_| format!("list index `[{digits}]` is not a non-negative integer"))?;
                 if n > 65535 {
                     return Err(format!("list index {n} is too large (at most 65535)"));
                 }

@@ -67,8 +67,9 @@ impl Plugin {
             .map_err(|e| PluginError::Compile { path: path.into(), message: format!("{e:#}") })?;
         let (wit_version, imports) = check_world(rt, path, &component)?;
         let linker = linker(rt, path)?;
-        let instance_pre =
-            linker.instantiate_pre(&component).map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
         let pre = PluginWorldPre::new(instance_pre)
             .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
         let mut plugin = Plugin {
@@ -121,7 +122,11 @@ fn check_header(path: &Path, bytes: &[u8]) -> Result<(), PluginError> {
 }
 
 /// Checks the export's WIT version and every import; returns the version and the imports.
-fn check_world(rt: &Runtime, path: &Path, component: &Component) -> Result<(String, Vec<(String, ImportKind)>), PluginError> {
+fn check_world(
+    rt: &Runtime,
+    path: &Path,
+    component: &Component,
+) -> Result<(String, Vec<(String, ImportKind)>), PluginError> {
     let ty = component.component_type();
     let exports: Vec<String> = ty.exports(rt.engine()).map(|(n, _)| n.to_string()).collect();
     let version = exports
@@ -130,7 +135,11 @@ fn check_world(rt: &Runtime, path: &Path, component: &Component) -> Result<(Stri
         .map(str::to_string)
         .ok_or_else(|| PluginError::NotAPlugin { path: path.into(), exports: exports.join(", ") })?;
     if !SUPPORTED_WIT_VERSIONS.contains(&version.as_str()) {
-        return Err(PluginError::WitVersion { path: path.into(), found: version, supported: SUPPORTED_WIT_VERSIONS.join(", ") });
+        return Err(PluginError::WitVersion {
+            path: path.into(),
+            found: version,
+            supported: SUPPORTED_WIT_VERSIONS.join(", "),
+        });
     }
     let mut imports = Vec::new();
     for (name, item) in ty.imports(rt.engine()) {

@@ -8,6 +8,7 @@ mod run;
 mod state;
 
 pub use bindings::{Level, PluginError as WitPluginError, PluginInfo, Release, RenderInput, RenderOutput};
+pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
 pub use loader::{is_dns_label, ImportKind, Plugin};
@@ -41,7 +42,9 @@ impl Default for Limits {
 pub enum PluginError {
     #[error("cannot read plugin {path}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{path} is not a WebAssembly component ({what}); build it with wasm-component-ld or `wasm-tools component new`")]
+    #[error(
+        "{path} is not a WebAssembly component ({what}); build it with wasm-component-ld or `wasm-tools component new`"
+    )]
     NotAComponent { path: PathBuf, what: &'static str },
     #[error("cannot compile plugin {path}: {message}")]
     Compile { path: PathBuf, message: String },

@@ -56,7 +56,9 @@ impl Plugin {
         // The SDK's panic hook logs the panic message at error level just before the trap.
         let last_error = state.logs.iter().rev().find(|l| l.level == Level::Error).map(|l| l.message.clone());
         let mut message = match e.downcast_ref::<Trap>() {
-            Some(Trap::UnreachableCodeReached) => "wasm `unreachable` executed (a panic or abort in the plugin)".to_string(),
+            Some(Trap::UnreachableCodeReached) => {
+                "wasm `unreachable` executed (a panic or abort in the plugin)".to_string()
+            }
             Some(t) => t.to_string(),
             None => format!("{e:#}"),
         };

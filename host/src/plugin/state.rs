@@ -117,11 +117,8 @@ impl State {
         // Nothing is granted: no preopened directories, environment, arguments, network or
         // inherited stdio. Randomness is derived from the seed and clocks are frozen, so even a
         // WASI plugin renders deterministically.
-        let rng_seed: [u8; 32] = seed
-            .derive(plugin, "wasi:random", 32)
-            .expect("32 is a valid length")
-            .try_into()
-            .expect("32 bytes");
+        let rng_seed: [u8; 32] =
+            seed.derive(plugin, "wasi:random", 32).expect("32 is a valid length").try_into().expect("32 bytes");
         let wasi = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())

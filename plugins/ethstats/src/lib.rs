@@ -149,7 +149,8 @@ pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
     });
     strip_empty(&mut deployment["spec"]["template"]["spec"]);
     strip_empty(&mut deployment["spec"]["template"]["spec"]["containers"][0]);
-    let service = k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
+    let service =
+        k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
     let notes = format!(
         "ethstats dashboard: kubectl port-forward svc/{name} 8080:{port}, then open http://localhost:8080",
         port = v.service.port

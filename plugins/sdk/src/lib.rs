@@ -63,13 +63,12 @@ macro_rules! export {
                 }
                 fn render(
                     input: $crate::bindings::ethwasm::plugin::types::RenderInput,
-                ) -> Result<$crate::bindings::ethwasm::plugin::types::RenderOutput, $crate::PluginError>
-                {
+                ) -> Result<$crate::bindings::ethwasm::plugin::types::RenderOutput, $crate::PluginError> {
                     <$ty as $crate::Plugin>::render($crate::Input::from_wit(input)).map($crate::Output::into_wit)
                 }
             }
             $crate::bindings::export_plugin_world!(__EthwasmExport with_types_in $crate::bindings);
-        };
+};
     };
 }
 
@@ -162,11 +161,9 @@ impl Input {
     }
     /// The output `name` of a required plugin, deserialized.
     pub fn input<T: DeserializeOwned>(&self, name: &str) -> Result<T, PluginError> {
-        let (_, v) = self
-            .inputs
-            .iter()
-            .find(|(k, _)| k == name)
-            .ok_or_else(|| PluginError::MissingInput(format!("input `{name}` was not passed; declare it in `requires`")))?;
+        let (_, v) = self.inputs.iter().find(|(k, _)| k == name).ok_or_else(|| {
+            PluginError::MissingInput(format!("input `{name}` was not passed; declare it in `requires`"))
+        })?;
         from_value(v).map_err(|e| PluginError::MissingInput(format!("input `{name}` is malformed: {e}")))
     }
 }

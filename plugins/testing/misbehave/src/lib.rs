@@ -4,7 +4,7 @@
 //! (grows memory until refused), `flood` (returns more output than the host allows), `panic`,
 //! `abort` (a wasm trap), `error` (a typed plugin error), `log` (logs at every level).
 
-use ethwasm_plugin::{export, keys, k8s, log, Info, Input, Level, Output, Plugin, PluginError};
+use ethwasm_plugin::{export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -59,9 +59,12 @@ impl Plugin for Misbehave {
             "abort" => std::process::abort(),
             "error" => Err(PluginError::Failed("misbehave was asked to fail".into())),
             "log" => {
-                for (level, text) in
-                    [(Level::Debug, "debug line"), (Level::Info, "info line"), (Level::Warn, "warn line"), (Level::Error, "error line")]
-                {
+                for (level, text) in [
+                    (Level::Debug, "debug line"),
+                    (Level::Info, "info line"),
+                    (Level::Warn, "warn line"),
+                    (Level::Error, "error line"),
+                ] {
                     log(level, text);
                 }
                 Ok(Output::new())

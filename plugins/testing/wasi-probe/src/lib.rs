@@ -33,7 +33,8 @@ impl Plugin for WasiProbe {
             "env" => {
                 let vars = std::env::vars().count();
                 let args = std::env::args().count();
-                let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|e| format!("error: {e}"));
+                let cwd =
+                    std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|e| format!("error: {e}"));
                 Err(PluginError::Failed(format!("env vars: {vars}, args: {args}, cwd: {cwd}")))
             }
             "stdio" => {

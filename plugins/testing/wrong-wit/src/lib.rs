@@ -3,8 +3,8 @@
 
 wit_bindgen::generate!({ path: "wit", world: "plugin-world" });
 
-use exports::ethwasm::plugin::plugin::Guest;
 use ethwasm::plugin::types::{PluginError, PluginInfo, RenderInput, RenderOutput};
+use exports::ethwasm::plugin::plugin::Guest;
 
 struct WrongWit;
 

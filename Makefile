@@ -1,0 +1,37 @@
+# ethwasm build entry points. `make demo` and `make test` are the two set-up commands.
+.PHONY: build host plugins lock test demo bench fmt lint ci clean
+
+CARGO ?= cargo
+CHART ?= charts/ethereum
+DEMO_SEED ?= 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+
+build: host plugins lock
+
+host:
+	$(CARGO) build --release --locked -p ethwasm
+
+plugins:
+	scripts/build-plugins.sh
+
+# The chart's pins change with every plugin build: refresh them from what was just built.
+lock: host plugins
+	target/release/ethwasm chart lock $(CHART)
+
+test: build
+	$(CARGO) test --workspace --locked
+
+demo: build
+	target/release/ethwasm render $(CHART) --seed $(DEMO_SEED)
+
+bench: build
+	scripts/bench.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+clean:
+	rm -rf target

@@ -1,0 +1,7 @@
+//! One module per subcommand; each is a clap struct with `execute(self)`.
+
+pub mod chart;
+pub mod completions;
+pub mod plugin;
+pub mod render;
+pub mod version;

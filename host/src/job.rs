@@ -1,0 +1,117 @@
+//! Turns command-line arguments into one validated render request before any plugin runs:
+//! chart, plugin files (pins checked), merged values, release, namespace and seed.
+
+use crate::chart::Chart;
+use crate::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
+use crate::exit::UsageError;
+use crate::plugin::{is_dns_label, Limits, Plugin, Release, Runtime, Seed};
+use crate::render::Request;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A resolved job: the runtime that loaded the plugins, and the request to render.
+pub struct Job {
+    pub runtime: Runtime,
+    pub chart: Option<Chart>,
+    pub request: Request,
+}
+
+impl Job {
+    /// Resolves everything; `seed` overrides `--seed` (release records pass the stored one).
+    pub fn resolve(source: &SourceArgs, values: &ValuesArgs, rt_args: &RuntimeArgs) -> anyhow::Result<Job> {
+        if source.chart.is_none() && source.plugins.is_empty() {
+            return Err(UsageError("give a chart directory (e.g. charts/ethereum) or --plugins GLOB".into()).into());
+        }
+        let chart = source.chart.as_deref().map(Chart::load).transpose()?;
+        let release_name = source
+            .release
+            .clone()
+            .unwrap_or_else(|| chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone()));
+        if !is_dns_label(&release_name) {
+            return Err(UsageError(format!(
+                "release name `{release_name}` is not a DNS label ([a-z0-9-], at most 63 characters); pass --release"
+            ))
+            .into());
+        }
+        if !is_dns_label(&source.namespace) {
+            return Err(UsageError(format!("namespace `{}` is not a DNS label", source.namespace)).into());
+        }
+        let seed = match &source.seed {
+            Some(hex) => Seed::from_hex(hex).map_err(|e| UsageError(format!("--seed: {e}")))?,
+            None => Seed::random().context("cannot read OS randomness for a fresh seed")?,
+        };
+
+        // Values first: a typo in -f or --set fails before any compilation.
+        let base = chart.as_ref().map(|c| c.values.clone()).unwrap_or_else(|| serde_json::json!({}));
+        let merged = values.sources().apply(base)?;
+
+        let runtime = Runtime::new(rt_args.cache())?;
+        let defaults = rt_args.limits();
+        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+        if let Some(chart) = &chart {
+            let lock = chart.lock()?;
+            for p in chart.plugins()? {
+                let limits = Limits {
+                    memory_bytes: p.memory.unwrap_or(defaults.memory_bytes),
+                    timeout: p.timeout.unwrap_or(defaults.timeout),
+                    output_bytes: defaults.output_bytes,
+                };
+                let bytes = std::fs::read(&p.path).map_err(|e| {
+                    UsageError(format!(
+                        "chart plugin `{}`: cannot read {}: {e}; build the plugins with `make build`",
+                        p.name,
+                        p.path.display()
+                    ))
+                })?;
+                use sha2::Digest;
+                chart.check_pin(&lock, &p.name, &p.path, &hex::encode(sha2::Sha256::digest(&bytes)))?;
+                let plugin = Plugin::from_bytes(&runtime, &p.path, &bytes, limits)?;
+                if plugin.name() != p.name {
+                    return Err(UsageError(format!(
+                        "chart.yaml lists `{}` at {}, but that component calls itself `{}`",
+                        p.name,
+                        p.path.display(),
+                        plugin.name()
+                    ))
+                    .into());
+                }
+                plugins.push(plugin);
+            }
+        }
+        for path in expand_globs(&source.plugins)? {
+            plugins.push(Plugin::load(&runtime, &path, defaults)?);
+        }
+        let part_of = chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone());
+        let request = Request {
+            plugins,
+            values: merged,
+            release: Release { name: release_name, namespace: source.namespace.clone(), revision: 1 },
+            seed,
+            part_of,
+        };
+        Ok(Job { runtime, chart, request })
+    }
+}
+
+/// Expands each `--plugins` pattern (sorted matches); a pattern that matches nothing is an error.
+pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for pat in patterns {
+        let paths =
+            glob::glob(pat).map_err(|e| UsageError(format!("--plugins {pat:?} is not a valid pattern: {e}")))?;
+        let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        if matched.is_empty() {
+            return Err(
+                UsageError(format!("--plugins {pat:?} matches no file; build plugins with `make build`")).into()
+            );
+        }
+        matched.sort();
+        for m in matched {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
