@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 CHART ?= charts/ethereum
-DEMO_SEED ?= 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+
 
 build: host plugins lock
 
@@ -21,7 +21,7 @@ test: build
 	$(CARGO) test --workspace --locked
 
 demo: build
-	target/release/ethwasm render $(CHART) --seed $(DEMO_SEED)
+	target/release/ethwasm render $(CHART)
 
 bench: build
 	scripts/bench.sh

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # crate directory -> component name. Plugins are listed here and nowhere else.
-PLUGINS=(plugins/ethstats)
+PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins/ethstats)
 TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit)
 WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
 

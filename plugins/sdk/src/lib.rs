@@ -67,8 +67,11 @@ macro_rules! export {
                     <$ty as $crate::Plugin>::render($crate::Input::from_wit(input)).map($crate::Output::into_wit)
                 }
             }
-            $crate::bindings::export_plugin_world!(__EthwasmExport with_types_in $crate::bindings);
-};
+            // Only a wasm build exports: native builds (unit tests) cannot link export names
+            // like `ethwasm:plugin/plugin@0.1.0#render`.
+            #[cfg(target_arch = "wasm32")]
+    $crate::bindings::export_plugin_world!(__EthwasmExport with_types_in $crate::bindings);
+        };
     };
 }
 

@@ -6,6 +6,7 @@ wit_bindgen::generate!({ path: "wit", world: "plugin-world" });
 use ethwasm::plugin::types::{PluginError, PluginInfo, RenderInput, RenderOutput};
 use exports::ethwasm::plugin::plugin::Guest;
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct WrongWit;
 
 impl Guest for WrongWit {
@@ -24,4 +25,5 @@ impl Guest for WrongWit {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 export!(WrongWit);

@@ -1,0 +1,476 @@
+//! secrets plugin: every secret the network needs, derived from the release seed.
+//!
+//! Signer accounts (secp256k1, stored as keystore v3 JSON), extra prefunded accounts, node keys
+//! for the bootnodes and every geth node, the keystore password and the ethstats WS secret.
+//! Everything is derived through the host's `derive-key`, so keys are stable across upgrades
+//! and reproducible with `--seed`; each can be supplied in values instead. The secrets plugin
+//! also names the pods that use the keys, so other plugins take names from its outputs.
+
+pub mod eth;
+pub mod keystore;
+
+use eth::{parse_address, PrivateKey};
+use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError};
+use keystore::{KeystoreNonce, ScryptParams};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// JSON Schema of the `secrets` values section.
+pub const SCHEMA: &str = include_str!("schema.json");
+
+/// The `secrets` values section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    /// Signer private keys you supply (hex), replacing the first derived ones.
+    pub signer_keys: Vec<String>,
+    /// Extra prefunded accounts.
+    pub accounts: Accounts,
+    /// Keystore password; empty: derived.
+    pub password: String,
+    /// ethstats WS secret; empty: derived.
+    pub ws_secret: String,
+    /// Node keys you supply, by pod name; the rest are derived.
+    pub node_keys: BTreeMap<String, String>,
+    /// scrypt cost of the keystores: `fast` (default), `light`, `standard`, or {n, r, p}.
+    pub scrypt: Scrypt,
+}
+
+/// Prefunded accounts besides the signers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Accounts {
+    /// How many accounts to derive (their keys land in the `<release>-accounts` Secret).
+    pub generate: u32,
+    /// Addresses you hold the keys to.
+    pub addresses: Vec<String>,
+}
+
+/// scrypt cost: a preset name or explicit parameters.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Scrypt {
+    Preset(Preset),
+    Custom(ScryptParams),
+}
+
+/// Named scrypt presets.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    Fast,
+    Light,
+    Standard,
+}
+
+impl Default for Scrypt {
+    fn default() -> Self {
+        Scrypt::Preset(Preset::Fast)
+    }
+}
+
+impl Scrypt {
+    fn params(self) -> ScryptParams {
+        match self {
+            Scrypt::Preset(Preset::Fast) => ScryptParams::FAST,
+            Scrypt::Preset(Preset::Light) => ScryptParams::LIGHT,
+            Scrypt::Preset(Preset::Standard) => ScryptParams::STANDARD,
+            Scrypt::Custom(p) => p,
+        }
+    }
+}
+
+/// `global.topology`: how many of each node the network has.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Topology {
+    pub signers: u32,
+    pub rpc_nodes: u32,
+    pub bootnodes: u32,
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1 }
+    }
+}
+
+/// The part of `global` this plugin reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Global {
+    pub topology: Topology,
+}
+
+/// A reference to one key of a Secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretKeyRef {
+    pub secret_name: String,
+    pub key: String,
+}
+
+/// One signer, as output `signers` describes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Signer {
+    pub index: u32,
+    /// EIP-55 address.
+    pub address: String,
+    /// The StatefulSet that runs this signer (one replica).
+    pub stateful_set: String,
+    /// Its pod.
+    pub pod: String,
+    /// Its keystore file.
+    pub keystore: SecretKeyRef,
+    /// Its node key file.
+    pub node_key: SecretKeyRef,
+    /// Its enode id.
+    pub node_id: String,
+}
+
+/// Output `signers`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Signers {
+    pub signers: Vec<Signer>,
+    pub password: SecretKeyRef,
+}
+
+/// A node that is one pod of a replicated StatefulSet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Node {
+    pub pod: String,
+    pub node_id: String,
+    pub node_key: SecretKeyRef,
+}
+
+/// A StatefulSet of interchangeable nodes and their keys.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSet {
+    pub stateful_set: String,
+    pub nodes: Vec<Node>,
+}
+
+/// Output `node-keys`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeKeys {
+    pub bootnodes: NodeSet,
+    pub rpc: NodeSet,
+}
+
+/// Output `prefunded`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Prefunded {
+    /// Signer addresses (genesis decides whether to fund them).
+    pub signers: Vec<String>,
+    /// Generated and supplied account addresses, always funded.
+    pub accounts: Vec<String>,
+}
+
+/// Where keys come from: the host's derive-key in a plugin, a closure in tests.
+pub trait KeySource {
+    fn bytes(&mut self, label: &str, len: u32) -> Vec<u8>;
+}
+
+struct HostKeys;
+
+impl KeySource for HostKeys {
+    fn bytes(&mut self, label: &str, len: u32) -> Vec<u8> {
+        keys::derive(label, len)
+    }
+}
+
+impl<F: FnMut(&str, u32) -> Vec<u8>> KeySource for F {
+    fn bytes(&mut self, label: &str, len: u32) -> Vec<u8> {
+        self(label, len)
+    }
+}
+
+/// The plugin.
+pub struct Secrets;
+
+impl Plugin for Secrets {
+    fn info() -> Info {
+        Info::new(
+            "secrets",
+            env!("CARGO_PKG_VERSION"),
+            "signer accounts, node keys, keystore password, ethstats secret",
+        )
+        .provides(&["signers", "prefunded", "node-keys", "ethstats-secret"])
+        .schema(SCHEMA)
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let values: Values = input.values()?;
+        let global: Global = input.global()?;
+        render(&input.release().name, &values, global.topology, &mut HostKeys)
+    }
+}
+
+fn nonce(src: &mut dyn KeySource, label: &str) -> KeystoreNonce {
+    let b = src.bytes(&format!("{label}/keystore-nonce"), 64);
+    let mut n = KeystoreNonce { salt: [0; 32], iv: [0; 16], id: [0; 16] };
+    n.salt.copy_from_slice(&b[..32]);
+    n.iv.copy_from_slice(&b[32..48]);
+    n.id.copy_from_slice(&b[48..]);
+    n
+}
+
+fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
+    PrivateKey::derive(label, |l| src.bytes(l, 32))
+}
+
+/// Renders the Secrets and outputs for `release`.
+pub fn render(release: &str, v: &Values, topo: Topology, src: &mut dyn KeySource) -> Result<Output, PluginError> {
+    let invalid = PluginError::InvalidValues;
+    if v.signer_keys.len() > topo.signers as usize {
+        return Err(invalid(format!(
+            "signerKeys: {} keys given but global.topology.signers is {}; raise the count or drop keys",
+            v.signer_keys.len(),
+            topo.signers
+        )));
+    }
+    let params = v.scrypt.params();
+    let password = if v.password.is_empty() {
+        keys::password_from_bytes(&src.bytes("keystore-password", 64), 32)
+    } else {
+        v.password.clone()
+    };
+    let ws_secret = if v.ws_secret.is_empty() {
+        keys::password_from_bytes(&src.bytes("ethstats-ws-secret", 64), 32)
+    } else {
+        v.ws_secret.clone()
+    };
+
+    let nodekeys_secret = format!("{release}-nodekeys");
+    let password_ref = SecretKeyRef { secret_name: format!("{release}-keystore-password"), key: "password".into() };
+    let mut node_key_data: BTreeMap<String, String> = BTreeMap::new();
+    let mut node = |pod: &str, src: &mut dyn KeySource| -> Result<(String, SecretKeyRef), PluginError> {
+        let key = match v.node_keys.get(pod) {
+            Some(hex) => PrivateKey::from_hex(hex).map_err(|e| invalid(format!("nodeKeys.{pod}: {e}")))?,
+            None => derive_key(src, &format!("nodekey/{pod}")),
+        };
+        node_key_data.insert(pod.to_string(), key.to_hex());
+        Ok((key.node_id(), SecretKeyRef { secret_name: nodekeys_secret.clone(), key: pod.to_string() }))
+    };
+
+    let mut out = Output::new();
+    let mut signers = Vec::new();
+    for i in 0..topo.signers {
+        let key = match v.signer_keys.get(i as usize) {
+            Some(hex) => PrivateKey::from_hex(hex).map_err(|e| invalid(format!("signerKeys[{i}]: {e}")))?,
+            None => derive_key(src, &format!("signer/{i}")),
+        };
+        let keystore = keystore::encrypt(&key, &password, params, &nonce(src, &format!("signer/{i}")))
+            .map_err(|e| invalid(format!("scrypt: {e}")))?;
+        let sts = format!("{release}-signer-{i}");
+        let pod = format!("{sts}-0");
+        let (node_id, node_key) = node(&pod, src)?;
+        let secret_name = format!("{release}-signer-{i}-keystore");
+        let ks_text = keystore.to_string();
+        out = out.manifest(labelled(k8s::secret(&secret_name, [("keystore.json", ks_text.as_str())]), release));
+        signers.push(Signer {
+            index: i,
+            address: key.address(),
+            stateful_set: sts,
+            pod,
+            keystore: SecretKeyRef { secret_name, key: "keystore.json".into() },
+            node_key,
+            node_id,
+        });
+    }
+
+    let node_set = |role: &str,
+                    count: u32,
+                    node: &mut dyn FnMut(&str, &mut dyn KeySource) -> Result<(String, SecretKeyRef), PluginError>,
+                    src: &mut dyn KeySource|
+     -> Result<NodeSet, PluginError> {
+        let sts = format!("{release}-{role}");
+        let mut nodes = Vec::new();
+        for i in 0..count {
+            let pod = format!("{sts}-{i}");
+            let (node_id, node_key) = node(&pod, src)?;
+            nodes.push(Node { pod, node_id, node_key });
+        }
+        Ok(NodeSet { stateful_set: sts, nodes })
+    };
+    let bootnodes = node_set("bootnode", topo.bootnodes, &mut node, src)?;
+    let rpc = node_set("rpc", topo.rpc_nodes, &mut node, src)?;
+    if let Some(unused) = v.node_keys.keys().find(|k| !node_key_data.contains_key(*k)) {
+        return Err(invalid(format!(
+            "nodeKeys.{unused}: no such pod; pods are {}",
+            node_key_data.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+
+    let mut accounts = Vec::new();
+    let mut account_data: Vec<(String, String)> = Vec::new();
+    for i in 0..v.accounts.generate {
+        let key = derive_key(src, &format!("account/{i}"));
+        let ks = keystore::encrypt(&key, &password, params, &nonce(src, &format!("account/{i}")))
+            .map_err(|e| invalid(format!("scrypt: {e}")))?;
+        account_data.push((format!("account-{i}.json"), ks.to_string()));
+        account_data.push((format!("account-{i}.key"), key.to_hex()));
+        accounts.push(key.address());
+    }
+    for (i, a) in v.accounts.addresses.iter().enumerate() {
+        let bytes = parse_address(a).map_err(|e| invalid(format!("accounts.addresses[{i}]: {e}")))?;
+        accounts.push(eth::checksum(&bytes));
+    }
+
+    let ws_ref = SecretKeyRef { secret_name: format!("{release}-ethstats"), key: "WS_SECRET".into() };
+    out = out
+        .manifest(labelled(k8s::secret(&password_ref.secret_name, [("password", password.as_str())]), release))
+        .manifest(labelled(
+            k8s::secret(&nodekeys_secret, node_key_data.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            release,
+        ))
+        .manifest(labelled(k8s::secret(&ws_ref.secret_name, [("WS_SECRET", ws_secret.as_str())]), release));
+    if !account_data.is_empty() {
+        out = out.manifest(labelled(
+            k8s::secret(&format!("{release}-accounts"), account_data.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            release,
+        ));
+    }
+    let prefunded = Prefunded { signers: signers.iter().map(|s| s.address.clone()).collect(), accounts };
+    let notes = format!(
+        "Keystore password: kubectl get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
+        pw = password_ref.secret_name,
+        accounts = if v.accounts.generate > 0 {
+            format!("Generated accounts (keystore and raw key): kubectl get secret {release}-accounts -o yaml")
+        } else {
+            String::new()
+        }
+    );
+    Ok(out
+        .output("signers", &Signers { signers, password: password_ref })
+        .output("prefunded", &prefunded)
+        .output("node-keys", &NodeKeys { bootnodes, rpc })
+        .output("ethstats-secret", &ws_ref)
+        .notes(notes.trim_end().to_string()))
+}
+
+fn labelled(mut secret: serde_json::Value, release: &str) -> serde_json::Value {
+    secret["metadata"]["labels"] =
+        json!({ "app.kubernetes.io/name": "secrets", "app.kubernetes.io/instance": release });
+    secret
+}
+
+export!(Secrets);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic stand-in for the host's derive-key: keccak(label) stretched.
+    fn fake(label: &str, len: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0u8;
+        while out.len() < len as usize {
+            out.extend_from_slice(&eth::keccak256(format!("{label}#{i}").as_bytes()));
+            i += 1;
+        }
+        out.truncate(len as usize);
+        out
+    }
+
+    fn run(v: serde_json::Value, topo: Topology) -> Result<Output, PluginError> {
+        let values: Values = serde_json::from_value(v).unwrap();
+        render("eth", &values, topo, &mut fake)
+    }
+
+    fn secret_data(out: &Output, name: &str) -> serde_json::Map<String, serde_json::Value> {
+        out.manifests()
+            .into_iter()
+            .find(|m| m["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no secret {name}"))["stringData"]
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn every_keystore_decrypts_to_its_signer() {
+        let out = run(json!({"accounts": {"generate": 1}}), Topology::default()).unwrap();
+        let signers: Signers = serde_json::from_value(out.get_output("signers").unwrap()).unwrap();
+        assert_eq!(signers.signers.len(), 2);
+        let password = secret_data(&out, "eth-keystore-password")["password"].as_str().unwrap().to_string();
+        assert_eq!(password.len(), 32);
+        for s in &signers.signers {
+            let ks: serde_json::Value =
+                serde_json::from_str(secret_data(&out, &s.keystore.secret_name)["keystore.json"].as_str().unwrap())
+                    .unwrap();
+            let key = PrivateKey::from_bytes(&keystore::decrypt(&ks, &password).unwrap()).unwrap();
+            assert_eq!(key.address(), s.address);
+            assert_eq!(ks["crypto"]["kdfparams"]["n"], 4096);
+        }
+        let accounts = secret_data(&out, "eth-accounts");
+        let key = PrivateKey::from_hex(accounts["account-0.key"].as_str().unwrap()).unwrap();
+        let prefunded: Prefunded = serde_json::from_value(out.get_output("prefunded").unwrap()).unwrap();
+        assert_eq!(prefunded.accounts, vec![key.address()]);
+    }
+
+    #[test]
+    fn node_ids_match_node_keys_and_pods() {
+        let out = run(json!({}), Topology { signers: 1, rpc_nodes: 2, bootnodes: 2 }).unwrap();
+        let nk: NodeKeys = serde_json::from_value(out.get_output("node-keys").unwrap()).unwrap();
+        let data = secret_data(&out, "eth-nodekeys");
+        assert_eq!(nk.bootnodes.stateful_set, "eth-bootnode");
+        let pods: Vec<&str> = nk.bootnodes.nodes.iter().chain(&nk.rpc.nodes).map(|n| n.pod.as_str()).collect();
+        assert_eq!(pods, ["eth-bootnode-0", "eth-bootnode-1", "eth-rpc-0", "eth-rpc-1"]);
+        for n in nk.bootnodes.nodes.iter().chain(&nk.rpc.nodes) {
+            let key = PrivateKey::from_hex(data[&n.pod].as_str().unwrap()).unwrap();
+            assert_eq!(key.node_id(), n.node_id);
+        }
+        assert!(data.contains_key("eth-signer-0-0"));
+    }
+
+    #[test]
+    fn supplied_values_replace_derived_ones() {
+        let key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+        let out = run(
+            json!({"signerKeys": [key], "password": "pw", "wsSecret": "ws", "nodeKeys": {"eth-bootnode-0": key},
+                   "accounts": {"addresses": ["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"]}}),
+            Topology::default(),
+        )
+        .unwrap();
+        let signers: Signers = serde_json::from_value(out.get_output("signers").unwrap()).unwrap();
+        assert_eq!(signers.signers[0].address, "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
+        assert_ne!(signers.signers[1].address, signers.signers[0].address);
+        assert_eq!(secret_data(&out, "eth-keystore-password")["password"], "pw");
+        assert_eq!(secret_data(&out, "eth-ethstats")["WS_SECRET"], "ws");
+        assert_eq!(secret_data(&out, "eth-nodekeys")["eth-bootnode-0"], key);
+        let prefunded: Prefunded = serde_json::from_value(out.get_output("prefunded").unwrap()).unwrap();
+        assert_eq!(prefunded.accounts, ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_path() {
+        let msg = |r: Result<Output, PluginError>| match r {
+            Err(PluginError::InvalidValues(m)) => m,
+            other => panic!("expected invalid values, got {other:?}"),
+        };
+        assert!(msg(run(json!({"signerKeys": ["zz"]}), Topology::default())).starts_with("signerKeys[0]: not hex"));
+        assert!(msg(run(json!({"signerKeys": ["00", "00", "00"]}), Topology::default())).contains("3 keys given"));
+        assert!(msg(run(json!({"nodeKeys": {"eth-nope-0": "00"}}), Topology::default()))
+            .starts_with("nodeKeys.eth-nope-0:"));
+        assert!(msg(run(json!({"accounts": {"addresses": ["0x12"]}}), Topology::default()))
+            .starts_with("accounts.addresses[0]:"));
+        assert!(msg(run(json!({"scrypt": {"n": 1000, "r": 8, "p": 1}}), Topology::default())).contains("power of two"));
+    }
+
+    #[test]
+    fn scrypt_presets_parse() {
+        let v: Values = serde_json::from_value(json!({"scrypt": "light"})).unwrap();
+        assert_eq!(v.scrypt.params(), ScryptParams::LIGHT);
+        let v: Values = serde_json::from_value(json!({"scrypt": {"n": 1024, "r": 8, "p": 1}})).unwrap();
+        assert_eq!(v.scrypt.params().n, 1024);
+        assert_eq!(Values::default().scrypt.params(), ScryptParams::FAST);
+    }
+}
