@@ -1,1 +1,219 @@
-//! bootnode
+//! bootnode plugin: geth's `bootnode` discovery server as a StatefulSet behind a headless
+//! Service, with node keys from the secrets plugin.
+//!
+//! Enode URLs are computed at render time from the node keys (input `node-keys`) and carry the
+//! pods' stable DNS names, so geth nodes need no registrar, sidecar or curl loop, and bootnodes
+//! keep their identity across restarts. Provides `bootnodes`.
+
+use ethwasm_plugin::k8s::{self, Image};
+use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// JSON Schema of the `bootnode` values section.
+pub const SCHEMA: &str = include_str!("schema.json");
+
+const REPOSITORY: &str = "ethereum/client-go";
+const TAG: &str = "alltools-v1.13.15";
+
+/// The `bootnode` values section.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    pub image: Image,
+    pub port: u16,
+    pub verbosity: u8,
+    pub resources: Value,
+    pub node_selector: Value,
+    pub tolerations: Value,
+    pub affinity: Value,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            image: Image::default(),
+            port: 30301,
+            verbosity: 3,
+            resources: Value::Null,
+            node_selector: Value::Null,
+            tolerations: Value::Null,
+            affinity: Value::Null,
+        }
+    }
+}
+
+/// The part of `global` this plugin reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Global {
+    pub cluster_domain: String,
+}
+
+impl Default for Global {
+    fn default() -> Self {
+        Global { cluster_domain: "cluster.local".into() }
+    }
+}
+
+/// A node key reference (input `node-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRef {
+    pub secret_name: String,
+    pub key: String,
+}
+
+/// One bootnode pod (input `node-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Node {
+    pub pod: String,
+    pub node_id: String,
+    pub node_key: KeyRef,
+}
+
+/// The bootnode set (input `node-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSet {
+    pub stateful_set: String,
+    pub nodes: Vec<Node>,
+}
+
+/// Input `node-keys` (the part this plugin reads).
+#[derive(Debug, Deserialize)]
+pub struct NodeKeys {
+    pub bootnodes: NodeSet,
+}
+
+/// Output `bootnodes`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Bootnodes {
+    /// `enode://<id>@<dns name>:<port>`, one per bootnode.
+    pub enodes: Vec<String>,
+    /// The DNS names in the enodes, which must resolve before geth 1.13 starts.
+    pub hosts: Vec<String>,
+}
+
+/// The plugin.
+pub struct Bootnode;
+
+impl Plugin for Bootnode {
+    fn info() -> Info {
+        Info::new("bootnode", env!("CARGO_PKG_VERSION"), "geth bootnode discovery servers with stable enode URLs")
+            .provides(&["bootnodes"])
+            .requires(&["node-keys"])
+            .schema(SCHEMA)
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let v: Values = input.values()?;
+        let g: Global = input.global()?;
+        let keys: NodeKeys = input.input("node-keys")?;
+        let r = input.release();
+        Ok(render(&r.name, &r.namespace, &g.cluster_domain, &v, &keys.bootnodes))
+    }
+}
+
+/// Renders the bootnodes.
+pub fn render(release: &str, namespace: &str, domain: &str, v: &Values, set: &NodeSet) -> Output {
+    let name = &set.stateful_set;
+    let hosts: Vec<String> = set.nodes.iter().map(|n| format!("{}.{name}.{namespace}.svc.{domain}", n.pod)).collect();
+    let enodes: Vec<String> =
+        set.nodes.iter().zip(&hosts).map(|(n, h)| format!("enode://{}@{h}:{}", n.node_id, v.port)).collect();
+    let out = Output::new().output("bootnodes", &Bootnodes { enodes: enodes.clone(), hosts });
+    if set.nodes.is_empty() {
+        return out;
+    }
+    let selector = k8s::selector(release, "bootnode");
+    let labels = k8s::merge_labels(&selector, &json!({ "app.kubernetes.io/component": "bootnode" }));
+    let service = k8s::service(name, &labels, &selector, "Headless", vec![k8s::port("discovery", v.port, "UDP")]);
+    let items: Vec<Value> = set.nodes.iter().map(|n| json!({ "key": n.node_key.key, "path": n.pod })).collect();
+    let mut container = json!({
+        "name": "bootnode",
+        "image": v.image.reference(REPOSITORY, TAG),
+        "imagePullPolicy": v.image.pull_policy(),
+        "command": ["bootnode"],
+        "args": [
+            "-nodekey=/nodekey/$(POD_NAME)",
+            format!("-addr=:{}", v.port),
+            "-nat=extip:$(POD_IP)",
+            format!("-verbosity={}", v.verbosity),
+        ],
+        "env": [k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")],
+        "ports": [{ "name": "discovery", "containerPort": v.port, "protocol": "UDP" }],
+        "volumeMounts": [{ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true }],
+        "securityContext": k8s::container_security_context(),
+    });
+    let mut pod = json!({
+        "securityContext": k8s::pod_security_context(),
+        "automountServiceAccountToken": false,
+        "volumes": [{ "name": "nodekey", "secret": { "secretName": set.nodes[0].node_key.secret_name, "items": items, "defaultMode": 0o400 } }],
+    });
+    let scheduling = k8s::Scheduling {
+        resources: &v.resources,
+        node_selector: &v.node_selector,
+        tolerations: &v.tolerations,
+        affinity: &v.affinity,
+    };
+    scheduling.apply(&mut pod, &mut container);
+    pod["containers"] = json!([container]);
+    let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(&labels));
+    sts["spec"] = json!({
+        "serviceName": name,
+        "replicas": set.nodes.len(),
+        "podManagementPolicy": "Parallel",
+        "selector": { "matchLabels": selector },
+        "template": { "metadata": { "labels": labels }, "spec": pod },
+    });
+    let notes = format!("Bootnodes: {}", enodes.join(", "));
+    out.manifest(service).manifest(sts).notes(notes)
+}
+
+export!(Bootnode);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(n: usize) -> NodeSet {
+        NodeSet {
+            stateful_set: "eth-bootnode".into(),
+            nodes: (0..n)
+                .map(|i| Node {
+                    pod: format!("eth-bootnode-{i}"),
+                    node_id: format!("{i:0>128}"),
+                    node_key: KeyRef { secret_name: "eth-nodekeys".into(), key: format!("eth-bootnode-{i}") },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn enodes_use_stable_dns_names() {
+        let out = render("eth", "chain", "cluster.local", &Values::default(), &set(2));
+        let b: Bootnodes = serde_json::from_value(out.get_output("bootnodes").unwrap()).unwrap();
+        assert_eq!(
+            b.enodes[1],
+            format!("enode://{:0>128}@eth-bootnode-1.eth-bootnode.chain.svc.cluster.local:30301", 1)
+        );
+        assert_eq!(b.hosts[0], "eth-bootnode-0.eth-bootnode.chain.svc.cluster.local");
+        let m = out.manifests();
+        assert_eq!(m[0]["kind"], "Service");
+        assert_eq!(m[0]["spec"]["clusterIP"], "None");
+        assert_eq!(m[1]["spec"]["replicas"], 2);
+        let pod = &m[1]["spec"]["template"]["spec"];
+        assert_eq!(pod["volumes"][0]["secret"]["items"][1]["path"], "eth-bootnode-1");
+        assert_eq!(pod["containers"][0]["image"], "ethereum/client-go:alltools-v1.13.15");
+        assert_eq!(pod["containers"][0]["args"][0], "-nodekey=/nodekey/$(POD_NAME)");
+    }
+
+    #[test]
+    fn no_bootnodes_renders_nothing() {
+        let out = render("eth", "chain", "cluster.local", &Values::default(), &set(0));
+        assert!(out.manifests().is_empty());
+        assert_eq!(out.get_output("bootnodes").unwrap()["enodes"], json!([]));
+    }
+}

@@ -4,7 +4,7 @@
 //! the Secret the secrets plugin owns (input `ethstats-secret`), so the dashboard and every geth
 //! node read the same secret. Provides `ethstats`: whether it is on and the address nodes dial.
 
-use ethwasm_plugin::k8s;
+use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -40,23 +40,6 @@ impl Default for Values {
 }
 
 /// A container image.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Image {
-    pub repository: String,
-    pub tag: String,
-    pub pull_policy: String,
-}
-
-impl Default for Image {
-    fn default() -> Self {
-        Image {
-            repository: "ethereumex/eth-stats-dashboard".into(),
-            tag: "v0.0.1".into(),
-            pull_policy: "IfNotPresent".into(),
-        }
-    }
-}
 
 /// How the dashboard is exposed.
 #[derive(Debug, Deserialize)]
@@ -131,24 +114,28 @@ pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
             "spec": {
                 "containers": [{
                     "name": "ethstats",
-                    "image": format!("{}:{}", v.image.repository, v.image.tag),
-                    "imagePullPolicy": v.image.pull_policy,
+                    "image": v.image.reference("ethereumex/eth-stats-dashboard", "v0.0.1"),
+                    "imagePullPolicy": v.image.pull_policy(),
                     "ports": [{ "name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP" }],
                     "env": [{
                         "name": "WS_SECRET",
                         "valueFrom": { "secretKeyRef": { "name": secret.secret_name, "key": secret.key } },
                     }],
                     "readinessProbe": { "tcpSocket": { "port": "http" }, "periodSeconds": 10 },
-                    "resources": v.resources,
                 }],
-                "nodeSelector": v.node_selector,
-                "tolerations": v.tolerations,
-                "affinity": v.affinity,
             },
         },
     });
-    strip_empty(&mut deployment["spec"]["template"]["spec"]);
-    strip_empty(&mut deployment["spec"]["template"]["spec"]["containers"][0]);
+    let pod = &mut deployment["spec"]["template"]["spec"];
+    let mut container = pod["containers"][0].take();
+    let scheduling = k8s::Scheduling {
+        resources: &v.resources,
+        node_selector: &v.node_selector,
+        tolerations: &v.tolerations,
+        affinity: &v.affinity,
+    };
+    scheduling.apply(pod, &mut container);
+    pod["containers"][0] = container;
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
     let notes = format!(
@@ -158,18 +145,6 @@ pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
     out.manifest(deployment).manifest(service).notes(notes)
 }
 
-/// Drops null, `{}` and `[]` fields so unset scheduling knobs do not clutter the output.
-fn strip_empty(v: &mut Value) {
-    if let Some(map) = v.as_object_mut() {
-        map.retain(|_, x| match x {
-            Value::Null => false,
-            Value::Object(o) => !o.is_empty(),
-            Value::Array(a) => !a.is_empty(),
-            _ => true,
-        });
-    }
-}
-
 export!(Ethstats);
 
 #[cfg(test)]
@@ -177,7 +152,7 @@ mod tests {
     use super::*;
 
     fn values(enabled: bool) -> Values {
-        serde_json::from_value(json!({ "enabled": enabled, "image": {"tag": "v0.0.1"} })).unwrap()
+        serde_json::from_value(json!({ "enabled": enabled, "image": {"tag": "v0.0.2"} })).unwrap()
     }
 
     fn secret() -> SecretRef {
@@ -190,6 +165,7 @@ mod tests {
         let m = out.manifests();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0]["kind"], "Deployment");
+        assert_eq!(m[0]["spec"]["template"]["spec"]["containers"][0]["image"], "ethereumex/eth-stats-dashboard:v0.0.2");
         let env = &m[0]["spec"]["template"]["spec"]["containers"][0]["env"][0];
         assert_eq!(env["name"], "WS_SECRET");
         assert_eq!(env["valueFrom"]["secretKeyRef"]["name"], "eth-ethstats");

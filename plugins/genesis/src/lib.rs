@@ -1,1 +1,313 @@
-//! genesis
+//! genesis plugin: the chain's genesis block as a ConfigMap.
+//!
+//! Clique proof of authority (default; geth v1.13.15) with the signers in `extraData`, or the
+//! 2018 chart's ethash proof of work (geth v1.11.6). chainId = networkId. Prefunds the signers
+//! (optionally) and every account the secrets plugin lists, plus extra `alloc` entries passed
+//! through. Provides the ConfigMap's name and a content hash that workloads carry as a pod
+//! annotation, so a genesis change rolls them.
+
+pub mod wei;
+
+use ethwasm_plugin::{export, k8s, Info, Input, Output, Plugin, PluginError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+/// JSON Schema of the `genesis` values section.
+pub const SCHEMA: &str = include_str!("schema.json");
+
+/// Consensus engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consensus {
+    Clique,
+    Ethash,
+}
+
+/// The `genesis` values section.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    pub consensus: Consensus,
+    pub chain_id: u64,
+    pub gas_limit: String,
+    pub difficulty: String,
+    pub timestamp: String,
+    pub clique: Clique,
+    pub prefund_signers: bool,
+    pub balance: Value,
+    pub alloc: Map<String, Value>,
+}
+
+/// Clique settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Clique {
+    pub period: u64,
+    pub epoch: u64,
+}
+
+impl Default for Clique {
+    fn default() -> Self {
+        Clique { period: 5, epoch: 30000 }
+    }
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            consensus: Consensus::Clique,
+            chain_id: 98052,
+            gas_limit: "0x8000000".into(),
+            difficulty: "0x400".into(),
+            timestamp: "0x0".into(),
+            clique: Clique::default(),
+            prefund_signers: true,
+            balance: Value::String("1000000ether".into()),
+            alloc: Map::new(),
+        }
+    }
+}
+
+/// Input `signers` (the part this plugin reads).
+#[derive(Debug, Deserialize)]
+pub struct Signers {
+    pub signers: Vec<SignerAddress>,
+}
+
+/// One signer's address.
+#[derive(Debug, Deserialize)]
+pub struct SignerAddress {
+    pub address: String,
+}
+
+/// Input `prefunded`.
+#[derive(Debug, Deserialize)]
+pub struct Prefunded {
+    pub signers: Vec<String>,
+    pub accounts: Vec<String>,
+}
+
+/// Output `genesis`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenesisRef {
+    pub config_map: String,
+    pub key: String,
+    pub chain_id: u64,
+    pub network_id: u64,
+    pub consensus: Consensus,
+    /// sha256 of genesis.json, for a pod annotation.
+    pub hash: String,
+}
+
+/// The plugin.
+pub struct Genesis;
+
+impl Plugin for Genesis {
+    fn info() -> Info {
+        Info::new("genesis", env!("CARGO_PKG_VERSION"), "genesis block (clique or ethash) as a ConfigMap")
+            .provides(&["genesis"])
+            .requires(&["signers", "prefunded"])
+            .schema(SCHEMA)
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let v: Values = input.values()?;
+        let signers: Signers = input.input("signers")?;
+        let prefunded: Prefunded = input.input("prefunded")?;
+        let addrs: Vec<String> = signers.signers.into_iter().map(|s| s.address).collect();
+        render(&input.release().name, &v, &addrs, &prefunded)
+    }
+}
+
+/// Parses `0x`-prefixed hex of 20 bytes.
+fn address_bytes(a: &str) -> Result<Vec<u8>, String> {
+    let b = hex::decode(a.trim_start_matches("0x")).map_err(|e| format!("`{a}` is not hex: {e}"))?;
+    if b.len() != 20 {
+        return Err(format!("`{a}` is not a 20-byte address"));
+    }
+    Ok(b)
+}
+
+/// Clique's extraData: 32 zero bytes, the signers sorted ascending, 65 zero bytes.
+pub fn clique_extra_data(signers: &[String]) -> Result<String, String> {
+    let mut addrs = signers.iter().map(|s| address_bytes(s)).collect::<Result<Vec<_>, _>>()?;
+    addrs.sort();
+    addrs.dedup();
+    let mut s = String::from("0x");
+    s.push_str(&"00".repeat(32));
+    for a in addrs {
+        s.push_str(&hex::encode(a));
+    }
+    s.push_str(&"00".repeat(65));
+    Ok(s)
+}
+
+/// The genesis document.
+pub fn genesis_json(v: &Values, signers: &[String], prefunded: &Prefunded) -> Result<Value, PluginError> {
+    let invalid = PluginError::InvalidValues;
+    let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
+    let mut config = json!({
+        "chainId": v.chain_id,
+        "homesteadBlock": 0,
+        "eip150Block": 0,
+        "eip155Block": 0,
+        "eip158Block": 0,
+        "byzantiumBlock": 0,
+        "constantinopleBlock": 0,
+        "petersburgBlock": 0,
+        "istanbulBlock": 0,
+        "berlinBlock": 0,
+        "londonBlock": 0,
+    });
+    let (difficulty, extra) = match v.consensus {
+        Consensus::Clique => {
+            if signers.is_empty() {
+                return Err(invalid(
+                    "consensus: clique needs at least one signer; set global.topology.signers >= 1".into(),
+                ));
+            }
+            config["clique"] = json!({ "period": v.clique.period, "epoch": v.clique.epoch });
+            ("0x1".to_string(), clique_extra_data(signers).map_err(PluginError::MissingInput)?)
+        }
+        Consensus::Ethash => (v.difficulty.clone(), "0x".to_string()),
+    };
+    let mut alloc = Map::new();
+    let funded = if v.prefund_signers { prefunded.signers.iter() } else { [].iter() };
+    for a in funded.chain(prefunded.accounts.iter()) {
+        alloc.insert(a.clone(), json!({ "balance": balance }));
+    }
+    for (addr, entry) in &v.alloc {
+        address_bytes(addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
+        let mut entry = entry.clone();
+        if let Some(b) = entry.get("balance").cloned() {
+            let wei = wei::parse(&b).map_err(|e| invalid(format!("alloc.{addr}.balance: {e}")))?;
+            entry["balance"] = wei.to_string().into();
+        }
+        // Supplied entries win over generated ones for the same address (any letter case).
+        let existing = alloc.keys().find(|k| k.eq_ignore_ascii_case(addr)).cloned();
+        if let Some(k) = existing {
+            alloc.remove(&k);
+        }
+        alloc.insert(addr.clone(), entry);
+    }
+    Ok(json!({
+        "config": config,
+        "nonce": "0x0",
+        "timestamp": v.timestamp,
+        "extraData": extra,
+        "gasLimit": v.gas_limit,
+        "difficulty": difficulty,
+        "mixHash": format!("0x{}", "00".repeat(32)),
+        "coinbase": format!("0x{}", "00".repeat(20)),
+        "alloc": alloc,
+    }))
+}
+
+/// Renders the ConfigMap and output for `release`.
+pub fn render(release: &str, v: &Values, signers: &[String], prefunded: &Prefunded) -> Result<Output, PluginError> {
+    let genesis = genesis_json(v, signers, prefunded)?;
+    let text = serde_json::to_string_pretty(&genesis).expect("JSON serializes");
+    let hash = hex::encode(Sha256::digest(text.as_bytes()));
+    let name = format!("{release}-genesis");
+    let network_id = v.chain_id.to_string();
+    let mut cm = k8s::config_map(&name, [("genesis.json", text.as_str()), ("networkId", network_id.as_str())]);
+    cm["metadata"]["labels"] = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
+    let out = GenesisRef {
+        config_map: name,
+        key: "genesis.json".into(),
+        chain_id: v.chain_id,
+        network_id: v.chain_id,
+        consensus: v.consensus,
+        hash,
+    };
+    Ok(Output::new().manifest(cm).output("genesis", &out))
+}
+
+export!(Genesis);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    const B: &str = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
+
+    fn prefunded() -> Prefunded {
+        Prefunded {
+            signers: vec![A.into(), B.into()],
+            accounts: vec!["0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB".into()],
+        }
+    }
+
+    #[test]
+    fn clique_extra_data_sorts_signers() {
+        let extra = clique_extra_data(&[A.into(), B.into()]).unwrap();
+        assert_eq!(extra.len(), 2 + 64 + 2 * 40 + 130);
+        assert_eq!(&extra[66..106], "2c7536e3605d9c16a7a3d7b1898e529396a65c23", "0x2c.. sorts before 0x5a..");
+        assert_eq!(&extra[106..146], "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed");
+        assert!(extra[146..].chars().all(|c| c == '0'));
+    }
+
+    #[test]
+    fn clique_genesis_has_engine_forks_and_alloc() {
+        let g = genesis_json(&Values::default(), &[A.into(), B.into()], &prefunded()).unwrap();
+        assert_eq!(g["config"]["chainId"], 98052);
+        assert_eq!(g["config"]["clique"], json!({"period": 5, "epoch": 30000}));
+        assert_eq!(g["config"]["londonBlock"], 0);
+        assert_eq!(g["difficulty"], "0x1");
+        assert_eq!(g["alloc"].as_object().unwrap().len(), 3);
+        assert_eq!(g["alloc"][A]["balance"], "1000000000000000000000000");
+    }
+
+    #[test]
+    fn ethash_genesis_is_the_2018_shape() {
+        let v: Values = serde_json::from_value(json!({"consensus": "ethash", "prefundSigners": false})).unwrap();
+        let g = genesis_json(&v, &[A.into()], &prefunded()).unwrap();
+        assert!(g["config"].get("clique").is_none());
+        assert_eq!(g["difficulty"], "0x400");
+        assert_eq!(g["gasLimit"], "0x8000000");
+        assert_eq!(g["extraData"], "0x");
+        assert_eq!(g["alloc"].as_object().unwrap().len(), 1, "signers not funded");
+    }
+
+    #[test]
+    fn extra_alloc_passes_through_and_wins() {
+        let v: Values = serde_json::from_value(json!({"alloc": {
+            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed": {"balance": "2 ether", "code": "0x6000", "storage": {"0x00": "0x01"}}
+        }}))
+        .unwrap();
+        let g = genesis_json(&v, &[A.into()], &prefunded()).unwrap();
+        let alloc = g["alloc"].as_object().unwrap();
+        assert_eq!(alloc.len(), 3);
+        let e = &alloc["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"];
+        assert_eq!(e["balance"], "2000000000000000000");
+        assert_eq!(e["code"], "0x6000");
+        assert_eq!(e["storage"]["0x00"], "0x01");
+    }
+
+    #[test]
+    fn errors_name_the_value() {
+        let v: Values = serde_json::from_value(json!({"alloc": {"0x12": {}}})).unwrap();
+        match genesis_json(&v, &[A.into()], &prefunded()) {
+            Err(PluginError::InvalidValues(m)) => assert!(m.starts_with("alloc.0x12: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match genesis_json(&Values::default(), &[], &prefunded()) {
+            Err(PluginError::InvalidValues(m)) => assert!(m.contains("global.topology.signers"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn render_hashes_the_document() {
+        let out = render("eth", &Values::default(), &[A.into()], &prefunded()).unwrap();
+        let r: GenesisRef = serde_json::from_value(out.get_output("genesis").unwrap()).unwrap();
+        let cm = &out.manifests()[0];
+        let text = cm["data"]["genesis.json"].as_str().unwrap();
+        assert_eq!(r.hash, hex::encode(Sha256::digest(text.as_bytes())));
+        assert_eq!(cm["data"]["networkId"], "98052");
+        assert_eq!(r.config_map, "eth-genesis");
+    }
+}

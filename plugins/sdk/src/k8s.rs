@@ -4,7 +4,83 @@
 //! a plugin near 100 KB. The host adds `app.kubernetes.io/managed-by`, `instance` and the
 //! namespace, so plugins set only what is theirs.
 
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// A container image as values write it: any field may be left out and falls back to the
+/// plugin's default (so `--set x.image.tag=v2` works without a chart).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Image {
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub pull_policy: Option<String>,
+}
+
+impl Image {
+    /// `repository:tag`, each falling back to the given default.
+    pub fn reference(&self, repository: &str, tag: &str) -> String {
+        format!("{}:{}", self.repository.as_deref().unwrap_or(repository), self.tag.as_deref().unwrap_or(tag))
+    }
+    /// The pull policy, `IfNotPresent` by default.
+    pub fn pull_policy(&self) -> &str {
+        self.pull_policy.as_deref().unwrap_or("IfNotPresent")
+    }
+}
+
+/// Pod placement and resources, as values write them (each may be null/empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scheduling<'a> {
+    pub resources: &'a Value,
+    pub node_selector: &'a Value,
+    pub tolerations: &'a Value,
+    pub affinity: &'a Value,
+}
+
+impl Scheduling<'_> {
+    /// Sets resources on `container` and placement on `pod_spec`, skipping empty ones.
+    pub fn apply(&self, pod_spec: &mut Value, container: &mut Value) {
+        set_unless_empty(container, "resources", self.resources);
+        set_unless_empty(pod_spec, "nodeSelector", self.node_selector);
+        set_unless_empty(pod_spec, "tolerations", self.tolerations);
+        set_unless_empty(pod_spec, "affinity", self.affinity);
+    }
+}
+
+/// Sets `obj[key] = value` unless the value is null, `{}` or `[]`.
+pub fn set_unless_empty(obj: &mut Value, key: &str, value: &Value) {
+    let empty = match value {
+        Value::Null => true,
+        Value::Object(o) => o.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        obj[key] = value.clone();
+    }
+}
+
+/// The pod security context ethwasm's workloads use: a fixed non-root user whose group owns
+/// mounted volumes.
+pub fn pod_security_context() -> Value {
+    json!({ "runAsNonRoot": true, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+            "seccompProfile": { "type": "RuntimeDefault" } })
+}
+
+/// The container security context: no privilege escalation, no capabilities, read-only root.
+pub fn container_security_context() -> Value {
+    json!({ "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": { "drop": ["ALL"] } })
+}
+
+/// An env var from the pod's own field (`metadata.name`, `status.podIP`, ...).
+pub fn field_env(name: &str, field_path: &str) -> Value {
+    json!({ "name": name, "valueFrom": { "fieldRef": { "fieldPath": field_path } } })
+}
+
+/// An env var from a Secret key.
+pub fn secret_env(name: &str, secret: &str, key: &str) -> Value {
+    json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } })
+}
 
 /// The selector labels of one component of a release: `app.kubernetes.io/name` and `component`.
 pub fn selector(release: &str, component: &str) -> Value {
