@@ -73,6 +73,8 @@ pub struct Chart {
     pub file: ChartFile,
     /// The parsed `values.yaml` (an empty map when the file is absent).
     pub values: Value,
+    /// The parsed `values.schema.json`, if the chart has one.
+    pub schema: Option<Value>,
 }
 
 /// A chart plugin resolved to a file, with its limit overrides parsed.
@@ -105,7 +107,16 @@ impl Chart {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Default::default()),
             Err(source) => return Err(ChartError::Read { path: values_path, source }),
         };
-        Ok(Chart { dir: dir.into(), file, values })
+        let schema_path = dir.join("values.schema.json");
+        let schema = match std::fs::read_to_string(&schema_path) {
+            Ok(t) => Some(
+                serde_json::from_str(&t)
+                    .map_err(|e| ChartError::Invalid { path: schema_path.clone(), message: e.to_string() })?,
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ChartError::Read { path: schema_path, source }),
+        };
+        Ok(Chart { dir: dir.into(), file, values, schema })
     }
 
     /// Path of the lock file.

@@ -89,6 +89,7 @@ impl Job {
             release: Release { name: release_name, namespace: source.namespace.clone(), revision: 1 },
             seed,
             part_of,
+            schema: chart.as_ref().and_then(|c| c.schema.clone()),
         };
         Ok(Job { runtime, chart, request })
     }

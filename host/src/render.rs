@@ -19,7 +19,7 @@ pub enum RenderError {
     UnknownSection { key: String, plugins: String },
     #[error("values.{key} must be a mapping, found {found}")]
     SectionNotAMapping { key: String, found: &'static str },
-    #[error("{path}: {message} (schema of plugin `{plugin}`)")]
+    #[error("{path}: {message} (schema of `{plugin}`)")]
     Schema { plugin: String, path: String, message: String },
     #[error("plugin `{plugin}` declares a values schema that is not valid JSON Schema: {message}")]
     BadSchema { plugin: String, message: String },
@@ -69,6 +69,8 @@ pub struct Request {
     pub seed: Seed,
     /// `app.kubernetes.io/part-of` for every object: the chart's name, or `ethwasm`.
     pub part_of: String,
+    /// The chart's `values.schema.json`, checked against the whole values tree.
+    pub schema: Option<Value>,
 }
 
 /// The result of a render.
@@ -95,7 +97,16 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
         }
     }
     let sections = split_values(req, &by_name)?;
-    validate(plugins, &sections)?;
+    if let Some(schema) = &req.schema {
+        check_schema(&req.part_of, "values", schema, &req.values)?;
+    }
+    for (p, section) in plugins.iter().zip(&sections) {
+        if let Some(text) = &p.info.values_schema {
+            let schema: Value = serde_json::from_str(text)
+                .map_err(|e| RenderError::BadSchema { plugin: p.name().into(), message: e.to_string() })?;
+            check_schema(p.name(), &format!("values.{}", p.name()), &schema, section)?;
+        }
+    }
     let levels = levels(plugins)?;
 
     let global = req.values.get(GLOBAL).cloned().unwrap_or_else(|| Value::Object(Map::new())).to_string();
@@ -172,28 +183,25 @@ fn split_values(req: &Request, by_name: &HashMap<&str, &Plugin>) -> Result<Vec<V
     Ok(req.plugins.iter().map(|p| top.get(p.name()).cloned().unwrap_or_else(|| Value::Object(Map::new()))).collect())
 }
 
-/// Validates each plugin's section against its schema; the error names the value path.
-fn validate(plugins: &[Arc<Plugin>], sections: &[Value]) -> Result<(), RenderError> {
-    for (p, section) in plugins.iter().zip(sections) {
-        let Some(schema_text) = &p.info.values_schema else { continue };
-        let bad = |message: String| RenderError::BadSchema { plugin: p.name().into(), message };
-        let schema: Value = serde_json::from_str(schema_text).map_err(|e| bad(e.to_string()))?;
-        let validator = jsonschema::validator_for(&schema).map_err(|e| bad(e.to_string()))?;
-        let mut errors: Vec<(String, String)> = validator
-            .iter_errors(section)
-            .map(|e| (value_path(p.name(), &e.instance_path.to_string()), e.to_string()))
-            .collect();
-        errors.sort();
-        if let Some((path, message)) = errors.into_iter().next() {
-            return Err(RenderError::Schema { plugin: p.name().into(), path, message });
-        }
+/// Validates `instance` (found at `root`) against `schema` (owned by `owner`); the first error,
+/// by path, names the value path.
+fn check_schema(owner: &str, root: &str, schema: &Value, instance: &Value) -> Result<(), RenderError> {
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| RenderError::BadSchema { plugin: owner.into(), message: e.to_string() })?;
+    let mut errors: Vec<(String, String)> = validator
+        .iter_errors(instance)
+        .map(|e| (value_path(root, &e.instance_path.to_string()), e.to_string()))
+        .collect();
+    errors.sort();
+    match errors.into_iter().next() {
+        Some((path, message)) => Err(RenderError::Schema { plugin: owner.into(), path, message }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// `/a/0/b~1c` -> `values.<plugin>.a[0].b/c`.
-fn value_path(plugin: &str, pointer: &str) -> String {
-    let mut out = format!("values.{plugin}");
+/// `/a/0/b~1c` under `root` -> `<root>.a[0]."b/c"`.
+fn value_path(root: &str, pointer: &str) -> String {
+    let mut out = root.to_string();
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
         if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
@@ -333,9 +341,12 @@ mod tests {
 
     #[test]
     fn value_paths_read_like_values() {
-        assert_eq!(value_path("p", ""), "values.p");
-        assert_eq!(value_path("p", "/service/port"), "values.p.service.port");
-        assert_eq!(value_path("p", "/nodes/1/name"), "values.p.nodes[1].name");
-        assert_eq!(value_path("p", "/nodeSelector/kubernetes.io~1os"), "values.p.nodeSelector.\"kubernetes.io/os\"");
+        assert_eq!(value_path("values.p", ""), "values.p");
+        assert_eq!(value_path("values.p", "/service/port"), "values.p.service.port");
+        assert_eq!(value_path("values.p", "/nodes/1/name"), "values.p.nodes[1].name");
+        assert_eq!(
+            value_path("values.p", "/nodeSelector/kubernetes.io~1os"),
+            "values.p.nodeSelector.\"kubernetes.io/os\""
+        );
     }
 }

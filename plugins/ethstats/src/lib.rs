@@ -5,7 +5,7 @@
 //! node read the same secret. Provides `ethstats`: whether it is on and the address nodes dial.
 
 use ethwasm_plugin::k8s::{self, Image};
-use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
+use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -90,12 +90,13 @@ impl Plugin for Ethstats {
     fn render(input: Input) -> Result<Output, PluginError> {
         let values: Values = input.values()?;
         let secret: SecretRef = input.input("ethstats-secret")?;
-        Ok(render(&input.release().name, &values, &secret))
+        Ok(render(input.release(), &values, &secret))
     }
 }
 
 /// Renders the dashboard for `release`.
-pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
+pub fn render(release: &Release, v: &Values, secret: &SecretRef) -> Output {
+    let (namespace, release) = (&release.namespace, release.name.as_str());
     let name = format!("{release}-ethstats");
     let endpoint =
         Endpoint { enabled: v.enabled, address: format!("{name}:{}", v.service.port), secret: secret.clone() };
@@ -139,7 +140,7 @@ pub fn render(release: &str, v: &Values, secret: &SecretRef) -> Output {
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
     let notes = format!(
-        "ethstats dashboard: kubectl port-forward svc/{name} 8080:{port}, then open http://localhost:8080",
+        "ethstats dashboard: kubectl -n {namespace} port-forward svc/{name} 8080:{port}, then open http://localhost:8080",
         port = v.service.port
     );
     out.manifest(deployment).manifest(service).notes(notes)
@@ -155,13 +156,17 @@ mod tests {
         serde_json::from_value(json!({ "enabled": enabled, "image": {"tag": "v0.0.2"} })).unwrap()
     }
 
+    fn rel() -> Release {
+        Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }
+    }
+
     fn secret() -> SecretRef {
         SecretRef { secret_name: "eth-ethstats".into(), key: "WS_SECRET".into() }
     }
 
     #[test]
     fn renders_deployment_and_service_reading_the_shared_secret() {
-        let out = render("eth", &values(true), &secret());
+        let out = render(&rel(), &values(true), &secret());
         let m = out.manifests();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0]["kind"], "Deployment");
@@ -179,7 +184,7 @@ mod tests {
 
     #[test]
     fn disabled_renders_nothing_but_says_so() {
-        let out = render("eth", &values(false), &secret());
+        let out = render(&rel(), &values(false), &secret());
         assert!(out.manifests().is_empty());
         assert_eq!(out.get_output("ethstats").unwrap()["enabled"], false);
     }

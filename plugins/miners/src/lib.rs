@@ -1,1 +1,686 @@
-//! miners
+//! miners plugin: the geth nodes. Signers (Clique sealers, or ethash miners) and RPC nodes, as
+//! StatefulSets with a PersistentVolumeClaim per replica (or emptyDir), a PodDisruptionBudget,
+//! an RPC Service and an optional NetworkPolicy.
+//!
+//! Every flag is computed at render time from the other plugins' outputs: the genesis
+//! ConfigMap and network id (`genesis`), enode URLs (`bootnodes`), node keys (`node-keys`),
+//! signer addresses and keystores (`signers`) and the ethstats address and secret (`ethstats`).
+
+use ethwasm_plugin::k8s::{self, Image};
+use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// JSON Schema of the `miners` values section.
+pub const SCHEMA: &str = include_str!("schema.json");
+
+const REPOSITORY: &str = "ethereum/client-go";
+/// The last geth that seals Clique blocks.
+const CLIQUE_TAG: &str = "v1.13.15";
+/// The last geth that mines ethash.
+const ETHASH_TAG: &str = "v1.11.6";
+const P2P_PORT: u16 = 30303;
+/// Annotation that carries the genesis hash, so a genesis change rolls the pods.
+pub const GENESIS_HASH_ANNOTATION: &str = "ethwasm.io/genesis-hash";
+
+/// The `miners` values section.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Values {
+    pub image: Image,
+    pub sync_mode: String,
+    pub verbosity: u8,
+    pub extra_args: Vec<String>,
+    pub ethash: Ethash,
+    pub rpc: Rpc,
+    pub persistence: Persistence,
+    pub pod_disruption_budget: Pdb,
+    pub resources: Value,
+    pub node_selector: Value,
+    pub tolerations: Value,
+    pub affinity: Value,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            image: Image::default(),
+            sync_mode: "full".into(),
+            verbosity: 3,
+            extra_args: vec![],
+            ethash: Ethash::default(),
+            rpc: Rpc::default(),
+            persistence: Persistence::default(),
+            pod_disruption_budget: Pdb::default(),
+            resources: Value::Null,
+            node_selector: Value::Null,
+            tolerations: Value::Null,
+            affinity: Value::Null,
+        }
+    }
+}
+
+/// ethash mining settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Ethash {
+    pub threads: u32,
+}
+
+impl Default for Ethash {
+    fn default() -> Self {
+        Ethash { threads: 1 }
+    }
+}
+
+/// RPC node settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Rpc {
+    pub http_api: Vec<String>,
+    pub ws_api: Vec<String>,
+    pub vhosts: Vec<String>,
+    pub cors_domains: Vec<String>,
+    pub ws_origins: Vec<String>,
+    pub service: RpcService,
+    pub network_policy: NetworkPolicy,
+}
+
+impl Default for Rpc {
+    fn default() -> Self {
+        let api = vec!["eth".to_string(), "net".into(), "web3".into()];
+        Rpc {
+            http_api: api.clone(),
+            ws_api: api,
+            vhosts: vec!["*".into()],
+            cors_domains: vec![],
+            ws_origins: vec!["*".into()],
+            service: RpcService::default(),
+            network_policy: NetworkPolicy::default(),
+        }
+    }
+}
+
+/// The RPC Service.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RpcService {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub http_port: u16,
+    pub ws_port: u16,
+}
+
+impl Default for RpcService {
+    fn default() -> Self {
+        RpcService { type_: "ClusterIP".into(), http_port: 8545, ws_port: 8546 }
+    }
+}
+
+/// Who may reach RPC.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NetworkPolicy {
+    pub enabled: bool,
+    /// NetworkPolicyPeer objects allowed to reach HTTP and WS.
+    pub from: Vec<Value>,
+}
+
+/// Chain data storage.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Persistence {
+    pub enabled: bool,
+    pub size: String,
+    pub storage_class: Option<String>,
+    pub access_modes: Vec<String>,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence {
+            enabled: true,
+            size: "10Gi".into(),
+            storage_class: None,
+            access_modes: vec!["ReadWriteOnce".into()],
+        }
+    }
+}
+
+/// PodDisruptionBudget settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Pdb {
+    pub enabled: bool,
+    pub max_unavailable: u32,
+}
+
+impl Default for Pdb {
+    fn default() -> Self {
+        Pdb { enabled: true, max_unavailable: 1 }
+    }
+}
+
+/// Input `genesis`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Genesis {
+    pub config_map: String,
+    pub key: String,
+    pub network_id: u64,
+    pub consensus: String,
+    pub hash: String,
+}
+
+/// Input `bootnodes`.
+#[derive(Debug, Deserialize)]
+pub struct Bootnodes {
+    pub enodes: Vec<String>,
+    pub hosts: Vec<String>,
+}
+
+/// A Secret key reference.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRef {
+    pub secret_name: String,
+    pub key: String,
+}
+
+/// One signer (input `signers`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signer {
+    pub index: u32,
+    pub address: String,
+    pub stateful_set: String,
+    pub keystore: KeyRef,
+    pub node_key: KeyRef,
+}
+
+/// Input `signers`.
+#[derive(Debug, Deserialize)]
+pub struct Signers {
+    pub signers: Vec<Signer>,
+    pub password: KeyRef,
+}
+
+/// One RPC pod (input `node-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Node {
+    pub pod: String,
+    pub node_key: KeyRef,
+}
+
+/// The RPC set (input `node-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeSet {
+    pub stateful_set: String,
+    pub nodes: Vec<Node>,
+}
+
+/// Input `node-keys` (the part this plugin reads).
+#[derive(Debug, Deserialize)]
+pub struct NodeKeys {
+    pub rpc: NodeSet,
+}
+
+/// Input `ethstats`.
+#[derive(Debug, Deserialize)]
+pub struct Ethstats {
+    pub enabled: bool,
+    pub address: String,
+    pub secret: KeyRef,
+}
+
+/// Everything the plugin renders from.
+#[derive(Debug)]
+pub struct Inputs {
+    pub genesis: Genesis,
+    pub bootnodes: Bootnodes,
+    pub signers: Signers,
+    pub rpc: NodeSet,
+    pub ethstats: Ethstats,
+}
+
+/// The plugin.
+pub struct Miners;
+
+impl Plugin for Miners {
+    fn info() -> Info {
+        Info::new("miners", env!("CARGO_PKG_VERSION"), "geth signers (clique sealers or ethash miners) and RPC nodes")
+            .requires(&["genesis", "bootnodes", "signers", "node-keys", "ethstats"])
+            .schema(SCHEMA)
+    }
+
+    fn render(input: Input) -> Result<Output, PluginError> {
+        let v: Values = input.values()?;
+        let inputs = Inputs {
+            genesis: input.input("genesis")?,
+            bootnodes: input.input("bootnodes")?,
+            signers: input.input("signers")?,
+            rpc: input.input::<NodeKeys>("node-keys")?.rpc,
+            ethstats: input.input("ethstats")?,
+        };
+        render(input.release(), &v, &inputs)
+    }
+}
+
+fn labels(release: &str, component: &str, node: &str) -> (Value, Value) {
+    let selector = json!({
+        "app.kubernetes.io/name": "geth",
+        "app.kubernetes.io/instance": release,
+        "app.kubernetes.io/component": component,
+        "ethwasm.io/node-set": node,
+    });
+    (selector.clone(), selector)
+}
+
+/// Flags every geth node gets.
+fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
+    let mut a = vec![
+        "--datadir=/data".to_string(),
+        format!("--networkid={}", i.genesis.network_id),
+        format!("--syncmode={}", v.sync_mode),
+        format!("--port={P2P_PORT}"),
+        "--nat=extip:$(POD_IP)".into(),
+        "--ipcdisable".into(),
+        format!("--verbosity={}", v.verbosity),
+    ];
+    if !i.bootnodes.enodes.is_empty() {
+        a.push(format!("--bootnodes={}", i.bootnodes.enodes.join(",")));
+    }
+    if i.ethstats.enabled {
+        // Kubernetes expands $(VAR) from the container's env; the secret never enters the
+        // manifest.
+        a.push(format!("--ethstats=$(POD_NAME):$(WS_SECRET)@{}", i.ethstats.address));
+    }
+    a
+}
+
+/// The pod template of one geth StatefulSet.
+fn pod(
+    v: &Values,
+    i: &Inputs,
+    image: &str,
+    labels: &Value,
+    args: Vec<String>,
+    mut volumes: Vec<Value>,
+    mut mounts: Vec<Value>,
+    ports: Vec<Value>,
+    probe_port: &str,
+) -> Value {
+    let mut env = vec![k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")];
+    if i.ethstats.enabled {
+        env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
+    }
+    volumes.push(json!({ "name": "genesis", "configMap": { "name": i.genesis.config_map } }));
+    if !v.persistence.enabled {
+        volumes.push(json!({ "name": "data", "emptyDir": {} }));
+    }
+    mounts.push(json!({ "name": "data", "mountPath": "/data" }));
+    let mut init = Vec::new();
+    if !i.bootnodes.hosts.is_empty() {
+        // geth 1.13 resolves enode host names once at start: wait until every one resolves.
+        init.push(json!({
+            "name": "wait-for-bootnodes",
+            "image": image,
+            "imagePullPolicy": v.image.pull_policy(),
+            "command": ["sh", "-c", "for h in $BOOTNODE_HOSTS; do until nslookup \"$h\" >/dev/null 2>&1; do echo \"waiting for $h to resolve\"; sleep 2; done; done"],
+            "env": [{ "name": "BOOTNODE_HOSTS", "value": i.bootnodes.hosts.join(" ") }],
+            "securityContext": k8s::container_security_context(),
+        }));
+    }
+    init.push(json!({
+        "name": "init-genesis",
+        "image": image,
+        "imagePullPolicy": v.image.pull_policy(),
+        "command": ["sh", "-c", format!(
+            "if [ -d /data/geth/chaindata ]; then echo 'chain data exists; keeping it'; else geth --datadir=/data init /genesis/{}; fi",
+            i.genesis.key
+        )],
+        "volumeMounts": [
+            { "name": "data", "mountPath": "/data" },
+            { "name": "genesis", "mountPath": "/genesis", "readOnly": true },
+        ],
+        "securityContext": k8s::container_security_context(),
+    }));
+    let mut all_args = args;
+    all_args.extend(v.extra_args.iter().cloned());
+    let mut container = json!({
+        "name": "geth",
+        "image": image,
+        "imagePullPolicy": v.image.pull_policy(),
+        "command": ["geth"],
+        "args": all_args,
+        "env": env,
+        "ports": ports,
+        "volumeMounts": mounts,
+        "readinessProbe": { "tcpSocket": { "port": probe_port }, "periodSeconds": 10 },
+        "securityContext": k8s::container_security_context(),
+    });
+    let mut spec = json!({
+        "securityContext": k8s::pod_security_context(),
+        "automountServiceAccountToken": false,
+        "initContainers": init,
+        "volumes": volumes,
+    });
+    let scheduling = k8s::Scheduling {
+        resources: &v.resources,
+        node_selector: &v.node_selector,
+        tolerations: &v.tolerations,
+        affinity: &v.affinity,
+    };
+    scheduling.apply(&mut spec, &mut container);
+    spec["containers"] = json!([container]);
+    json!({
+        "metadata": { "labels": labels, "annotations": { GENESIS_HASH_ANNOTATION: i.genesis.hash } },
+        "spec": spec,
+    })
+}
+
+fn stateful_set(
+    v: &Values,
+    name: &str,
+    service: &str,
+    replicas: usize,
+    labels: &Value,
+    selector: &Value,
+    template: Value,
+) -> Value {
+    let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(labels));
+    sts["spec"] = json!({
+        "serviceName": service,
+        "replicas": replicas,
+        "podManagementPolicy": "Parallel",
+        "selector": { "matchLabels": selector },
+        "template": template,
+    });
+    if v.persistence.enabled {
+        let mut claim = json!({
+            "metadata": { "name": "data" },
+            "spec": { "accessModes": v.persistence.access_modes, "resources": { "requests": { "storage": v.persistence.size } } },
+        });
+        if let Some(class) = &v.persistence.storage_class {
+            claim["spec"]["storageClassName"] = class.clone().into();
+        }
+        sts["spec"]["volumeClaimTemplates"] = json!([claim]);
+    }
+    sts
+}
+
+fn p2p_ports() -> Vec<Value> {
+    vec![
+        json!({ "name": "p2p", "containerPort": P2P_PORT, "protocol": "TCP" }),
+        json!({ "name": "discovery", "containerPort": P2P_PORT, "protocol": "UDP" }),
+    ]
+}
+
+fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Value {
+    let mut p = k8s::object("policy/v1", "PodDisruptionBudget", name, Some(labels));
+    p["spec"] = json!({ "maxUnavailable": max_unavailable, "selector": { "matchLabels": selector } });
+    p
+}
+
+/// Renders the geth nodes.
+pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
+    let (namespace, release) = (&release.namespace, release.name.as_str());
+    let clique = match i.genesis.consensus.as_str() {
+        "clique" => true,
+        "ethash" => false,
+        other => return Err(PluginError::MissingInput(format!("genesis: unknown consensus `{other}`"))),
+    };
+    let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
+    let geth_service = format!("{release}-geth");
+    let group = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release });
+    let mut out = Output::new();
+
+    // One headless Service gives every geth pod a stable DNS name.
+    let svc = k8s::service(
+        &geth_service,
+        &group,
+        &group,
+        "Headless",
+        vec![k8s::port("p2p", P2P_PORT, "TCP"), k8s::port("discovery", P2P_PORT, "UDP")],
+    );
+    out = out.manifest(svc);
+
+    for s in &i.signers.signers {
+        let (labels, selector) = labels(release, "signer", &s.stateful_set);
+        let mut args = common_args(v, i);
+        args.push(format!("--nodekey=/nodekey/{}", s.node_key.key));
+        args.push("--mine".into());
+        args.push(format!("--miner.etherbase={}", s.address));
+        let mut volumes = vec![json!({
+            "name": "nodekey",
+            "secret": { "secretName": s.node_key.secret_name, "items": [{ "key": s.node_key.key, "path": s.node_key.key }], "defaultMode": 0o400 },
+        })];
+        let mut mounts = vec![json!({ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true })];
+        if clique {
+            args.push(format!("--unlock={}", s.address));
+            args.push("--password=/password/password".into());
+            args.push("--keystore=/keystore".into());
+            volumes.push(json!({ "name": "keystore", "secret": { "secretName": s.keystore.secret_name,
+                "items": [{ "key": s.keystore.key, "path": "keystore.json" }], "defaultMode": 0o400 } }));
+            volumes.push(json!({ "name": "password", "secret": { "secretName": i.signers.password.secret_name,
+                "items": [{ "key": i.signers.password.key, "path": "password" }], "defaultMode": 0o400 } }));
+            mounts.push(json!({ "name": "keystore", "mountPath": "/keystore", "readOnly": true }));
+            mounts.push(json!({ "name": "password", "mountPath": "/password", "readOnly": true }));
+        } else {
+            args.push(format!("--miner.threads={}", v.ethash.threads));
+        }
+        let template = pod(v, i, &image, &labels, args, volumes, mounts, p2p_ports(), "p2p");
+        out = out.manifest(stateful_set(v, &s.stateful_set, &geth_service, 1, &labels, &selector, template));
+    }
+    if v.pod_disruption_budget.enabled && !i.signers.signers.is_empty() {
+        let sel = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release, "app.kubernetes.io/component": "signer" });
+        out = out.manifest(pdb(
+            &format!("{release}-signers"),
+            &sel,
+            sel.clone(),
+            v.pod_disruption_budget.max_unavailable,
+        ));
+    }
+
+    let rpc_count = i.rpc.nodes.len();
+    if rpc_count > 0 {
+        let name = &i.rpc.stateful_set;
+        let (labels, selector) = labels(release, "rpc", name);
+        let r = &v.rpc;
+        let mut args = common_args(v, i);
+        args.push("--nodekey=/nodekey/$(POD_NAME)".into());
+        args.extend([
+            "--http".to_string(),
+            "--http.addr=0.0.0.0".into(),
+            format!("--http.port={}", r.service.http_port),
+            format!("--http.api={}", r.http_api.join(",")),
+            format!("--http.vhosts={}", r.vhosts.join(",")),
+            "--ws".into(),
+            "--ws.addr=0.0.0.0".into(),
+            format!("--ws.port={}", r.service.ws_port),
+            format!("--ws.api={}", r.ws_api.join(",")),
+            format!("--ws.origins={}", r.ws_origins.join(",")),
+        ]);
+        if !r.cors_domains.is_empty() {
+            args.push(format!("--http.corsdomain={}", r.cors_domains.join(",")));
+        }
+        let items: Vec<Value> = i.rpc.nodes.iter().map(|n| json!({ "key": n.node_key.key, "path": n.pod })).collect();
+        let secret = &i.rpc.nodes[0].node_key.secret_name;
+        let volumes = vec![
+            json!({ "name": "nodekey", "secret": { "secretName": secret, "items": items, "defaultMode": 0o400 } }),
+        ];
+        let mounts = vec![json!({ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true })];
+        let mut ports = p2p_ports();
+        ports.push(json!({ "name": "http", "containerPort": r.service.http_port, "protocol": "TCP" }));
+        ports.push(json!({ "name": "ws", "containerPort": r.service.ws_port, "protocol": "TCP" }));
+        let template = pod(v, i, &image, &labels, args, volumes, mounts, ports, "http");
+        out = out.manifest(stateful_set(v, name, &geth_service, rpc_count, &labels, &selector, template));
+        let svc_sel = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release, "app.kubernetes.io/component": "rpc" });
+        let svc = k8s::service(
+            name,
+            &svc_sel,
+            &svc_sel,
+            &r.service.type_,
+            vec![k8s::port("http", r.service.http_port, "TCP"), k8s::port("ws", r.service.ws_port, "TCP")],
+        );
+        out = out.manifest(svc);
+        if v.pod_disruption_budget.enabled {
+            out = out.manifest(pdb(
+                &format!("{release}-rpc"),
+                &svc_sel,
+                svc_sel.clone(),
+                v.pod_disruption_budget.max_unavailable,
+            ));
+        }
+        if r.network_policy.enabled {
+            let mut np =
+                k8s::object("networking.k8s.io/v1", "NetworkPolicy", &format!("{release}-rpc"), Some(&svc_sel));
+            np["spec"] = json!({
+                "podSelector": { "matchLabels": svc_sel },
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    { "from": r.network_policy.from, "ports": [
+                        { "port": r.service.http_port, "protocol": "TCP" }, { "port": r.service.ws_port, "protocol": "TCP" } ] },
+                    { "from": [{ "podSelector": { "matchLabels": { "app.kubernetes.io/instance": release } } }],
+                      "ports": [ { "port": P2P_PORT, "protocol": "TCP" }, { "port": P2P_PORT, "protocol": "UDP" } ] },
+                ],
+            });
+            out = out.manifest(np);
+        }
+        out = out.notes(format!(
+            "JSON-RPC: kubectl -n {namespace} port-forward svc/{name} {port}:{port}, then\n  curl -s -H 'Content-Type: application/json' -d '{{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}}' http://localhost:{port}\nWebSocket: ws://{name}:{ws} inside the cluster. Chain id / network id: {id}.",
+            port = r.service.http_port,
+            ws = r.service.ws_port,
+            id = i.genesis.network_id
+        ));
+    }
+    Ok(out)
+}
+
+export!(Miners);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel() -> Release {
+        Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }
+    }
+
+    fn key(s: &str, k: &str) -> KeyRef {
+        KeyRef { secret_name: s.into(), key: k.into() }
+    }
+
+    fn inputs(consensus: &str, rpc: usize) -> Inputs {
+        Inputs {
+            genesis: Genesis {
+                config_map: "eth-genesis".into(),
+                key: "genesis.json".into(),
+                network_id: 98052,
+                consensus: consensus.into(),
+                hash: "abc".into(),
+            },
+            bootnodes: Bootnodes {
+                enodes: vec!["enode://x@b-0.b.ns.svc.cluster.local:30301".into()],
+                hosts: vec!["b-0.b.ns.svc.cluster.local".into()],
+            },
+            signers: Signers {
+                signers: vec![Signer {
+                    index: 0,
+                    address: "0xAbC".into(),
+                    stateful_set: "eth-signer-0".into(),
+                    keystore: key("eth-signer-0-keystore", "keystore.json"),
+                    node_key: key("eth-nodekeys", "eth-signer-0-0"),
+                }],
+                password: key("eth-keystore-password", "password"),
+            },
+            rpc: NodeSet {
+                stateful_set: "eth-rpc".into(),
+                nodes: (0..rpc)
+                    .map(|i| Node {
+                        pod: format!("eth-rpc-{i}"),
+                        node_key: key("eth-nodekeys", &format!("eth-rpc-{i}")),
+                    })
+                    .collect(),
+            },
+            ethstats: Ethstats {
+                enabled: true,
+                address: "eth-ethstats:80".into(),
+                secret: key("eth-ethstats", "WS_SECRET"),
+            },
+        }
+    }
+
+    fn find<'a>(m: &'a [Value], kind: &str, name: &str) -> &'a Value {
+        m.iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    fn args(sts: &Value) -> Vec<String> {
+        serde_json::from_value(sts["spec"]["template"]["spec"]["containers"][0]["args"].clone()).unwrap()
+    }
+
+    #[test]
+    fn clique_signer_seals_with_its_own_key() {
+        let out = render(&rel(), &Values::default(), &inputs("clique", 1)).unwrap();
+        let m = out.manifests();
+        let sts = find(&m, "StatefulSet", "eth-signer-0");
+        let a = args(sts);
+        for f in [
+            "--mine",
+            "--miner.etherbase=0xAbC",
+            "--unlock=0xAbC",
+            "--password=/password/password",
+            "--networkid=98052",
+            "--syncmode=full",
+            "--nodekey=/nodekey/eth-signer-0-0",
+            "--ethstats=$(POD_NAME):$(WS_SECRET)@eth-ethstats:80",
+        ] {
+            assert!(a.contains(&f.to_string()), "{f} missing from {a:?}");
+        }
+        assert!(!a.iter().any(|x| x.starts_with("--http")), "signers expose no HTTP");
+        let c = &sts["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["image"], "ethereum/client-go:v1.13.15");
+        assert_eq!(sts["spec"]["template"]["metadata"]["annotations"][GENESIS_HASH_ANNOTATION], "abc");
+        assert_eq!(sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "10Gi");
+        let init = &sts["spec"]["template"]["spec"]["initContainers"];
+        assert_eq!(init[0]["name"], "wait-for-bootnodes");
+        assert!(init[1]["command"][2].as_str().unwrap().contains("if [ -d /data/geth/chaindata ]"));
+    }
+
+    #[test]
+    fn rpc_nodes_serve_http_and_unlock_nothing() {
+        let mut v = Values::default();
+        v.rpc.network_policy.enabled = true;
+        v.rpc.service.type_ = "NodePort".into();
+        v.persistence.enabled = false;
+        let out = render(&rel(), &v, &inputs("clique", 2)).unwrap();
+        let m = out.manifests();
+        let sts = find(&m, "StatefulSet", "eth-rpc");
+        assert_eq!(sts["spec"]["replicas"], 2);
+        let a = args(sts);
+        assert!(a.contains(&"--http.api=eth,net,web3".to_string()));
+        assert!(a.contains(&"--nodekey=/nodekey/$(POD_NAME)".to_string()));
+        assert!(!a.iter().any(|x| x.starts_with("--unlock") || x == "--mine"));
+        assert!(sts["spec"].get("volumeClaimTemplates").is_none());
+        assert_eq!(find(&m, "Service", "eth-rpc")["spec"]["type"], "NodePort");
+        assert_eq!(find(&m, "NetworkPolicy", "eth-rpc")["spec"]["ingress"][0]["ports"][0]["port"], 8545);
+        find(&m, "PodDisruptionBudget", "eth-rpc");
+        assert!(out.get_notes().unwrap().contains("kubectl -n chain port-forward svc/eth-rpc 8545:8545"));
+    }
+
+    #[test]
+    fn ethash_mines_on_v1_11_6_without_unlock() {
+        let out = render(&rel(), &Values::default(), &inputs("ethash", 0)).unwrap();
+        let m = out.manifests();
+        let sts = find(&m, "StatefulSet", "eth-signer-0");
+        let a = args(sts);
+        assert!(a.contains(&"--miner.threads=1".to_string()));
+        assert!(!a.iter().any(|x| x.starts_with("--unlock")));
+        assert_eq!(sts["spec"]["template"]["spec"]["containers"][0]["image"], "ethereum/client-go:v1.11.6");
+        assert!(m.iter().all(|o| o["metadata"]["name"] != "eth-rpc"));
+    }
+}

@@ -10,7 +10,7 @@ pub mod eth;
 pub mod keystore;
 
 use eth::{parse_address, PrivateKey};
-use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError};
+use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
 use keystore::{KeystoreNonce, ScryptParams};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -209,7 +209,7 @@ impl Plugin for Secrets {
     fn render(input: Input) -> Result<Output, PluginError> {
         let values: Values = input.values()?;
         let global: Global = input.global()?;
-        render(&input.release().name, &values, global.topology, &mut HostKeys)
+        render(input.release(), &values, global.topology, &mut HostKeys)
     }
 }
 
@@ -227,7 +227,8 @@ fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
 }
 
 /// Renders the Secrets and outputs for `release`.
-pub fn render(release: &str, v: &Values, topo: Topology, src: &mut dyn KeySource) -> Result<Output, PluginError> {
+pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySource) -> Result<Output, PluginError> {
+    let (namespace, release) = (&release.namespace, release.name.as_str());
     let invalid = PluginError::InvalidValues;
     if v.signer_keys.len() > topo.signers as usize {
         return Err(invalid(format!(
@@ -340,10 +341,10 @@ pub fn render(release: &str, v: &Values, topo: Topology, src: &mut dyn KeySource
     }
     let prefunded = Prefunded { signers: signers.iter().map(|s| s.address.clone()).collect(), accounts };
     let notes = format!(
-        "Keystore password: kubectl get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
+        "Keystore password: kubectl -n {namespace} get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
         pw = password_ref.secret_name,
         accounts = if v.accounts.generate > 0 {
-            format!("Generated accounts (keystore and raw key): kubectl get secret {release}-accounts -o yaml")
+            format!("Generated accounts (keystore and raw key): kubectl -n {namespace} get secret {release}-accounts -o yaml")
         } else {
             String::new()
         }
@@ -382,7 +383,7 @@ mod tests {
 
     fn run(v: serde_json::Value, topo: Topology) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
-        render("eth", &values, topo, &mut fake)
+        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, &mut fake)
     }
 
     fn secret_data(out: &Output, name: &str) -> serde_json::Map<String, serde_json::Value> {
