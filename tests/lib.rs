@@ -1,1 +1,58 @@
-//! Helpers shared by the end-to-end tests: where the built binary and plugins are.
+//! Helpers shared by the end-to-end tests: where the built plugins are, and how to run them.
+//!
+//! The components are built by `make build` (scripts/build-plugins.sh), never committed; a
+//! missing one fails the test with the command to run.
+
+use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn built(dir: &str, name: &str) -> PathBuf {
+    let p = root().join("target").join(dir).join(format!("{name}.wasm"));
+    assert!(
+        p.exists(),
+        "{} is missing: build the plugins first with `make build` (or scripts/build-plugins.sh)",
+        p.display()
+    );
+    p
+}
+
+/// A chart or example plugin component: `target/plugins/<name>.wasm`.
+pub fn plugin_path(name: &str) -> PathBuf {
+    built("plugins", name)
+}
+
+/// A test plugin component: `target/test-plugins/<name>.wasm`.
+pub fn test_plugin_path(name: &str) -> PathBuf {
+    built("test-plugins", name)
+}
+
+/// A runtime without a disk cache.
+pub fn runtime() -> Runtime {
+    Runtime::new(CompileCache::disabled()).expect("engine")
+}
+
+/// Loads a test plugin with `limits`.
+pub fn load_test_plugin(rt: &Runtime, name: &str, limits: Limits) -> Arc<Plugin> {
+    Plugin::load(rt, &test_plugin_path(name), limits).unwrap_or_else(|e| panic!("load {name}: {e}"))
+}
+
+/// A seed of 32 copies of `byte`.
+pub fn seed(byte: u8) -> Seed {
+    Seed::from_hex(&format!("{byte:02x}").repeat(32)).expect("valid seed")
+}
+
+/// A render input for release `t` in namespace `test` with `values` as the plugin's section.
+pub fn input(values: serde_json::Value) -> RenderInput {
+    RenderInput {
+        release: Release { name: "t".into(), namespace: "test".into(), revision: 1 },
+        values: values.to_string(),
+        global_values: "{}".into(),
+        inputs: vec![],
+    }
+}

@@ -1,1 +1,5 @@
+//! All end-to-end tests, compiled into one binary (the wasmtime habit: one link, one run).
 
+mod cache;
+mod chart;
+mod sandbox;

@@ -74,6 +74,12 @@ pub enum PluginError {
     Failed { plugin: String, message: String },
 }
 
+/// sha256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
 /// Formats a byte count the way the limit flags take it (`256Mi`).
 pub fn format_bytes(n: u64) -> String {
     for (unit, shift) in [("Gi", 30), ("Mi", 20), ("Ki", 10)] {

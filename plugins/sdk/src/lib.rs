@@ -64,6 +64,7 @@ macro_rules! export {
                 fn render(
                     input: $crate::bindings::ethwasm::plugin::types::RenderInput,
                 ) -> Result<$crate::bindings::ethwasm::plugin::types::RenderOutput, $crate::PluginError> {
+                    $crate::install_panic_hook();
                     <$ty as $crate::Plugin>::render($crate::Input::from_wit(input)).map($crate::Output::into_wit)
                 }
             }
@@ -227,6 +228,15 @@ impl Output {
     pub fn into_wit(self) -> RenderOutput {
         RenderOutput { manifests: self.manifests, outputs: self.outputs, notes: self.notes }
     }
+}
+
+/// Sends panic messages to the host's log at error level, so that the host's "plugin trapped"
+/// error can say why (a wasm32 panic otherwise vanishes into an `unreachable` trap).
+pub fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| log(Level::Error, &format!("panic: {info}"))));
+    });
 }
 
 /// Logs a line through the host (tagged with the plugin's name). Never log secrets.

@@ -1,0 +1,171 @@
+//! The sandbox: every limit and every denied capability, checked by its error message.
+
+use ethwasm::plugin::{Limits, Plugin, PluginError};
+use ethwasm_tests::{input, load_test_plugin, runtime, seed, test_plugin_path};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+fn render_err(name: &str, limits: Limits, values: serde_json::Value) -> PluginError {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, name, limits);
+    p.render(&seed(1), &input(values)).expect_err("the plugin must fail")
+}
+
+#[test]
+fn infinite_loop_stops_at_the_deadline() {
+    let l = Limits { timeout: Duration::from_secs(1), ..limits() };
+    let start = Instant::now();
+    let e = render_err("misbehave", l, json!({"mode": "loop"}));
+    let took = start.elapsed();
+    assert_eq!(e.to_string(), "plugin `misbehave` exceeded its time limit of 1s in `render` (raise it with --plugin-timeout or the chart's `limits.timeout`)");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(2), "stopped after {took:?}");
+}
+
+#[test]
+fn memory_growth_hits_the_memory_limit() {
+    let l = Limits { memory_bytes: 64 << 20, ..limits() };
+    let e = render_err("misbehave", l, json!({"mode": "memory"}));
+    assert_eq!(e.to_string(), "plugin `misbehave` exceeded its memory limit of 64Mi (raise it with --plugin-memory or the chart's `limits.memory`)");
+}
+
+#[test]
+fn output_flood_hits_the_output_cap() {
+    let e = render_err("misbehave", limits(), json!({"mode": "flood", "flood_mib": 20}));
+    let msg = e.to_string();
+    assert!(msg.starts_with("plugin `misbehave` returned 2097"), "{msg}");
+    assert!(msg.ends_with("bytes of output, over the limit of 16777216 bytes (--max-output)"), "{msg}");
+    // Under the cap the same plugin is fine.
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    assert_eq!(p.render(&seed(1), &input(json!({"mode": "flood", "flood_mib": 2}))).unwrap().output.manifests.len(), 2);
+}
+
+#[test]
+fn a_panic_names_the_plugin_and_carries_the_message() {
+    let msg = render_err("misbehave", limits(), json!({"mode": "panic"})).to_string();
+    assert!(msg.starts_with("plugin `misbehave` trapped in `render`: wasm `unreachable` executed"), "{msg}");
+    assert!(msg.contains("misbehave was asked to panic"), "{msg}");
+}
+
+#[test]
+fn an_abort_is_a_trap_naming_the_plugin() {
+    let msg = render_err("misbehave", limits(), json!({"mode": "abort"})).to_string();
+    assert!(
+        msg.starts_with(
+            "plugin `misbehave` trapped in `render`: wasm `unreachable` executed (a panic or abort in the plugin)"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_plugin_error_is_data() {
+    let e = render_err("misbehave", limits(), json!({"mode": "error"}));
+    assert_eq!(e.to_string(), "plugin `misbehave` failed: misbehave was asked to fail");
+    let e = render_err("misbehave", limits(), json!({"mode": "nonsense"}));
+    assert!(matches!(e, PluginError::InvalidValues { .. }), "{e}");
+    assert!(e.to_string().contains("unknown mode `nonsense`"));
+}
+
+#[test]
+fn a_fresh_store_works_after_a_trap() {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    assert!(p.render(&seed(1), &input(json!({"mode": "panic"}))).is_err());
+    assert_eq!(p.render(&seed(1), &input(json!({"mode": "ok"}))).unwrap().output.manifests.len(), 1);
+}
+
+#[test]
+fn plugin_logs_reach_the_host() {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    let r = p.render(&seed(1), &input(json!({"mode": "log"}))).unwrap();
+    let msgs: Vec<&str> = r.logs.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, ["debug line", "info line", "warn line", "error line"]);
+}
+
+#[test]
+fn derive_key_is_deterministic_per_seed() {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    let data = |s: u8| {
+        let out = p.render(&seed(s), &input(json!({}))).unwrap().output;
+        let cm: serde_json::Value = serde_json::from_str(&out.manifests[0]).unwrap();
+        (cm["data"]["a"].as_str().unwrap().to_string(), cm["data"]["b"].as_str().unwrap().to_string())
+    };
+    let (a1, b1) = data(1);
+    assert_eq!((a1.len(), b1.len()), (64, 32));
+    assert_eq!(data(1), (a1.clone(), b1.clone()));
+    let (a2, _) = data(2);
+    assert_ne!(a1, a2, "another seed gives other keys");
+    assert_ne!(&a1[..32], &b1[..], "labels are independent");
+}
+
+#[test]
+fn wasi_file_reads_are_denied() {
+    let msg = render_err("wasi-probe", limits(), json!({"mode": "file", "path": "/etc/hostname"})).to_string();
+    assert!(msg.starts_with("plugin `wasi-probe` failed: read /etc/hostname denied:"), "{msg}");
+    let msg = render_err("wasi-probe", limits(), json!({"mode": "file", "path": "Cargo.toml"})).to_string();
+    assert!(msg.contains("read Cargo.toml denied:"), "relative paths too: {msg}");
+}
+
+#[test]
+fn wasi_environment_and_arguments_are_empty() {
+    let msg = render_err("wasi-probe", limits(), json!({"mode": "env"})).to_string();
+    assert!(msg.starts_with("plugin `wasi-probe` failed: env vars: 0, args: 0, cwd: "), "{msg}");
+}
+
+#[test]
+fn wasi_stdio_goes_to_the_log() {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "wasi-probe", limits());
+    let r = p.render(&seed(1), &input(json!({"mode": "stdio"}))).unwrap();
+    let msgs: Vec<&str> = r.logs.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, ["hello from stdout", "hello from stderr"]);
+}
+
+#[test]
+fn a_wrong_wit_version_is_refused_naming_both() {
+    let rt = runtime();
+    let path = test_plugin_path("wrong-wit");
+    let e = Plugin::load(&rt, &path, limits()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "plugin {} was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.1.0; rebuild it against a supported version",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn an_unknown_import_is_refused_naming_it() {
+    let bytes = wat::parse_str(
+        r#"(component
+            (import "evil:net/socket@1.0.0" (instance))
+            (instance $e)
+            (export "ethwasm:plugin/plugin@0.1.0" (instance $e)))"#,
+    )
+    .unwrap();
+    let rt = runtime();
+    let e = Plugin::from_bytes(&rt, std::path::Path::new("evil.wasm"), &bytes, limits()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "plugin evil.wasm imports `evil:net/socket@1.0.0`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host and WASI 0.2"
+    );
+}
+
+#[test]
+fn a_core_module_is_refused() {
+    let bytes = wat::parse_str("(module)").unwrap();
+    let rt = runtime();
+    let e = Plugin::from_bytes(&rt, std::path::Path::new("core.wasm"), &bytes, limits()).unwrap_err();
+    assert!(
+        e.to_string().starts_with("core.wasm is not a WebAssembly component (a core module, not a component)"),
+        "{e}"
+    );
+}
