@@ -1,0 +1,220 @@
+//! The `ethwasm` binary as users run it: golden output, exit codes, flags.
+//! Re-bless golden files with `ETHWASM_BLESS=1 cargo test -p ethwasm --test cli`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn built(rel: &str) -> String {
+    let p = root().join(rel);
+    assert!(p.exists(), "{} is missing: run `make build` first", p.display());
+    p.display().to_string()
+}
+
+const SEED: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+
+fn ethwasm(args: &[&str]) -> Output {
+    let cache = root().join("target/test-cache");
+    Command::new(env!("CARGO_BIN_EXE_ethwasm"))
+        .args(args)
+        .current_dir(root())
+        .env("ETHWASM_CACHE_DIR", cache)
+        .env_remove("ETHWASM_SEED")
+        .env_remove("ETHWASM_NAMESPACE")
+        .output()
+        .expect("run ethwasm")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("ETHWASM_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; bless it with ETHWASM_BLESS=1", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the output; if the change is intended, re-bless with ETHWASM_BLESS=1\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+#[test]
+fn render_test_plugin_matches_golden() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let o = ethwasm(&["render", "--plugins", &p, "--seed", SEED, "--release", "demo", "-n", "ns"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    golden("misbehave.yaml", &stdout(&o));
+}
+
+#[test]
+fn render_default_chart_matches_golden() {
+    built("target/plugins/miners.wasm");
+    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    golden("ethereum.yaml", &stdout(&o));
+}
+
+#[test]
+fn render_json_is_a_v1_list() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let o = ethwasm(&["render", "--plugins", &p, "--seed", SEED, "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["kind"], "List");
+    assert_eq!(v["items"][0]["kind"], "ConfigMap");
+    assert_eq!(
+        v["items"][0]["metadata"]["name"], "ethwasm-misbehave",
+        "release defaults to `ethwasm` with only --plugins"
+    );
+}
+
+#[test]
+fn render_output_dir_writes_one_file_per_object_in_install_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("999-stale.yaml"), "old").unwrap();
+    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--output-dir", dir.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert!(!names.contains(&"999-stale.yaml".to_string()), "leftovers are removed");
+    assert!(names.iter().any(|n| n.ends_with("-secret-ethereum-keystore-password.yaml")), "{names:?}");
+    assert!(names.last().unwrap().contains("-statefulset-"), "{names:?}");
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    let a = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    let b = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = ethwasm(&["render"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"), "{}", stderr(&o));
+
+    let o = ethwasm(&["render", "--plugins", "nothing/*.wasm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--plugins \"nothing/*.wasm\" matches no file"), "{}", stderr(&o));
+
+    let o = ethwasm(&["render", "charts/ethereum", "--set", "genesis.chainId"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--set \"genesis.chainId\": `genesis.chainId` has no value; write `genesis.chainId=VALUE`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = ethwasm(&["render", "charts/ethereum", "--set", "genesis.consensus=pow"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("values.genesis.consensus: \"pow\" is not one of"), "{}", stderr(&o));
+
+    let o = ethwasm(&["render", "charts/ethereum", "--release", "Bad_Name"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("release name `Bad_Name` is not a DNS label"), "{}", stderr(&o));
+
+    let o = ethwasm(&["render", "charts/ethereum", "-f", "/nonexistent/values.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read values file /nonexistent/values.yaml"), "{}", stderr(&o));
+
+    let o = ethwasm(&["render", "--frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn plugin_failures_exit_3() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let o = ethwasm(&["render", "--plugins", &p, "--set", "misbehave.mode=error"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stderr(&o), "error: plugin `misbehave` failed: misbehave was asked to fail\n");
+
+    let o = ethwasm(&["render", "--plugins", &p, "--set", "misbehave.mode=loop", "--plugin-timeout", "300ms"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("exceeded its time limit of 300ms"), "{}", stderr(&o));
+
+    let w = built("target/test-plugins/wrong-wit.wasm");
+    let o = ethwasm(&["plugin", "inspect", &w]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.1.0"));
+}
+
+#[test]
+fn a_missing_provider_names_what_to_add() {
+    let p = built("target/plugins/miners.wasm");
+    let o = ethwasm(&["render", "--plugins", &p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("plugin `miners` requires `genesis`, which no plugin provides"), "{}", stderr(&o));
+}
+
+#[test]
+fn plugin_inspect_shows_the_contract() {
+    let p = built("target/plugins/genesis.wasm");
+    let o = ethwasm(&["plugin", "inspect", &p]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "name:        genesis",
+        "wit:         ethwasm:plugin@0.1.0",
+        "provides:    genesis",
+        "requires:    signers, prefunded",
+        "sha256:      ",
+        "ethwasm:plugin/host@0.1.0 (host)",
+        "\"consensus\"",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let o = ethwasm(&["plugin", "inspect", &p, "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["requires"], serde_json::json!(["signers", "prefunded"]));
+    assert_eq!(v[0]["size"].as_u64().unwrap(), std::fs::metadata(&p).unwrap().len());
+}
+
+#[test]
+fn version_and_completions() {
+    let o = ethwasm(&["version"]);
+    assert!(stdout(&o).contains("plugin WIT: ethwasm:plugin@0.1.0"), "{}", stdout(&o));
+    for shell in ["bash", "zsh", "fish"] {
+        let o = ethwasm(&["completions", shell]);
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("render"), "{shell}");
+    }
+}
+
+#[test]
+fn a_pin_mismatch_says_how_to_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = built("target/test-plugins/misbehave.wasm");
+    std::fs::write(
+        dir.path().join("chart.yaml"),
+        format!(
+            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: misbehave\n    path: {wasm}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("chart.lock"), "plugins:\n  misbehave: 0000\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = ethwasm(&["render", d]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("but {d}/chart.lock pins 0000; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {d}`")), "{}", stderr(&o));
+    let o = ethwasm(&["chart", "lock", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ethwasm(&["render", d, "--seed", SEED]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("name: demo-misbehave"));
+}
