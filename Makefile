@@ -24,7 +24,7 @@ demo: build
 	target/release/ethwasm render $(CHART)
 
 bench: build
-	scripts/bench.sh
+	python3 scripts/bench.py
 
 fmt:
 	$(CARGO) fmt --all

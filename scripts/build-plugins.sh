@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# Builds every plugin crate into a WebAssembly component:
-#   chart and example plugins -> target/plugins/<name>.wasm
-#   test plugins              -> target/test-plugins/<name>.wasm
+# Builds plugin crates into WebAssembly components.
+#
+#   scripts/build-plugins.sh              every plugin of this repository:
+#       chart plugins     -> target/plugins/<name>.wasm
+#       examples          -> target/examples/<name>.wasm (Rust, and Python via componentize-py)
+#       test plugins      -> target/test-plugins/<name>.wasm
+#   scripts/build-plugins.sh --crate DIR  one standalone plugin crate (e.g. from
+#       `ethwasm plugin new`)   -> target/custom/<name>.wasm
+#
 # Route: rustup's wasm32-wasip2 target when it is installed; otherwise Debian's rustc-web with
 # build-std (shared/TOOLCHAIN.md), installing its packages when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# crate directory -> component name. Plugins are listed here and nowhere else.
+# crate directories, by where their component goes. Plugins are listed here and nowhere else.
 PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins/ethstats)
+EXAMPLES=(examples/servicemonitor)
+PY_EXAMPLES=(examples/quota-py:quota)
 TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit)
 WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
+COMPONENTIZE_PY=componentize-py==0.25.1
+
+crate_dir=""
+if [ "${1:-}" = "--crate" ]; then
+  [ -n "${2:-}" ] || { echo "usage: $0 [--crate DIR]" >&2; exit 2; }
+  crate_dir=$(cd "$2" && pwd)
+fi
 
 pkg_of() { sed -n 's/^name = "\(.*\)"/\1/p' "$1/Cargo.toml" | head -n1; }
 packages() { local d; for d in "$@"; do printf -- '-p %s ' "$(pkg_of "$d")"; done; }
@@ -27,7 +42,7 @@ if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | 
 else
   route=debian
   need=()
-  [ -x /usr/bin/rustc ] && /usr/bin/rustc -V 2>/dev/null | grep -q . || need+=(rustc-web cargo-web)
+  /usr/bin/rustc -V >/dev/null 2>&1 || need+=(rustc-web cargo-web)
   [ -d /usr/lib/rustlib/src/rust/library ] || need+=(rust-web-src)
   [ -x /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/wasm-component-ld ] || need+=(rust-web-llvm)
   command -v lld-22 >/dev/null || [ -x /usr/lib/llvm-22/bin/lld ] || need+=(lld-22)
@@ -61,11 +76,23 @@ else
   main_target=wasm32-unknown-unknown
   unset RUSTC RUSTDOC RUSTFLAGS RUSTC_WRAPPER
 fi
-
 echo "build-plugins: $route route" >&2
+
+copy() { # crate-dir target-triple dest-dir
+  local crate; crate=$(pkg_of "$1" | tr - _)
+  install -D -m 0644 "$CARGO_TARGET_DIR/$2/release/$crate.wasm" "$3/$(comp_of "$1").wasm"
+}
+
+if [ -n "$crate_dir" ]; then
+  "${cargo_cmd[@]}" build --release "${profile[@]}" --target "$main_target" --manifest-path "$crate_dir/Cargo.toml"
+  copy "$crate_dir" "$main_target" target/custom
+  echo "target/custom/$(comp_of "$crate_dir").wasm"
+  exit 0
+fi
+
 # shellcheck disable=SC2046
 "${cargo_cmd[@]}" build --release --locked "${profile[@]}" --target "$main_target" \
-  $(packages "${PLUGINS[@]}" "${TEST_PLUGINS[@]}")
+  $(packages "${PLUGINS[@]}" "${EXAMPLES[@]}" "${TEST_PLUGINS[@]}")
 # wasm32-wasip2 links against wasi-libc; on the Debian route that is the wasi-libc package.
 wasi_flags=""
 [ "$route" = debian ] && wasi_flags="-L native=/usr/lib/wasm32-wasi -Clink-self-contained=no"
@@ -73,11 +100,23 @@ wasi_flags=""
 CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$wasi_flags" \
   "${cargo_cmd[@]}" build --release --locked "${profile[@]}" --target wasm32-wasip2 $(packages "${WASI_TEST_PLUGINS[@]}")
 
-copy() { # dir target dest
-  local crate; crate=$(pkg_of "$1" | tr - _)
-  install -D -m 0644 "$CARGO_TARGET_DIR/$2/release/$crate.wasm" "$3/$(comp_of "$1").wasm"
-}
 for d in "${PLUGINS[@]}"; do copy "$d" "$main_target" target/plugins; done
+for d in "${EXAMPLES[@]}"; do copy "$d" "$main_target" target/examples; done
 for d in "${TEST_PLUGINS[@]}"; do copy "$d" "$main_target" target/test-plugins; done
 for d in "${WASI_TEST_PLUGINS[@]}"; do copy "$d" wasm32-wasip2 target/test-plugins; done
-ls -l target/plugins target/test-plugins >&2
+
+# Python examples: componentize-py (PyPI) bundles CPython into a component that imports WASI.
+if [ ${#PY_EXAMPLES[@]} -gt 0 ]; then
+  if ! command -v componentize-py >/dev/null || ! componentize-py --version | grep -q "${COMPONENTIZE_PY#*==}"; then
+    echo "build-plugins: installing $COMPONENTIZE_PY" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "$COMPONENTIZE_PY" >&2
+  fi
+  for e in "${PY_EXAMPLES[@]}"; do
+    dir=${e%%:*} name=${e#*:}
+    out="$root/target/examples/$name.wasm"
+    if [ ! -f "$out" ] || [ "$dir/app.py" -nt "$out" ] || [ wit/plugin.wit -nt "$out" ]; then
+      (cd "$dir" && componentize-py -d "$root/wit" -w plugin-world componentize app -o "$out" >&2)
+    fi
+  done
+fi
+ls -l target/plugins target/examples target/test-plugins >&2

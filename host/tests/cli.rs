@@ -218,3 +218,24 @@ fn a_pin_mismatch_says_how_to_refresh() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("name: demo-misbehave"));
 }
+
+#[test]
+fn plugin_new_writes_a_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("my-faucet");
+    let o = ethwasm(&["plugin", "new", "my-faucet", "--dir", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cargo = std::fs::read_to_string(d.join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("name = \"ethwasm-plugin-my-faucet\""));
+    let sdk = root().join("plugins/sdk").canonicalize().unwrap();
+    assert!(cargo.contains(&format!("ethwasm-plugin = {{ path = \"{}\" }}", sdk.display())), "{cargo}");
+    let lib = std::fs::read_to_string(d.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("pub struct MyFaucet;") && lib.contains("export!(MyFaucet);"));
+    assert!(lib.contains("Info::new(\"my-faucet\""));
+    assert!(d.join("README.md").exists());
+    let o = ethwasm(&["plugin", "new", "my-faucet", "--dir", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "refuses to overwrite");
+    let o = ethwasm(&["plugin", "new", "Bad_Name"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("plugin name `Bad_Name` is not a DNS label"));
+}

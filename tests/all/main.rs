@@ -2,4 +2,5 @@
 
 mod cache;
 mod chart;
+mod examples;
 mod sandbox;

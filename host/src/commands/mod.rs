@@ -3,5 +3,6 @@
 pub mod chart;
 pub mod completions;
 pub mod plugin;
+pub mod plugin_new;
 pub mod render;
 pub mod version;

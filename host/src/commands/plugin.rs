@@ -13,6 +13,8 @@ pub enum PluginCommand {
     /// Show what a plugin is: name, version, WIT version, provides, requires, schema, imports,
     /// sha256 and size.
     Inspect(InspectCommand),
+    /// Create a plugin crate (Cargo.toml, src/lib.rs with a working render and a test, README).
+    New(super::plugin_new::NewCommand),
 }
 
 impl PluginCommand {
@@ -20,6 +22,7 @@ impl PluginCommand {
     pub fn execute(self) -> anyhow::Result<Outcome> {
         match self {
             PluginCommand::Inspect(c) => c.execute(),
+            PluginCommand::New(c) => c.execute(),
         }
     }
 }

@@ -35,6 +35,7 @@ pub struct Values {
     pub rpc: Rpc,
     pub persistence: Persistence,
     pub pod_disruption_budget: Pdb,
+    pub metrics: Metrics,
     pub resources: Value,
     pub node_selector: Value,
     pub tolerations: Value,
@@ -52,6 +53,7 @@ impl Default for Values {
             rpc: Rpc::default(),
             persistence: Persistence::default(),
             pod_disruption_budget: Pdb::default(),
+            metrics: Metrics::default(),
             resources: Value::Null,
             node_selector: Value::Null,
             tolerations: Value::Null,
@@ -158,6 +160,20 @@ pub struct Pdb {
 impl Default for Pdb {
     fn default() -> Self {
         Pdb { enabled: true, max_unavailable: 1 }
+    }
+}
+
+/// geth's Prometheus metrics endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Metrics {
+    pub enabled: bool,
+    pub port: u16,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics { enabled: false, port: 6060 }
     }
 }
 
@@ -292,6 +308,11 @@ fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
     if !i.bootnodes.enodes.is_empty() {
         a.push(format!("--bootnodes={}", i.bootnodes.enodes.join(",")));
     }
+    if v.metrics.enabled {
+        a.push("--metrics".into());
+        a.push("--metrics.addr=0.0.0.0".into());
+        a.push(format!("--metrics.port={}", v.metrics.port));
+    }
     if i.ethstats.enabled {
         // Kubernetes expands $(VAR) from the container's env; the secret never enters the
         // manifest.
@@ -411,11 +432,15 @@ fn stateful_set(
     sts
 }
 
-fn p2p_ports() -> Vec<Value> {
-    vec![
+fn p2p_ports(v: &Values) -> Vec<Value> {
+    let mut ports = vec![
         json!({ "name": "p2p", "containerPort": P2P_PORT, "protocol": "TCP" }),
         json!({ "name": "discovery", "containerPort": P2P_PORT, "protocol": "UDP" }),
-    ]
+    ];
+    if v.metrics.enabled {
+        ports.push(json!({ "name": "metrics", "containerPort": v.metrics.port, "protocol": "TCP" }));
+    }
+    ports
 }
 
 fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Value {
@@ -471,7 +496,7 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
         } else {
             args.push(format!("--miner.threads={}", v.ethash.threads));
         }
-        let template = pod(v, i, &image, &labels, args, volumes, mounts, p2p_ports(), "p2p");
+        let template = pod(v, i, &image, &labels, args, volumes, mounts, p2p_ports(v), "p2p");
         out = out.manifest(stateful_set(v, &s.stateful_set, &geth_service, 1, &labels, &selector, template));
     }
     if v.pod_disruption_budget.enabled && !i.signers.signers.is_empty() {
@@ -512,7 +537,7 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
             json!({ "name": "nodekey", "secret": { "secretName": secret, "items": items, "defaultMode": 0o400 } }),
         ];
         let mounts = vec![json!({ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true })];
-        let mut ports = p2p_ports();
+        let mut ports = p2p_ports(v);
         ports.push(json!({ "name": "http", "containerPort": r.service.http_port, "protocol": "TCP" }));
         ports.push(json!({ "name": "ws", "containerPort": r.service.ws_port, "protocol": "TCP" }));
         let template = pod(v, i, &image, &labels, args, volumes, mounts, ports, "http");
@@ -670,6 +695,18 @@ mod tests {
         assert_eq!(find(&m, "NetworkPolicy", "eth-rpc")["spec"]["ingress"][0]["ports"][0]["port"], 8545);
         find(&m, "PodDisruptionBudget", "eth-rpc");
         assert!(out.get_notes().unwrap().contains("kubectl -n chain port-forward svc/eth-rpc 8545:8545"));
+    }
+
+    #[test]
+    fn metrics_flag_and_port() {
+        let mut v = Values::default();
+        v.metrics.enabled = true;
+        let out = render(&rel(), &v, &inputs("clique", 1)).unwrap();
+        let m = out.manifests();
+        let sts = find(&m, "StatefulSet", "eth-rpc");
+        assert!(args(sts).contains(&"--metrics.port=6060".to_string()));
+        let ports = &sts["spec"]["template"]["spec"]["containers"][0]["ports"];
+        assert!(ports.as_array().unwrap().iter().any(|p| p["name"] == "metrics" && p["containerPort"] == 6060));
     }
 
     #[test]

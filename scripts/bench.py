@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""ethwasm render benchmark: whole-process timings and peak memory.
+
+Measures, with the release binary and the built plugins:
+  - the default chart, cold (empty compile cache) and warm (cache hot), as a whole process;
+  - `kubectl kustomize` over a folder holding the same rendered YAML, for comparison;
+  - scrypt scaling: 2, 20 and 100 signers with the light and standard presets.
+Peak memory is the maximum resident set size of the ethwasm process (wait4 rusage).
+Usage: scripts/bench.py [--quick]   (--quick skips the 100-signer standard-scrypt run)
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/ethwasm")
+CHART = os.path.join(ROOT, "charts/ethereum")
+SEED = "ab" * 32
+
+
+def run(argv, env=None):
+    """Runs argv; returns (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed:\n{err}")
+    return took, usage.ru_maxrss / 1024
+
+
+def series(label, make_argv, n, setup=None):
+    times, peaks = [], []
+    for i in range(n):
+        if setup:
+            setup(i)
+        t, m = run(make_argv(i))
+        times.append(t)
+        peaks.append(m)
+    med = statistics.median(times)
+    print(f"{label:<44} median {med * 1000:8.1f} ms   min {min(times) * 1000:8.1f} ms   "
+          f"max {max(times) * 1000:8.1f} ms   peak RSS {max(peaks):6.1f} MiB   (n={n})")
+    return med
+
+
+def main():
+    quick = "--quick" in sys.argv
+    for p in (BIN, os.path.join(CHART, "chart.lock")):
+        if not os.path.exists(p):
+            sys.exit(f"bench: {p} is missing; run `make build` first")
+    work = tempfile.mkdtemp(prefix="ethwasm-bench-")
+    try:
+        render = [BIN, "render", CHART, "--seed", SEED, "--no-notes"]
+        cold_dirs = [os.path.join(work, f"cold-{i}") for i in range(10)]
+        print("== default chart (2 signers, 1 RPC node, 1 bootnode, ethstats; fast scrypt)")
+        cold = series("render, cold compile cache", lambda i: render + ["--cache-dir", cold_dirs[i]], 10)
+        warm_dir = os.path.join(work, "warm")
+        run(render + ["--cache-dir", warm_dir])
+        warm = series("render, warm compile cache", lambda i: render + ["--cache-dir", warm_dir], 30)
+        out = os.path.join(work, "rendered")
+        run(render + ["--cache-dir", warm_dir, "--output-dir", out])
+        files = sorted(f for f in os.listdir(out) if f.endswith(".yaml"))
+        with open(os.path.join(out, "kustomization.yaml"), "w") as f:
+            f.write("resources:\n" + "".join(f"- {x}\n" for x in files))
+        kustomize = None
+        if shutil.which("kubectl"):
+            kustomize = series("kubectl kustomize (same YAML)", lambda i: ["kubectl", "kustomize", out], 30)
+        print(f"budgets: warm < 25 ms (foundation) / < 100 ms (chart): {warm * 1000:.1f} ms; "
+              f"cold < 1.5 s / < 3 s: {cold * 1000:.0f} ms"
+              + (f"; warm vs kustomize: {warm / kustomize:.2f}x" if kustomize else ""))
+
+        print("== scrypt scaling (warm compile cache)")
+        for signers in (2, 20, 100):
+            for preset in ("light", "standard"):
+                if quick and preset == "standard" and signers == 100:
+                    continue
+                n = 3 if (preset == "light" or signers == 2) else 1
+                argv = render + ["--cache-dir", warm_dir, "--set", f"global.topology.signers={signers}",
+                                 "--set", f"secrets.scrypt={preset}"]
+                series(f"{signers:>3} signers, {preset} scrypt", lambda i, a=argv: a, n)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
