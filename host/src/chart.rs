@@ -17,8 +17,8 @@ pub enum ChartError {
     Invalid { path: PathBuf, message: String },
     #[error("{path} is missing: the chart's plugin pins are written by the build; run `make build` or `ethwasm chart lock {chart}`")]
     NoLock { path: PathBuf, chart: PathBuf },
-    #[error("plugin `{plugin}` ({file}) has sha256 {actual}, but {lock} pins {pinned}; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {chart}`")]
-    PinMismatch { plugin: String, file: PathBuf, actual: String, pinned: String, lock: PathBuf, chart: PathBuf },
+    #[error("plugin `{plugin}` ({file}) has sha256 {actual}, but {lock} pins {pinned}; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {}`", .lock.parent().unwrap_or(Path::new(".")).display())]
+    PinMismatch { plugin: String, file: PathBuf, actual: String, pinned: String, lock: PathBuf },
     #[error("{lock} has no pin for plugin `{plugin}`; refresh the pins with `ethwasm chart lock {chart}`")]
     Unpinned { plugin: String, lock: PathBuf, chart: PathBuf },
 }
@@ -168,7 +168,6 @@ impl Chart {
                 actual: sha256.into(),
                 pinned: p.clone(),
                 lock: self.lock_path(),
-                chart: self.dir.clone(),
             }),
             Some(_) => Ok(()),
         }

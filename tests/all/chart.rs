@@ -85,7 +85,7 @@ fn signers_agree_across_secrets_genesis_and_geth() {
         addresses.push(hex_lower(&address));
     }
     let signers_in_extra: Vec<String> =
-        extra[66..extra.len() - 130].as_bytes().chunks(40).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+        extra.as_bytes()[66..extra.len() - 130].chunks(40).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
     let mut sorted = addresses.clone();
     sorted.sort();
     assert_eq!(signers_in_extra, sorted, "extraData holds the signers in ascending order");

@@ -83,7 +83,7 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 /// Formats a byte count the way the limit flags take it (`256Mi`).
 pub fn format_bytes(n: u64) -> String {
     for (unit, shift) in [("Gi", 30), ("Mi", 20), ("Ki", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{}{unit}", n >> shift);
         }
     }

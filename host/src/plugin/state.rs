@@ -180,7 +180,7 @@ impl Host for State {
     }
 
     fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
-        self.seed.derive(&self.plugin, &label, length as usize).map_err(|e| wasmtime::Error::msg(e))
+        self.seed.derive(&self.plugin, &label, length as usize).map_err(wasmtime::Error::msg)
     }
 }
 

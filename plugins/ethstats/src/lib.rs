@@ -39,8 +39,6 @@ impl Default for Values {
     }
 }
 
-/// A container image.
-
 /// How the dashboard is exposed.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

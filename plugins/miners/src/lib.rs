@@ -321,18 +321,19 @@ fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
     a
 }
 
-/// The pod template of one geth StatefulSet.
-fn pod(
-    v: &Values,
-    i: &Inputs,
-    image: &str,
-    labels: &Value,
+/// What differs between geth StatefulSets.
+struct NodeSpec {
+    labels: Value,
     args: Vec<String>,
-    mut volumes: Vec<Value>,
-    mut mounts: Vec<Value>,
+    volumes: Vec<Value>,
+    mounts: Vec<Value>,
     ports: Vec<Value>,
-    probe_port: &str,
-) -> Value {
+    probe_port: &'static str,
+}
+
+/// The pod template of one geth StatefulSet.
+fn pod(v: &Values, i: &Inputs, image: &str, node: NodeSpec) -> Value {
+    let NodeSpec { labels, args, mut volumes, mut mounts, ports, probe_port } = node;
     let mut env = vec![k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")];
     if i.ethstats.enabled {
         env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
@@ -496,7 +497,8 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
         } else {
             args.push(format!("--miner.threads={}", v.ethash.threads));
         }
-        let template = pod(v, i, &image, &labels, args, volumes, mounts, p2p_ports(v), "p2p");
+        let spec = NodeSpec { labels: labels.clone(), args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" };
+        let template = pod(v, i, &image, spec);
         out = out.manifest(stateful_set(v, &s.stateful_set, &geth_service, 1, &labels, &selector, template));
     }
     if v.pod_disruption_budget.enabled && !i.signers.signers.is_empty() {
@@ -540,7 +542,8 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
         let mut ports = p2p_ports(v);
         ports.push(json!({ "name": "http", "containerPort": r.service.http_port, "protocol": "TCP" }));
         ports.push(json!({ "name": "ws", "containerPort": r.service.ws_port, "protocol": "TCP" }));
-        let template = pod(v, i, &image, &labels, args, volumes, mounts, ports, "http");
+        let spec = NodeSpec { labels: labels.clone(), args, volumes, mounts, ports, probe_port: "http" };
+        let template = pod(v, i, &image, spec);
         out = out.manifest(stateful_set(v, name, &geth_service, rpc_count, &labels, &selector, template));
         let svc_sel = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release, "app.kubernetes.io/component": "rpc" });
         let svc = k8s::service(

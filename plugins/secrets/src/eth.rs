@@ -140,7 +140,7 @@ mod tests {
             "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
             "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
         ] {
-            let bytes: [u8; 20] = hex::decode(&a[2..].to_lowercase()).unwrap().try_into().unwrap();
+            let bytes: [u8; 20] = hex::decode(a[2..].to_lowercase()).unwrap().try_into().unwrap();
             assert_eq!(checksum(&bytes), a);
             assert_eq!(parse_address(a).unwrap(), bytes);
         }

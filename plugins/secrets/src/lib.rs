@@ -249,17 +249,8 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
         v.ws_secret.clone()
     };
 
-    let nodekeys_secret = format!("{release}-nodekeys");
     let password_ref = SecretKeyRef { secret_name: format!("{release}-keystore-password"), key: "password".into() };
-    let mut node_key_data: BTreeMap<String, String> = BTreeMap::new();
-    let mut node = |pod: &str, src: &mut dyn KeySource| -> Result<(String, SecretKeyRef), PluginError> {
-        let key = match v.node_keys.get(pod) {
-            Some(hex) => PrivateKey::from_hex(hex).map_err(|e| invalid(format!("nodeKeys.{pod}: {e}")))?,
-            None => derive_key(src, &format!("nodekey/{pod}")),
-        };
-        node_key_data.insert(pod.to_string(), key.to_hex());
-        Ok((key.node_id(), SecretKeyRef { secret_name: nodekeys_secret.clone(), key: pod.to_string() }))
-    };
+    let mut keyring = Keyring { secret: format!("{release}-nodekeys"), supplied: &v.node_keys, data: BTreeMap::new() };
 
     let mut out = Output::new();
     let mut signers = Vec::new();
@@ -272,7 +263,7 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
             .map_err(|e| invalid(format!("scrypt: {e}")))?;
         let sts = format!("{release}-signer-{i}");
         let pod = format!("{sts}-0");
-        let (node_id, node_key) = node(&pod, src)?;
+        let (node_id, node_key) = keyring.node_key(&pod, src)?;
         let secret_name = format!("{release}-signer-{i}-keystore");
         let ks_text = keystore.to_string();
         out = out.manifest(labelled(k8s::secret(&secret_name, [("keystore.json", ks_text.as_str())]), release));
@@ -287,26 +278,12 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
         });
     }
 
-    let node_set = |role: &str,
-                    count: u32,
-                    node: &mut dyn FnMut(&str, &mut dyn KeySource) -> Result<(String, SecretKeyRef), PluginError>,
-                    src: &mut dyn KeySource|
-     -> Result<NodeSet, PluginError> {
-        let sts = format!("{release}-{role}");
-        let mut nodes = Vec::new();
-        for i in 0..count {
-            let pod = format!("{sts}-{i}");
-            let (node_id, node_key) = node(&pod, src)?;
-            nodes.push(Node { pod, node_id, node_key });
-        }
-        Ok(NodeSet { stateful_set: sts, nodes })
-    };
-    let bootnodes = node_set("bootnode", topo.bootnodes, &mut node, src)?;
-    let rpc = node_set("rpc", topo.rpc_nodes, &mut node, src)?;
-    if let Some(unused) = v.node_keys.keys().find(|k| !node_key_data.contains_key(*k)) {
+    let bootnodes = keyring.node_set(&format!("{release}-bootnode"), topo.bootnodes, src)?;
+    let rpc = keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?;
+    if let Some(unused) = v.node_keys.keys().find(|k| !keyring.data.contains_key(*k)) {
         return Err(invalid(format!(
             "nodeKeys.{unused}: no such pod; pods are {}",
-            node_key_data.keys().cloned().collect::<Vec<_>>().join(", ")
+            keyring.data.keys().cloned().collect::<Vec<_>>().join(", ")
         )));
     }
 
@@ -329,7 +306,7 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
     out = out
         .manifest(labelled(k8s::secret(&password_ref.secret_name, [("password", password.as_str())]), release))
         .manifest(labelled(
-            k8s::secret(&nodekeys_secret, node_key_data.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            k8s::secret(&keyring.secret, keyring.data.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             release,
         ))
         .manifest(labelled(k8s::secret(&ws_ref.secret_name, [("WS_SECRET", ws_secret.as_str())]), release));
@@ -355,6 +332,38 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
         .output("node-keys", &NodeKeys { bootnodes, rpc })
         .output("ethstats-secret", &ws_ref)
         .notes(notes.trim_end().to_string()))
+}
+
+/// Node keys by pod name: supplied ones from values, the rest derived; all in one Secret.
+struct Keyring<'a> {
+    secret: String,
+    supplied: &'a BTreeMap<String, String>,
+    data: BTreeMap<String, String>,
+}
+
+impl Keyring<'_> {
+    /// The node key of `pod`: its enode id and where the key lives.
+    fn node_key(&mut self, pod: &str, src: &mut dyn KeySource) -> Result<(String, SecretKeyRef), PluginError> {
+        let key = match self.supplied.get(pod) {
+            Some(hex) => {
+                PrivateKey::from_hex(hex).map_err(|e| PluginError::InvalidValues(format!("nodeKeys.{pod}: {e}")))?
+            }
+            None => derive_key(src, &format!("nodekey/{pod}")),
+        };
+        self.data.insert(pod.to_string(), key.to_hex());
+        Ok((key.node_id(), SecretKeyRef { secret_name: self.secret.clone(), key: pod.to_string() }))
+    }
+
+    /// Keys for the `count` pods of StatefulSet `sts`.
+    fn node_set(&mut self, sts: &str, count: u32, src: &mut dyn KeySource) -> Result<NodeSet, PluginError> {
+        let mut nodes = Vec::new();
+        for i in 0..count {
+            let pod = format!("{sts}-{i}");
+            let (node_id, node_key) = self.node_key(&pod, src)?;
+            nodes.push(Node { pod, node_id, node_key });
+        }
+        Ok(NodeSet { stateful_set: sts.to_string(), nodes })
+    }
 }
 
 fn labelled(mut secret: serde_json::Value, release: &str) -> serde_json::Value {
