@@ -7,4 +7,4 @@ wasmtime::component::bindgen!({
     imports: { "ethwasm:plugin/host.derive-key": trappable },
 });
 
-pub use ethwasm::plugin::types::{Level, PluginError, PluginInfo, Release, RenderInput, RenderOutput};
+pub use self::ethwasm::plugin::types::{Level, PluginError, PluginInfo, Release, RenderInput, RenderOutput};
