@@ -33,6 +33,9 @@ packages() { local d; for d in "$@"; do printf -- '-p %s ' "$(pkg_of "$d")"; don
 comp_of() { local p; p=$(pkg_of "$1"); echo "${p#ethwasm-plugin-}"; }
 
 export CARGO_TARGET_DIR="$root/target/wasm"
+# wasm SIMD (on by default in wasmtime) makes scrypt's salsa20 core about 2.5x faster.
+simd="-Ctarget-feature=+simd128"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$simd" CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$simd"
 profile=(--config "$root/plugins/build/profile.toml")
 
 if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
@@ -74,7 +77,7 @@ else
     CARGO_PROFILE_RELEASE_TRIM_PATHS=all
   cargo_cmd=(/usr/bin/cargo -Zbuild-std=std,panic_abort -Ztrim-paths)
   main_target=wasm32-unknown-unknown
-  unset RUSTC RUSTDOC RUSTFLAGS RUSTC_WRAPPER
+  unset RUSTC RUSTDOC RUSTFLAGS RUSTC_WRAPPER CARGO_ENCODED_RUSTFLAGS
 fi
 echo "build-plugins: $route route" >&2
 
@@ -97,7 +100,7 @@ fi
 wasi_flags=""
 [ "$route" = debian ] && wasi_flags="-L native=/usr/lib/wasm32-wasi -Clink-self-contained=no"
 # shellcheck disable=SC2046
-CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$wasi_flags" \
+CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="$wasi_flags $simd" \
   "${cargo_cmd[@]}" build --release --locked "${profile[@]}" --target wasm32-wasip2 $(packages "${WASI_TEST_PLUGINS[@]}")
 
 for d in "${PLUGINS[@]}"; do copy "$d" "$main_target" target/plugins; done

@@ -13,7 +13,6 @@ from wit_world.imports import host, types
 from componentize_py_types import Err
 
 SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
     "properties": {

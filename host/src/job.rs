@@ -4,7 +4,7 @@
 use crate::chart::Chart;
 use crate::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
 use crate::exit::UsageError;
-use crate::plugin::{is_dns_label, Limits, Plugin, Release, Runtime, Seed};
+use crate::plugin::{is_dns_label, Limits, Plugin, Release, Runtime, Seed, Source};
 use crate::render::Request;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -48,7 +48,8 @@ impl Job {
 
         let runtime = Runtime::new(rt_args.cache())?;
         let defaults = rt_args.limits();
-        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+        // Read and pin-check every component first, then compile or load them in parallel.
+        let mut sources: Vec<(Option<String>, Source)> = Vec::new();
         if let Some(chart) = &chart {
             let lock = chart.lock()?;
             for p in chart.plugins()? {
@@ -57,30 +58,32 @@ impl Job {
                     timeout: p.timeout.unwrap_or(defaults.timeout),
                     output_bytes: defaults.output_bytes,
                 };
-                let bytes = std::fs::read(&p.path).map_err(|e| {
-                    UsageError(format!(
-                        "chart plugin `{}`: cannot read {}: {e}; build the plugins with `make build`",
-                        p.name,
-                        p.path.display()
-                    ))
+                let src = Source::read(&p.path, limits).map_err(|e| {
+                    UsageError(format!("chart plugin `{}`: {e}; build the plugins with `make build`", p.name))
                 })?;
-                use sha2::Digest;
-                chart.check_pin(&lock, &p.name, &p.path, &hex::encode(sha2::Sha256::digest(&bytes)))?;
-                let plugin = Plugin::from_bytes(&runtime, &p.path, &bytes, limits)?;
-                if plugin.name() != p.name {
-                    return Err(UsageError(format!(
-                        "chart.yaml lists `{}` at {}, but that component calls itself `{}`",
-                        p.name,
-                        p.path.display(),
-                        plugin.name()
-                    ))
-                    .into());
-                }
-                plugins.push(plugin);
+                chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?;
+                sources.push((Some(p.name), src));
             }
         }
         for path in expand_globs(&source.plugins)? {
-            plugins.push(Plugin::load(&runtime, &path, defaults)?);
+            sources.push((None, Source::read(&path, defaults)?));
+        }
+        let loaded: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = sources.iter().map(|(_, src)| s.spawn(|| src.load(&runtime))).collect();
+            handles.into_iter().map(|h| h.join().expect("loader threads do not panic")).collect()
+        });
+        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+        for ((chart_name, src), plugin) in sources.iter().zip(loaded) {
+            let plugin = plugin?;
+            if let Some(name) = chart_name.as_ref().filter(|n| *n != plugin.name()) {
+                return Err(UsageError(format!(
+                    "chart.yaml lists `{name}` at {}, but that component calls itself `{}`",
+                    src.path.display(),
+                    plugin.name()
+                ))
+                .into());
+            }
+            plugins.push(plugin);
         }
         let part_of = chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone());
         let request = Request {

@@ -25,9 +25,6 @@ impl Runtime {
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         config.cranelift_opt_level(OptLevel::Speed);
-        // Plugins are short-lived: no need to reserve 4 GiB of address space per instance.
-        config.memory_reservation(64 << 20);
-        config.memory_guard_size(64 << 10);
         let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e}"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = {

@@ -50,17 +50,51 @@ impl std::fmt::Debug for Plugin {
 /// The component-model layer byte sequence that follows `\0asm`: version 0x0d, layer 1.
 const COMPONENT_HEADER: [u8; 4] = [0x0d, 0x00, 0x01, 0x00];
 
+/// A component read from disk with its digest, not yet compiled.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    /// sha256 of `bytes`, hex.
+    pub sha256: String,
+    pub limits: Limits,
+}
+
+impl Source {
+    /// Reads `path` and hashes it.
+    pub fn read(path: &Path, limits: Limits) -> Result<Source, PluginError> {
+        let bytes = std::fs::read(path).map_err(|source| PluginError::Read { path: path.into(), source })?;
+        Ok(Source::from_bytes(path, bytes, limits))
+    }
+
+    /// Wraps bytes; `path` names them in errors.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>, limits: Limits) -> Source {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Source { path: path.into(), bytes, sha256, limits }
+    }
+
+    /// Compiles (or loads from the cache), links, and asks for `info`.
+    pub fn load(&self, rt: &Runtime) -> Result<Arc<Plugin>, PluginError> {
+        Plugin::from_source(rt, self)
+    }
+}
+
 impl Plugin {
     /// Loads the component at `path` and asks for its `info`, within `limits`.
     pub fn load(rt: &Runtime, path: &Path, limits: Limits) -> Result<Arc<Plugin>, PluginError> {
-        let bytes = std::fs::read(path).map_err(|source| PluginError::Read { path: path.into(), source })?;
-        Self::from_bytes(rt, path, &bytes, limits)
+        Source::read(path, limits)?.load(rt)
     }
 
     /// Loads a component from `bytes`; `path` names it in errors.
     pub fn from_bytes(rt: &Runtime, path: &Path, bytes: &[u8], limits: Limits) -> Result<Arc<Plugin>, PluginError> {
+        Source::from_bytes(path, bytes.to_vec(), limits).load(rt)
+    }
+
+    fn from_source(rt: &Runtime, src: &Source) -> Result<Arc<Plugin>, PluginError> {
+        let (path, bytes, limits) = (src.path.as_path(), src.bytes.as_slice(), src.limits);
         check_header(path, bytes)?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
+        let start = std::time::Instant::now();
+        let sha256 = src.sha256.clone();
         let (component, cached) = rt
             .cache()
             .load(rt.engine(), bytes, &sha256)
@@ -98,6 +132,12 @@ impl Plugin {
             return Err(PluginError::BadName { path: path.into(), name: info.name });
         }
         plugin.info = info;
+        tracing::debug!(
+            "plugin {}: loaded in {:?} ({})",
+            plugin.info.name,
+            start.elapsed(),
+            if cached { "compile cache" } else { "compiled" }
+        );
         Ok(Arc::new(plugin))
     }
 

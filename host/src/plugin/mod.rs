@@ -11,7 +11,7 @@ pub use bindings::{Level, PluginError as WitPluginError, PluginInfo, Release, Re
 pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
-pub use loader::{is_dns_label, ImportKind, Plugin};
+pub use loader::{is_dns_label, ImportKind, Plugin, Source};
 pub use state::Seed;
 
 use std::path::PathBuf;

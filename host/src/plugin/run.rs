@@ -70,8 +70,10 @@ impl Plugin {
 
     /// Calls `render` with `input`, checks the output size, and maps the plugin's own error.
     pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<Rendered, PluginError> {
+        let start = std::time::Instant::now();
         let (result, state) =
             self.call_with_state("render", seed, |w, s| w.ethwasm_plugin_plugin().call_render(s, input))?;
+        tracing::debug!("plugin {}: render took {:?}", self.info.name, start.elapsed());
         let plugin = self.info.name.clone();
         let output = result.map_err(|e| match e {
             WitError::InvalidValues(message) => PluginError::InvalidValues { plugin: plugin.clone(), message },
