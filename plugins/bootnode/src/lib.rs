@@ -5,9 +5,10 @@
 //! pods' stable DNS names, so geth nodes need no registrar, sidecar or curl loop, and bootnodes
 //! keep their identity across restarts. Provides `bootnodes`.
 
+use ethwasm_ethereum_types::{Bootnodes, Global, NodeKeys, NodeSet};
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// JSON Schema of the `bootnode` values section.
@@ -41,60 +42,6 @@ impl Default for Values {
             affinity: Value::Null,
         }
     }
-}
-
-/// The part of `global` this plugin reads.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Global {
-    pub cluster_domain: String,
-}
-
-impl Default for Global {
-    fn default() -> Self {
-        Global { cluster_domain: "cluster.local".into() }
-    }
-}
-
-/// A node key reference (input `node-keys`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyRef {
-    pub secret_name: String,
-    pub key: String,
-}
-
-/// One bootnode pod (input `node-keys`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Node {
-    pub pod: String,
-    pub node_id: String,
-    pub node_key: KeyRef,
-}
-
-/// The bootnode set (input `node-keys`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeSet {
-    pub stateful_set: String,
-    pub nodes: Vec<Node>,
-}
-
-/// Input `node-keys` (the part this plugin reads).
-#[derive(Debug, Deserialize)]
-pub struct NodeKeys {
-    pub bootnodes: NodeSet,
-}
-
-/// Output `bootnodes`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Bootnodes {
-    /// `enode://<id>@<dns name>:<port>`, one per bootnode.
-    pub enodes: Vec<String>,
-    /// The DNS names in the enodes, which must resolve before geth 1.13 starts.
-    pub hosts: Vec<String>,
 }
 
 /// The plugin.
@@ -177,6 +124,7 @@ export!(Bootnode);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ethwasm_ethereum_types::{Node, SecretKeyRef as KeyRef};
 
     fn set(n: usize) -> NodeSet {
         NodeSet {

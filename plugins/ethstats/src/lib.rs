@@ -4,9 +4,10 @@
 //! the Secret the secrets plugin owns (input `ethstats-secret`), so the dashboard and every geth
 //! node read the same secret. Provides `ethstats`: whether it is on and the address nodes dial.
 
+use ethwasm_ethereum_types::{EthstatsEndpoint as Endpoint, SecretKeyRef as SecretRef};
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// JSON Schema of the `ethstats` values section.
@@ -52,24 +53,6 @@ impl Default for ServiceValues {
     fn default() -> Self {
         ServiceValues { type_: "ClusterIP".into(), port: 80 }
     }
-}
-
-/// Input `ethstats-secret`: where the WS secret lives.
-#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretRef {
-    pub secret_name: String,
-    pub key: String,
-}
-
-/// Output `ethstats`: what geth nodes need to report.
-#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Endpoint {
-    pub enabled: bool,
-    /// `host:port` that `--ethstats name:secret@<address>` dials.
-    pub address: String,
-    pub secret: SecretRef,
 }
 
 const CONTAINER_PORT: u16 = 3000;

@@ -8,21 +8,15 @@
 
 pub mod wei;
 
+pub use ethwasm_ethereum_types::{Consensus, GenesisRef};
+use ethwasm_ethereum_types::{Prefunded, Signers};
 use ethwasm_plugin::{export, k8s, Info, Input, Output, Plugin, PluginError};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 /// JSON Schema of the `genesis` values section.
 pub const SCHEMA: &str = include_str!("schema.json");
-
-/// Consensus engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Consensus {
-    Clique,
-    Ethash,
-}
 
 /// The `genesis` values section.
 #[derive(Debug, Deserialize)]
@@ -67,38 +61,6 @@ impl Default for Values {
             alloc: Map::new(),
         }
     }
-}
-
-/// Input `signers` (the part this plugin reads).
-#[derive(Debug, Deserialize)]
-pub struct Signers {
-    pub signers: Vec<SignerAddress>,
-}
-
-/// One signer's address.
-#[derive(Debug, Deserialize)]
-pub struct SignerAddress {
-    pub address: String,
-}
-
-/// Input `prefunded`.
-#[derive(Debug, Deserialize)]
-pub struct Prefunded {
-    pub signers: Vec<String>,
-    pub accounts: Vec<String>,
-}
-
-/// Output `genesis`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct GenesisRef {
-    pub config_map: String,
-    pub key: String,
-    pub chain_id: u64,
-    pub network_id: u64,
-    pub consensus: Consensus,
-    /// sha256 of genesis.json, for a pod annotation.
-    pub hash: String,
 }
 
 /// The plugin.

@@ -6,6 +6,7 @@
 //! ConfigMap and network id (`genesis`), enode URLs (`bootnodes`), node keys (`node-keys`),
 //! signer addresses and keystores (`signers`) and the ethstats address and secret (`ethstats`).
 
+use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, NodeSet, Signers};
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
 use serde::Deserialize;
@@ -177,88 +178,14 @@ impl Default for Metrics {
     }
 }
 
-/// Input `genesis`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Genesis {
-    pub config_map: String,
-    pub key: String,
-    pub network_id: u64,
-    pub consensus: String,
-    pub hash: String,
-}
-
-/// Input `bootnodes`.
-#[derive(Debug, Deserialize)]
-pub struct Bootnodes {
-    pub enodes: Vec<String>,
-    pub hosts: Vec<String>,
-}
-
-/// A Secret key reference.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyRef {
-    pub secret_name: String,
-    pub key: String,
-}
-
-/// One signer (input `signers`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Signer {
-    pub index: u32,
-    pub address: String,
-    pub stateful_set: String,
-    pub keystore: KeyRef,
-    pub node_key: KeyRef,
-}
-
-/// Input `signers`.
-#[derive(Debug, Deserialize)]
-pub struct Signers {
-    pub signers: Vec<Signer>,
-    pub password: KeyRef,
-}
-
-/// One RPC pod (input `node-keys`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Node {
-    pub pod: String,
-    pub node_key: KeyRef,
-}
-
-/// The RPC set (input `node-keys`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeSet {
-    pub stateful_set: String,
-    pub nodes: Vec<Node>,
-}
-
-/// Input `node-keys` (the part this plugin reads).
-#[derive(Debug, Deserialize)]
-pub struct NodeKeys {
-    pub rpc: NodeSet,
-}
-
-/// Input `ethstats`.
-#[derive(Debug, Deserialize)]
-pub struct Ethstats {
-    pub enabled: bool,
-    pub address: String,
-    pub secret: KeyRef,
-}
-
 /// Everything the plugin renders from.
 #[derive(Debug)]
 pub struct Inputs {
-    pub genesis: Genesis,
+    pub genesis: GenesisRef,
     pub bootnodes: Bootnodes,
     pub signers: Signers,
     pub rpc: NodeSet,
-    pub ethstats: Ethstats,
+    pub ethstats: EthstatsEndpoint,
 }
 
 /// The plugin.
@@ -453,11 +380,7 @@ fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Val
 /// Renders the geth nodes.
 pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
-    let clique = match i.genesis.consensus.as_str() {
-        "clique" => true,
-        "ethash" => false,
-        other => return Err(PluginError::MissingInput(format!("genesis: unknown consensus `{other}`"))),
-    };
+    let clique = i.genesis.consensus == Consensus::Clique;
     let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
     let geth_service = format!("{release}-geth");
     let group = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release });
@@ -592,6 +515,7 @@ export!(Miners);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ethwasm_ethereum_types::{Node, SecretKeyRef as KeyRef, Signer};
 
     fn rel() -> Release {
         Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }
@@ -601,13 +525,14 @@ mod tests {
         KeyRef { secret_name: s.into(), key: k.into() }
     }
 
-    fn inputs(consensus: &str, rpc: usize) -> Inputs {
+    fn inputs(consensus: Consensus, rpc: usize) -> Inputs {
         Inputs {
-            genesis: Genesis {
+            genesis: GenesisRef {
                 config_map: "eth-genesis".into(),
                 key: "genesis.json".into(),
+                chain_id: 98052,
                 network_id: 98052,
-                consensus: consensus.into(),
+                consensus,
                 hash: "abc".into(),
             },
             bootnodes: Bootnodes {
@@ -619,8 +544,10 @@ mod tests {
                     index: 0,
                     address: "0xAbC".into(),
                     stateful_set: "eth-signer-0".into(),
+                    pod: "eth-signer-0-0".into(),
                     keystore: key("eth-signer-0-keystore", "keystore.json"),
                     node_key: key("eth-nodekeys", "eth-signer-0-0"),
+                    node_id: "00".into(),
                 }],
                 password: key("eth-keystore-password", "password"),
             },
@@ -629,11 +556,12 @@ mod tests {
                 nodes: (0..rpc)
                     .map(|i| Node {
                         pod: format!("eth-rpc-{i}"),
+                        node_id: "00".into(),
                         node_key: key("eth-nodekeys", &format!("eth-rpc-{i}")),
                     })
                     .collect(),
             },
-            ethstats: Ethstats {
+            ethstats: EthstatsEndpoint {
                 enabled: true,
                 address: "eth-ethstats:80".into(),
                 secret: key("eth-ethstats", "WS_SECRET"),
@@ -653,7 +581,7 @@ mod tests {
 
     #[test]
     fn clique_signer_seals_with_its_own_key() {
-        let out = render(&rel(), &Values::default(), &inputs("clique", 1)).unwrap();
+        let out = render(&rel(), &Values::default(), &inputs(Consensus::Clique, 1)).unwrap();
         let m = out.manifests();
         let sts = find(&m, "StatefulSet", "eth-signer-0");
         let a = args(sts);
@@ -685,7 +613,7 @@ mod tests {
         v.rpc.network_policy.enabled = true;
         v.rpc.service.type_ = "NodePort".into();
         v.persistence.enabled = false;
-        let out = render(&rel(), &v, &inputs("clique", 2)).unwrap();
+        let out = render(&rel(), &v, &inputs(Consensus::Clique, 2)).unwrap();
         let m = out.manifests();
         let sts = find(&m, "StatefulSet", "eth-rpc");
         assert_eq!(sts["spec"]["replicas"], 2);
@@ -704,7 +632,7 @@ mod tests {
     fn metrics_flag_and_port() {
         let mut v = Values::default();
         v.metrics.enabled = true;
-        let out = render(&rel(), &v, &inputs("clique", 1)).unwrap();
+        let out = render(&rel(), &v, &inputs(Consensus::Clique, 1)).unwrap();
         let m = out.manifests();
         let sts = find(&m, "StatefulSet", "eth-rpc");
         assert!(args(sts).contains(&"--metrics.port=6060".to_string()));
@@ -714,7 +642,7 @@ mod tests {
 
     #[test]
     fn ethash_mines_on_v1_11_6_without_unlock() {
-        let out = render(&rel(), &Values::default(), &inputs("ethash", 0)).unwrap();
+        let out = render(&rel(), &Values::default(), &inputs(Consensus::Ethash, 0)).unwrap();
         let m = out.manifests();
         let sts = find(&m, "StatefulSet", "eth-signer-0");
         let a = args(sts);

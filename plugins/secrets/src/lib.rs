@@ -10,9 +10,10 @@ pub mod eth;
 pub mod keystore;
 
 use eth::{parse_address, PrivateKey};
+use ethwasm_ethereum_types::{Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signer, Signers, Topology};
 use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
 use keystore::{KeystoreNonce, ScryptParams};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -79,98 +80,6 @@ impl Scrypt {
             Scrypt::Custom(p) => p,
         }
     }
-}
-
-/// `global.topology`: how many of each node the network has.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Topology {
-    pub signers: u32,
-    pub rpc_nodes: u32,
-    pub bootnodes: u32,
-}
-
-impl Default for Topology {
-    fn default() -> Self {
-        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1 }
-    }
-}
-
-/// The part of `global` this plugin reads.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Global {
-    pub topology: Topology,
-}
-
-/// A reference to one key of a Secret.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretKeyRef {
-    pub secret_name: String,
-    pub key: String,
-}
-
-/// One signer, as output `signers` describes it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Signer {
-    pub index: u32,
-    /// EIP-55 address.
-    pub address: String,
-    /// The StatefulSet that runs this signer (one replica).
-    pub stateful_set: String,
-    /// Its pod.
-    pub pod: String,
-    /// Its keystore file.
-    pub keystore: SecretKeyRef,
-    /// Its node key file.
-    pub node_key: SecretKeyRef,
-    /// Its enode id.
-    pub node_id: String,
-}
-
-/// Output `signers`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Signers {
-    pub signers: Vec<Signer>,
-    pub password: SecretKeyRef,
-}
-
-/// A node that is one pod of a replicated StatefulSet.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Node {
-    pub pod: String,
-    pub node_id: String,
-    pub node_key: SecretKeyRef,
-}
-
-/// A StatefulSet of interchangeable nodes and their keys.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeSet {
-    pub stateful_set: String,
-    pub nodes: Vec<Node>,
-}
-
-/// Output `node-keys`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeKeys {
-    pub bootnodes: NodeSet,
-    pub rpc: NodeSet,
-}
-
-/// Output `prefunded`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Prefunded {
-    /// Signer addresses (genesis decides whether to fund them).
-    pub signers: Vec<String>,
-    /// Generated and supplied account addresses, always funded.
-    pub accounts: Vec<String>,
 }
 
 /// Where keys come from: the host's derive-key in a plugin, a closure in tests.
