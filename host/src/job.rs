@@ -18,7 +18,7 @@ pub struct Job {
 }
 
 impl Job {
-    /// Resolves everything; `seed` overrides `--seed` (release records pass the stored one).
+    /// Resolves everything, failing on the first bad input before any plugin runs.
     pub fn resolve(source: &SourceArgs, values: &ValuesArgs, rt_args: &RuntimeArgs) -> anyhow::Result<Job> {
         if source.chart.is_none() && source.plugins.is_empty() {
             return Err(UsageError("give a chart directory (e.g. charts/ethereum) or --plugins GLOB".into()).into());
@@ -59,7 +59,15 @@ impl Job {
                     output_bytes: defaults.output_bytes,
                 };
                 let src = Source::read(&p.path, limits).map_err(|e| {
-                    UsageError(format!("chart plugin `{}`: {e}; build the plugins with `make build`", p.name))
+                    let why = match &e {
+                        crate::plugin::PluginError::Read { source, .. } => source.to_string(),
+                        other => other.to_string(),
+                    };
+                    UsageError(format!(
+                        "chart plugin `{}`: cannot read {}: {why}; build the plugins with `make build`",
+                        p.name,
+                        p.path.display()
+                    ))
                 })?;
                 chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?;
                 sources.push((Some(p.name), src));

@@ -85,14 +85,19 @@ fn render_json_is_a_v1_list() {
 fn render_output_dir_writes_one_file_per_object_in_install_order() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("999-stale.yaml"), "old").unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "resources: []").unwrap();
     let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--output-dir", dir.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert!(!names.contains(&"999-stale.yaml".to_string()), "leftovers are removed");
+    assert!(names.contains(&"kustomization.yaml".to_string()), "files a render did not write are kept");
     assert!(names.iter().any(|n| n.ends_with("-secret-ethereum-keystore-password.yaml")), "{names:?}");
-    assert!(names.last().unwrap().contains("-statefulset-"), "{names:?}");
+    assert!(
+        names.iter().rev().find(|n| n.starts_with(char::is_numeric)).unwrap().contains("-statefulset-"),
+        "{names:?}"
+    );
 }
 
 #[test]

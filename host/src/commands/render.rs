@@ -28,8 +28,8 @@ pub struct RenderCommand {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "yaml")]
     pub output: Format,
-    /// Write one file per object into DIR (created; existing .yaml/.json files there are
-    /// replaced) instead of printing.
+    /// Write one file per object into DIR (created; files an earlier render wrote there,
+    /// named NNN-kind-name.yaml|json, are removed first) instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Do not print the plugins' notes on stderr.
@@ -115,10 +115,16 @@ fn write_dir(dir: &Path, objects: &[Object], format: Format) -> anyhow::Result<(
         Format::Yaml => "yaml",
         Format::Json => "json",
     };
-    // Leftovers from an earlier render would be applied too: clear our own kind of files.
+    // Leftovers from an earlier render would be applied too: remove the files a render names
+    // (NNN-kind-name.yaml|json), and nothing else.
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "yaml" || e == "json") {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let ours = name.len() > 4
+            && name.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && name.as_bytes()[3] == b'-'
+            && (name.ends_with(".yaml") || name.ends_with(".json"));
+        if ours && path.is_file() {
             std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
