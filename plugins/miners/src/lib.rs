@@ -419,6 +419,9 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
             mounts.push(json!({ "name": "password", "mountPath": "/password", "readOnly": true }));
         } else {
             args.push(format!("--miner.threads={}", v.ethash.threads));
+            // The DAG defaults to $HOME/.ethash, which a non-root pod with a read-only root
+            // filesystem cannot write: keep it on the data volume.
+            args.push("--ethash.dagdir=/data/ethash-dag".into());
         }
         let spec = NodeSpec { labels: labels.clone(), args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" };
         let template = pod(v, i, &image, spec);
@@ -647,6 +650,7 @@ mod tests {
         let sts = find(&m, "StatefulSet", "eth-signer-0");
         let a = args(sts);
         assert!(a.contains(&"--miner.threads=1".to_string()));
+        assert!(a.contains(&"--ethash.dagdir=/data/ethash-dag".to_string()));
         assert!(!a.iter().any(|x| x.starts_with("--unlock")));
         assert_eq!(sts["spec"]["template"]["spec"]["containers"][0]["image"], "ethereum/client-go:v1.11.6");
         assert!(m.iter().all(|o| o["metadata"]["name"] != "eth-rpc"));
