@@ -8,6 +8,7 @@ pub mod exit;
 pub mod job;
 pub mod manifest;
 pub mod plugin;
+pub mod release;
 pub mod render;
 pub mod units;
 pub mod values;

@@ -28,7 +28,7 @@ pub enum ManifestError {
 }
 
 /// (group, kind, namespace, name): what identifies an object in a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ObjectKey {
     pub group: String,
     pub kind: String,
