@@ -12,6 +12,8 @@ pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
 pub use loader::{is_dns_label, ImportKind, Plugin, Source};
+pub use run::PluginRender;
+pub use state::LogLine;
 pub use state::Seed;
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@ use wasmtime::{Store, Trap};
 
 /// A successful render: what the plugin returned and what it logged.
 #[derive(Debug)]
-pub struct Rendered {
+pub struct PluginRender {
     pub output: RenderOutput,
     pub logs: Vec<LogLine>,
 }
@@ -69,7 +69,7 @@ impl Plugin {
     }
 
     /// Calls `render` with `input`, checks the output size, and maps the plugin's own error.
-    pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<Rendered, PluginError> {
+    pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
         let start = std::time::Instant::now();
         let (result, state) =
             self.call_with_state("render", seed, |w, s| w.ethwasm_plugin_plugin().call_render(s, input))?;
@@ -86,6 +86,6 @@ impl Plugin {
         if size > self.limits.output_bytes {
             return Err(PluginError::OutputLimit { plugin, size, limit: self.limits.output_bytes });
         }
-        Ok(Rendered { output, logs: state.logs })
+        Ok(PluginRender { output, logs: state.logs })
     }
 }
