@@ -109,8 +109,13 @@ for d in "${TEST_PLUGINS[@]}"; do copy "$d" "$main_target" target/test-plugins; 
 for d in "${WASI_TEST_PLUGINS[@]}"; do copy "$d" wasm32-wasip2 target/test-plugins; done
 
 # Python examples: componentize-py (PyPI) bundles CPython into a component that imports WASI.
+# It is run through python3 itself, so a fresh pip install needs no PATH or shim refresh.
+componentize_py() {
+  python3 -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())' "$@"
+}
 if [ ${#PY_EXAMPLES[@]} -gt 0 ]; then
-  if ! command -v componentize-py >/dev/null || ! componentize-py --version | grep -q "${COMPONENTIZE_PY#*==}"; then
+  have=$(python3 -c 'import importlib.metadata as m; print(m.version("componentize-py"))' 2>/dev/null || true)
+  if [ "$have" != "${COMPONENTIZE_PY#*==}" ]; then
     echo "build-plugins: installing $COMPONENTIZE_PY" >&2
     python3 -m pip install --quiet --disable-pip-version-check "$COMPONENTIZE_PY" >&2
   fi
@@ -118,7 +123,7 @@ if [ ${#PY_EXAMPLES[@]} -gt 0 ]; then
     dir=${e%%:*} name=${e#*:}
     out="$root/target/examples/$name.wasm"
     if [ ! -f "$out" ] || [ "$dir/app.py" -nt "$out" ] || [ wit/plugin.wit -nt "$out" ]; then
-      (cd "$dir" && componentize-py -d "$root/wit" -w plugin-world componentize app -o "$out" >&2)
+      (cd "$dir" && componentize_py -d "$root/wit" -w plugin-world componentize app -o "$out" >&2)
     fi
   done
 fi
