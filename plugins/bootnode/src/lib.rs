@@ -19,28 +19,19 @@ const TAG: &str = "alltools-v1.13.15";
 
 /// The `bootnode` values section.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+// No deny_unknown_fields: `placement` is flattened; the schema rejects unknown keys.
+#[serde(rename_all = "camelCase", default)]
 pub struct Values {
     pub image: Image,
     pub port: u16,
     pub verbosity: u8,
-    pub resources: Value,
-    pub node_selector: Value,
-    pub tolerations: Value,
-    pub affinity: Value,
+    #[serde(flatten)]
+    pub placement: k8s::Placement,
 }
 
 impl Default for Values {
     fn default() -> Self {
-        Values {
-            image: Image::default(),
-            port: 30301,
-            verbosity: 3,
-            resources: Value::Null,
-            node_selector: Value::Null,
-            tolerations: Value::Null,
-            affinity: Value::Null,
-        }
+        Values { image: Image::default(), port: 30301, verbosity: 3, placement: k8s::Placement::default() }
     }
 }
 
@@ -99,13 +90,7 @@ pub fn render(release: &str, namespace: &str, domain: &str, v: &Values, set: &No
         "automountServiceAccountToken": false,
         "volumes": [{ "name": "nodekey", "secret": { "secretName": set.nodes[0].node_key.secret_name, "items": items, "defaultMode": 0o400 } }],
     });
-    let scheduling = k8s::Scheduling {
-        resources: &v.resources,
-        node_selector: &v.node_selector,
-        tolerations: &v.tolerations,
-        affinity: &v.affinity,
-    };
-    scheduling.apply(&mut pod, &mut container);
+    v.placement.apply(&mut pod, &mut container);
     pod["containers"] = json!([container]);
     let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(&labels));
     sts["spec"] = json!({

@@ -8,22 +8,21 @@ use ethwasm_ethereum_types::{EthstatsEndpoint as Endpoint, SecretKeyRef as Secre
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// JSON Schema of the `ethstats` values section.
 pub const SCHEMA: &str = include_str!("schema.json");
 
 /// The `ethstats` values section.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+// No deny_unknown_fields: `placement` is flattened; the schema rejects unknown keys.
+#[serde(rename_all = "camelCase", default)]
 pub struct Values {
     pub enabled: bool,
     pub image: Image,
     pub service: ServiceValues,
-    pub resources: Value,
-    pub node_selector: Value,
-    pub tolerations: Value,
-    pub affinity: Value,
+    #[serde(flatten)]
+    pub placement: k8s::Placement,
 }
 
 impl Default for Values {
@@ -32,10 +31,7 @@ impl Default for Values {
             enabled: true,
             image: Image::default(),
             service: ServiceValues::default(),
-            resources: Value::Null,
-            node_selector: Value::Null,
-            tolerations: Value::Null,
-            affinity: Value::Null,
+            placement: k8s::Placement::default(),
         }
     }
 }
@@ -110,13 +106,7 @@ pub fn render(release: &Release, v: &Values, secret: &SecretRef) -> Output {
     });
     let pod = &mut deployment["spec"]["template"]["spec"];
     let mut container = pod["containers"][0].take();
-    let scheduling = k8s::Scheduling {
-        resources: &v.resources,
-        node_selector: &v.node_selector,
-        tolerations: &v.tolerations,
-        affinity: &v.affinity,
-    };
-    scheduling.apply(pod, &mut container);
+    v.placement.apply(pod, &mut container);
     pod["containers"][0] = container;
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
@@ -172,7 +162,7 @@ mod tests {
 
     #[test]
     fn schema_is_json() {
-        let s: Value = serde_json::from_str(SCHEMA).unwrap();
+        let s: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
         assert_eq!(s["additionalProperties"], false);
     }
 }

@@ -26,7 +26,8 @@ pub const GENESIS_HASH_ANNOTATION: &str = "ethwasm.io/genesis-hash";
 
 /// The `miners` values section.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+// No deny_unknown_fields: `placement` is flattened; the schema rejects unknown keys.
+#[serde(rename_all = "camelCase", default)]
 pub struct Values {
     pub image: Image,
     pub sync_mode: String,
@@ -37,10 +38,8 @@ pub struct Values {
     pub persistence: Persistence,
     pub pod_disruption_budget: Pdb,
     pub metrics: Metrics,
-    pub resources: Value,
-    pub node_selector: Value,
-    pub tolerations: Value,
-    pub affinity: Value,
+    #[serde(flatten)]
+    pub placement: k8s::Placement,
 }
 
 impl Default for Values {
@@ -55,10 +54,7 @@ impl Default for Values {
             persistence: Persistence::default(),
             pod_disruption_budget: Pdb::default(),
             metrics: Metrics::default(),
-            resources: Value::Null,
-            node_selector: Value::Null,
-            tolerations: Value::Null,
-            affinity: Value::Null,
+            placement: k8s::Placement::default(),
         }
     }
 }
@@ -316,13 +312,7 @@ fn pod(v: &Values, i: &Inputs, image: &str, node: NodeSpec) -> Value {
         "initContainers": init,
         "volumes": volumes,
     });
-    let scheduling = k8s::Scheduling {
-        resources: &v.resources,
-        node_selector: &v.node_selector,
-        tolerations: &v.tolerations,
-        affinity: &v.affinity,
-    };
-    scheduling.apply(&mut spec, &mut container);
+    v.placement.apply(&mut spec, &mut container);
     spec["containers"] = json!([container]);
     json!({
         "metadata": { "labels": labels, "annotations": { GENESIS_HASH_ANNOTATION: i.genesis.hash } },

@@ -28,22 +28,26 @@ impl Image {
     }
 }
 
-/// Pod placement and resources, as values write them (each may be null/empty).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Scheduling<'a> {
-    pub resources: &'a Value,
-    pub node_selector: &'a Value,
-    pub tolerations: &'a Value,
-    pub affinity: &'a Value,
+/// Pod placement and resources as values write them: `resources`, `nodeSelector`,
+/// `tolerations`, `affinity`, each optional. Embed it with `#[serde(flatten)]` (serde cannot
+/// combine that with `deny_unknown_fields`; the host's schema check rejects unknown keys
+/// before the plugin runs).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Placement {
+    pub resources: Value,
+    pub node_selector: Value,
+    pub tolerations: Value,
+    pub affinity: Value,
 }
 
-impl Scheduling<'_> {
+impl Placement {
     /// Sets resources on `container` and placement on `pod_spec`, skipping empty ones.
     pub fn apply(&self, pod_spec: &mut Value, container: &mut Value) {
-        set_unless_empty(container, "resources", self.resources);
-        set_unless_empty(pod_spec, "nodeSelector", self.node_selector);
-        set_unless_empty(pod_spec, "tolerations", self.tolerations);
-        set_unless_empty(pod_spec, "affinity", self.affinity);
+        set_unless_empty(container, "resources", &self.resources);
+        set_unless_empty(pod_spec, "nodeSelector", &self.node_selector);
+        set_unless_empty(pod_spec, "tolerations", &self.tolerations);
+        set_unless_empty(pod_spec, "affinity", &self.affinity);
     }
 }
 
