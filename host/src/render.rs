@@ -205,13 +205,27 @@ fn check_schema(owner: &str, root: &str, schema: &Value, instance: &Value) -> Re
         .map_err(|e| RenderError::BadSchema { plugin: owner.into(), message: e.to_string() })?;
     let mut errors: Vec<(String, String)> = validator
         .iter_errors(instance)
-        .map(|e| (value_path(root, &e.instance_path.to_string()), e.to_string()))
+        .map(|e| {
+            let path = value_path(root, &e.instance_path.to_string());
+            let mut message = e.to_string();
+            // The schema's message quotes the value; never quote a secret.
+            if is_secret_path(&path) {
+                message = message.replace(&e.instance.to_string(), "<redacted>");
+            }
+            (path, message)
+        })
         .collect();
     errors.sort();
     match errors.into_iter().next() {
         Some((path, message)) => Err(RenderError::Schema { plugin: owner.into(), path, message }),
         None => Ok(()),
     }
+}
+
+/// Whether a value path names secret material (a password, secret, private or node key).
+fn is_secret_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    ["password", "secret", "privatekey", "signerkeys", "nodekeys", "token"].iter().any(|w| p.contains(w))
 }
 
 /// `/a/0/b~1c` under `root` -> `<root>.a[0]."b/c"`.

@@ -185,7 +185,10 @@ pub fn set_path(root: &mut Value, path: &[Seg], value: Value) {
 /// Parses one `--set`-style argument: `a.b[0].c=v,d=w`, with `\` escaping `.`, `,`, `=`,
 /// `[` and `\`, and `{x,y}` for lists (`--set`, `--set-string`).
 pub fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, ValuesError> {
-    let err = |message: String| ValuesError::Set { flag: kind.flag(), arg: arg.to_string(), message };
+    // Values may be secrets (keys, passwords): errors show the keys only, except for
+    // --set-file, whose values are paths.
+    let shown = if kind == SetKind::File { arg.to_string() } else { redact_values(arg) };
+    let err = |message: String| ValuesError::Set { flag: kind.flag(), arg: shown.clone(), message };
     if kind == SetKind::Json && arg.trim_start().starts_with('{') {
         let v: Value = serde_json::from_str(arg).map_err(|e| err(format!("not a JSON object: {e}")))?;
         return Ok(vec![(vec![], v)]);
@@ -236,6 +239,19 @@ pub fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, Val
             return Ok(out);
         }
     }
+}
+
+/// `a.b=secret,c=x` -> `a.b=…`: everything after the first unescaped `=` is hidden.
+fn redact_values(arg: &str) -> String {
+    let mut escaped = false;
+    for (i, c) in arg.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '=' if !escaped => return format!("{}=…", &arg[..i]),
+            _ => escaped = false,
+        }
+    }
+    arg.to_string()
 }
 
 /// Reads a key path up to and including its `=`.
@@ -426,6 +442,15 @@ mod tests {
         assert!(set_err("a[0]b=1").contains("must be followed by"));
         assert!(set_err("a,b=1").contains("`a` has no value"));
         assert!(set_err("a[999999]=1").contains("too large"));
+    }
+
+    #[test]
+    fn errors_never_echo_values() {
+        let e = parse_set("secrets.password=hunter2,oops", SetKind::Typed).unwrap_err().to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.starts_with("--set \"secrets.password=…\": `oops` has no value"), "{e}");
+        let e = parse_set(r#"k={"secret": 1"#, SetKind::Json).unwrap_err().to_string();
+        assert!(!e.contains("secret") && e.starts_with("--set-json \"k=…\""), "{e}");
     }
 
     #[test]

@@ -28,13 +28,20 @@ fn second_load_comes_from_the_cache() {
     assert_eq!(p.render(&seed(1), &input(json!({}))).unwrap().output.manifests.len(), 1);
 }
 
-#[test]
-fn a_corrupt_entry_is_recompiled_not_trusted() {
+/// A runtime whose cache holds one entry for the misbehave plugin: (dir guard, runtime,
+/// plugin path, entry path).
+fn one_cached_entry() -> (tempfile::TempDir, Runtime, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = test_plugin_path("misbehave");
     let rt = Runtime::new(CompileCache::at(dir.path().to_path_buf())).unwrap();
     Plugin::load(&rt, &path, Limits::default()).unwrap();
     let entry = entries(dir.path()).remove(0);
+    (dir, rt, path, entry)
+}
+
+#[test]
+fn a_corrupt_entry_is_recompiled_not_trusted() {
+    let (_dir, rt, path, entry) = one_cached_entry();
     let mut bytes = std::fs::read(&entry).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
@@ -47,11 +54,7 @@ fn a_corrupt_entry_is_recompiled_not_trusted() {
 
 #[test]
 fn a_stale_entry_with_a_valid_checksum_is_recompiled() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = test_plugin_path("misbehave");
-    let rt = Runtime::new(CompileCache::at(dir.path().to_path_buf())).unwrap();
-    Plugin::load(&rt, &path, Limits::default()).unwrap();
-    let entry = entries(dir.path()).remove(0);
+    let (_dir, rt, path, entry) = one_cached_entry();
     // A well-formed entry (checksum matches) whose artifact is not one this engine made.
     let junk = b"not a wasmtime artifact".to_vec();
     let mut data = ethwasm::plugin::sha256(&junk).to_vec();

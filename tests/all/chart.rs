@@ -250,6 +250,9 @@ fn values_errors_name_the_path_before_any_plugin_runs() {
     );
     let e = err(&["global.topology.signers=many"]);
     assert!(e.starts_with("values.global.topology.signers: \"many\" is not of type \"integer\""), "{e}");
+    let e = err(&["secrets.wsSecret=s3cr3t|pipe"]);
+    assert!(e.starts_with("values.secrets.wsSecret: <redacted> does not match"), "{e}");
+    assert!(!e.contains("s3cr3t"), "secrets are never quoted: {e}");
     let e = err(&["minerz.x=1"]);
     assert!(
         e.starts_with("values.minerz matches no plugin (plugins: bootnode, ethstats, genesis, miners, secrets)"),

@@ -116,7 +116,23 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     Ok((path, file))
 }
 
-/// The wasmtime version compiled into this binary.
+/// The wasmtime version compiled into this binary (wasmtime exports no constant; a test
+/// keeps this equal to the version in Cargo.lock).
 pub fn wasmtime_version() -> &'static str {
     "48.0.8"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wasmtime_version_matches_cargo_lock() {
+        let lock = include_str!("../../../Cargo.lock");
+        let pinned = lock
+            .split("[[package]]")
+            .find(|p| p.contains("\nname = \"wasmtime\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"'))
+            .expect("wasmtime is in Cargo.lock");
+        assert_eq!(super::wasmtime_version(), pinned, "update wasmtime_version() with the wasmtime pin");
+    }
 }
