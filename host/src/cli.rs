@@ -35,6 +35,20 @@ pub enum Command {
     Chart(commands::chart::ChartCommand),
     /// Print the version of ethwasm, wasmtime and the supported WIT packages.
     Version(commands::version::VersionCommand),
+    /// Install or upgrade a release in the cluster (server-side apply, prune, wait).
+    Deploy(commands::deploy::DeployCommand),
+    /// Show what a deploy would change: live objects against the rendered ones.
+    Diff(commands::diff::DiffCommand),
+    /// Show a release's revision, status and workload readiness.
+    Status(commands::status::StatusCommand),
+    /// List a release's revisions.
+    History(commands::history::HistoryCommand),
+    /// Re-apply an earlier revision as a new one.
+    Rollback(commands::rollback::RollbackCommand),
+    /// Delete a release's objects and records.
+    Uninstall(commands::uninstall::UninstallCommand),
+    /// List releases.
+    List(commands::list::ListCommand),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsCommand),
 }
@@ -47,6 +61,13 @@ impl Cli {
             Command::Plugin(c) => c.execute(),
             Command::Chart(c) => c.execute(),
             Command::Version(c) => c.execute(),
+            Command::Deploy(c) => c.execute(),
+            Command::Diff(c) => c.execute(),
+            Command::Status(c) => c.execute(),
+            Command::History(c) => c.execute(),
+            Command::Rollback(c) => c.execute(),
+            Command::Uninstall(c) => c.execute(),
+            Command::List(c) => c.execute(),
             Command::Completions(c) => c.execute(),
         }
     }
@@ -65,9 +86,10 @@ pub struct SourceArgs {
     /// Release name [default: the chart's name, or `ethwasm` with only --plugins].
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
-    /// Namespace of the release.
-    #[arg(short = 'n', long, value_name = "NS", default_value = "default", env = "ETHWASM_NAMESPACE")]
-    pub namespace: String,
+    /// Namespace of the release [default: the kubeconfig context's namespace with a cluster,
+    /// else `default`].
+    #[arg(short = 'n', long, value_name = "NS", env = "ETHWASM_NAMESPACE")]
+    pub namespace: Option<String>,
     /// Seed for every derived key, as hex (16 to 64 bytes); makes output reproducible.
     /// Default: a fresh random seed.
     #[arg(long, value_name = "HEX", env = "ETHWASM_SEED", hide_env_values = true)]
@@ -105,6 +127,60 @@ impl ValuesArgs {
             set_file: self.set_file.clone(),
         }
     }
+}
+
+/// How to reach the cluster.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file [default: $KUBECONFIG, ~/.kube/config, or the pod's service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
+}
+
+impl ClusterArgs {
+    /// Connects (kubeconfig, context, or in-cluster).
+    pub async fn connect(&self) -> anyhow::Result<crate::cluster::kube::KubeCluster> {
+        let how = crate::cluster::kube::Connect { kubeconfig: self.kubeconfig.clone(), context: self.kube_context.clone() };
+        Ok(crate::cluster::kube::KubeCluster::connect(&how).await?)
+    }
+}
+
+/// Which release, for commands that take no chart.
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseArgs {
+    /// Release name [default: the only release in the namespace].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Namespace of the release [default: the kubeconfig context's namespace].
+    #[arg(short = 'n', long, value_name = "NS", env = "ETHWASM_NAMESPACE")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+impl ReleaseArgs {
+    /// The namespace and release these flags name, asking the cluster for defaults.
+    pub async fn resolve<C: crate::cluster::Cluster>(&self, c: &C) -> anyhow::Result<(String, String)> {
+        let ns = self.namespace.clone().unwrap_or_else(|| c.default_namespace());
+        crate::job::check_namespace(&ns)?;
+        let release = match &self.release {
+            Some(r) => r.clone(),
+            None => crate::deploy::default_release(c, &ns).await?,
+        };
+        Ok((ns, release))
+    }
+}
+
+/// Runs a cluster command's future on a single-threaded runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+        .block_on(f)
 }
 
 /// The plugin sandbox: compile cache and limits.

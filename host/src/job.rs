@@ -15,6 +15,8 @@ pub struct Job {
     pub runtime: Runtime,
     pub chart: Option<Chart>,
     pub request: Request,
+    /// The values the user gave (files and --set flags over `{}`), as a release records them.
+    pub user_values: serde_json::Value,
 }
 
 impl Job {
@@ -24,19 +26,9 @@ impl Job {
             return Err(UsageError("give a chart directory (e.g. charts/ethereum) or --plugins GLOB".into()).into());
         }
         let chart = source.chart.as_deref().map(Chart::load).transpose()?;
-        let release_name = source
-            .release
-            .clone()
-            .unwrap_or_else(|| chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone()));
-        if !is_dns_label(&release_name) {
-            return Err(UsageError(format!(
-                "release name `{release_name}` is not a DNS label ([a-z0-9-], at most 63 characters); pass --release"
-            ))
-            .into());
-        }
-        if !is_dns_label(&source.namespace) {
-            return Err(UsageError(format!("namespace `{}` is not a DNS label", source.namespace)).into());
-        }
+        let release_name = release_name(source, chart.as_ref())?;
+        let namespace = source.namespace.clone().unwrap_or_else(|| "default".into());
+        check_namespace(&namespace)?;
         let seed = match &source.seed {
             Some(hex) => Seed::from_hex(hex).map_err(|e| UsageError(format!("--seed: {e}")))?,
             None => Seed::random().context("cannot read OS randomness for a fresh seed")?,
@@ -44,7 +36,7 @@ impl Job {
 
         // Values first: a typo in -f or --set fails before any compilation.
         let base = chart.as_ref().map(|c| c.values.clone()).unwrap_or_else(|| serde_json::json!({}));
-        let merged = values.sources().apply(base)?;
+        let (merged, user_values) = values.sources().apply_with_user(base)?;
 
         let runtime = Runtime::new(rt_args.cache())?;
         let defaults = rt_args.limits();
@@ -97,13 +89,40 @@ impl Job {
         let request = Request {
             plugins,
             values: merged,
-            release: Release { name: release_name, namespace: source.namespace.clone(), revision: 1 },
+            release: Release { name: release_name, namespace, revision: 1 },
             seed,
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
         };
-        Ok(Job { runtime, chart, request })
+        Ok(Job { runtime, chart, request, user_values })
     }
+}
+
+/// The release name: --release, else the chart's name, else `ethwasm`.
+pub fn release_name(source: &SourceArgs, chart: Option<&Chart>) -> anyhow::Result<String> {
+    let name = match (&source.release, chart) {
+        (Some(r), _) => r.clone(),
+        (None, Some(c)) => c.file.name.clone(),
+        (None, None) => match &source.chart {
+            Some(dir) => Chart::load(dir)?.file.name,
+            None => "ethwasm".to_string(),
+        },
+    };
+    if !is_dns_label(&name) {
+        return Err(UsageError(format!(
+            "release name `{name}` is not a DNS label ([a-z0-9-], at most 63 characters); pass --release"
+        ))
+        .into());
+    }
+    Ok(name)
+}
+
+/// A namespace must be a DNS label.
+pub fn check_namespace(namespace: &str) -> anyhow::Result<()> {
+    if !is_dns_label(namespace) {
+        return Err(UsageError(format!("namespace `{namespace}` is not a DNS label")).into());
+    }
+    Ok(())
 }
 
 /// Expands each `--plugins` pattern (sorted matches); a pattern that matches nothing is an error.

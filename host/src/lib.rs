@@ -3,7 +3,9 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
+pub mod deploy;
 pub mod exit;
 pub mod job;
 pub mod manifest;

@@ -44,6 +44,8 @@ pub enum Status {
     Superseded,
     Failed,
     Uninstalling,
+    /// Uninstalled with `--keep-history`.
+    Uninstalled,
 }
 
 impl Status {
@@ -57,6 +59,7 @@ impl Status {
             Status::Superseded => "superseded",
             Status::Failed => "failed",
             Status::Uninstalling => "uninstalling",
+            Status::Uninstalled => "uninstalled",
         }
     }
 }
@@ -91,6 +94,9 @@ pub struct Record {
     pub seed: String,
     /// Every object this revision applied.
     pub inventory: Vec<ObjectKey>,
+    /// The objects as applied, in install order: what a rollback to this revision re-applies.
+    #[serde(default)]
+    pub manifests: Vec<Value>,
     pub status: Status,
     /// Unix seconds.
     pub first_deployed: u64,
@@ -232,6 +238,7 @@ mod tests {
             values,
             seed: "cd".repeat(32),
             inventory: vec![key("Secret", "s"), key("StatefulSet", "x")],
+            manifests: vec![json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})],
             status: Status::Deployed,
             first_deployed: 1_700_000_000,
             last_deployed: 1_700_000_100,

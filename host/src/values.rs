@@ -69,9 +69,18 @@ impl ValueSources {
     }
 
     /// `base` (the chart's defaults) with every source merged over it in Helm's order.
-    pub fn apply(&self, mut base: Value) -> Result<Value, ValuesError> {
+    pub fn apply(&self, base: Value) -> Result<Value, ValuesError> {
+        self.apply_with_user(base).map(|(merged, _)| merged)
+    }
+
+    /// Like `apply`, and also the user's values alone (every source merged over `{}`), as a
+    /// release records them. Each file (and stdin) is read once.
+    pub fn apply_with_user(&self, mut base: Value) -> Result<(Value, Value), ValuesError> {
+        let mut user = Value::Object(Map::new());
         for f in &self.files {
-            merge(&mut base, read_file(f)?);
+            let v = read_file(f)?;
+            merge(&mut user, v.clone());
+            merge(&mut base, v);
         }
         for (kind, args) in [
             (SetKind::Json, &self.set_json),
@@ -81,11 +90,12 @@ impl ValueSources {
         ] {
             for arg in args {
                 for (path, value) in parse_set(arg, kind)? {
+                    set_path(&mut user, &path, value.clone());
                     set_path(&mut base, &path, value);
                 }
             }
         }
-        Ok(base)
+        Ok((base, user))
     }
 }
 

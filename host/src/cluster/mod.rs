@@ -1,0 +1,178 @@
+//! The cluster behind a small trait: discovery, get, list, server-side apply, create, replace
+//! and delete of JSON objects. `KubeCluster` speaks to a real API server through kube-rs;
+//! `fake::FakeApi` is an in-memory API server for tests and benchmarks, usable directly (as a
+//! `Cluster`) or over HTTP (as the tower service a `kube::Client` sends its requests to).
+
+pub mod fake;
+pub mod kube;
+
+use serde_json::Value;
+
+/// The field manager ethwasm applies with.
+pub const FIELD_MANAGER: &str = "ethwasm";
+
+/// A kind the cluster serves: where its objects live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceType {
+    /// `v1` or `group/version`.
+    pub api_version: String,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The plural resource name in URLs (`statefulsets`).
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+impl ResourceType {
+    /// The namespace to use for an object of this type: `ns` for namespaced kinds, "" otherwise.
+    pub fn scope<'a>(&self, ns: &'a str) -> &'a str {
+        if self.namespaced {
+            ns
+        } else {
+            ""
+        }
+    }
+}
+
+/// How a write is made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Server-side apply takes fields other managers own.
+    pub force: bool,
+    /// `dryRun=All`: the server checks and answers, and stores nothing.
+    pub dry_run: bool,
+}
+
+/// One cause of an API error (a conflicting field, an invalid value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    pub reason: String,
+    pub message: String,
+    pub field: String,
+}
+
+/// What the API server (or the way to it) said.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClusterError {
+    /// The server answered with an error status.
+    #[error("{message} ({code} {reason})")]
+    Api { code: u16, reason: String, message: String, causes: Vec<Cause> },
+    /// The server does not serve this kind.
+    #[error(
+        "the cluster does not serve {kind} in {api_version}; install its CustomResourceDefinition or API first, \
+         or drop the plugin that renders it"
+    )]
+    Unserved { api_version: String, kind: String },
+    /// No answer: connection, TLS, authentication setup.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl ClusterError {
+    /// HTTP status code, when the server answered.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            ClusterError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// A 404.
+    pub fn is_not_found(&self) -> bool {
+        self.code() == Some(404)
+    }
+
+    /// A 409 (already exists, stale resourceVersion, or an apply conflict).
+    pub fn is_conflict(&self) -> bool {
+        self.code() == Some(409)
+    }
+}
+
+/// A cluster error about one object, naming it.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {object}: {detail}")]
+pub struct ObjectError {
+    pub action: &'static str,
+    /// `Kind namespace/name`.
+    pub object: String,
+    pub detail: String,
+    #[source]
+    pub source: ClusterError,
+}
+
+impl ObjectError {
+    /// Wraps `source`; server-side apply conflicts are spelled out field by field.
+    pub fn new(action: &'static str, object: impl std::fmt::Display, source: ClusterError) -> Self {
+        let detail = match &source {
+            ClusterError::Api { code: 409, causes, .. }
+                if causes.iter().any(|c| c.reason == "FieldManagerConflict") =>
+            {
+                let fields: Vec<String> = causes
+                    .iter()
+                    .filter(|c| c.reason == "FieldManagerConflict")
+                    .map(|c| format!("field {} is owned by another manager ({})", c.field, c.message))
+                    .collect();
+                format!(
+                    "server-side apply conflict: {}; rerun with --force-conflicts to take ownership of these fields",
+                    fields.join("; ")
+                )
+            }
+            ClusterError::Api { message, code, reason, .. } => format!("the API server said: {message} ({code} {reason})"),
+            other => other.to_string(),
+        };
+        ObjectError { action, object: object.to_string(), detail, source }
+    }
+}
+
+/// What ethwasm needs from a cluster. Objects are JSON; `ns` is "" for cluster-scoped kinds.
+#[allow(async_fn_in_trait)]
+pub trait Cluster {
+    /// The namespace the client's configuration names (kubeconfig context, in-cluster pod).
+    fn default_namespace(&self) -> String;
+    /// Discovery: the resource serving `kind` in `api_version`.
+    async fn resource(&self, api_version: &str, kind: &str) -> Result<ResourceType, ClusterError>;
+    /// One object, or None when it does not exist.
+    async fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<Option<Value>, ClusterError>;
+    /// Objects matching a label selector, in `ns` (None: all namespaces).
+    async fn list(&self, rt: &ResourceType, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError>;
+    /// Server-side apply with field manager `ethwasm`; returns the object as the server has it.
+    async fn apply(&self, rt: &ResourceType, ns: &str, name: &str, body: &Value, opts: WriteOptions)
+        -> Result<Value, ClusterError>;
+    /// Creates an object; a 409 when it exists.
+    async fn create(&self, rt: &ResourceType, ns: &str, body: &Value) -> Result<Value, ClusterError>;
+    /// Replaces an object; a 409 when `metadata.resourceVersion` is stale.
+    async fn replace(&self, rt: &ResourceType, ns: &str, name: &str, body: &Value) -> Result<Value, ClusterError>;
+    /// Deletes an object (background propagation); false when it was already gone.
+    async fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError>;
+}
+
+/// Resource types of the kinds ethwasm itself reads and writes.
+pub mod builtin {
+    use super::ResourceType;
+
+    fn rt(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ResourceType {
+        let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+        ResourceType {
+            api_version,
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespaced,
+        }
+    }
+
+    /// v1 Secret.
+    pub fn secret() -> ResourceType {
+        rt("", "v1", "Secret", "secrets", true)
+    }
+    /// v1 Namespace.
+    pub fn namespace() -> ResourceType {
+        rt("", "v1", "Namespace", "namespaces", false)
+    }
+    /// coordination.k8s.io/v1 Lease.
+    pub fn lease() -> ResourceType {
+        rt("coordination.k8s.io", "v1", "Lease", "leases", true)
+    }
+}
