@@ -31,8 +31,22 @@ pub struct UsageError(pub String);
 /// The exit code for an error: the first classifiable cause in its chain decides.
 pub fn code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
-        if cause.is::<UsageError>() || cause.is::<ValuesError>() || cause.is::<ChartError>() {
+        if cause.is::<UsageError>()
+            || cause.is::<ValuesError>()
+            || cause.is::<ChartError>()
+            || cause.is::<crate::deploy::NotFound>()
+        {
             return USAGE;
+        }
+        if cause.is::<crate::cluster::ClusterError>()
+            || cause.is::<crate::cluster::ObjectError>()
+            || cause.is::<crate::deploy::lock::LockHeld>()
+            || cause.is::<crate::deploy::wait::WaitError>()
+            || cause.is::<crate::deploy::apply::Unserved>()
+            || cause.is::<crate::deploy::Failed>()
+            || cause.is::<crate::release::ReleaseError>()
+        {
+            return CLUSTER;
         }
         if let Some(e) = cause.downcast_ref::<RenderError>() {
             return if e.is_usage() { USAGE } else { PLUGIN };

@@ -632,3 +632,6 @@ pub async fn history<C: Cluster>(c: &C, namespace: &str, release: &str) -> anyho
     }
     Ok(records)
 }
+
+#[cfg(test)]
+mod tests;
