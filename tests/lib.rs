@@ -4,7 +4,9 @@
 //! missing one fails the test with the command to run.
 
 use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
+use ethwasm::cli::{RuntimeArgs, ValuesArgs};
 use std::path::PathBuf;
+use std::time::Duration;
 use std::sync::Arc;
 
 /// The repository root.
@@ -54,5 +56,28 @@ pub fn input(values: serde_json::Value) -> RenderInput {
         values: values.to_string(),
         global_values: "{}".into(),
         inputs: vec![],
+    }
+}
+
+/// Runtime flags for chart tests: a compile cache shared by the tests of a run.
+pub fn runtime_args() -> RuntimeArgs {
+    // A cache shared by the tests of this run (entries are written atomically).
+    RuntimeArgs {
+        cache_dir: Some(root().join("target/test-cache")),
+        no_cache: false,
+        plugin_memory: 256 << 20,
+        plugin_timeout: Duration::from_secs(60),
+        max_output: 16 << 20,
+    }
+}
+
+/// Values flags holding only `--set` arguments.
+pub fn values(set: &[&str]) -> ValuesArgs {
+    ValuesArgs {
+        values: vec![],
+        set: set.iter().map(|s| s.to_string()).collect(),
+        set_string: vec![],
+        set_json: vec![],
+        set_file: vec![],
     }
 }

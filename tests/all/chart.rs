@@ -1,42 +1,20 @@
 //! The Ethereum chart, rendered through the real components: known-answer checks that the
 //! pieces agree (keys, addresses, enodes, secrets, chain id) and that output is reproducible.
 
-use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
+use ethwasm::cli::SourceArgs;
 use ethwasm::job::Job;
 use ethwasm::manifest::Object;
 use ethwasm_plugin_secrets::eth::PrivateKey;
 use ethwasm_plugin_secrets::keystore;
-use ethwasm_tests::root;
+use ethwasm_tests::{root, runtime_args, values};
 use serde_json::Value;
-use std::time::Duration;
-
-fn runtime_args() -> RuntimeArgs {
-    // A cache shared by the tests of this run (entries are written atomically).
-    RuntimeArgs {
-        cache_dir: Some(root().join("target/test-cache")),
-        no_cache: false,
-        plugin_memory: 256 << 20,
-        plugin_timeout: Duration::from_secs(60),
-        max_output: 16 << 20,
-    }
-}
-
-fn values(set: &[&str]) -> ValuesArgs {
-    ValuesArgs {
-        values: vec![],
-        set: set.iter().map(|s| s.to_string()).collect(),
-        set_string: vec![],
-        set_json: vec![],
-        set_file: vec![],
-    }
-}
 
 fn render(seed: &str, set: &[&str]) -> Vec<Object> {
     let source = SourceArgs {
         chart: Some(root().join("charts/ethereum")),
         plugins: vec![],
         release: Some("eth".into()),
-        namespace: "chain".into(),
+        namespace: Some("chain".into()),
         seed: Some(seed.repeat(32)),
     };
     let job = Job::resolve(&source, &values(set), &runtime_args()).expect("resolve");
@@ -234,7 +212,7 @@ fn values_errors_name_the_path_before_any_plugin_runs() {
         chart: Some(root().join("charts/ethereum")),
         plugins: vec![],
         release: None,
-        namespace: "default".into(),
+        namespace: Some("default".into()),
         seed: Some("01".repeat(32)),
     };
     let err = |set: &[&str]| {

@@ -19,7 +19,7 @@ fn servicemonitor_scrapes_the_charts_geth_metrics() {
         chart: Some(root().join("charts/ethereum")),
         plugins: vec![example("servicemonitor").display().to_string()],
         release: Some("eth".into()),
-        namespace: "chain".into(),
+        namespace: Some("chain".into()),
         seed: Some("12".repeat(32)),
     };
     let values = ValuesArgs {

@@ -2,5 +2,6 @@
 
 mod cache;
 mod chart;
+mod deploy;
 mod examples;
 mod sandbox;

@@ -38,6 +38,7 @@ struct State {
     requests: Vec<String>,
     faults: Vec<Fault>,
     ready: bool,
+    latency: std::time::Duration,
 }
 
 /// The fake API server. Clones share state.
@@ -496,6 +497,11 @@ impl FakeApi {
         });
     }
 
+    /// Delays every HTTP answer by `latency` (a network round trip, for benchmarks).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
     /// Every request so far, as `METHOD path`.
     pub fn requests(&self) -> Vec<String> {
         self.lock().requests.clone()
@@ -539,6 +545,10 @@ impl FakeApi {
             async move {
                 let (parts, body) = req.into_parts();
                 let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                let latency = api.lock().latency;
+                if !latency.is_zero() {
+                    tokio::time::sleep(latency).await;
+                }
                 Ok::<_, std::convert::Infallible>(api.serve_http(&parts.method, &parts.uri, &bytes))
             }
         });

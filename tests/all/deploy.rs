@@ -1,0 +1,68 @@
+//! The Ethereum chart deployed through the real components to the in-process fake API server,
+//! over kube-rs's HTTP client: install, a no-op upgrade, diff, a scale-down that prunes, and
+//! uninstall.
+
+use ethwasm::cli::SourceArgs;
+use ethwasm::cluster::fake::FakeApi;
+use ethwasm::cluster::kube::KubeCluster;
+use ethwasm::commands::deploy::render_revision;
+use ethwasm::deploy::{self, Options, SeedChoice};
+use ethwasm_tests::{root, runtime_args, values};
+use std::time::Duration;
+
+const NS: &str = "eth";
+
+fn source() -> SourceArgs {
+    SourceArgs {
+        chart: Some(root().join("charts/ethereum")),
+        plugins: vec![],
+        release: None,
+        namespace: Some(NS.into()),
+        seed: None,
+    }
+}
+
+fn opts() -> Options {
+    Options { wait: true, poll_interval: Duration::from_millis(10), holder: "test".into(), ..Options::default() }
+}
+
+async fn deploy_with(c: &KubeCluster, set: &[&str]) -> anyhow::Result<deploy::Report> {
+    let (src, vals, rt) = (source(), values(set), runtime_args());
+    let render = |seed: &str, rev: u32| render_revision(&src, &vals, &rt, NS, "ethereum", seed, rev);
+    deploy::deploy(c, NS, "ethereum", SeedChoice::default(), render, &opts()).await
+}
+
+#[tokio::test]
+async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
+    let fake = FakeApi::new();
+    fake.add_namespace(NS);
+    fake.set_ready(true);
+    let c = KubeCluster::new(fake.client());
+
+    let first = deploy_with(&c, &[]).await.unwrap();
+    assert_eq!(first.revision, 1);
+    let live = fake.inventory();
+    for want in ["StatefulSet eth/ethereum-signer-1", "ConfigMap eth/ethereum-genesis", "Deployment eth/ethereum-ethstats"] {
+        assert!(live.iter().any(|o| o == want), "{want} missing from {live:?}");
+    }
+    let objects = first.applied.len();
+
+    // The same values again: the recorded seed gives the same keys, nothing is pruned and
+    // diff finds nothing to change.
+    let second = deploy_with(&c, &[]).await.unwrap();
+    assert_eq!((second.revision, second.applied.len(), second.pruned.len()), (2, objects, 0));
+    let (src, vals, rt) = (source(), values(&[]), runtime_args());
+    let render = |seed: &str, rev: u32| render_revision(&src, &vals, &rt, NS, "ethereum", seed, rev);
+    let plan = deploy::plan(&c, NS, "ethereum", SeedChoice::default(), render).await.unwrap();
+    let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
+    assert!(!changed, "a no-op upgrade differs:\n{text}");
+
+    // One signer fewer: its StatefulSet and keystore Secret are pruned.
+    let third = deploy_with(&c, &["global.topology.signers=1"]).await.unwrap();
+    let pruned: Vec<String> = third.pruned.iter().map(|k| k.to_string()).collect();
+    assert!(pruned.contains(&"StatefulSet eth/ethereum-signer-1".to_string()), "{pruned:?}");
+    assert!(pruned.contains(&"Secret eth/ethereum-signer-1-keystore".to_string()), "{pruned:?}");
+
+    deploy::uninstall(&c, NS, "ethereum", false, &opts()).await.unwrap();
+    assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
+}
