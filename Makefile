@@ -25,6 +25,7 @@ demo: build
 
 bench: build
 	python3 scripts/bench.py
+	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
 
 fmt:
 	$(CARGO) fmt --all

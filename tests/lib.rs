@@ -3,11 +3,11 @@
 //! The components are built by `make build` (scripts/build-plugins.sh), never committed; a
 //! missing one fails the test with the command to run.
 
-use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
 use ethwasm::cli::{RuntimeArgs, ValuesArgs};
+use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
 use std::path::PathBuf;
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The repository root.
 pub fn root() -> PathBuf {

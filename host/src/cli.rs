@@ -143,7 +143,8 @@ pub struct ClusterArgs {
 impl ClusterArgs {
     /// Connects (kubeconfig, context, or in-cluster).
     pub async fn connect(&self) -> anyhow::Result<crate::cluster::kube::KubeCluster> {
-        let how = crate::cluster::kube::Connect { kubeconfig: self.kubeconfig.clone(), context: self.kube_context.clone() };
+        let how =
+            crate::cluster::kube::Connect { kubeconfig: self.kubeconfig.clone(), context: self.kube_context.clone() };
         Ok(crate::cluster::kube::KubeCluster::connect(&how).await?)
     }
 }
@@ -176,11 +177,7 @@ impl ReleaseArgs {
 
 /// Runs a cluster command's future on a single-threaded runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts").block_on(f)
 }
 
 /// The plugin sandbox: compile cache and limits.

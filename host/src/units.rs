@@ -75,4 +75,3 @@ mod tests {
         assert!(parse_duration("0s").unwrap_err().contains("more than zero"));
     }
 }
-

@@ -42,7 +42,9 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
     let first = deploy_with(&c, &[]).await.unwrap();
     assert_eq!(first.revision, 1);
     let live = fake.inventory();
-    for want in ["StatefulSet eth/ethereum-signer-1", "ConfigMap eth/ethereum-genesis", "Deployment eth/ethereum-ethstats"] {
+    for want in
+        ["StatefulSet eth/ethereum-signer-1", "ConfigMap eth/ethereum-genesis", "Deployment eth/ethereum-ethstats"]
+    {
         assert!(live.iter().any(|o| o == want), "{want} missing from {live:?}");
     }
     let objects = first.applied.len();

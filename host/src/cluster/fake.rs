@@ -559,15 +559,19 @@ impl FakeApi {
         match self.route(method, uri, body) {
             Ok(v) => respond(200, &v),
             Err(ClusterError::Api { code, reason, message, causes }) => {
-                let causes: Vec<Value> =
-                    causes.iter().map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field})).collect();
+                let causes: Vec<Value> = causes
+                    .iter()
+                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                    .collect();
                 respond(
                     code,
                     &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                             "message": message, "reason": reason, "code": code, "details": {"causes": causes}}),
                 )
             }
-            Err(other) => respond(500, &json!({"kind": "Status", "status": "Failure", "message": other.to_string(), "code": 500})),
+            Err(other) => {
+                respond(500, &json!({"kind": "Status", "status": "Failure", "message": other.to_string(), "code": 500}))
+            }
         }
     }
 
@@ -614,7 +618,9 @@ impl FakeApi {
                 if resources.is_empty() {
                     return Err(api_error(404, "NotFound", "the server could not find the requested resource"));
                 }
-                return Ok(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}));
+                return Ok(
+                    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+                );
             }
             _ => {}
         }
@@ -729,7 +735,8 @@ impl Cluster for FakeApi {
 
     async fn resource(&self, api_version: &str, kind: &str) -> Result<ResourceType, ClusterError> {
         let mut s = self.lock();
-        let path = if api_version.contains('/') { format!("/apis/{api_version}") } else { format!("/api/{api_version}") };
+        let path =
+            if api_version.contains('/') { format!("/apis/{api_version}") } else { format!("/api/{api_version}") };
         s.log_and_fault("GET", &path)?;
         s.types
             .iter()

@@ -118,7 +118,9 @@ impl ObjectError {
                     fields.join("; ")
                 )
             }
-            ClusterError::Api { message, code, reason, .. } => format!("the API server said: {message} ({code} {reason})"),
+            ClusterError::Api { message, code, reason, .. } => {
+                format!("the API server said: {message} ({code} {reason})")
+            }
             other => other.to_string(),
         };
         ObjectError { action, object: object.to_string(), detail, source }
@@ -137,8 +139,14 @@ pub trait Cluster {
     /// Objects matching a label selector, in `ns` (None: all namespaces).
     async fn list(&self, rt: &ResourceType, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError>;
     /// Server-side apply with field manager `ethwasm`; returns the object as the server has it.
-    async fn apply(&self, rt: &ResourceType, ns: &str, name: &str, body: &Value, opts: WriteOptions)
-        -> Result<Value, ClusterError>;
+    async fn apply(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        body: &Value,
+        opts: WriteOptions,
+    ) -> Result<Value, ClusterError>;
     /// Creates an object; a 409 when it exists.
     async fn create(&self, rt: &ResourceType, ns: &str, body: &Value) -> Result<Value, ClusterError>;
     /// Replaces an object; a 409 when `metadata.resourceVersion` is stale.

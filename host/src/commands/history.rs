@@ -21,7 +21,8 @@ impl HistoryCommand {
             let (ns, release) = self.target.resolve(&cluster).await?;
             deploy::history(&cluster, &ns, &release).await
         })?;
-        let mut out = String::from("REVISION  UPDATED                  STATUS            CHART            DESCRIPTION\n");
+        let mut out =
+            String::from("REVISION  UPDATED                  STATUS            CHART            DESCRIPTION\n");
         for r in &records {
             let chart = r.chart.as_ref().map_or("-".to_string(), |c| format!("{}-{}", c.name, c.version));
             out.push_str(&format!(

@@ -33,7 +33,9 @@ impl ListCommand {
             store::list_releases(&cluster, ns.as_deref()).await
         })?;
         records.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        let mut out = String::from("NAME              NAMESPACE         REVISION  UPDATED                  STATUS            CHART\n");
+        let mut out = String::from(
+            "NAME              NAMESPACE         REVISION  UPDATED                  STATUS            CHART\n",
+        );
         for r in &records {
             let chart = r.chart.as_ref().map_or("-".to_string(), |c| format!("{}-{}", c.name, c.version));
             out.push_str(&format!(

@@ -25,7 +25,8 @@ impl RollbackCommand {
         let (ns, release, report) = block_on(async {
             let cluster = self.target.cluster.connect().await?;
             let (ns, release) = self.target.resolve(&cluster).await?;
-            let report = deploy::rollback(&cluster, &ns, &release, self.revision, &self.rollout.options("rollback")).await?;
+            let report =
+                deploy::rollback(&cluster, &ns, &release, self.revision, &self.rollout.options("rollback")).await?;
             anyhow::Ok((ns, release, report))
         })?;
         println!(

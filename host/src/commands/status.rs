@@ -17,7 +17,8 @@ pub struct StatusCommand {
 
 /// Unix seconds as RFC 3339 (UTC).
 pub fn format_time(secs: u64) -> String {
-    jiff::Timestamp::from_second(secs as i64).map_or_else(|_| secs.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+    jiff::Timestamp::from_second(secs as i64)
+        .map_or_else(|_| secs.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
 }
 
 impl StatusCommand {

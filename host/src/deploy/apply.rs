@@ -27,8 +27,14 @@ pub async fn discover<C: Cluster>(c: &C, bodies: &[Value]) -> anyhow::Result<Vec
         let kind = b.get("kind").and_then(Value::as_str).unwrap_or_default();
         wanted.insert((av.into(), kind.into()), None);
     }
+    // One request per group-version (the cluster caches its answer): ask one kind of every
+    // group-version at once, then the rest, which the cache answers.
+    let mut first_of_gv: BTreeMap<&str, &str> = BTreeMap::new();
+    for (av, kind) in wanted.keys() {
+        first_of_gv.entry(av.as_str()).or_insert(kind.as_str());
+    }
+    futures::future::join_all(first_of_gv.iter().map(|(av, kind)| c.resource(av, kind))).await;
     let mut unserved = Vec::new();
-    // Served kinds of one group-version come from one cached request; ask them in order.
     for ((av, kind), slot) in wanted.iter_mut() {
         match c.resource(av, kind).await {
             Ok(rt) => *slot = Some(rt),

@@ -54,7 +54,8 @@ fn yaml(v: &Option<Value>) -> String {
 
 /// One object's unified diff (empty when equal).
 pub fn object_diff(label: &str, live: Option<Value>, want: Option<Value>, show_secrets: bool, color: bool) -> String {
-    let is_secret = |v: &Option<Value>| v.as_ref().and_then(|v| v.get("kind")).and_then(Value::as_str) == Some("Secret");
+    let is_secret =
+        |v: &Option<Value>| v.as_ref().and_then(|v| v.get("kind")).and_then(Value::as_str) == Some("Secret");
     let mut before = live.map(normalise);
     let mut after = want.map(normalise);
     if !show_secrets && (is_secret(&before) || is_secret(&after)) {
@@ -115,7 +116,9 @@ pub async fn diff<C: Cluster>(
         // What the object would become: the server's answer to a dry-run apply (defaults
         // filled in), or the rendered body where the namespace does not exist yet.
         let want = if namespace_exists || !t.rt.namespaced {
-            c.apply(&t.rt, ns, &t.key.name, &t.body, dry).await.map_err(|e| ObjectError::new("dry-run apply", &t.key, e))?
+            c.apply(&t.rt, ns, &t.key.name, &t.body, dry)
+                .await
+                .map_err(|e| ObjectError::new("dry-run apply", &t.key, e))?
         } else {
             t.body.clone()
         };
@@ -124,7 +127,13 @@ pub async fn diff<C: Cluster>(
     for t in prune {
         let ns = t.rt.scope(&t.key.namespace);
         if let Some(live) = c.get(&t.rt, ns, &t.key.name).await.map_err(|e| ObjectError::new("read", &t.key, e))? {
-            if super::apply::owned_by(&live, t.body.pointer("/metadata/labels/app.kubernetes.io~1instance").and_then(Value::as_str).unwrap_or_default()) {
+            if super::apply::owned_by(
+                &live,
+                t.body
+                    .pointer("/metadata/labels/app.kubernetes.io~1instance")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            ) {
                 out.push_str(&object_diff(&label(t), Some(live), None, show_secrets, color));
             }
         }
@@ -153,8 +162,10 @@ mod tests {
 
     #[test]
     fn secret_values_are_masked_unless_asked() {
-        let s = |v: &str| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
-                                 "data": {"password": v, "same": "c2FtZQ=="}});
+        let s = |v: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                                 "data": {"password": v, "same": "c2FtZQ=="}})
+        };
         let d = object_diff("Secret/s", Some(s("b2xk")), Some(s("bmV3")), false, false);
         assert!(!d.contains("b2xk") && !d.contains("bmV3") && !d.contains("c2FtZQ=="), "{d}");
         assert!(d.contains("*** (before)") && d.contains("*** (after)"), "{d}");
@@ -165,7 +176,13 @@ mod tests {
 
     #[test]
     fn colour_marks_additions_and_removals() {
-        let d = object_diff("ConfigMap/a", None, Some(json!({"kind": "ConfigMap", "metadata": {"name": "a"}})), false, true);
+        let d = object_diff(
+            "ConfigMap/a",
+            None,
+            Some(json!({"kind": "ConfigMap", "metadata": {"name": "a"}})),
+            false,
+            true,
+        );
         assert!(d.contains("\x1b[32m+kind: ConfigMap\x1b[0m"), "{d:?}");
         assert!(d.contains("--- /dev/null"), "{d}");
     }

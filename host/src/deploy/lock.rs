@@ -170,5 +170,10 @@ impl Lock {
 }
 
 fn gone() -> ClusterError {
-    ClusterError::Api { code: 404, reason: "NotFound".into(), message: "the lock Lease vanished".into(), causes: vec![] }
+    ClusterError::Api {
+        code: 404,
+        reason: "NotFound".into(),
+        message: "the lock Lease vanished".into(),
+        causes: vec![],
+    }
 }

@@ -124,7 +124,10 @@ pub async fn default_release<C: Cluster>(c: &C, namespace: &str) -> anyhow::Resu
     names.dedup();
     match names.len() {
         1 => Ok(names.remove(0)),
-        0 => Err(UsageError(format!("no ethwasm release in namespace {namespace}; pass -n NAMESPACE or --release")).into()),
+        0 => {
+            Err(UsageError(format!("no ethwasm release in namespace {namespace}; pass -n NAMESPACE or --release"))
+                .into())
+        }
         _ => Err(UsageError(format!(
             "namespace {namespace} holds several releases ({}); pass --release NAME",
             names.join(", ")
@@ -145,7 +148,9 @@ async fn ensure_namespace<C: Cluster>(c: &C, namespace: &str, opts: &Options) ->
         return Ok(());
     }
     if !opts.create_namespace {
-        return Err(UsageError(format!("namespace {namespace} does not exist; create it or pass --create-namespace")).into());
+        return Err(
+            UsageError(format!("namespace {namespace} does not exist; create it or pass --create-namespace")).into()
+        );
     }
     let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
     c.apply(&rt, "", namespace, &body, WriteOptions::default())
@@ -160,11 +165,7 @@ async fn ensure_namespace<C: Cluster>(c: &C, namespace: &str, opts: &Options) ->
 async fn targets_for<C: Cluster>(c: &C, keys: &[ObjectKey], records: &[&Record]) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     for key in keys {
-        let body = records
-            .iter()
-            .flat_map(|r| r.manifests.iter())
-            .find(|m| apply::key_of(m) == *key)
-            .cloned();
+        let body = records.iter().flat_map(|r| r.manifests.iter()).find(|m| apply::key_of(m) == *key).cloned();
         let Some(body) = body else {
             tracing::warn!("{key}: no manifest recorded; cannot find its API version, left in place");
             continue;
@@ -212,7 +213,7 @@ async fn roll_out<C: Cluster>(
         Err(e) => return (report, Some(e)),
     }
     if opts.wait {
-        if let Err(e) = wait::wait(c, plan.targets, opts.timeout, opts.poll_interval).await {
+        if let Err(e) = wait::wait(c, plan.targets, opts.timeout, opts.poll_interval, opts.verbose_output).await {
             return (report, Some(e));
         }
     }
@@ -479,7 +480,9 @@ pub fn choose_seed(release: &str, history: &[Record], choice: SeedChoice) -> any
         (Some(_), Some(given)) => Ok(given),
         (Some(rec), None) if !choice.rotate => Ok(rec),
         (_, Some(given)) => Ok(given),
-        (_, None) => Ok(Seed::random().map_err(|e| anyhow::anyhow!("cannot read OS randomness for a seed: {e}"))?.to_hex()),
+        (_, None) => {
+            Ok(Seed::random().map_err(|e| anyhow::anyhow!("cannot read OS randomness for a seed: {e}"))?.to_hex())
+        }
     }
 }
 
@@ -611,7 +614,8 @@ pub async fn status<C: Cluster>(
     let mut out = Vec::new();
     let seen: HashSet<&ObjectKey> = targets.iter().map(|t| &t.key).collect();
     for t in &targets {
-        let live = c.get(&t.rt, &t.key.namespace, &t.key.name).await.map_err(|e| ObjectError::new("read", &t.key, e))?;
+        let live =
+            c.get(&t.rt, &t.key.namespace, &t.key.name).await.map_err(|e| ObjectError::new("read", &t.key, e))?;
         let state = match live {
             Some(l) => wait::readiness(&t.key.kind, &l),
             None => wait::Readiness::Pending("missing".into()),

@@ -87,7 +87,8 @@ impl<'c, C: Cluster> Store<'c, C> {
             .map_err(|e| ObjectError::new("read release records", format!("Secrets in {}", self.namespace), e))?;
         self.names.clear();
         for s in &secrets {
-            let rev = s.pointer("/metadata/labels/ethwasm.io~1revision").and_then(Value::as_str).and_then(|r| r.parse().ok());
+            let rev =
+                s.pointer("/metadata/labels/ethwasm.io~1revision").and_then(Value::as_str).and_then(|r| r.parse().ok());
             let name = s.pointer("/metadata/name").and_then(Value::as_str);
             if let (Some(rev), Some(name)) = (rev, name) {
                 self.names.entry(rev).or_default().push(name.to_string());
@@ -105,12 +106,17 @@ impl<'c, C: Cluster> Store<'c, C> {
         let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
         for part in &parts {
             self.cluster
-                .apply(&rt, &self.namespace, &part.name, &secret_of(part, &self.namespace), WriteOptions {
-                    force: true,
-                    dry_run: false,
-                })
+                .apply(
+                    &rt,
+                    &self.namespace,
+                    &part.name,
+                    &secret_of(part, &self.namespace),
+                    WriteOptions { force: true, dry_run: false },
+                )
                 .await
-                .map_err(|e| ObjectError::new("write release record", format!("Secret {}/{}", self.namespace, part.name), e))?;
+                .map_err(|e| {
+                    ObjectError::new("write release record", format!("Secret {}/{}", self.namespace, part.name), e)
+                })?;
         }
         let stale: Vec<String> =
             self.names.get(&record.revision).into_iter().flatten().filter(|n| !names.contains(n)).cloned().collect();

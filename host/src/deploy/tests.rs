@@ -83,7 +83,8 @@ async fn install_applies_in_order_records_and_unlocks() {
     let report = run(&c, vec![secret("s", "pw"), config_map("c", "1"), sts("miner", 1)], &opts()).await.unwrap();
     assert_eq!(report.revision, 1);
     assert_eq!(report.applied.len(), 3);
-    let patches: Vec<String> = fake.requests().into_iter().filter(|r| r.starts_with("PATCH") && !r.contains("ethwasm.release")).collect();
+    let patches: Vec<String> =
+        fake.requests().into_iter().filter(|r| r.starts_with("PATCH") && !r.contains("ethwasm.release")).collect();
     assert_eq!(
         patches,
         [
@@ -117,8 +118,14 @@ async fn upgrade_prunes_what_the_new_revision_drops_and_only_what_ethwasm_made()
     run(&c, vec![config_map("keep", "2"), config_map("adopted", "1"), sts("miner", 2)], &opts()).await.unwrap();
     let mut foreign = fake.object(&rt("ConfigMap"), NS, "adopted").unwrap();
     foreign["metadata"]["labels"] = json!({"app.kubernetes.io/managed-by": "someone-else"});
-    fake.apply_as("kubectl", &rt("ConfigMap"), NS, &json!({"apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "adopted", "labels": {"app.kubernetes.io/managed-by": "someone-else"}}})).unwrap();
+    fake.apply_as(
+        "kubectl",
+        &rt("ConfigMap"),
+        NS,
+        &json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "adopted", "labels": {"app.kubernetes.io/managed-by": "someone-else"}}}),
+    )
+    .unwrap();
     let report = run(&c, vec![config_map("keep", "2"), sts("miner", 2)], &opts()).await.unwrap();
     assert!(report.pruned.is_empty(), "{:?}", report.pruned);
     assert_eq!(report.skipped.len(), 1);
@@ -150,9 +157,19 @@ async fn seeds_are_recorded_reused_and_never_silently_rotated() {
 
     let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true };
     let mut used = String::new();
-    deploy(&c, NS, REL, rotate, |s, _| { used = s.to_string(); Ok(revision(vec![config_map("c", "1")])) }, &opts())
-        .await
-        .unwrap();
+    deploy(
+        &c,
+        NS,
+        REL,
+        rotate,
+        |s, _| {
+            used = s.to_string();
+            Ok(revision(vec![config_map("c", "1")]))
+        },
+        &opts(),
+    )
+    .await
+    .unwrap();
     assert_eq!(used, "cd".repeat(32));
 }
 
@@ -215,8 +232,14 @@ async fn a_held_lock_stops_a_second_operation_and_an_expired_one_is_taken_over()
 async fn apply_conflicts_name_the_field_and_manager_unless_forced() {
     let (fake, c) = setup();
     run(&c, vec![sts("miner", 1)], &opts()).await.unwrap();
-    fake.apply_as("kubectl-scale", &rt("StatefulSet"), NS, &json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "miner"}, "spec": {"replicas": 3}})).unwrap();
+    fake.apply_as(
+        "kubectl-scale",
+        &rt("StatefulSet"),
+        NS,
+        &json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "miner"}, "spec": {"replicas": 3}}),
+    )
+    .unwrap();
     let e = run(&c, vec![sts("miner", 2)], &opts()).await.unwrap_err();
     let text = format!("{e:#}");
     assert!(text.contains("StatefulSet eth/miner"), "{text}");
@@ -285,9 +308,13 @@ async fn unserved_kinds_are_named_before_anything_is_applied() {
     assert!(!fake.requests().iter().any(|r| r.starts_with("PATCH") || r.starts_with("POST")));
     fake.serve("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors", true);
     let c = KubeCluster::new(fake.client());
-    run(&c, vec![config_map("c", "1"), labelled("monitoring.coreos.com/v1", "ServiceMonitor", "m", json!({}))], &opts())
-        .await
-        .unwrap();
+    run(
+        &c,
+        vec![config_map("c", "1"), labelled("monitoring.coreos.com/v1", "ServiceMonitor", "m", json!({}))],
+        &opts(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

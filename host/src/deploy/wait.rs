@@ -69,7 +69,8 @@ pub fn readiness(kind: &str, live: &Value) -> Readiness {
             let conditions = live.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
             let has = |t: &str| {
                 conditions.iter().find(|c| {
-                    c.get("type").and_then(Value::as_str) == Some(t) && c.get("status").and_then(Value::as_str) == Some("True")
+                    c.get("type").and_then(Value::as_str) == Some(t)
+                        && c.get("status").and_then(Value::as_str) == Some("True")
                 })
             };
             if let Some(c) = has("Failed") {
@@ -96,11 +97,14 @@ pub struct WaitError(pub String);
 enum Display {
     Bars(#[allow(dead_code)] MultiProgress, Vec<ProgressBar>),
     Lines(Vec<String>),
+    Quiet,
 }
 
 impl Display {
-    fn new(targets: &[&Target]) -> Display {
-        if std::io::stdout().is_terminal() {
+    fn new(targets: &[&Target], show: bool) -> Display {
+        if !show {
+            Display::Quiet
+        } else if std::io::stdout().is_terminal() {
             let multi = MultiProgress::new();
             let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}").expect("valid template");
             let bars = targets
@@ -128,6 +132,7 @@ impl Display {
                     bars[i].finish_with_message(format!("{mark} {}", state.text()));
                 }
             }
+            Display::Quiet => {}
             Display::Lines(last) => {
                 let line = match state {
                     Readiness::Ready(t) => format!("ready    {} ({t})", target.key),
@@ -153,24 +158,33 @@ impl Display {
     }
 }
 
-/// Waits until every workload among `targets` is ready, polling every `interval`.
-pub async fn wait<C: Cluster>(c: &C, targets: &[Target], timeout: Duration, interval: Duration) -> anyhow::Result<()> {
+/// Waits until every workload among `targets` is ready, polling every `interval`; `show`
+/// prints progress on stdout.
+pub async fn wait<C: Cluster>(
+    c: &C,
+    targets: &[Target],
+    timeout: Duration,
+    interval: Duration,
+    show: bool,
+) -> anyhow::Result<()> {
     let workloads: Vec<&Target> = targets.iter().filter(|t| WORKLOADS.contains(&t.key.kind.as_str())).collect();
     if workloads.is_empty() {
         return Ok(());
     }
     let start = Instant::now();
-    let mut display = Display::new(&workloads);
+    let mut display = Display::new(&workloads, show);
     let mut states: Vec<Readiness> = vec![Readiness::Pending("not yet seen".into()); workloads.len()];
     loop {
-        for (i, t) in workloads.iter().enumerate() {
-            if states[i].is_ready() {
-                continue;
-            }
-            let live = c
-                .get(&t.rt, &t.key.namespace, &t.key.name)
-                .await
-                .map_err(|e| ObjectError::new("wait for", &t.key, e))?;
+        // Every workload not yet ready, read at once.
+        let pending: Vec<usize> = (0..workloads.len()).filter(|i| !states[*i].is_ready()).collect();
+        let reads = futures::future::join_all(pending.iter().map(|&i| {
+            let t = workloads[i];
+            c.get(&t.rt, &t.key.namespace, &t.key.name)
+        }))
+        .await;
+        for (&i, live) in pending.iter().zip(reads) {
+            let t = workloads[i];
+            let live = live.map_err(|e| ObjectError::new("wait for", &t.key, e))?;
             states[i] = match live {
                 Some(live) => readiness(&t.key.kind, &live),
                 None => Readiness::Pending("not found".into()),
