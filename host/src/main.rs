@@ -24,7 +24,8 @@ fn main() {
 fn init_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
-        0 => "warn",
+        // kube-rs logs each failed request at error level; ethwasm reports the failure itself.
+        0 => "warn,kube_client=off",
         1 => "info",
         2 => "debug",
         _ => "trace",

@@ -244,3 +244,47 @@ fn plugin_new_writes_a_crate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("plugin name `Bad_Name` is not a DNS label"));
 }
+
+#[test]
+fn cluster_commands_without_a_cluster_exit_4_naming_the_cause() {
+    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("kubeconfig /nonexistent/kubeconfig"), "{}", stderr(&out));
+
+    // A kubeconfig naming a server that does not answer.
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:1\n\
+         contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n    namespace: eth\nusers:\n- name: u\n  user:\n    token: t\n",
+    )
+    .unwrap();
+    let kc = kc.to_str().unwrap();
+    for args in [
+        vec!["status", "--release", "eth", "--kubeconfig", kc],
+        vec!["history", "--release", "eth", "--kubeconfig", kc],
+        vec!["list", "-A", "--kubeconfig", kc],
+        vec!["uninstall", "--release", "eth", "--kubeconfig", kc],
+        vec!["rollback", "--release", "eth", "--kubeconfig", kc],
+    ] {
+        let out = ethwasm(&args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("127.0.0.1:1") || stderr(&out).contains("onnect"), "{args:?}: {}", stderr(&out));
+    }
+    // An unknown context is a cluster-configuration error too.
+    let out = ethwasm(&["list", "--kubeconfig", kc, "--kube-context", "nope"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}
+
+#[test]
+fn deploy_flags_are_checked_before_any_cluster_call() {
+    let out = ethwasm(&["deploy", "charts/ethereum", "--dry-run=maybe"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = ethwasm(&["deploy", "charts/ethereum", "--release", "Not_A_Label", "--kubeconfig", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a DNS label"), "{}", stderr(&out));
+    let out = ethwasm(&["list", "-A", "-n", "x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -60,6 +60,11 @@ impl KubeCluster {
         Ok(KubeCluster::new(client))
     }
 
+    /// The kube-rs client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn api(&self, rt: &ResourceType, ns: Option<&str>) -> Api<DynamicObject> {
         let ar = ApiResource {
             group: rt.group.clone(),
@@ -142,8 +147,11 @@ fn convert(e: kube::Error) -> ClusterError {
             let mut text = other.to_string();
             let mut source = std::error::Error::source(&other);
             while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
+                let more = s.to_string();
+                if !text.contains(&more) {
+                    text.push_str(": ");
+                    text.push_str(&more);
+                }
                 source = s.source();
             }
             ClusterError::Transport(text)

@@ -97,8 +97,9 @@ pub struct ObjectError {
     /// `Kind namespace/name`.
     pub object: String,
     pub detail: String,
-    #[source]
-    pub source: ClusterError,
+    /// What the server (or the way to it) said; its text is in `detail`, so it is not the
+    /// error's `source` (which would print it twice).
+    pub cause: ClusterError,
 }
 
 impl ObjectError {
@@ -121,9 +122,12 @@ impl ObjectError {
             ClusterError::Api { message, code, reason, .. } => {
                 format!("the API server said: {message} ({code} {reason})")
             }
+            ClusterError::Transport(text) => format!(
+                "cannot reach the API server: {text}; check --kubeconfig / --kube-context and that the cluster is up"
+            ),
             other => other.to_string(),
         };
-        ObjectError { action, object: object.to_string(), detail, source }
+        ObjectError { action, object: object.to_string(), detail, cause: source }
     }
 }
 

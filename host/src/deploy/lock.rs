@@ -177,3 +177,17 @@ fn gone() -> ClusterError {
         causes: vec![],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_times_are_micro_times_and_expiry_adds_the_duration() {
+        let t: Timestamp = "2026-11-25T22:44:19.123456789Z".parse().unwrap();
+        assert_eq!(micro_time(t), "2026-11-25T22:44:19.123456Z");
+        let lease = json!({"spec": {"holderIdentity": "h", "leaseDurationSeconds": 60, "renewTime": micro_time(t)}});
+        assert_eq!(expiry(&lease).unwrap().to_string(), "2026-11-25T22:45:19.123456Z");
+        assert_eq!(lease_holder(&lease), "h");
+    }
+}
