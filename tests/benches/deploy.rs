@@ -73,10 +73,16 @@ async fn scenario(latency: Duration, parallelism: usize) {
         objects = r.applied.len();
         install_reqs = fake.requests();
         fake.clear_requests();
+        // A new client, as a new `ethwasm deploy` process has: nothing discovered yet.
+        let c = KubeCluster::new(fake.client());
         let t = Instant::now();
         deploy_once(&c, parallelism).await;
         upgrade.push(t.elapsed());
         upgrade_reqs = fake.requests();
+    }
+    if std::env::var_os("ETHWASM_BENCH_REQUESTS").is_some() {
+        println!("install requests:\n  {}", install_reqs.join("\n  "));
+        println!("no-op upgrade requests:\n  {}", upgrade_reqs.join("\n  "));
     }
     let rtt = latency.as_millis();
     println!(

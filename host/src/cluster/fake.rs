@@ -585,6 +585,9 @@ impl FakeApi {
             .collect();
         let segs: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
         // Discovery.
+        if matches!(segs.as_slice(), ["api"] | ["apis"] | ["api", _] | ["apis", _, _]) {
+            self.lock().log_and_fault(method.as_str(), uri.path())?;
+        }
         match segs.as_slice() {
             ["api"] => return Ok(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})),
             ["apis"] => {
