@@ -227,9 +227,19 @@ async fn finish_history<C: Cluster>(
     current: &Record,
     opts: &Options,
 ) -> anyhow::Result<()> {
-    for r in history.iter().filter(|r| r.revision != current.revision && r.status == Status::Deployed) {
+    // Under the lock no other operation runs: a pending revision is one a crashed operation
+    // left behind.
+    let stale = |s: Status| matches!(s, Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback);
+    for r in history.iter().filter(|r| r.revision != current.revision) {
         let mut r = r.clone();
-        r.status = Status::Superseded;
+        if r.status == Status::Deployed {
+            r.status = Status::Superseded;
+        } else if stale(r.status) {
+            r.status = Status::Failed;
+            r.description = format!("{} (interrupted)", r.description);
+        } else {
+            continue;
+        }
         store.save(&r).await?;
     }
     let mut revisions: Vec<(u32, Status)> = history
@@ -394,7 +404,9 @@ pub async fn deploy<C: Cluster>(
             Some(err) => {
                 record.status = Status::Failed;
                 record.description = format!("{} failed: {err:#}", capitalise(what));
-                store.save(&record).await?;
+                if let Err(e) = store.save(&record).await {
+                    tracing::warn!("could not record revision {revision} as failed: {e:#}");
+                }
                 if !opts.rollback_on_failure {
                     return Err(err.context(format!("{what} of release `{release}` revision {revision} failed")));
                 }

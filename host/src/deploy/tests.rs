@@ -394,3 +394,40 @@ async fn status_history_and_list_read_the_records() {
     assert_eq!(all.iter().map(|r| (r.name.as_str(), r.revision)).collect::<Vec<_>>(), [("net", 2)]);
     assert_eq!(default_release(&c, NS).await.unwrap(), "net");
 }
+
+#[tokio::test]
+async fn a_held_lock_is_renewed_while_the_operation_runs() {
+    let (fake, c) = setup();
+    let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_millis(300)).await.unwrap();
+    let first = fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap();
+    let during = lock
+        .hold(&c, async {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            Ok(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap())
+        })
+        .await
+        .unwrap();
+    assert_eq!(during["spec"]["holderIdentity"], "me");
+    assert_ne!(during["spec"]["renewTime"], first["spec"]["renewTime"], "renewed every third of the duration");
+    assert!(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").is_none(), "released after");
+}
+
+#[tokio::test]
+async fn a_revision_left_pending_by_a_crash_is_marked_failed_by_the_next_deploy() {
+    let (fake, c) = setup();
+    run(&c, vec![config_map("a", "1")], &opts()).await.unwrap();
+    // Revision 2 crashes after recording itself pending and applying `b` (the lease expired).
+    let mut store = Store::new(&c, NS, REL);
+    let mut pending = store.load().await.unwrap()[0].clone();
+    pending.revision = 2;
+    pending.status = Status::PendingUpgrade;
+    pending.inventory.push(apply::key_of(&config_map("b", "1")));
+    pending.manifests.push(config_map("b", "1"));
+    store.save(&pending).await.unwrap();
+    fake.apply_as("ethwasm", &rt("ConfigMap"), NS, &config_map("b", "1")).unwrap();
+
+    let report = run(&c, vec![config_map("a", "3")], &opts()).await.unwrap();
+    assert_eq!(report.revision, 3);
+    assert_eq!(report.pruned.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["b"], "its objects are pruned");
+    assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
+}
