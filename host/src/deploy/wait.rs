@@ -3,7 +3,7 @@
 
 use super::apply::Target;
 use crate::cluster::{Cluster, ObjectError};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -105,7 +105,7 @@ impl Display {
         if !show {
             Display::Quiet
         } else if std::io::stdout().is_terminal() {
-            let multi = MultiProgress::new();
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
             let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}").expect("valid template");
             let bars = targets
                 .iter()
