@@ -24,6 +24,7 @@ demo: build
 	target/release/ethwasm render $(CHART)
 
 bench: build
+	$(CARGO) build --release --locked -p ethwasm-tests --bin fake-apiserver
 	python3 scripts/bench.py
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
 

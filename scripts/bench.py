@@ -4,7 +4,10 @@
 Measures, with the release binary and the built plugins:
   - the default chart, cold (empty compile cache) and warm (cache hot), as a whole process;
   - `kubectl kustomize` over a folder holding the same rendered YAML, for comparison;
-  - scrypt scaling: 2, 20 and 100 signers with the light and standard presets.
+  - scrypt scaling: 2, 20 and 100 signers with the light and standard presets;
+  - deploy: `ethwasm deploy` of the default chart (render included) against
+    `kubectl apply --server-side` of the same rendered YAML, both whole processes talking to the
+    fake API server (target/release/fake-apiserver) over HTTP, with 0 and 2 ms per request.
 Peak memory is the maximum resident set size of the ethwasm process (wait4 rusage).
 Usage: scripts/bench.py [--quick]   (--quick skips the 100-signer standard-scrypt run)
 """
@@ -18,6 +21,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target/release/ethwasm")
+FAKE = os.path.join(ROOT, "target/release/fake-apiserver")
 CHART = os.path.join(ROOT, "charts/ethereum")
 SEED = "ab" * 32
 
@@ -84,8 +88,40 @@ def main():
                 argv = render + ["--cache-dir", warm_dir, "--set", f"global.topology.signers={signers}",
                                  "--set", f"secrets.scrypt={preset}"]
                 series(f"{signers:>3} signers, {preset} scrypt", lambda i, a=argv: a, n)
+
+        if shutil.which("kubectl") and os.path.exists(FAKE):
+            deploy_vs_kubectl(work, warm_dir)
+        else:
+            print("== deploy vs kubectl: skipped (needs kubectl and target/release/fake-apiserver)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def deploy_vs_kubectl(work, cache_dir, n=10):
+    """Each run installs into a namespace of its own on one fake API server per latency."""
+    for latency in (0, 2):
+        kc = os.path.join(work, f"kubeconfig-{latency}")
+        namespaces = ",".join(f"{tool}-{i}" for i in range(n) for tool in ("kubectl", "ethwasm"))
+        server = subprocess.Popen([FAKE, kc, namespaces, str(latency)], stdout=subprocess.PIPE)
+        try:
+            server.stdout.readline()  # "ready"
+            base = ["--kubeconfig", kc]
+            print(f"== deploy of the default chart to the fake API server, {latency} ms per request")
+            manifests = []
+            for i in range(n):
+                path = os.path.join(work, f"kubectl-{i}.yaml")
+                with open(path, "w") as f:
+                    subprocess.run([BIN, "render", CHART, "-n", f"kubectl-{i}", "--seed", SEED, "--no-notes",
+                                    "--cache-dir", cache_dir], check=True, stdout=f)
+                manifests.append(path)
+            series("ethwasm deploy (render included)",
+                   lambda i: [BIN, "deploy", CHART, *base, "-n", f"ethwasm-{i}", "--seed", SEED, "--no-notes",
+                              "--cache-dir", cache_dir], n)
+            series("kubectl apply --server-side (YAML ready)",
+                   lambda i: ["kubectl", *base, "apply", "--server-side", "--validate=false", "-f", manifests[i]], n)
+        finally:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -288,3 +288,116 @@ fn deploy_flags_are_checked_before_any_cluster_call() {
     let out = ethwasm(&["list", "-A", "-n", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// The fake API server over HTTP on a free port, in a thread of its own; and a kubeconfig
+/// for it whose context namespace is `eth`.
+fn fake_cluster() -> (ethwasm::cluster::fake::FakeApi, tempfile::TempDir, String) {
+    let fake = ethwasm::cluster::fake::FakeApi::new();
+    fake.add_namespace("eth");
+    fake.set_ready(true);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = fake.clone();
+    std::thread::spawn(move || {
+        ethwasm::cli::block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            server.listen(listener).await
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, ethwasm::cluster::fake::FakeApi::kubeconfig(addr, "eth")).unwrap();
+    let path = path.display().to_string();
+    (fake, dir, path)
+}
+
+#[test]
+fn the_release_lifecycle_through_the_binary() {
+    use ethwasm::cluster::{builtin, Cluster};
+    let (fake, _dir, kc) = fake_cluster();
+    let k = kc.as_str();
+    let ok = |args: &[&str]| {
+        let out = ethwasm(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}\n{}\n{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+
+    let dry = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--dry-run"]);
+    assert!(dry.contains("would apply  StatefulSet eth/ethereum-signer-1"), "{dry}");
+    assert!(fake.inventory().is_empty());
+
+    let out = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--wait", "--no-notes"]);
+    assert!(out.contains("applied  StatefulSet eth/ethereum-signer-0"), "{out}");
+    assert!(out.contains("ready    StatefulSet eth/ethereum-signer-0 (1/1 ready)"), "plain progress lines: {out}");
+    assert!(
+        out.contains("release ethereum in namespace eth: revision 1 install complete: 17 applied, 0 pruned"),
+        "{out}"
+    );
+
+    // Nothing to change: diff is empty and exits 0.
+    assert_eq!(ok(&["diff", "charts/ethereum", "--kubeconfig", k]), "");
+
+    // One signer fewer: diff shows the pruned objects, secrets masked, and exits 1.
+    let out = ethwasm(&["diff", "charts/ethereum", "--kubeconfig", k, "--set", "global.topology.signers=1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-signer-1\n+++ /dev/null"), "{diff}");
+    assert!(diff.contains("*** (before)"), "{diff}");
+    for name in ["ethereum-keystore-password", "ethereum-signer-1-keystore", "ethereum-nodekeys"] {
+        let secret = fake.object(&builtin::secret(), "eth", name).unwrap();
+        let values: Vec<&str> = ["data", "stringData"]
+            .iter()
+            .filter_map(|f| secret.get(*f).and_then(|d| d.as_object()))
+            .flat_map(|m| m.values().filter_map(|v| v.as_str()))
+            .collect();
+        assert!(!values.is_empty(), "{name} holds data");
+        for v in values {
+            assert!(!diff.contains(v), "a value of Secret {name} leaked into the diff");
+        }
+    }
+
+    let out = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--set", "global.topology.signers=1", "--no-notes"]);
+    assert!(out.contains("revision 2 upgrade complete: 15 applied, 2 pruned"), "{out}");
+    assert!(out.contains("pruned   StatefulSet eth/ethereum-signer-1"), "{out}");
+
+    let status = ok(&["status", "--kubeconfig", k]);
+    for want in
+        ["NAME: ethereum", "REVISION: 2", "STATUS: deployed", "CHART: ethereum-", "StatefulSet eth/ethereum-signer-0"]
+    {
+        assert!(status.contains(want), "{want}: {status}");
+    }
+    let history = ok(&["history", "--kubeconfig", k]);
+    assert_eq!(history.lines().count(), 3, "{history}");
+    assert!(history.contains("superseded") && history.contains("Upgrade complete"), "{history}");
+    let list = ok(&["list", "-A", "--kubeconfig", k]);
+    assert!(list.lines().nth(1).is_some_and(|l| l.starts_with("ethereum") && l.contains("deployed")), "{list}");
+
+    let out = ok(&["rollback", "--kubeconfig", k]);
+    assert!(out.contains("revision 3: rollback to 1"), "{out}");
+    assert!(fake.inventory().iter().any(|o| o == "StatefulSet eth/ethereum-signer-1"));
+
+    // A second operation while one holds the lock fails at once, naming the holder.
+    let holder = ethwasm::cli::block_on(ethwasm::deploy::lock::Lock::acquire(
+        &fake,
+        "eth",
+        "ethereum",
+        "ops@bastion pid 1 (deploy)",
+        std::time::Duration::from_secs(60),
+    ))
+    .unwrap();
+    let out = ethwasm(&["uninstall", "--kubeconfig", k]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("locked by ops@bastion pid 1 (deploy)"), "{}", stderr(&out));
+    ethwasm::cli::block_on(holder.release(&fake));
+
+    // A --seed that differs from the recorded one is refused.
+    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", k, "--seed", SEED]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--rotate-keys"), "{}", stderr(&out));
+
+    let out = ok(&["uninstall", "--kubeconfig", k]);
+    assert!(out.contains("uninstalled: 17 objects deleted"), "{out}");
+    assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
+    let _ = fake.default_namespace();
+}

@@ -555,6 +555,42 @@ impl FakeApi {
         kube::Client::new(service, self.namespace.clone())
     }
 
+    /// Serves this API server over plain HTTP on `listener` until the task is dropped, so
+    /// that processes (the `ethwasm` binary, kubectl) can use it through a kubeconfig.
+    pub async fn listen(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let api = self.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let api = api.clone();
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                        let latency = api.lock().latency;
+                        if !latency.is_zero() {
+                            tokio::time::sleep(latency).await;
+                        }
+                        Ok::<_, std::convert::Infallible>(api.serve_http(&parts.method, &parts.uri, &bytes))
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
+                    tracing::debug!("fake API server connection: {e}");
+                }
+            });
+        }
+    }
+
+    /// A kubeconfig for a server listening at `addr`, with `namespace` as the context's.
+    pub fn kubeconfig(addr: std::net::SocketAddr, namespace: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  cluster:\n    \
+             server: http://{addr}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\n    \
+             namespace: {namespace}\nusers:\n- name: fake\n  user:\n    token: fake\n"
+        )
+    }
+
     fn serve_http(&self, method: &http::Method, uri: &http::Uri, body: &[u8]) -> http::Response<Full<Bytes>> {
         match self.route(method, uri, body) {
             Ok(v) => respond(200, &v),
