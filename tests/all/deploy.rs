@@ -5,7 +5,7 @@
 use ethwasm::cli::SourceArgs;
 use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
-use ethwasm::commands::deploy::render_revision;
+use ethwasm::commands::deploy::renderer;
 use ethwasm::deploy::{self, Options, SeedChoice};
 use ethwasm_tests::{root, runtime_args, values};
 use std::time::Duration;
@@ -27,8 +27,7 @@ fn opts() -> Options {
 }
 
 async fn deploy_with(c: &KubeCluster, set: &[&str]) -> anyhow::Result<deploy::Report> {
-    let (src, vals, rt) = (source(), values(set), runtime_args());
-    let render = |seed: &str, rev: u32| render_revision(&src, &vals, &rt, NS, "ethereum", seed, rev);
+    let render = renderer(&source(), &values(set), &runtime_args(), NS, "ethereum");
     deploy::deploy(c, NS, "ethereum", SeedChoice::default(), render, &opts()).await
 }
 
@@ -53,8 +52,7 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
     // diff finds nothing to change.
     let second = deploy_with(&c, &[]).await.unwrap();
     assert_eq!((second.revision, second.applied.len(), second.pruned.len()), (2, objects, 0));
-    let (src, vals, rt) = (source(), values(&[]), runtime_args());
-    let render = |seed: &str, rev: u32| render_revision(&src, &vals, &rt, NS, "ethereum", seed, rev);
+    let render = renderer(&source(), &values(&[]), &runtime_args(), NS, "ethereum");
     let plan = deploy::plan(&c, NS, "ethereum", SeedChoice::default(), render).await.unwrap();
     let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
     assert!(!changed, "a no-op upgrade differs:\n{text}");

@@ -11,7 +11,7 @@
 use ethwasm::cli::SourceArgs;
 use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
-use ethwasm::commands::deploy::render_revision;
+use ethwasm::commands::deploy::{render_revision, renderer};
 use ethwasm::deploy::{self, Options, SeedChoice};
 use ethwasm_tests::{root, runtime_args, values};
 use std::collections::BTreeMap;
@@ -31,8 +31,7 @@ fn source() -> SourceArgs {
 }
 
 async fn deploy_once(c: &KubeCluster, parallelism: usize) -> deploy::Report {
-    let (src, vals, rt) = (source(), values(&[]), runtime_args());
-    let render = |seed: &str, rev: u32| render_revision(&src, &vals, &rt, NS, "ethereum", seed, rev);
+    let render = renderer(&source(), &values(&[]), &runtime_args(), NS, "ethereum");
     let opts = Options {
         wait: true,
         parallelism,

@@ -413,10 +413,26 @@ impl State {
         Ok(obj)
     }
 
-    fn delete(&mut self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError> {
+    fn delete(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        opts: WriteOptions,
+        resource_version: Option<&str>,
+    ) -> Result<bool, ClusterError> {
         let ns = rt.scope(ns);
         self.log_and_fault("DELETE", &path_of(rt, ns, Some(name)))?;
         let key: Key = (rt.group.clone(), rt.plural.clone(), ns.into(), name.into());
+        if let (Some(want), Some(obj)) = (resource_version, self.objects.get(&key)) {
+            if obj.pointer("/metadata/resourceVersion").and_then(Value::as_str) != Some(want) {
+                return Err(api_error(
+                    409,
+                    "Conflict",
+                    format!("Precondition failed: ResourceVersion: Invalid value: {want}: the object has changed"),
+                ));
+            }
+        }
         if opts.dry_run {
             return Ok(self.objects.contains_key(&key));
         }
@@ -705,15 +721,14 @@ impl FakeApi {
             ("POST", None) => s.create(&rt, ns, &parse()?),
             ("PUT", Some(name)) => s.replace(&rt, ns, name, &parse()?),
             ("DELETE", Some(name)) => {
-                let dry_run = serde_json::from_slice::<Value>(body)
-                    .ok()
-                    .and_then(|b| b.get("dryRun").cloned())
-                    .is_some_and(|d| d.as_array().is_some_and(|a| !a.is_empty()));
+                let params = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+                let dry_run = params.get("dryRun").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+                let version = params.pointer("/preconditions/resourceVersion").and_then(Value::as_str);
                 let found = s.get(&rt, ns, name)?;
                 s.requests.pop();
                 match found {
                     Some(obj) => {
-                        s.delete(&rt, ns, name, WriteOptions { dry_run, ..opts })?;
+                        s.delete(&rt, ns, name, WriteOptions { dry_run, ..opts }, version)?;
                         Ok(obj)
                     }
                     None => {
@@ -812,6 +827,16 @@ impl Cluster for FakeApi {
     }
 
     async fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError> {
-        self.lock().delete(rt, ns, name, opts)
+        self.lock().delete(rt, ns, name, opts, None)
+    }
+
+    async fn delete_at(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        resource_version: &str,
+    ) -> Result<bool, ClusterError> {
+        self.lock().delete(rt, ns, name, WriteOptions::default(), Some(resource_version))
     }
 }

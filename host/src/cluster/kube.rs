@@ -1,7 +1,9 @@
 //! `Cluster` over kube-rs: a real API server, reached through a kubeconfig or from inside a pod.
 
 use super::{Cause, Cluster, ClusterError, ResourceType, WriteOptions, FIELD_MANAGER};
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, Preconditions,
+};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::Value;
@@ -227,6 +229,22 @@ impl Cluster for KubeCluster {
     async fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError> {
         let mut dp = DeleteParams::background();
         dp.dry_run = opts.dry_run;
+        match self.api(rt, Some(ns)).delete(name, &dp).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+            Err(e) => Err(convert(e)),
+        }
+    }
+
+    async fn delete_at(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        resource_version: &str,
+    ) -> Result<bool, ClusterError> {
+        let dp = DeleteParams::background()
+            .preconditions(Preconditions { resource_version: Some(resource_version.into()), uid: None });
         match self.api(rt, Some(ns)).delete(name, &dp).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),

@@ -157,6 +157,15 @@ pub trait Cluster {
     async fn replace(&self, rt: &ResourceType, ns: &str, name: &str, body: &Value) -> Result<Value, ClusterError>;
     /// Deletes an object (background propagation); false when it was already gone.
     async fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError>;
+    /// Deletes an object only if it is still at `resource_version` (a 409 otherwise); false
+    /// when it was already gone.
+    async fn delete_at(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        resource_version: &str,
+    ) -> Result<bool, ClusterError>;
 }
 
 /// Resource types of the kinds ethwasm itself reads and writes.

@@ -116,11 +116,25 @@ pub fn render_revision(
     })
 }
 
+/// `render_revision` over owned copies of the flags: a render a blocking thread can run.
+pub fn renderer(
+    source: &SourceArgs,
+    values: &ValuesArgs,
+    runtime: &RuntimeArgs,
+    namespace: &str,
+    release: &str,
+) -> impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static {
+    let (source, values, runtime) = (source.clone(), values.clone(), runtime.clone());
+    let (namespace, release) = (namespace.to_string(), release.to_string());
+    move |seed_hex: &str, revision: u32| {
+        render_revision(&source, &values, &runtime, &namespace, &release, seed_hex, revision)
+    }
+}
+
 impl DeployCommand {
     /// Runs the deploy.
     pub fn execute(self) -> anyhow::Result<Outcome> {
         let release = crate::job::release_name(&self.source, None)?;
-        let mut notes = Vec::new();
         let report = block_on(async {
             let cluster = self.cluster.connect().await?;
             let ns = self.source.namespace.clone().unwrap_or_else(|| cluster.default_namespace());
@@ -132,12 +146,7 @@ impl DeployCommand {
                 ..self.rollout.options("deploy")
             };
             let seed = SeedChoice { given: self.source.seed.clone(), rotate: self.rotate_keys };
-            let render = |seed_hex: &str, revision: u32| {
-                let rev =
-                    render_revision(&self.source, &self.values, &self.runtime, &ns, &release, seed_hex, revision)?;
-                notes = rev.notes.clone();
-                Ok(rev)
-            };
+            let render = renderer(&self.source, &self.values, &self.runtime, &ns, &release);
             let report = deploy::deploy(&cluster, &ns, &release, seed, render, &opts).await?;
             anyhow::Ok((ns, report))
         })?;
@@ -156,7 +165,7 @@ impl DeployCommand {
                 }
             );
             if !self.no_notes {
-                crate::commands::render::print_notes(&notes);
+                crate::commands::render::print_notes(&report.notes);
             }
         }
         Ok(Outcome::Success)

@@ -2,7 +2,7 @@
 
 use crate::cli::{block_on, ClusterArgs, RuntimeArgs, SourceArgs, ValuesArgs};
 use crate::cluster::{builtin, Cluster, ObjectError};
-use crate::commands::deploy::render_revision;
+use crate::commands::deploy::renderer;
 use crate::deploy::{self, SeedChoice};
 use crate::exit::Outcome;
 use clap::{Args, ValueEnum};
@@ -55,9 +55,7 @@ impl DiffCommand {
             let ns = self.source.namespace.clone().unwrap_or_else(|| cluster.default_namespace());
             crate::job::check_namespace(&ns)?;
             let seed = SeedChoice { given: self.source.seed.clone(), rotate: self.rotate_keys };
-            let render = |seed_hex: &str, revision: u32| {
-                render_revision(&self.source, &self.values, &self.runtime, &ns, &release, seed_hex, revision)
-            };
+            let render = renderer(&self.source, &self.values, &self.runtime, &ns, &release);
             let plan = deploy::plan(&cluster, &ns, &release, seed, render).await?;
             let ns_exists = cluster
                 .get(&builtin::namespace(), "", &ns)

@@ -65,6 +65,12 @@ pub struct Lock {
     name: String,
     holder: String,
     duration: Duration,
+    /// The Lease's resourceVersion after our last write: release deletes only that version.
+    version: std::sync::Mutex<String>,
+}
+
+fn version_of(lease: &Value) -> String {
+    lease.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 impl Lock {
@@ -88,9 +94,15 @@ impl Lock {
                      "acquireTime": micro_time(now), "renewTime": micro_time(now)},
         });
         let object = format!("Lease {namespace}/{name}");
-        let lock = Lock { namespace: namespace.into(), name: name.clone(), holder: holder.into(), duration };
+        let lock = |lease: &Value| Lock {
+            namespace: namespace.into(),
+            name: name.clone(),
+            holder: holder.into(),
+            duration,
+            version: std::sync::Mutex::new(version_of(lease)),
+        };
         match c.create(&rt, namespace, &body).await {
-            Ok(_) => return Ok(lock),
+            Ok(created) => return Ok(lock(&created)),
             Err(e) if e.is_conflict() => {}
             Err(e) => return Err(ObjectError::new("lock: create", &object, e).into()),
         }
@@ -112,9 +124,9 @@ impl Lock {
         // Expired: take it over, guarded by its resourceVersion.
         body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
         match c.replace(&rt, namespace, &name, &body).await {
-            Ok(_) => {
+            Ok(taken) => {
                 tracing::warn!("took over the expired lock of {}", lease_holder(&current));
-                Ok(lock)
+                Ok(lock(&taken))
             }
             Err(e) if e.is_conflict() => {
                 let now_held = c.get(&rt, namespace, &name).await.ok().flatten().unwrap_or(current);
@@ -132,19 +144,20 @@ impl Lock {
             return Err(ClusterError::Transport(format!("the lock was taken over by {}", lease_holder(&lease))));
         }
         lease["spec"]["renewTime"] = micro_time(Timestamp::now()).into();
-        c.replace(&rt, &self.namespace, &self.name, &lease).await.map(|_| ())
+        let renewed = c.replace(&rt, &self.namespace, &self.name, &lease).await?;
+        *self.version.lock().expect("lock version") = version_of(&renewed);
+        Ok(())
     }
 
-    /// Gives the lock up (deletes the Lease if this process still holds it).
+    /// Gives the lock up: deletes the Lease, unless someone changed it since our last write
+    /// (then it is no longer ours to delete).
     pub async fn release<C: Cluster>(self, c: &C) {
-        let rt = builtin::lease();
-        match c.get(&rt, &self.namespace, &self.name).await {
-            Ok(Some(lease)) if lease_holder(&lease) == self.holder => {
-                if let Err(e) = c.delete(&rt, &self.namespace, &self.name, Default::default()).await {
-                    tracing::warn!("could not release the lock Lease {}/{}: {e}", self.namespace, self.name);
-                }
-            }
+        let version = self.version.lock().expect("lock version").clone();
+        match c.delete_at(&builtin::lease(), &self.namespace, &self.name, &version).await {
             Ok(_) => {}
+            Err(e) if e.is_conflict() => {
+                tracing::warn!("the lock Lease {}/{} changed hands; left it", self.namespace, self.name)
+            }
             Err(e) => tracing::warn!("could not release the lock Lease {}/{}: {e}", self.namespace, self.name),
         }
     }

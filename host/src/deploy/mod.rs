@@ -92,6 +92,8 @@ pub struct Report {
     /// Objects prune or uninstall left alone because ethwasm did not create them.
     pub skipped: Vec<ObjectKey>,
     pub description: String,
+    /// The plugins' notes of the revision deployed.
+    pub notes: Vec<(String, String)>,
 }
 
 /// The release does not exist.
@@ -281,7 +283,9 @@ fn previous_inventory(history: &[Record]) -> (Vec<ObjectKey>, Vec<&Record>) {
 
 /// Everything a deploy or diff decides before touching the cluster.
 #[derive(Debug)]
-pub struct Plan {
+pub struct Plan<'c, C> {
+    /// The release's records, as read by `plan`.
+    pub store: Store<'c, C>,
     pub history: Vec<Record>,
     pub seed_hex: String,
     pub revision: u32,
@@ -294,24 +298,52 @@ pub struct Plan {
 }
 
 /// Reads the release's records, chooses the seed and revision, renders with
-/// `render(seed_hex, revision)`, resolves every kind and works out what to prune.
-pub async fn plan<C: Cluster>(
-    c: &C,
+/// `render(seed_hex, revision)` on a blocking thread (while discovery fetches the
+/// group-versions the previous revision used), resolves every kind and works out what to prune.
+pub async fn plan<'c, C: Cluster>(
+    c: &'c C,
     namespace: &str,
     release: &str,
     seed: SeedChoice,
-    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision>,
-) -> anyhow::Result<Plan> {
-    let history = Store::new(c, namespace, release).load().await?;
+    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
+) -> anyhow::Result<Plan<'c, C>> {
+    let mut store = Store::new(c, namespace, release);
+    let history = store.load().await?;
     let seed_hex = choose_seed(release, &history, seed)?;
     let revision = history.last().map_or(1, |r| r.revision + 1);
     let upgrade = history.iter().any(|r| r.status == Status::Deployed);
-    let rendered = render(&seed_hex, revision)?;
+    let seed_for_render = seed_hex.clone();
+    let rendering = tokio::task::spawn_blocking(move || render(&seed_for_render, revision));
+    // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
+    // needs the same ones); answers land in the cluster's discovery cache.
+    let mut known: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for m in history.last().map(|r| r.manifests.as_slice()).unwrap_or_default() {
+        if let (Some(av), Some(kind)) =
+            (m.get("apiVersion").and_then(Value::as_str), m.get("kind").and_then(Value::as_str))
+        {
+            known.entry(av).or_insert(kind);
+        }
+    }
+    let prefetch = futures::future::join_all(known.iter().map(|(av, kind)| c.resource(av, kind)));
+    let (rendered, _) = futures::join!(rendering, prefetch);
+    let rendered = rendered.map_err(|e| anyhow::anyhow!("the render thread failed: {e}"))??;
     let targets = apply::discover(c, &rendered.objects).await?;
     let (prev_keys, prev_records) = previous_inventory(&history);
     let gone = to_prune(&prev_keys, &keys(&targets));
     let prune = targets_for(c, &gone, &prev_records).await?;
-    Ok(Plan { history, seed_hex, revision, upgrade, rendered, targets, prune })
+    Ok(Plan { store, history, seed_hex, revision, upgrade, rendered, targets, prune })
+}
+
+/// Takes the release's lock; where the namespace does not exist yet, creates it first with
+/// --create-namespace (or says to).
+async fn lock_release<C: Cluster>(c: &C, namespace: &str, release: &str, opts: &Options) -> anyhow::Result<Lock> {
+    match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
+        Err(e) if e.downcast_ref::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
+            ensure_namespace(c, namespace, opts).await?;
+            Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await
+        }
+        other => other,
+    }
 }
 
 /// Install or upgrade. `render(seed_hex, revision)` renders the revision once the seed and
@@ -321,16 +353,32 @@ pub async fn deploy<C: Cluster>(
     namespace: &str,
     release: &str,
     seed: SeedChoice,
-    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision>,
+    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let Plan { history, seed_hex, revision, upgrade, rendered: rev, targets, prune } =
-        plan(c, namespace, release, seed, render).await?;
-    let mut store = Store::new(c, namespace, release);
-    let what = if upgrade { "upgrade" } else { "install" };
-
     match opts.dry_run {
-        Some(DryRun::Client) => {
+        Some(mode) => dry_run(c, namespace, release, seed, render, opts, mode).await,
+        None => {
+            let lock = lock_release(c, namespace, release, opts).await?;
+            lock.hold(c, rollout_revision(c, namespace, release, seed, render, opts)).await
+        }
+    }
+}
+
+/// `--dry-run`: plan, then either print the plan or send it with dryRun=All. No lock, no record.
+async fn dry_run<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    seed: SeedChoice,
+    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
+    opts: &Options,
+    mode: DryRun,
+) -> anyhow::Result<Report> {
+    let Plan { revision, upgrade, targets, prune, .. } = plan(c, namespace, release, seed, render).await?;
+    let what = if upgrade { "upgrade" } else { "install" };
+    match mode {
+        DryRun::Client => {
             println!("release {release} in {namespace}: revision {revision} ({what}), client dry run: nothing sent");
             for t in &targets {
                 println!("would apply  {}", t.key);
@@ -338,9 +386,9 @@ pub async fn deploy<C: Cluster>(
             for t in &prune {
                 println!("would prune  {}", t.key);
             }
-            return Ok(Report { revision, applied: keys(&targets), pruned: keys(&prune), ..Report::default() });
+            Ok(Report { revision, applied: keys(&targets), pruned: keys(&prune), ..Report::default() })
         }
-        Some(DryRun::Server) => {
+        DryRun::Server => {
             let wopts = WriteOptions { force: opts.force_conflicts, dry_run: true };
             let applied = apply::apply_all(c, &targets, wopts, opts.parallelism, |_| {}).await;
             if let Some(e) = applied.error {
@@ -354,84 +402,83 @@ pub async fn deploy<C: Cluster>(
             for k in &deleted.deleted {
                 println!("would prune  {k}");
             }
-            return Ok(Report { revision, applied: applied.applied, pruned: deleted.deleted, ..Report::default() });
+            Ok(Report { revision, applied: applied.applied, pruned: deleted.deleted, ..Report::default() })
         }
-        None => {}
     }
+}
 
-    ensure_namespace(c, namespace, opts).await?;
-    let lock = Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await?;
-    lock.hold(c, async {
-        let history_now = store.load().await?;
-        // `plan` read the records without the lock: someone may have deployed since.
-        if history_now.last().map(|r| r.revision) != history.last().map(|r| r.revision) {
-            return Err(Failed(format!(
-                "release `{release}` changed while this deploy was rendering (now at revision {}); run the command again",
-                history_now.last().map_or(0, |r| r.revision)
-            ))
-            .into());
+/// The real deploy, under the lock: plan, record pending, apply, prune, wait, record.
+async fn rollout_revision<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    seed: SeedChoice,
+    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
+    opts: &Options,
+) -> anyhow::Result<Report> {
+    let Plan { mut store, history, seed_hex, revision, upgrade, rendered: rev, targets, prune } =
+        plan(c, namespace, release, seed, render).await?;
+    let what = if upgrade { "upgrade" } else { "install" };
+
+    let t = now();
+    let mut record = Record {
+        name: release.into(),
+        namespace: namespace.into(),
+        revision,
+        chart: rev.chart.clone(),
+        plugins: rev.plugins.clone(),
+        values: rev.values.clone(),
+        seed: seed_hex.clone(),
+        inventory: keys(&targets),
+        manifests: rev.objects.clone(),
+        status: if upgrade { Status::PendingUpgrade } else { Status::PendingInstall },
+        first_deployed: history.first().map_or(t, |r| r.first_deployed),
+        last_deployed: t,
+        description: format!("{what} in progress"),
+        notes: rev.notes.clone(),
+    };
+    store.save(&record).await?;
+    let plan = Rollout { targets: &targets, prune: &prune };
+    let (mut report, error) = roll_out(c, release, &plan, opts, opts.force_conflicts).await;
+    report.revision = revision;
+    match error {
+        None => {
+            record.status = Status::Deployed;
+            record.description = format!("{} complete", capitalise(what));
+            store.save(&record).await?;
+            finish_history(&mut store, &history, &record, opts).await?;
+            report.description = record.description.clone();
+            Ok(report)
         }
-        let t = now();
-        let mut record = Record {
-            name: release.into(),
-            namespace: namespace.into(),
-            revision,
-            chart: rev.chart.clone(),
-            plugins: rev.plugins.clone(),
-            values: rev.values.clone(),
-            seed: seed_hex.clone(),
-            inventory: keys(&targets),
-            manifests: rev.objects.clone(),
-            status: if upgrade { Status::PendingUpgrade } else { Status::PendingInstall },
-            first_deployed: history.first().map_or(t, |r| r.first_deployed),
-            last_deployed: t,
-            description: format!("{what} in progress"),
-            notes: rev.notes.clone(),
-        };
-        store.save(&record).await?;
-        let plan = Rollout { targets: &targets, prune: &prune };
-        let (mut report, error) = roll_out(c, release, &plan, opts, opts.force_conflicts).await;
-        report.revision = revision;
-        match error {
-            None => {
-                record.status = Status::Deployed;
-                record.description = format!("{} complete", capitalise(what));
-                store.save(&record).await?;
-                finish_history(&mut store, &history, &record, opts).await?;
-                report.description = record.description.clone();
-                Ok(report)
+        Some(err) => {
+            record.status = Status::Failed;
+            record.description = format!("{} failed: {err:#}", capitalise(what));
+            if let Err(e) = store.save(&record).await {
+                tracing::warn!("could not record revision {revision} as failed: {e:#}");
             }
-            Some(err) => {
-                record.status = Status::Failed;
-                record.description = format!("{} failed: {err:#}", capitalise(what));
-                if let Err(e) = store.save(&record).await {
-                    tracing::warn!("could not record revision {revision} as failed: {e:#}");
-                }
-                if !opts.rollback_on_failure {
-                    return Err(err.context(format!("{what} of release `{release}` revision {revision} failed")));
-                }
-                let previous = history.iter().rev().find(|r| r.status == Status::Deployed);
-                let outcome = match previous {
-                    Some(prev) => {
-                        let back = revert(c, &mut store, &history, &record, prev, opts).await;
-                        back.map(|r| format!("rolled back to revision {} (recorded as revision {})", prev.revision, r))
-                    }
-                    None => {
-                        let applied: Vec<Target> =
-                            targets.iter().filter(|t| report.applied.contains(&t.key)).cloned().collect();
-                        let d = apply::delete_all(c, &applied, release, WriteOptions::default(), opts.parallelism).await;
-                        d.map(|d| format!("rolled back by deleting the {} objects it had applied", d.deleted.len()))
-                    }
-                };
-                let msg = match outcome {
-                    Ok(m) => m,
-                    Err(e) => format!("the rollback failed too: {e:#}"),
-                };
-                Err(err.context(format!("{what} of release `{release}` revision {revision} failed; {msg}")))
+            if !opts.rollback_on_failure {
+                return Err(err.context(format!("{what} of release `{release}` revision {revision} failed")));
             }
+            let previous = history.iter().rev().find(|r| r.status == Status::Deployed);
+            let outcome = match previous {
+                Some(prev) => {
+                    let back = revert(c, &mut store, &history, &record, prev, opts).await;
+                    back.map(|r| format!("rolled back to revision {} (recorded as revision {})", prev.revision, r))
+                }
+                None => {
+                    let applied: Vec<Target> =
+                        targets.iter().filter(|t| report.applied.contains(&t.key)).cloned().collect();
+                    let d = apply::delete_all(c, &applied, release, WriteOptions::default(), opts.parallelism).await;
+                    d.map(|d| format!("rolled back by deleting the {} objects it had applied", d.deleted.len()))
+                }
+            };
+            let msg = match outcome {
+                Ok(m) => m,
+                Err(e) => format!("the rollback failed too: {e:#}"),
+            };
+            Err(err.context(format!("{what} of release `{release}` revision {revision} failed; {msg}")))
         }
-    })
-    .await
+    }
 }
 
 /// Restores `to` after `failed` went wrong: re-applies its manifests, prunes what `failed`
