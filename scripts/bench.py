@@ -7,7 +7,7 @@ Measures, with the release binary and the built plugins:
   - scrypt scaling: 2, 20 and 100 signers with the light and standard presets;
   - deploy: `ethwasm deploy` of the default chart (render included) against
     `kubectl apply --server-side` of the same rendered YAML, both whole processes talking to the
-    fake API server (target/release/fake-apiserver) over HTTP, with 0 and 2 ms per request.
+    fake API server (target/release/fake-apiserver) over HTTP, with 0, 2 and 5 ms per request.
 Peak memory is the maximum resident set size of the ethwasm process (wait4 rusage).
 Usage: scripts/bench.py [--quick]   (--quick skips the 100-signer standard-scrypt run)
 """
@@ -99,7 +99,7 @@ def main():
 
 def deploy_vs_kubectl(work, cache_dir, n=10):
     """Each run installs into a namespace of its own on one fake API server per latency."""
-    for latency in (0, 2):
+    for latency in (0, 2, 5):
         kc = os.path.join(work, f"kubeconfig-{latency}")
         namespaces = ",".join(f"{tool}-{i}" for i in range(n) for tool in ("kubectl", "ethwasm"))
         server = subprocess.Popen([FAKE, kc, namespaces, str(latency)], stdout=subprocess.PIPE)
