@@ -1,10 +1,10 @@
 //! Releases in a cluster: deploy (install or upgrade), rollback, uninstall, status, history
 //! and diff, over any [`Cluster`]. The commands in `crate::commands` are thin wrappers.
 //!
-//! A deploy reads the release's records (without the lock) to learn the seed and the next
-//! revision, renders, resolves every kind, then takes the release's Lease, checks nobody
-//! deployed meanwhile, records the revision as pending, applies in install order, prunes what
-//! the previous revision had and this one does not, optionally waits, and records the outcome.
+//! A deploy takes the release's Lease, reads the release's records to learn the seed and the
+//! next revision, renders, resolves every kind, records the revision as pending, applies in
+//! install order, prunes what the previous revision had and this one does not, optionally
+//! waits, records the outcome and gives the Lease back.
 
 pub mod apply;
 pub mod diff;
