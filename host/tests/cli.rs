@@ -401,3 +401,38 @@ fn the_release_lifecycle_through_the_binary() {
     assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
     let _ = fake.default_namespace();
 }
+
+#[test]
+fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
+    use ethwasm::cluster::builtin;
+    use std::io::BufRead;
+    let (fake, _dir, kc) = fake_cluster();
+    fake.set_ready(false);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ethwasm"))
+        .args(["deploy", "charts/ethereum", "--kubeconfig", &kc, "--wait", "--timeout", "5m", "--no-notes"])
+        .current_dir(root())
+        .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
+        .env_remove("ETHWASM_SEED")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is waiting for the workloads, then interrupt it.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("waiting  ")), "the deploy never started waiting");
+    assert!(fake.object(&builtin::lease(), "eth", "ethwasm.lock.ethereum").is_some(), "the lock is held");
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(fake.object(&builtin::lease(), "eth", "ethwasm.lock.ethereum").is_none(), "the lock is released");
+
+    fake.set_ready(true);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc, "--no-notes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let history = ethwasm(&["history", "--kubeconfig", &kc]);
+    let text = stdout(&history);
+    assert!(text.lines().nth(1).is_some_and(|l| l.contains("failed") && l.contains("interrupted")), "{text}");
+}

@@ -238,3 +238,37 @@ async fn patch_as(c: &KubeCluster, ns: &str, manager: &str, body: &Value) {
     let name = body["metadata"]["name"].as_str().unwrap();
     api.patch(name, &kube::api::PatchParams::apply(manager).force(), &kube::api::Patch::Apply(body)).await.unwrap();
 }
+
+#[test]
+#[ignore = "needs ETHWASM_TEST_KUBECONFIG and `make build`"]
+fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls() {
+    use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
+    in_namespace(|c, ns| async move {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+        let source = SourceArgs {
+            chart: Some(root.join("charts/ethereum")),
+            plugins: vec![],
+            release: Some("eth".into()),
+            namespace: Some(ns.clone()),
+            seed: None,
+        };
+        let values = ValuesArgs { values: vec![], set: vec![], set_string: vec![], set_json: vec![], set_file: vec![] };
+        let runtime = RuntimeArgs {
+            cache_dir: Some(root.join("target/test-cache")),
+            no_cache: false,
+            plugin_memory: 256 << 20,
+            plugin_timeout: Duration::from_secs(60),
+            max_output: 16 << 20,
+        };
+        let render = || ethwasm::commands::deploy::renderer(&source, &values, &runtime, &ns, "eth");
+        // The API server validates every object first, then they are applied for real.
+        let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
+        deploy::deploy(&c, &ns, "eth", SeedChoice::default(), render(), &dry).await.unwrap();
+        let report = deploy::deploy(&c, &ns, "eth", SeedChoice::default(), render(), &opts()).await.unwrap();
+        assert!(report.applied.len() >= 15, "{:?}", report.applied);
+        let plan = deploy::plan(&c, &ns, "eth", SeedChoice::default(), render()).await.unwrap();
+        let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
+        assert!(!changed, "a fresh deploy differs from its own render:\n{text}");
+        deploy::uninstall(&c, &ns, "eth", false, &opts()).await.unwrap();
+    });
+}

@@ -176,6 +176,14 @@ impl Lock {
         let out = tokio::select! {
             r = op => r,
             _ = renew => unreachable!("the renewal loop never ends"),
+            // Ctrl-C: stop between requests and give the lock back rather than leave it to
+            // expire; a revision recorded as pending is marked failed by the next deploy.
+            Ok(()) = tokio::signal::ctrl_c() => Err(crate::deploy::Failed(format!(
+                "interrupted; the lock on Lease {}/{} is released, and a revision left pending is marked failed \
+                 (and its objects pruned) by the next deploy",
+                self.namespace, self.name
+            ))
+            .into()),
         };
         self.release(c).await;
         out
