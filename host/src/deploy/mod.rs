@@ -346,6 +346,16 @@ async fn lock_release<C: Cluster>(c: &C, namespace: &str, release: &str, opts: &
     }
 }
 
+/// Takes the lock of a release that should exist: a missing namespace means no such release.
+async fn lock_existing<C: Cluster>(c: &C, namespace: &str, release: &str, opts: &Options) -> anyhow::Result<Lock> {
+    match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
+        Err(e) if e.downcast_ref::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
+            Err(NotFound { release: release.into(), namespace: namespace.into() }.into())
+        }
+        other => other,
+    }
+}
+
 /// Install or upgrade. `render(seed_hex, revision)` renders the revision once the seed and
 /// revision number are known.
 pub async fn deploy<C: Cluster>(
@@ -559,7 +569,7 @@ pub async fn rollback<C: Cluster>(
     to: Option<u32>,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let lock = Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await?;
+    let lock = lock_existing(c, namespace, release, opts).await?;
     lock.hold(c, async {
         let mut store = Store::new(c, namespace, release);
         let history = store.load().await?;
@@ -618,7 +628,7 @@ pub async fn uninstall<C: Cluster>(
     keep_history: bool,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let lock = Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await?;
+    let lock = lock_existing(c, namespace, release, opts).await?;
     lock.hold(c, async {
         let mut store = Store::new(c, namespace, release);
         let history = store.load().await?;

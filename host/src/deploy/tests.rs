@@ -194,6 +194,9 @@ async fn uninstall_deletes_objects_then_records_or_keeps_history() {
     assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
     let e = uninstall(&c, NS, REL, false, &opts()).await.unwrap_err();
     assert!(e.to_string().contains("release `net` not found"), "{e}");
+    let e = rollback(&c, "no-such-namespace", REL, None, &opts()).await.unwrap_err();
+    assert!(e.to_string().contains("not found in namespace no-such-namespace"), "{e}");
+    assert_eq!(crate::exit::code(&e), crate::exit::USAGE);
 }
 
 #[tokio::test]
