@@ -107,6 +107,27 @@ pub struct Record {
     pub notes: Vec<(String, String)>,
 }
 
+impl Record {
+    /// What `status`, `history` and `list` print as JSON: no seed, values or manifests (they
+    /// hold secrets).
+    pub fn summary(&self) -> Value {
+        let time =
+            |secs: u64| jiff::Timestamp::from_second(secs as i64).map_or_else(|_| secs.to_string(), |t| t.to_string());
+        serde_json::json!({
+            "name": self.name,
+            "namespace": self.namespace,
+            "revision": self.revision,
+            "status": self.status.as_str(),
+            "chart": self.chart,
+            "plugins": self.plugins,
+            "firstDeployed": time(self.first_deployed),
+            "lastDeployed": time(self.last_deployed),
+            "description": self.description,
+            "objects": self.inventory.len(),
+        })
+    }
+}
+
 /// One Secret's worth of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -309,6 +330,15 @@ mod tests {
             uninstall_order(&cur),
             vec![key("StatefulSet", "new"), key("StatefulSet", "keep"), key("Secret", "a")]
         );
+    }
+
+    #[test]
+    fn summaries_leave_out_the_seed_values_and_manifests() {
+        let r = record(json!({"secrets": {"password": "hunter2"}}));
+        let text = r.summary().to_string();
+        assert!(!text.contains("hunter2") && !text.contains(&r.seed) && !text.contains("manifests"), "{text}");
+        assert_eq!(r.summary()["lastDeployed"], "2023-11-14T22:15:00Z");
+        assert_eq!(r.summary()["objects"], 2);
     }
 
     #[test]

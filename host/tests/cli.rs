@@ -370,6 +370,12 @@ fn the_release_lifecycle_through_the_binary() {
     let history = ok(&["history", "--kubeconfig", k]);
     assert_eq!(history.lines().count(), 3, "{history}");
     assert!(history.contains("superseded") && history.contains("Upgrade complete"), "{history}");
+    let json: serde_json::Value = serde_json::from_str(&ok(&["status", "--kubeconfig", k, "-o", "json"])).unwrap();
+    assert_eq!((json["revision"].as_u64(), json["status"].as_str()), (Some(2), Some("deployed")), "{json}");
+    assert!(json["workloads"].as_array().unwrap().iter().all(|w| w["ready"] == true), "{json}");
+    let json: serde_json::Value = serde_json::from_str(&ok(&["history", "--kubeconfig", k, "-o", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2, "{json}");
+    assert!(json[0].get("seed").is_none() && json[0].get("values").is_none(), "{json}");
     let list = ok(&["list", "-A", "--kubeconfig", k]);
     assert!(list.lines().nth(1).is_some_and(|l| l.starts_with("ethereum") && l.contains("deployed")), "{list}");
 

@@ -1,7 +1,7 @@
 //! `ethwasm history`: a release's revisions.
 
 use crate::cli::{block_on, ReleaseArgs};
-use crate::commands::status::format_time;
+use crate::commands::status::{format_time, print_json, Output};
 use crate::deploy;
 use crate::exit::Outcome;
 use clap::Args;
@@ -11,6 +11,9 @@ use clap::Args;
 pub struct HistoryCommand {
     #[command(flatten)]
     pub target: ReleaseArgs,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: Output,
 }
 
 impl HistoryCommand {
@@ -21,6 +24,10 @@ impl HistoryCommand {
             let (ns, release) = self.target.resolve(&cluster).await?;
             deploy::history(&cluster, &ns, &release).await
         })?;
+        if self.output == Output::Json {
+            print_json(&records.iter().map(|r| r.summary()).collect())?;
+            return Ok(Outcome::Success);
+        }
         let mut out =
             String::from("REVISION  UPDATED                  STATUS            CHART            DESCRIPTION\n");
         for r in &records {

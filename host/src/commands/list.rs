@@ -2,7 +2,7 @@
 
 use crate::cli::{block_on, ClusterArgs};
 use crate::cluster::Cluster;
-use crate::commands::status::format_time;
+use crate::commands::status::{format_time, print_json, Output};
 use crate::deploy::store;
 use crate::exit::Outcome;
 use clap::Args;
@@ -16,6 +16,9 @@ pub struct ListCommand {
     /// Releases in every namespace.
     #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: Output,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }
@@ -33,6 +36,10 @@ impl ListCommand {
             store::list_releases(&cluster, ns.as_deref()).await
         })?;
         records.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        if self.output == Output::Json {
+            print_json(&records.iter().map(|r| r.summary()).collect())?;
+            return Ok(Outcome::Success);
+        }
         let mut out = String::from(
             "NAME              NAMESPACE         REVISION  UPDATED                  STATUS            CHART\n",
         );
