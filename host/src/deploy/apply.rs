@@ -38,7 +38,22 @@ pub async fn discover<C: Cluster>(c: &C, bodies: &[Value]) -> anyhow::Result<Vec
     for ((av, kind), slot) in wanted.iter_mut() {
         match c.resource(av, kind).await {
             Ok(rt) => *slot = Some(rt),
-            Err(ClusterError::Unserved { .. }) => unserved.push(format!("{kind} ({av})")),
+            Err(ClusterError::Unserved { .. }) => {
+                // Name the plugins that render the kind (from the annotation the host adds).
+                let mut from: Vec<&str> = bodies
+                    .iter()
+                    .filter(|b| b.get("apiVersion").and_then(Value::as_str) == Some(av.as_str()))
+                    .filter(|b| b.get("kind").and_then(Value::as_str) == Some(kind.as_str()))
+                    .filter_map(|b| b.pointer("/metadata/annotations/ethwasm.io~1plugin").and_then(Value::as_str))
+                    .collect();
+                from.sort();
+                from.dedup();
+                if from.is_empty() {
+                    unserved.push(format!("{kind} ({av})"));
+                } else {
+                    unserved.push(format!("{kind} ({av}, from plugin {})", from.join(", ")));
+                }
+            }
             Err(e) => return Err(ObjectError::new("discover", format!("{kind} ({av})"), e).into()),
         }
     }
