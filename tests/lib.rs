@@ -3,7 +3,7 @@
 //! The components are built by `make build` (scripts/build-plugins.sh), never committed; a
 //! missing one fails the test with the command to run.
 
-use ethwasm::cli::{RuntimeArgs, ValuesArgs};
+use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
 use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,5 +79,17 @@ pub fn values(set: &[&str]) -> ValuesArgs {
         set_string: vec![],
         set_json: vec![],
         set_file: vec![],
+    }
+}
+
+/// The Ethereum chart in `namespace`, release named after the chart, with `seed` (hex) or a
+/// fresh one.
+pub fn chart_source(namespace: &str, seed: Option<String>) -> SourceArgs {
+    SourceArgs {
+        chart: Some(root().join("charts/ethereum")),
+        plugins: vec![],
+        release: None,
+        namespace: Some(namespace.into()),
+        seed,
     }
 }

@@ -10,7 +10,7 @@
 //! timeout, on clusters with nodes and without.
 
 use ethwasm::cluster::kube::{Connect, KubeCluster};
-use ethwasm::cluster::{builtin, Cluster, ResourceType, WriteOptions};
+use ethwasm::cluster::{builtin, Cluster, WriteOptions};
 use ethwasm::deploy::{self, lock::Lock, Options, Revision, SeedChoice};
 use ethwasm::release::Status;
 use serde_json::{json, Value};
@@ -89,20 +89,6 @@ async fn run(c: &KubeCluster, ns: &str, objects: Vec<Value>, o: &Options) -> any
     deploy::deploy(c, ns, REL, SeedChoice::default(), |_, _| Ok(revision(objects)), o).await
 }
 
-fn rt(kind: &str) -> ResourceType {
-    match kind {
-        "StatefulSet" => ResourceType {
-            api_version: "apps/v1".into(),
-            group: "apps".into(),
-            version: "v1".into(),
-            kind: kind.into(),
-            plural: "statefulsets".into(),
-            namespaced: true,
-        },
-        _ => ResourceType { kind: "ConfigMap".into(), plural: "configmaps".into(), ..builtin::secret() },
-    }
-}
-
 async fn statuses(c: &KubeCluster, ns: &str) -> Vec<(u32, Status)> {
     deploy::history(c, ns, REL).await.unwrap().iter().map(|r| (r.revision, r.status)).collect()
 }
@@ -117,14 +103,14 @@ fn install_upgrade_prune_rollback_uninstall() {
             .unwrap();
         let up = run(&c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 2)], &opts()).await.unwrap();
         assert_eq!(up.pruned.len(), 1);
-        assert!(c.get(&rt("ConfigMap"), ns, "old").await.unwrap().is_none());
-        let live = c.get(&rt("StatefulSet"), ns, "miner").await.unwrap().unwrap();
+        assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_none());
+        let live = c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().unwrap();
         assert_eq!(live["spec"]["replicas"], 2);
 
         let back = deploy::rollback(&c, ns, REL, None, &opts()).await.unwrap();
         assert_eq!(back.revision, 3);
-        assert_eq!(c.get(&rt("ConfigMap"), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
-        assert!(c.get(&rt("ConfigMap"), ns, "old").await.unwrap().is_some());
+        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
+        assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_some());
         assert_eq!(statuses(&c, ns).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
 
         let (latest, workloads) = deploy::status(&c, ns, REL).await.unwrap();
@@ -132,7 +118,7 @@ fn install_upgrade_prune_rollback_uninstall() {
         assert!(!workloads[0].1.is_ready(), "pods cannot schedule");
 
         deploy::uninstall(&c, ns, REL, false, &opts()).await.unwrap();
-        assert!(c.get(&rt("ConfigMap"), ns, "a").await.unwrap().is_none());
+        assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
         assert!(deploy::history(&c, ns, REL).await.is_err());
     });
 }
@@ -165,7 +151,7 @@ fn conflicts_name_field_and_manager_and_force_takes_over() {
         assert!(text.contains("kubectl-edit") && text.contains("data"), "{text}");
         let forced = Options { force_conflicts: true, ..opts() };
         run(&c, ns, vec![config_map(ns, "a", "2")], &forced).await.unwrap();
-        assert_eq!(c.get(&rt("ConfigMap"), ns, "a").await.unwrap().unwrap()["data"]["k"], "2");
+        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "2");
     });
 }
 
@@ -179,8 +165,8 @@ fn a_wait_timeout_rolls_back_with_rollback_on_failure() {
         let e = run(&c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 1)], &o).await.unwrap_err();
         let text = format!("{e:#}");
         assert!(text.contains("timed out") && text.contains("rolled back to revision 1"), "{text}");
-        assert!(c.get(&rt("StatefulSet"), ns, "miner").await.unwrap().is_none());
-        assert_eq!(c.get(&rt("ConfigMap"), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
+        assert!(c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().is_none());
+        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
         assert_eq!(statuses(&c, ns).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
     });
 }
@@ -217,7 +203,7 @@ fn unserved_kinds_and_server_dry_runs() {
         assert!(e.to_string().contains("Gadget (example.invalid/v1)"), "{e}");
         let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
         run(&c, ns, vec![config_map(ns, "a", "1"), sts(ns, "miner", 1)], &dry).await.unwrap();
-        assert!(c.get(&rt("ConfigMap"), ns, "a").await.unwrap().is_none());
+        assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
     });
 }
 

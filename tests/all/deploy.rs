@@ -7,19 +7,13 @@ use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
 use ethwasm::commands::deploy::renderer;
 use ethwasm::deploy::{self, Options, SeedChoice};
-use ethwasm_tests::{root, runtime_args, values};
+use ethwasm_tests::{chart_source, runtime_args, values};
 use std::time::Duration;
 
 const NS: &str = "eth";
 
 fn source() -> SourceArgs {
-    SourceArgs {
-        chart: Some(root().join("charts/ethereum")),
-        plugins: vec![],
-        release: None,
-        namespace: Some(NS.into()),
-        seed: None,
-    }
+    chart_source(NS, None)
 }
 
 fn opts() -> Options {

@@ -13,7 +13,7 @@ use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
 use ethwasm::commands::deploy::{render_revision, renderer};
 use ethwasm::deploy::{self, Options, SeedChoice};
-use ethwasm_tests::{root, runtime_args, values};
+use ethwasm_tests::{chart_source, runtime_args, values};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -21,13 +21,7 @@ const NS: &str = "eth";
 const RUNS: usize = 10;
 
 fn source() -> SourceArgs {
-    SourceArgs {
-        chart: Some(root().join("charts/ethereum")),
-        plugins: vec![],
-        release: None,
-        namespace: Some(NS.into()),
-        seed: Some("ab".repeat(32)),
-    }
+    chart_source(NS, Some("ab".repeat(32)))
 }
 
 async fn deploy_once(c: &KubeCluster, parallelism: usize) -> deploy::Report {

@@ -55,15 +55,7 @@ impl Default for FakeApi {
 }
 
 fn rt(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ResourceType {
-    let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    ResourceType {
-        api_version,
-        group: group.into(),
-        version: version.into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        namespaced,
-    }
+    ResourceType::new(group, version, kind, plural, namespaced)
 }
 
 fn builtin_types() -> Vec<ResourceType> {
@@ -558,15 +550,7 @@ impl FakeApi {
         let api = self.clone();
         let service = tower::service_fn(move |req: http::Request<kube::client::Body>| {
             let api = api.clone();
-            async move {
-                let (parts, body) = req.into_parts();
-                let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-                let latency = api.lock().latency;
-                if !latency.is_zero() {
-                    tokio::time::sleep(latency).await;
-                }
-                Ok::<_, std::convert::Infallible>(api.serve_http(&parts.method, &parts.uri, &bytes))
-            }
+            async move { Ok::<_, std::convert::Infallible>(api.answer(req).await) }
         });
         kube::Client::new(service, self.namespace.clone())
     }
@@ -580,15 +564,7 @@ impl FakeApi {
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let api = api.clone();
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-                        let latency = api.lock().latency;
-                        if !latency.is_zero() {
-                            tokio::time::sleep(latency).await;
-                        }
-                        Ok::<_, std::convert::Infallible>(api.serve_http(&parts.method, &parts.uri, &bytes))
-                    }
+                    async move { Ok::<_, std::convert::Infallible>(api.answer(req).await) }
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);
                 if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
@@ -605,6 +581,17 @@ impl FakeApi {
              server: http://{addr}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\n    \
              namespace: {namespace}\nusers:\n- name: fake\n  user:\n    token: fake\n"
         )
+    }
+
+    /// Answers one HTTP request (after the configured latency).
+    async fn answer<B: hyper::body::Body>(&self, req: http::Request<B>) -> http::Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        self.serve_http(&parts.method, &parts.uri, &bytes)
     }
 
     fn serve_http(&self, method: &http::Method, uri: &http::Uri, body: &[u8]) -> http::Response<Full<Bytes>> {

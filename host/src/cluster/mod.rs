@@ -25,6 +25,19 @@ pub struct ResourceType {
 }
 
 impl ResourceType {
+    /// A resource type from its parts (`group` "" for the core group).
+    pub fn new(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> Self {
+        let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+        ResourceType {
+            api_version,
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespaced,
+        }
+    }
+
     /// The namespace to use for an object of this type: `ns` for namespaced kinds, "" otherwise.
     pub fn scope<'a>(&self, ns: &'a str) -> &'a str {
         if self.namespaced {
@@ -173,15 +186,7 @@ pub mod builtin {
     use super::ResourceType;
 
     fn rt(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ResourceType {
-        let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-        ResourceType {
-            api_version,
-            group: group.into(),
-            version: version.into(),
-            kind: kind.into(),
-            plural: plural.into(),
-            namespaced,
-        }
+        ResourceType::new(group, version, kind, plural, namespaced)
     }
 
     /// v1 Secret.
@@ -195,5 +200,13 @@ pub mod builtin {
     /// coordination.k8s.io/v1 Lease.
     pub fn lease() -> ResourceType {
         rt("coordination.k8s.io", "v1", "Lease", "leases", true)
+    }
+    /// v1 ConfigMap.
+    pub fn config_map() -> ResourceType {
+        rt("", "v1", "ConfigMap", "configmaps", true)
+    }
+    /// apps/v1 StatefulSet.
+    pub fn stateful_set() -> ResourceType {
+        rt("apps", "v1", "StatefulSet", "statefulsets", true)
     }
 }

@@ -1,9 +1,9 @@
 //! The release lifecycle over HTTP: kube-rs's client talking to the in-process fake API server.
 
 use super::*;
+use crate::cluster::builtin;
 use crate::cluster::fake::FakeApi;
 use crate::cluster::kube::KubeCluster;
-use crate::cluster::{builtin, ResourceType};
 use crate::release::Status;
 use serde_json::json;
 
@@ -62,21 +62,6 @@ async fn records(c: &KubeCluster) -> Vec<(u32, Status)> {
     Store::new(c, NS, REL).load().await.unwrap().iter().map(|r| (r.revision, r.status)).collect()
 }
 
-fn rt(kind: &str) -> ResourceType {
-    match kind {
-        "StatefulSet" => ResourceType {
-            api_version: "apps/v1".into(),
-            group: "apps".into(),
-            version: "v1".into(),
-            kind: kind.into(),
-            plural: "statefulsets".into(),
-            namespaced: true,
-        },
-        "ConfigMap" => ResourceType { kind: kind.into(), plural: "configmaps".into(), ..builtin::secret() },
-        _ => builtin::secret(),
-    }
-}
-
 #[tokio::test]
 async fn install_applies_in_order_records_and_unlocks() {
     let (fake, c) = setup();
@@ -99,7 +84,7 @@ async fn install_applies_in_order_records_and_unlocks() {
     assert_eq!(record["type"], "ethwasm.io/release.v1");
     assert_eq!(record["metadata"]["labels"]["ethwasm.io/status"], "deployed");
     // The field manager is ethwasm.
-    let live = fake.object(&rt("StatefulSet"), NS, "miner").unwrap();
+    let live = fake.object(&builtin::stateful_set(), NS, "miner").unwrap();
     assert_eq!(live["metadata"]["managedFields"][0]["manager"], "ethwasm");
 }
 
@@ -110,17 +95,17 @@ async fn upgrade_prunes_what_the_new_revision_drops_and_only_what_ethwasm_made()
     let report = run(&c, vec![config_map("keep", "2"), sts("miner", 2)], &opts()).await.unwrap();
     assert_eq!(report.revision, 2);
     assert_eq!(report.pruned.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["drop"]);
-    assert!(fake.object(&rt("ConfigMap"), NS, "drop").is_none());
-    assert_eq!(fake.object(&rt("ConfigMap"), NS, "keep").unwrap()["data"]["k"], "2");
+    assert!(fake.object(&builtin::config_map(), NS, "drop").is_none());
+    assert_eq!(fake.object(&builtin::config_map(), NS, "keep").unwrap()["data"]["k"], "2");
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Deployed)]);
 
     // An object someone else took over (labels changed) is left in place by prune.
     run(&c, vec![config_map("keep", "2"), config_map("adopted", "1"), sts("miner", 2)], &opts()).await.unwrap();
-    let mut foreign = fake.object(&rt("ConfigMap"), NS, "adopted").unwrap();
+    let mut foreign = fake.object(&builtin::config_map(), NS, "adopted").unwrap();
     foreign["metadata"]["labels"] = json!({"app.kubernetes.io/managed-by": "someone-else"});
     fake.apply_as(
         "kubectl",
-        &rt("ConfigMap"),
+        &builtin::config_map(),
         NS,
         &json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "adopted", "labels": {"app.kubernetes.io/managed-by": "someone-else"}}}),
@@ -129,7 +114,7 @@ async fn upgrade_prunes_what_the_new_revision_drops_and_only_what_ethwasm_made()
     let report = run(&c, vec![config_map("keep", "2"), sts("miner", 2)], &opts()).await.unwrap();
     assert!(report.pruned.is_empty(), "{:?}", report.pruned);
     assert_eq!(report.skipped.len(), 1);
-    assert!(fake.object(&rt("ConfigMap"), NS, "adopted").is_some());
+    assert!(fake.object(&builtin::config_map(), NS, "adopted").is_some());
 }
 
 /// A render that records the seed and revision it was given.
@@ -169,13 +154,13 @@ async fn rollback_reapplies_an_earlier_revision_as_a_new_one() {
     run(&c, vec![config_map("a", "2"), config_map("new", "2")], &opts()).await.unwrap();
     let report = rollback(&c, NS, REL, None, &opts()).await.unwrap();
     assert_eq!(report.revision, 3);
-    assert_eq!(fake.object(&rt("ConfigMap"), NS, "a").unwrap()["data"]["k"], "1");
-    assert!(fake.object(&rt("ConfigMap"), NS, "old").is_some());
-    assert!(fake.object(&rt("ConfigMap"), NS, "new").is_none(), "pruned");
+    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "1");
+    assert!(fake.object(&builtin::config_map(), NS, "old").is_some());
+    assert!(fake.object(&builtin::config_map(), NS, "new").is_none(), "pruned");
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
     // An explicit revision, and one that does not exist.
     rollback(&c, NS, REL, Some(2), &opts()).await.unwrap();
-    assert_eq!(fake.object(&rt("ConfigMap"), NS, "a").unwrap()["data"]["k"], "2");
+    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "2");
     let e = rollback(&c, NS, REL, Some(9), &opts()).await.unwrap_err();
     assert!(e.to_string().contains("has no revision 9"), "{e}");
 }
@@ -207,7 +192,7 @@ async fn a_held_lock_stops_a_second_operation_and_an_expired_one_is_taken_over()
     let text = e.to_string();
     assert!(text.contains("locked by alice@laptop pid 7 (deploy)") && text.contains("until 20"), "{text}");
     assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
-    assert!(fake.object(&rt("ConfigMap"), NS, "c").is_none(), "nothing applied");
+    assert!(fake.object(&builtin::config_map(), NS, "c").is_none(), "nothing applied");
     holder.release(&c).await;
     run(&c, vec![config_map("c", "1")], &opts()).await.unwrap();
 
@@ -226,7 +211,7 @@ async fn apply_conflicts_name_the_field_and_manager_unless_forced() {
     run(&c, vec![sts("miner", 1)], &opts()).await.unwrap();
     fake.apply_as(
         "kubectl-scale",
-        &rt("StatefulSet"),
+        &builtin::stateful_set(),
         NS,
         &json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": "miner"}, "spec": {"replicas": 3}}),
@@ -241,7 +226,7 @@ async fn apply_conflicts_name_the_field_and_manager_unless_forced() {
     assert_eq!(records(&c).await, [(1, Status::Deployed), (2, Status::Failed)]);
     let forced = Options { force_conflicts: true, ..opts() };
     run(&c, vec![sts("miner", 2)], &forced).await.unwrap();
-    assert_eq!(fake.object(&rt("StatefulSet"), NS, "miner").unwrap()["spec"]["replicas"], 2);
+    assert_eq!(fake.object(&builtin::stateful_set(), NS, "miner").unwrap()["spec"]["replicas"], 2);
 }
 
 #[tokio::test]
@@ -255,9 +240,9 @@ async fn a_server_error_mid_deploy_rolls_back_to_the_previous_revision() {
     assert!(text.contains("rolled back to revision 1") && text.contains("injected fault"), "{text}");
     assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
     // The cluster is back at revision 1's objects.
-    assert_eq!(fake.object(&rt("ConfigMap"), NS, "a").unwrap()["data"]["k"], "1");
-    assert!(fake.object(&rt("ConfigMap"), NS, "extra").is_none());
-    assert_eq!(fake.object(&rt("StatefulSet"), NS, "miner").unwrap()["spec"]["replicas"], 1);
+    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "1");
+    assert!(fake.object(&builtin::config_map(), NS, "extra").is_none());
+    assert_eq!(fake.object(&builtin::stateful_set(), NS, "miner").unwrap()["spec"]["replicas"], 1);
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
     let hist = Store::new(&c, NS, REL).load().await.unwrap();
     assert!(hist[1].description.contains("injected fault"), "{}", hist[1].description);
@@ -266,7 +251,7 @@ async fn a_server_error_mid_deploy_rolls_back_to_the_previous_revision() {
     let (fake, c) = setup();
     fake.fail("PATCH", "/statefulsets/miner", 500, 0, 1);
     run(&c, vec![config_map("a", "1"), sts("miner", 1)], &o).await.unwrap_err();
-    assert!(fake.object(&rt("ConfigMap"), NS, "a").is_none());
+    assert!(fake.object(&builtin::config_map(), NS, "a").is_none());
     assert_eq!(records(&c).await, [(1, Status::Failed)]);
 }
 
@@ -352,7 +337,7 @@ async fn missing_namespaces_are_created_only_when_asked() {
     assert!(e.to_string().contains("--create-namespace"), "{e}");
     let o = Options { create_namespace: true, ..opts() };
     run(&c, vec![config_map("c", "1")], &o).await.unwrap();
-    assert!(fake.object(&rt("ConfigMap"), NS, "c").is_some());
+    assert!(fake.object(&builtin::config_map(), NS, "c").is_some());
 }
 
 #[tokio::test]
@@ -417,7 +402,7 @@ async fn a_revision_left_pending_by_a_crash_is_marked_failed_by_the_next_deploy(
     pending.inventory.push(apply::key_of(&config_map("b", "1")));
     pending.manifests.push(config_map("b", "1"));
     store.save(&pending).await.unwrap();
-    fake.apply_as("ethwasm", &rt("ConfigMap"), NS, &config_map("b", "1")).unwrap();
+    fake.apply_as("ethwasm", &builtin::config_map(), NS, &config_map("b", "1")).unwrap();
 
     let report = run(&c, vec![config_map("a", "3")], &opts()).await.unwrap();
     assert_eq!(report.revision, 3);

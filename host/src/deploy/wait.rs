@@ -34,6 +34,18 @@ fn int(v: &Value, path: &str) -> i64 {
     v.pointer(path).and_then(Value::as_i64).unwrap_or(0)
 }
 
+/// Ready when the controller has seen the latest spec and every pod is ready and updated.
+fn rolled_out(want: i64, ready: i64, updated: i64, stale: bool) -> Readiness {
+    let text = format!("{ready}/{want} ready, {updated}/{want} updated");
+    if stale {
+        Readiness::Pending(format!("{text}, waiting for the controller"))
+    } else if ready >= want && updated >= want {
+        Readiness::Ready(format!("{ready}/{want} ready"))
+    } else {
+        Readiness::Pending(text)
+    }
+}
+
 /// Readiness of a live workload, as `kubectl rollout status` judges it.
 pub fn readiness(kind: &str, live: &Value) -> Readiness {
     let generation = int(live, "/metadata/generation");
@@ -41,29 +53,13 @@ pub fn readiness(kind: &str, live: &Value) -> Readiness {
     match kind {
         "Deployment" | "StatefulSet" => {
             let want = live.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-            let ready = int(live, "/status/readyReplicas");
-            let updated = int(live, "/status/updatedReplicas");
-            let text = format!("{ready}/{want} ready, {updated}/{want} updated");
-            if observed < generation {
-                Readiness::Pending(format!("{text}, waiting for the controller"))
-            } else if ready >= want && updated >= want {
-                Readiness::Ready(format!("{ready}/{want} ready"))
-            } else {
-                Readiness::Pending(text)
-            }
+            let (ready, updated) = (int(live, "/status/readyReplicas"), int(live, "/status/updatedReplicas"));
+            rolled_out(want, ready, updated, observed < generation)
         }
         "DaemonSet" => {
             let want = int(live, "/status/desiredNumberScheduled");
-            let ready = int(live, "/status/numberReady");
-            let updated = int(live, "/status/updatedNumberScheduled");
-            let text = format!("{ready}/{want} ready, {updated}/{want} updated");
-            if observed < generation {
-                Readiness::Pending(format!("{text}, waiting for the controller"))
-            } else if ready >= want && updated >= want {
-                Readiness::Ready(format!("{ready}/{want} ready"))
-            } else {
-                Readiness::Pending(text)
-            }
+            let (ready, updated) = (int(live, "/status/numberReady"), int(live, "/status/updatedNumberScheduled"));
+            rolled_out(want, ready, updated, observed < generation)
         }
         "Job" => {
             let conditions = live.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
