@@ -443,3 +443,14 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     let text = stdout(&history);
     assert!(text.lines().nth(1).is_some_and(|l| l.contains("failed") && l.contains("interrupted")), "{text}");
 }
+
+#[test]
+fn deploy_prints_the_plugins_notes_unless_asked_not_to() {
+    let (_fake, _dir, kc) = fake_cluster();
+    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NOTES:") && stderr(&out).contains("[miners]"), "{}", stderr(&out));
+    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc, "--no-notes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("NOTES:"), "{}", stderr(&out));
+}

@@ -92,9 +92,8 @@ impl KubeCluster {
         };
         let list = match list {
             Ok(l) => l,
-            Err(kube::Error::Api(s)) if s.code == 404 => {
-                return Ok(Arc::new(Vec::new()));
-            }
+            // A group-version the cluster does not serve: remembered as serving nothing.
+            Err(kube::Error::Api(s)) if s.code == 404 => Default::default(),
             Err(e) => return Err(convert(e)),
         };
         let (group, version) = match api_version.split_once('/') {

@@ -297,6 +297,17 @@ pub struct Plan<'c, C> {
     pub prune: Vec<Target>,
 }
 
+impl<C> Plan<'_, C> {
+    /// "install" or "upgrade".
+    pub fn what(&self) -> &'static str {
+        if self.upgrade {
+            "upgrade"
+        } else {
+            "install"
+        }
+    }
+}
+
 /// Reads the release's records, chooses the seed and revision, renders with
 /// `render(seed_hex, revision)` on a blocking thread (while discovery fetches the
 /// group-versions the previous revision used), resolves every kind and works out what to prune.
@@ -334,23 +345,22 @@ pub async fn plan<'c, C: Cluster>(
     Ok(Plan { store, history, seed_hex, revision, upgrade, rendered, targets, prune })
 }
 
-/// Takes the release's lock; where the namespace does not exist yet, creates it first with
-/// --create-namespace (or says to).
-async fn lock_release<C: Cluster>(c: &C, namespace: &str, release: &str, opts: &Options) -> anyhow::Result<Lock> {
+/// Takes the release's lock. Where the namespace does not exist yet, a deploy (`create`)
+/// creates it with --create-namespace or says to; any other operation finds no release.
+async fn lock_release<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    opts: &Options,
+    create: bool,
+) -> anyhow::Result<Lock> {
     match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
         Err(e) if e.downcast_ref::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
+            if !create {
+                return Err(NotFound { release: release.into(), namespace: namespace.into() }.into());
+            }
             ensure_namespace(c, namespace, opts).await?;
             Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await
-        }
-        other => other,
-    }
-}
-
-/// Takes the lock of a release that should exist: a missing namespace means no such release.
-async fn lock_existing<C: Cluster>(c: &C, namespace: &str, release: &str, opts: &Options) -> anyhow::Result<Lock> {
-    match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
-        Err(e) if e.downcast_ref::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
-            Err(NotFound { release: release.into(), namespace: namespace.into() }.into())
         }
         other => other,
     }
@@ -367,26 +377,20 @@ pub async fn deploy<C: Cluster>(
     opts: &Options,
 ) -> anyhow::Result<Report> {
     match opts.dry_run {
-        Some(mode) => dry_run(c, namespace, release, seed, render, opts, mode).await,
+        Some(mode) => dry_run(c, plan(c, namespace, release, seed, render).await?, opts, mode).await,
         None => {
-            let lock = lock_release(c, namespace, release, opts).await?;
-            lock.hold(c, rollout_revision(c, namespace, release, seed, render, opts)).await
+            let lock = lock_release(c, namespace, release, opts, true).await?;
+            lock.hold(c, async { rollout_revision(c, plan(c, namespace, release, seed, render).await?, opts).await })
+                .await
         }
     }
 }
 
 /// `--dry-run`: plan, then either print the plan or send it with dryRun=All. No lock, no record.
-async fn dry_run<C: Cluster>(
-    c: &C,
-    namespace: &str,
-    release: &str,
-    seed: SeedChoice,
-    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
-    opts: &Options,
-    mode: DryRun,
-) -> anyhow::Result<Report> {
-    let Plan { revision, upgrade, targets, prune, .. } = plan(c, namespace, release, seed, render).await?;
-    let what = if upgrade { "upgrade" } else { "install" };
+async fn dry_run<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options, mode: DryRun) -> anyhow::Result<Report> {
+    let what = plan.what();
+    let Plan { revision, targets, prune, store, .. } = plan;
+    let (namespace, release) = (store.namespace.as_str(), store.release.as_str());
     match mode {
         DryRun::Client => {
             println!("release {release} in {namespace}: revision {revision} ({what}), client dry run: nothing sent");
@@ -418,39 +422,33 @@ async fn dry_run<C: Cluster>(
 }
 
 /// The real deploy, under the lock: plan, record pending, apply, prune, wait, record.
-async fn rollout_revision<C: Cluster>(
-    c: &C,
-    namespace: &str,
-    release: &str,
-    seed: SeedChoice,
-    render: impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static,
-    opts: &Options,
-) -> anyhow::Result<Report> {
-    let Plan { mut store, history, seed_hex, revision, upgrade, rendered: rev, targets, prune } =
-        plan(c, namespace, release, seed, render).await?;
-    let what = if upgrade { "upgrade" } else { "install" };
-
+async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options) -> anyhow::Result<Report> {
+    let what = plan.what();
+    let Plan { mut store, history, seed_hex, revision, upgrade, rendered: rev, targets, prune } = plan;
+    let (namespace, release) = (store.namespace.clone(), store.release.clone());
+    let (namespace, release) = (namespace.as_str(), release.as_str());
     let t = now();
     let mut record = Record {
         name: release.into(),
         namespace: namespace.into(),
         revision,
-        chart: rev.chart.clone(),
-        plugins: rev.plugins.clone(),
-        values: rev.values.clone(),
-        seed: seed_hex.clone(),
+        chart: rev.chart,
+        plugins: rev.plugins,
+        values: rev.values,
+        seed: seed_hex,
         inventory: keys(&targets),
-        manifests: rev.objects.clone(),
+        manifests: rev.objects,
         status: if upgrade { Status::PendingUpgrade } else { Status::PendingInstall },
         first_deployed: history.first().map_or(t, |r| r.first_deployed),
         last_deployed: t,
         description: format!("{what} in progress"),
-        notes: rev.notes.clone(),
+        notes: rev.notes,
     };
     store.save(&record).await?;
     let plan = Rollout { targets: &targets, prune: &prune };
     let (mut report, error) = roll_out(c, release, &plan, opts, opts.force_conflicts).await;
     report.revision = revision;
+    report.notes = record.notes.clone();
     match error {
         None => {
             record.status = Status::Deployed;
@@ -569,7 +567,7 @@ pub async fn rollback<C: Cluster>(
     to: Option<u32>,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let lock = lock_existing(c, namespace, release, opts).await?;
+    let lock = lock_release(c, namespace, release, opts, false).await?;
     lock.hold(c, async {
         let mut store = Store::new(c, namespace, release);
         let history = store.load().await?;
@@ -628,7 +626,7 @@ pub async fn uninstall<C: Cluster>(
     keep_history: bool,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let lock = lock_existing(c, namespace, release, opts).await?;
+    let lock = lock_release(c, namespace, release, opts, false).await?;
     lock.hold(c, async {
         let mut store = Store::new(c, namespace, release);
         let history = store.load().await?;
