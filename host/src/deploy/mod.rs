@@ -489,8 +489,8 @@ async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options) 
     }
 }
 
-/// Restores `to` after `failed` went wrong: re-applies its manifests, prunes what `failed`
-/// added, records a new deployed revision. Returns that revision.
+/// Restores `to` after `failed` went wrong (without waiting, forcing ownership back).
+/// Returns the revision that records it.
 async fn revert<C: Cluster>(
     c: &C,
     store: &mut Store<'_, C>,
@@ -499,25 +499,51 @@ async fn revert<C: Cluster>(
     to: &Record,
     opts: &Options,
 ) -> anyhow::Result<u32> {
-    let targets = apply::discover(c, &to.manifests).await?;
-    let gone = to_prune(&failed.inventory, &keys(&targets));
-    let prune = targets_for(c, &gone, &[failed]).await?;
-    let plan = Rollout { targets: &targets, prune: &prune };
-    let no_wait = Options { wait: false, ..opts.clone() };
-    let (_, error) = roll_out(c, &to.name, &plan, &no_wait, true).await;
-    if let Some(e) = error {
-        return Err(e);
-    }
-    let mut record = to.clone();
-    record.revision = failed.revision + 1;
-    record.status = Status::Deployed;
-    record.last_deployed = now();
-    record.description = format!("Rollback to {} after revision {} failed", to.revision, failed.revision);
-    store.save(&record).await?;
     let mut all: Vec<Record> = history.to_vec();
     all.push(failed.clone());
-    finish_history(store, &all, &record, opts).await?;
-    Ok(record.revision)
+    let description = format!("Rollback to {} after revision {} failed", to.revision, failed.revision);
+    let no_wait = Options { wait: false, ..opts.clone() };
+    Ok(restore(c, store, &all, to, &no_wait, true, description).await?.revision)
+}
+
+/// Re-applies `to`'s objects as a new revision, pruning what the latest revisions in
+/// `history` applied beyond them, and records the outcome (`description` names it).
+async fn restore<C: Cluster>(
+    c: &C,
+    store: &mut Store<'_, C>,
+    history: &[Record],
+    to: &Record,
+    opts: &Options,
+    force: bool,
+    description: String,
+) -> anyhow::Result<Report> {
+    if to.manifests.is_empty() {
+        return Err(UsageError(format!("revision {} of `{}` recorded no manifests", to.revision, to.name)).into());
+    }
+    let targets = apply::discover(c, &to.manifests).await?;
+    let (prev_keys, prev_records) = previous_inventory(history);
+    let gone = to_prune(&prev_keys, &keys(&targets));
+    let prune = targets_for(c, &gone, &prev_records).await?;
+    let mut record = to.clone();
+    record.revision = history.last().map_or(1, |r| r.revision + 1);
+    record.status = Status::PendingRollback;
+    record.last_deployed = now();
+    record.description = format!("{description} in progress");
+    store.save(&record).await?;
+    let (mut report, error) = roll_out(c, &to.name, &Rollout { targets: &targets, prune: &prune }, opts, force).await;
+    report.revision = record.revision;
+    if let Some(e) = error {
+        record.status = Status::Failed;
+        record.description = format!("{description} failed: {e:#}");
+        store.save(&record).await?;
+        return Err(e.context(format!("rollback of `{}` to revision {} failed", to.name, to.revision)));
+    }
+    record.status = Status::Deployed;
+    record.description = description;
+    store.save(&record).await?;
+    finish_history(store, history, &record, opts).await?;
+    report.description = record.description;
+    Ok(report)
 }
 
 /// How the seed is chosen.
@@ -584,35 +610,8 @@ pub async fn rollback<C: Cluster>(
                 .find(|r| r.revision < current.revision && r.status == Status::Superseded)
                 .ok_or_else(|| UsageError(format!("release `{release}` has no earlier revision to roll back to")))?,
         };
-        if target.manifests.is_empty() {
-            return Err(UsageError(format!("revision {} of `{release}` recorded no manifests", target.revision)).into());
-        }
-        let revision = latest.revision + 1;
-        let targets = apply::discover(c, &target.manifests).await?;
-        let (prev_keys, prev_records) = previous_inventory(&history);
-        let gone = to_prune(&prev_keys, &keys(&targets));
-        let prune = targets_for(c, &gone, &prev_records).await?;
-        let mut record = target.clone();
-        record.revision = revision;
-        record.status = Status::PendingRollback;
-        record.last_deployed = now();
-        record.description = format!("Rollback to {} in progress", target.revision);
-        store.save(&record).await?;
-        let (mut report, error) =
-            roll_out(c, release, &Rollout { targets: &targets, prune: &prune }, opts, opts.force_conflicts).await;
-        report.revision = revision;
-        if let Some(e) = error {
-            record.status = Status::Failed;
-            record.description = format!("Rollback to {} failed: {e:#}", target.revision);
-            store.save(&record).await?;
-            return Err(e.context(format!("rollback of `{release}` to revision {} failed", target.revision)));
-        }
-        record.status = Status::Deployed;
-        record.description = format!("Rollback to {}", target.revision);
-        store.save(&record).await?;
-        finish_history(&mut store, &history, &record, opts).await?;
-        report.description = record.description;
-        Ok(report)
+        let description = format!("Rollback to {}", target.revision);
+        restore(c, &mut store, &history, target, opts, opts.force_conflicts, description).await
     })
     .await
 }
