@@ -1,5 +1,5 @@
 # ethwasm build entry points. `make demo` and `make test` are the two set-up commands.
-.PHONY: build host plugins lock test demo bench fmt lint ci clean
+.PHONY: build host plugins lock test test-cluster demo bench fmt lint ci clean
 
 CARGO ?= cargo
 CHART ?= charts/ethereum
@@ -19,6 +19,11 @@ lock: host plugins
 
 test: build
 	$(CARGO) test --workspace --locked
+
+# The real-cluster tests against a local Kubernetes API server (../shared/k8s), started and
+# stopped around them.
+test-cluster: build
+	scripts/test-cluster.sh
 
 demo: build
 	target/release/ethwasm render $(CHART)

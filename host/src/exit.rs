@@ -41,6 +41,7 @@ pub fn code(err: &anyhow::Error) -> i32 {
         if cause.is::<crate::cluster::ClusterError>()
             || cause.is::<crate::cluster::ObjectError>()
             || cause.is::<crate::deploy::lock::LockHeld>()
+            || cause.is::<crate::deploy::lock::LockLost>()
             || cause.is::<crate::deploy::wait::WaitError>()
             || cause.is::<crate::deploy::apply::Unserved>()
             || cause.is::<crate::deploy::Failed>()

@@ -383,19 +383,34 @@ fn the_release_lifecycle_through_the_binary() {
     assert!(out.contains("revision 3: rollback to 1"), "{out}");
     assert!(fake.inventory().iter().any(|o| o == "StatefulSet eth/ethereum-signer-1"));
 
-    // A second operation while one holds the lock fails at once, naming the holder.
-    let holder = ethwasm::cli::block_on(ethwasm::deploy::lock::Lock::acquire(
-        &fake,
-        "eth",
-        "ethereum",
-        "ops@bastion pid 1 (deploy)",
-        std::time::Duration::from_secs(60),
-    ))
-    .unwrap();
+    // A second operation while another one holds (and renews) the lock fails, naming the holder.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let (taken, is_taken) = std::sync::mpsc::channel::<()>();
+    let holding = {
+        let fake = fake.clone();
+        std::thread::spawn(move || {
+            ethwasm::cli::block_on(async move {
+                let lock = ethwasm::deploy::lock::Lock::acquire(
+                    &fake,
+                    "eth",
+                    "ethereum",
+                    "ops@bastion pid 1 (deploy)",
+                    std::time::Duration::from_secs(3),
+                )
+                .await
+                .unwrap();
+                taken.send(()).unwrap();
+                let wait = tokio::task::spawn_blocking(move || stopped.recv());
+                lock.hold(&fake, async { Ok(wait.await) }).await.unwrap()
+            })
+        })
+    };
+    is_taken.recv().unwrap();
     let out = ethwasm(&["uninstall", "--kubeconfig", k]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("locked by ops@bastion pid 1 (deploy)"), "{}", stderr(&out));
-    ethwasm::cli::block_on(holder.release(&fake));
+    stop.send(()).unwrap();
+    holding.join().unwrap().unwrap().unwrap();
 
     // A --seed that differs from the recorded one is refused.
     let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", k, "--seed", SEED]);

@@ -1,49 +1,174 @@
-//! The release lifecycle against a real API server (Kubernetes 1.28 or newer; nodes are not
-//! needed). Ignored by default; run with
+//! The release lifecycle, scenario by scenario, against both API servers: the in-process fake
+//! (every `fake` test, run by `make test`) and a real one (every `real` test, ignored unless
+//! asked for). Each scenario is written once and runs on both, so wherever the fake answers
+//! differently from Kubernetes a `fake` test fails and the fake gets fixed.
 //!
 //! ```text
-//! ETHWASM_TEST_KUBECONFIG=~/.kube/config cargo test -p ethwasm --test real_cluster -- --ignored --test-threads 1
+//! make test-cluster    # starts ../shared/k8s, runs the `real` tests, stops it
+//! ETHWASM_TEST_KUBECONFIG=~/.kube/config cargo test -p ethwasm --test real_cluster -- --ignored
 //! ```
 //!
 //! Each test works in a namespace of its own (`ethwasm-test-<random>`) and deletes it after.
-//! Pods never schedule (their nodeSelector matches no node), so `--wait` tests expect the
-//! timeout, on clusters with nodes and without.
+//! Workloads whose image contains `does-not-exist` never become ready: the image pull fails on
+//! a real cluster (../shared/k8s's fake kubelet fails it on purpose), and the fake models that.
+//! Scenarios through the binary need `make build` (the chart's plugins).
 
+use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::{Connect, KubeCluster};
-use ethwasm::cluster::{builtin, Cluster, WriteOptions};
+use ethwasm::cluster::{builtin, Cause, Cluster, ClusterError, WriteOptions};
 use ethwasm::deploy::{self, lock::Lock, Options, Revision, SeedChoice};
 use ethwasm::release::Status;
+use futures::FutureExt;
 use serde_json::{json, Value};
 use std::future::Future;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 const REL: &str = "net";
+/// An image no registry serves: its pods never become ready.
+const BROKEN_IMAGE: &str = "registry.invalid/does-not-exist:1";
+/// A deploy of the chart whose geth pods never become ready, waiting for them.
+const BROKEN_DEPLOY: &[&str] = &[
+    "deploy",
+    "charts/ethereum",
+    "--set",
+    "miners.image.repository=registry.invalid/does-not-exist",
+    "--wait",
+    "--no-notes",
+];
 
-fn block_on<F: Future>(f: F) -> F::Output {
-    ethwasm::cli::block_on(f)
+/// What a scenario works with.
+struct Env {
+    c: KubeCluster,
+    ns: String,
+    kubeconfig: PathBuf,
+    /// Set on the fake backend (for the few facts only a real cluster has, such as pods).
+    fake: Option<FakeApi>,
 }
 
-/// Runs `body` in a fresh namespace of the test cluster, deleting the namespace afterwards.
-fn in_namespace<F, Fut>(body: F)
-where
-    F: FnOnce(KubeCluster, String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let path = std::env::var_os("ETHWASM_TEST_KUBECONFIG")
-        .expect("set ETHWASM_TEST_KUBECONFIG to a kubeconfig for a test cluster to run these tests");
-    let c = block_on(KubeCluster::connect(&Connect { kubeconfig: Some(path.into()), context: None }))
-        .expect("connect to the test cluster");
-    let mut suffix = [0u8; 4];
-    getrandom::fill(&mut suffix).expect("randomness");
-    let ns = format!("ethwasm-test-{}", hex::encode(suffix));
-    let ns_body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-    block_on(c.apply(&builtin::namespace(), "", &ns, &ns_body, WriteOptions::default())).expect("create namespace");
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body(c.clone(), ns.clone()))));
-    let _ = block_on(c.delete(&builtin::namespace(), "", &ns, WriteOptions::default()));
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
+impl Env {
+    fn real(&self) -> bool {
+        self.fake.is_none()
+    }
+
+    /// Runs the `ethwasm` binary against this cluster and namespace.
+    fn ethwasm(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run ethwasm")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ethwasm"));
+        cmd.args(args)
+            .args(["--kubeconfig", &self.kubeconfig.display().to_string(), "-n", &self.ns])
+            .current_dir(root())
+            .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
+            .env_remove("ETHWASM_SEED")
+            .env_remove("ETHWASM_NAMESPACE");
+        cmd
+    }
+
+    /// Like [`Env::ethwasm`], asserting success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.ethwasm(args);
+        assert!(o.status.success(), "ethwasm {args:?}: {}\n{}", o.status, text(&o.stderr));
+        text(&o.stdout)
     }
 }
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Fake,
+    Real,
+}
+
+/// Runs `body` in a fresh namespace of the chosen API server, deleting the namespace
+/// afterwards. Everything runs on one tokio runtime: a kube client is bound to the runtime it
+/// was made on.
+fn run_on<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(Env) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, fake) = match backend {
+        Backend::Real => {
+            let path = std::env::var_os("ETHWASM_TEST_KUBECONFIG")
+                .expect("set ETHWASM_TEST_KUBECONFIG to a kubeconfig for a test cluster (make test-cluster does it)");
+            (PathBuf::from(path), None)
+        }
+        Backend::Fake => {
+            let fake = FakeApi::new();
+            fake.set_ready(true);
+            let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+            let path = dir.path().join("kubeconfig");
+            std::fs::write(&path, FakeApi::kubeconfig(listener.local_addr().unwrap(), "default")).unwrap();
+            rt.spawn(fake.clone().listen(listener));
+            (path, Some(fake))
+        }
+    };
+    rt.block_on(async move {
+        let c = KubeCluster::connect(&Connect { kubeconfig: Some(kubeconfig.clone()), context: None })
+            .await
+            .expect("connect to the test cluster");
+        let mut suffix = [0u8; 4];
+        getrandom::fill(&mut suffix).expect("randomness");
+        let ns = format!("ethwasm-test-{}", hex::encode(suffix));
+        let ns_body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        c.apply(&builtin::namespace(), "", &ns, &ns_body, WriteOptions::default()).await.expect("create namespace");
+        let env = Env { c: c.clone(), ns: ns.clone(), kubeconfig, fake };
+        let outcome = std::panic::AssertUnwindSafe(body(env)).catch_unwind().await;
+        let _ = c.delete(&builtin::namespace(), "", &ns, WriteOptions::default()).await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+/// One `fake` and one `real` test per scenario.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn fake() {
+                super::run_on(super::Backend::Fake, super::$name)
+            }
+            #[test]
+            #[ignore = "needs a real API server: make test-cluster, or ETHWASM_TEST_KUBECONFIG"]
+            fn real() {
+                super::run_on(super::Backend::Real, super::$name)
+            }
+        }
+    )*};
+}
+
+scenarios!(
+    install_upgrade_prune_rollback_uninstall,
+    a_live_holder_makes_a_second_deploy_fail,
+    an_abandoned_lock_is_taken_over_within_one_lease,
+    an_operation_that_loses_its_lock_stops,
+    conflicts_name_field_and_manager_and_force_takes_over,
+    a_wait_timeout_rolls_back_with_rollback_on_failure,
+    records_over_one_mebibyte_are_split,
+    unserved_kinds_and_server_dry_runs,
+    the_ethereum_chart_deploys_diffs_clean_and_uninstalls,
+    deploy_wait_returns_once_every_workload_is_ready,
+    a_broken_image_fails_the_wait_and_rolls_back,
+    a_changed_genesis_rolls_the_pods,
+    uninstall_then_deleting_the_namespace_completes,
+    two_deploys_at_once_keep_history_consistent,
+    a_killed_deploy_is_recovered_within_one_lease,
+    the_api_answers_as_kubernetes_does,
+);
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
     let mut o = json!({
@@ -61,7 +186,7 @@ fn config_map(ns: &str, name: &str, v: &str) -> Value {
     labelled(ns, "v1", "ConfigMap", name, json!({"data": {"k": v}}))
 }
 
-/// A StatefulSet whose pod never schedules.
+/// A StatefulSet whose pod never becomes ready (its image cannot be pulled).
 fn sts(ns: &str, name: &str, replicas: i64) -> Value {
     labelled(
         ns,
@@ -72,8 +197,7 @@ fn sts(ns: &str, name: &str, replicas: i64) -> Value {
             "replicas": replicas, "serviceName": name,
             "selector": {"matchLabels": {"app": name}},
             "template": {"metadata": {"labels": {"app": name}}, "spec": {
-                "nodeSelector": {"ethwasm.io/test": "never-scheduled"},
-                "containers": [{"name": "pause", "image": "registry.k8s.io/pause:3.9"}]}}}}),
+                "containers": [{"name": "main", "image": BROKEN_IMAGE}]}}}}),
     )
 }
 
@@ -89,122 +213,155 @@ async fn run(c: &KubeCluster, ns: &str, objects: Vec<Value>, o: &Options) -> any
     deploy::deploy(c, ns, REL, SeedChoice::default(), |_, _| Ok(revision(objects)), o).await
 }
 
-async fn statuses(c: &KubeCluster, ns: &str) -> Vec<(u32, Status)> {
-    deploy::history(c, ns, REL).await.unwrap().iter().map(|r| (r.revision, r.status)).collect()
+async fn statuses(c: &KubeCluster, ns: &str, release: &str) -> Vec<(u32, Status)> {
+    deploy::history(c, ns, release).await.unwrap().iter().map(|r| (r.revision, r.status)).collect()
 }
 
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn install_upgrade_prune_rollback_uninstall() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        run(&c, ns, vec![config_map(ns, "a", "1"), config_map(ns, "old", "1"), sts(ns, "miner", 1)], &opts())
-            .await
-            .unwrap();
-        let up = run(&c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 2)], &opts()).await.unwrap();
-        assert_eq!(up.pruned.len(), 1);
-        assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_none());
-        let live = c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().unwrap();
-        assert_eq!(live["spec"]["replicas"], 2);
+async fn install_upgrade_prune_rollback_uninstall(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    run(c, ns, vec![config_map(ns, "a", "1"), config_map(ns, "old", "1"), sts(ns, "miner", 1)], &opts()).await.unwrap();
+    let up = run(c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 2)], &opts()).await.unwrap();
+    assert_eq!(up.pruned.len(), 1);
+    assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_none());
+    let live = c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().unwrap();
+    assert_eq!(live["spec"]["replicas"], 2);
 
-        let back = deploy::rollback(&c, ns, REL, None, &opts()).await.unwrap();
-        assert_eq!(back.revision, 3);
-        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
-        assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_some());
-        assert_eq!(statuses(&c, ns).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
+    let back = deploy::rollback(c, ns, REL, None, &opts()).await.unwrap();
+    assert_eq!(back.revision, 3);
+    assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
+    assert!(c.get(&builtin::config_map(), ns, "old").await.unwrap().is_some());
+    assert_eq!(statuses(c, ns, REL).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
 
-        let (latest, workloads) = deploy::status(&c, ns, REL).await.unwrap();
-        assert_eq!(latest.revision, 3);
-        assert!(!workloads[0].1.is_ready(), "pods cannot schedule");
+    let (latest, workloads) = deploy::status(c, ns, REL).await.unwrap();
+    assert_eq!(latest.revision, 3);
+    assert!(!workloads[0].1.is_ready(), "its image cannot be pulled");
 
-        deploy::uninstall(&c, ns, REL, false, &opts()).await.unwrap();
-        assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
-        assert!(deploy::history(&c, ns, REL).await.is_err());
+    deploy::uninstall(c, ns, REL, false, &opts()).await.unwrap();
+    assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
+    assert!(deploy::history(c, ns, REL).await.is_err());
+}
+
+async fn a_live_holder_makes_a_second_deploy_fail(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let held = Lock::acquire(c, ns, REL, "someone-else", Duration::from_secs(3)).await.unwrap();
+    let holding = held.hold(c, async {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        Ok(())
     });
+    let second = async {
+        // Let the holder renew at least once first.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let started = Instant::now();
+        (run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await, started.elapsed())
+    };
+    let (held_out, (second_out, took)) = futures::join!(holding, second);
+    held_out.unwrap();
+    let e = second_out.unwrap_err();
+    assert!(e.to_string().contains("locked by someone-else"), "{e}");
+    assert!(took < Duration::from_secs(3), "it fails once it sees a renewal, not at expiry: {took:?}");
+    // The holder released it: the next deploy goes through.
+    run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
 }
 
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn a_held_lock_stops_a_second_deploy() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        let held = Lock::acquire(&c, ns, REL, "someone-else", Duration::from_secs(60)).await.unwrap();
-        let e = run(&c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap_err();
-        assert!(e.to_string().contains("locked by someone-else"), "{e}");
-        held.release(&c).await;
-        run(&c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
-    });
+async fn an_abandoned_lock_is_taken_over_within_one_lease(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    // A holder that died: it took the lease and never renewed it.
+    let _dead = Lock::acquire(c, ns, REL, "killed-process", Duration::from_secs(3)).await.unwrap();
+    let started = Instant::now();
+    run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
+    let took = started.elapsed();
+    // Bounds with room for a busy machine: it waited (the lease had not run out), and not for
+    // long after the lease ran out.
+    assert!(took >= Duration::from_secs(1), "took over a lease that had not run out: {took:?}");
+    assert!(took < Duration::from_secs(3 + 20), "{took:?}");
 }
 
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn conflicts_name_field_and_manager_and_force_takes_over() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        run(&c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
-        let edit = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": ns},
-                          "data": {"k": "edited"}});
-        // Another manager takes the field (as `kubectl apply --server-side --force-conflicts` would).
-        patch_as(&c, ns, "kubectl-edit", &edit).await;
-        let e = run(&c, ns, vec![config_map(ns, "a", "2")], &opts()).await.unwrap_err();
-        let text = format!("{e:#}");
-        assert!(text.contains("kubectl-edit") && text.contains("data"), "{text}");
-        let forced = Options { force_conflicts: true, ..opts() };
-        run(&c, ns, vec![config_map(ns, "a", "2")], &forced).await.unwrap();
-        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "2");
-    });
-}
-
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn a_wait_timeout_rolls_back_with_rollback_on_failure() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        run(&c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
-        let o = Options { wait: true, timeout: Duration::from_secs(3), rollback_on_failure: true, ..opts() };
-        let e = run(&c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 1)], &o).await.unwrap_err();
-        let text = format!("{e:#}");
-        assert!(text.contains("timed out") && text.contains("rolled back to revision 1"), "{text}");
-        assert!(c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().is_none());
-        assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
-        assert_eq!(statuses(&c, ns).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
-    });
-}
-
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn records_over_one_mebibyte_are_split() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        let mut blob = String::new();
-        let mut block = [0u8; 32];
-        while blob.len() < 2 << 20 {
-            use sha2::Digest;
-            block = sha2::Sha256::digest(block).into();
-            blob.push_str(&hex::encode(block));
+async fn an_operation_that_loses_its_lock_stops(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let lock = Lock::acquire(c, ns, REL, "me", Duration::from_secs(3)).await.unwrap();
+    let writes = std::sync::atomic::AtomicUsize::new(0);
+    let op = lock.hold(c, async {
+        #[allow(clippy::infinite_loop)]
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        let mut rev = revision(vec![config_map(ns, "a", "1")]);
-        rev.values = json!({"blob": blob});
-        deploy::deploy(&c, ns, REL, SeedChoice::default(), |_, _| Ok(rev), &opts()).await.unwrap();
-        let parts = c.list(&builtin::secret(), Some(ns), "ethwasm.io/release=net").await.unwrap();
-        assert!(parts.len() >= 2, "{} parts", parts.len());
-        let hist = deploy::history(&c, ns, REL).await.unwrap();
-        assert_eq!(hist[0].values["blob"].as_str().unwrap().len(), blob.len());
     });
+    let thief = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let lease = c.get(&builtin::lease(), ns, "ethwasm.lock.net").await.unwrap().unwrap();
+        let mut taken = lease.clone();
+        taken["spec"]["holderIdentity"] = "thief".into();
+        c.replace(&builtin::lease(), ns, "ethwasm.lock.net", &taken).await.unwrap();
+    };
+    let (out, ()): (anyhow::Result<()>, ()) = futures::join!(op, thief);
+    let e: anyhow::Error = out.unwrap_err();
+    assert!(e.downcast_ref::<deploy::lock::LockLost>().is_some(), "{e:#}");
+    assert!(e.to_string().contains("taken over by thief"), "{e}");
+    let stopped_at = writes.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(writes.load(std::sync::atomic::Ordering::SeqCst), stopped_at, "the operation stopped");
+    let lease = c.get(&builtin::lease(), ns, "ethwasm.lock.net").await.unwrap().unwrap();
+    assert_eq!(lease["spec"]["holderIdentity"], "thief", "a lost lease is not deleted");
 }
 
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG"]
-fn unserved_kinds_and_server_dry_runs() {
-    in_namespace(|c, ns| async move {
-        let ns = ns.as_str();
-        let odd = labelled(ns, "example.invalid/v1", "Gadget", "g", json!({}));
-        let e = run(&c, ns, vec![config_map(ns, "a", "1"), odd], &opts()).await.unwrap_err();
-        assert!(e.to_string().contains("Gadget (example.invalid/v1)"), "{e}");
-        let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
-        run(&c, ns, vec![config_map(ns, "a", "1"), sts(ns, "miner", 1)], &dry).await.unwrap();
-        assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
-    });
+async fn conflicts_name_field_and_manager_and_force_takes_over(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
+    let edit = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": ns},
+                      "data": {"k": "edited"}});
+    // Another manager takes the field (as `kubectl apply --server-side --force-conflicts` would).
+    patch_as(c, ns, "kubectl-edit", &edit).await;
+    let e = run(c, ns, vec![config_map(ns, "a", "2")], &opts()).await.unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("kubectl-edit") && text.contains(".data.k"), "{text}");
+    let forced = Options { force_conflicts: true, ..opts() };
+    run(c, ns, vec![config_map(ns, "a", "2")], &forced).await.unwrap();
+    assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "2");
+}
+
+async fn a_wait_timeout_rolls_back_with_rollback_on_failure(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
+    let o = Options { wait: true, timeout: Duration::from_secs(3), rollback_on_failure: true, ..opts() };
+    let e = run(c, ns, vec![config_map(ns, "a", "2"), sts(ns, "miner", 1)], &o).await.unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("timed out") && text.contains("rolled back to revision 1"), "{text}");
+    assert!(c.get(&builtin::stateful_set(), ns, "miner").await.unwrap().is_none());
+    assert_eq!(c.get(&builtin::config_map(), ns, "a").await.unwrap().unwrap()["data"]["k"], "1");
+    assert_eq!(statuses(c, ns, REL).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
+}
+
+async fn records_over_one_mebibyte_are_split(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let mut blob = String::new();
+    let mut block = [0u8; 32];
+    while blob.len() < 2 << 20 {
+        use sha2::Digest;
+        block = sha2::Sha256::digest(block).into();
+        blob.push_str(&hex::encode(block));
+    }
+    let mut rev = revision(vec![config_map(ns, "a", "1")]);
+    rev.values = json!({"blob": blob});
+    deploy::deploy(c, ns, REL, SeedChoice::default(), |_, _| Ok(rev), &opts()).await.unwrap();
+    let parts = c.list(&builtin::secret(), Some(ns), "ethwasm.io/release=net").await.unwrap();
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    let hist = deploy::history(c, ns, REL).await.unwrap();
+    assert_eq!(hist[0].values["blob"].as_str().unwrap().len(), blob.len());
+}
+
+async fn unserved_kinds_and_server_dry_runs(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let odd = labelled(ns, "example.invalid/v1", "Gadget", "g", json!({}));
+    let e = run(c, ns, vec![config_map(ns, "a", "1"), odd], &opts()).await.unwrap_err();
+    assert!(e.to_string().contains("Gadget (example.invalid/v1)"), "{e}");
+    let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
+    run(c, ns, vec![config_map(ns, "a", "1"), sts(ns, "miner", 1)], &dry).await.unwrap();
+    assert!(c.get(&builtin::config_map(), ns, "a").await.unwrap().is_none());
+    // A server dry run sees what the server would refuse.
+    let bad = labelled(ns, "v1", "ConfigMap", "Not_A_Name", json!({"data": {"k": "v"}}));
+    let e = run(c, ns, vec![bad], &dry).await.unwrap_err();
+    assert!(format!("{e:#}").contains("Not_A_Name"), "{e:#}");
 }
 
 /// Server-side apply as another field manager, forcing.
@@ -225,36 +382,262 @@ async fn patch_as(c: &KubeCluster, ns: &str, manager: &str, body: &Value) {
     api.patch(name, &kube::api::PatchParams::apply(manager).force(), &kube::api::Patch::Apply(body)).await.unwrap();
 }
 
-#[test]
-#[ignore = "needs ETHWASM_TEST_KUBECONFIG and `make build`"]
-fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls() {
-    use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
-    in_namespace(|c, ns| async move {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-        let source = SourceArgs {
-            chart: Some(root.join("charts/ethereum")),
-            plugins: vec![],
-            release: Some("eth".into()),
-            namespace: Some(ns.clone()),
-            seed: None,
+async fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls(t: Env) {
+    // The API server validates every object first (server dry run), then they are applied.
+    let dry = t.ok(&["deploy", "charts/ethereum", "--dry-run=server", "--no-notes"]);
+    assert!(dry.contains("server dry run: nothing stored"), "{dry}");
+    let out = t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    assert!(out.contains("revision 1"), "{out}");
+    let d = t.ethwasm(&["diff", "charts/ethereum"]);
+    assert_eq!(d.status.code(), Some(0), "a fresh deploy differs from its own render:\n{}", text(&d.stdout));
+    let out = t.ok(&["uninstall"]);
+    assert!(out.contains("uninstalled"), "{out}");
+    let left = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/managed-by=ethwasm").await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn status_json(t: &Env) -> Value {
+    serde_json::from_str(&t.ok(&["status", "-o", "json"])).unwrap()
+}
+
+async fn deploy_wait_returns_once_every_workload_is_ready(t: Env) {
+    let out = t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    assert!(out.contains("revision 1"), "{out}");
+    // Right after --wait returns, every workload is ready, as the API server reports it.
+    for kind in [builtin::stateful_set(), builtin::deployment()] {
+        for w in t.c.list(&kind, Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+            let want = w["spec"]["replicas"].as_i64().unwrap_or(1);
+            assert_eq!(w["status"]["readyReplicas"].as_i64(), Some(want), "{}", w["metadata"]["name"]);
+        }
+    }
+    let status = status_json(&t);
+    assert_eq!(status["status"], "deployed", "{status}");
+    let workloads = status["workloads"].as_array().unwrap();
+    assert!(workloads.len() >= 4, "{status}");
+    assert!(workloads.iter().all(|w| w["ready"] == true), "{status}");
+    if t.real() {
+        // Real pods exist and are Ready (the fake has no controllers, so no pods).
+        let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+        assert!(pods.len() >= 4, "{} pods", pods.len());
+        let ready = |p: &Value| {
+            p["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
         };
-        let values = ValuesArgs { values: vec![], set: vec![], set_string: vec![], set_json: vec![], set_file: vec![] };
-        let runtime = RuntimeArgs {
-            cache_dir: Some(root.join("target/test-cache")),
-            no_cache: false,
-            plugin_memory: 256 << 20,
-            plugin_timeout: Duration::from_secs(60),
-            max_output: 16 << 20,
-        };
-        let render = || ethwasm::commands::deploy::renderer(&source, &values, &runtime, &ns, "eth");
-        // The API server validates every object first, then they are applied for real.
-        let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
-        deploy::deploy(&c, &ns, "eth", SeedChoice::default(), render(), &dry).await.unwrap();
-        let report = deploy::deploy(&c, &ns, "eth", SeedChoice::default(), render(), &opts()).await.unwrap();
-        assert!(report.applied.len() >= 15, "{:?}", report.applied);
-        let plan = deploy::plan(&c, &ns, "eth", SeedChoice::default(), render()).await.unwrap();
-        let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
-        assert!(!changed, "a fresh deploy differs from its own render:\n{text}");
-        deploy::uninstall(&c, &ns, "eth", false, &opts()).await.unwrap();
-    });
+        assert!(pods.iter().all(ready), "{pods:?}");
+    }
+}
+
+async fn a_broken_image_fails_the_wait_and_rolls_back(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    let started = Instant::now();
+    let o = t.ethwasm(&[BROKEN_DEPLOY, &["--timeout", "30s", "--rollback-on-failure"]].concat());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("timed out") && err.contains("rolled back to revision 1"), "{err}");
+    assert!(started.elapsed() >= Duration::from_secs(30), "it waited the whole timeout");
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    let got: Vec<(u32, Status)> = history.iter().map(|r| (r.revision, r.status)).collect();
+    assert_eq!(got, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
+    // The live workloads are revision 1's again.
+    for w in t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+        let images = w["spec"]["template"]["spec"]["containers"].to_string();
+        assert!(!images.contains("does-not-exist"), "{images}");
+    }
+    assert_eq!(status_json(&t)["revision"], 3);
+}
+
+/// The pod template annotation that carries the genesis hash, per StatefulSet.
+async fn genesis_hashes(t: &Env) -> Vec<(String, String)> {
+    let list = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    list.iter()
+        .filter_map(|s| {
+            let hash = s["spec"]["template"]["metadata"]["annotations"]["ethwasm.io/genesis-hash"].as_str()?;
+            Some((s["metadata"]["name"].as_str()?.to_string(), hash.to_string()))
+        })
+        .collect()
+}
+
+async fn a_changed_genesis_rolls_the_pods(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    let before = genesis_hashes(&t).await;
+    assert!(before.len() >= 2, "{before:?}");
+    let pods_before = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    t.ok(&[
+        "deploy",
+        "charts/ethereum",
+        "--set",
+        "genesis.gasLimit=0x9000000",
+        "--wait",
+        "--timeout",
+        "3m",
+        "--no-notes",
+    ]);
+    let after = genesis_hashes(&t).await;
+    assert_eq!(before.len(), after.len());
+    for ((name, a), (_, b)) in before.iter().zip(&after) {
+        assert_ne!(a, b, "{name}: the genesis hash annotation did not change");
+    }
+    if t.real() {
+        // The StatefulSet controller replaced every geth pod; --wait returned once it had.
+        let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+        let uid = |p: &Value| p["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        let name = |p: &Value| p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        for (sts, _) in &after {
+            for p in pods.iter().filter(|p| name(p).starts_with(&format!("{sts}-"))) {
+                assert!(pods_before.iter().all(|q| uid(q) != uid(p)), "{} was not replaced", name(p));
+            }
+        }
+        for s in t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+            assert_eq!(s["status"]["currentRevision"], s["status"]["updateRevision"], "{}", s["metadata"]["name"]);
+        }
+    }
+}
+
+async fn uninstall_then_deleting_the_namespace_completes(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    t.ok(&["uninstall"]);
+    assert!(deploy::history(&t.c, &t.ns, "ethereum").await.is_err(), "no records left");
+    t.c.delete(&builtin::namespace(), "", &t.ns, WriteOptions::default()).await.unwrap();
+    // Namespace deletion waits for every object in it (PVC protection, pod termination).
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while t.c.get(&builtin::namespace(), "", &t.ns).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "namespace {} is still terminating after 3 minutes", t.ns);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn two_deploys_at_once_keep_history_consistent(t: Env) {
+    let args = ["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"];
+    let mut a = t.command(&args);
+    let mut b = t.command(&args);
+    let (a, b) = (a.output(), b.output());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let codes = [a.status.code(), b.status.code()];
+    let errs = format!("{}\n{}", text(&a.stderr), text(&b.stderr));
+    // Both may succeed one after the other (the second waited for the lock to be released), or
+    // one fails with exit 4 naming the holder.
+    for (o, code) in [(&a, codes[0]), (&b, codes[1])] {
+        assert!(code == Some(0) || (code == Some(4) && text(&o.stderr).contains("locked by")), "{codes:?}\n{errs}");
+    }
+    let wins = codes.iter().filter(|c| **c == Some(0)).count();
+    assert!(wins >= 1, "{errs}");
+    let history = statuses(&t.c, &t.ns, "ethereum").await;
+    let revisions: Vec<u32> = history.iter().map(|(r, _)| *r).collect();
+    assert_eq!(revisions, (1..=wins as u32).collect::<Vec<_>>(), "{history:?}");
+    assert_eq!(history.last().unwrap().1, Status::Deployed);
+    assert!(history[..history.len() - 1].iter().all(|(_, s)| *s == Status::Superseded), "{history:?}");
+}
+
+async fn a_killed_deploy_is_recovered_within_one_lease(t: Env) {
+    use std::io::BufRead;
+    let mut child = t
+        .command(&[BROKEN_DEPLOY, &["--timeout", "5m"]].concat())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("waiting  ")), "the deploy never started waiting");
+    // SIGKILL: no chance to release the lease.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(t.c.get(&builtin::lease(), &t.ns, "ethwasm.lock.ethereum").await.unwrap().is_some(), "left held");
+    let started = Instant::now();
+    let o = t.ethwasm(&["deploy", "charts/ethereum", "--no-notes"]);
+    let took = started.elapsed();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The lease is 15 s; room for a busy machine above it.
+    assert!(took < Duration::from_secs(15 + 20), "recovering took {took:?}");
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].status, Status::Failed);
+    assert!(history[0].description.contains("interrupted"), "{}", history[0].description);
+    assert_eq!(history[1].status, Status::Deployed);
+}
+
+/// The answers ethwasm relies on, pinned to what a Kubernetes 1.28 API server says (found by
+/// sending the same requests to both): codes, reasons, causes and their wording.
+async fn the_api_answers_as_kubernetes_does(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let api = |r: Result<Value, ClusterError>| match r {
+        Err(ClusterError::Api { code, reason, message, causes }) => (code, reason, message, causes),
+        other => panic!("expected an API error, got {other:?}"),
+    };
+    let cm = |name: &str, v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": {"k": v}});
+    let rt = builtin::config_map();
+    c.create(&rt, ns, &cm("a", "1")).await.unwrap();
+    let (code, reason, message, _) = api(c.create(&rt, ns, &cm("a", "1")).await);
+    assert_eq!((code, reason.as_str(), message.as_str()), (409, "AlreadyExists", r#"configmaps "a" already exists"#));
+    assert!(c.get(&rt, ns, "zzz").await.unwrap().is_none());
+    assert!(c.get(&builtin::stateful_set(), ns, "zzz").await.unwrap().is_none());
+    let gone = c.delete(&builtin::stateful_set(), ns, "zzz", WriteOptions::default()).await;
+    assert!(matches!(gone, Ok(false)), "deleting what is not there is not an error: {gone:?}");
+
+    // Server-side apply conflicts: one cause per field, naming the manager.
+    c.apply(&rt, ns, "b", &cm("b", "1"), WriteOptions::default()).await.unwrap();
+    patch_as(c, ns, "other", &cm("b", "2")).await;
+    let (code, reason, message, causes) = api(c.apply(&rt, ns, "b", &cm("b", "3"), WriteOptions::default()).await);
+    assert_eq!((code, reason.as_str()), (409, "Conflict"));
+    assert_eq!(message, r#"Apply failed with 1 conflict: conflict with "other": .data.k"#);
+    let want = Cause {
+        reason: "FieldManagerConflict".into(),
+        message: r#"conflict with "other""#.into(),
+        field: ".data.k".into(),
+    };
+    assert_eq!(causes, [want]);
+
+    // Names are validated; a dry run validates too and stores nothing.
+    let dry = WriteOptions { dry_run: true, ..WriteOptions::default() };
+    let (code, reason, message, causes) = api(c.apply(&rt, ns, "Bad_Name", &cm("Bad_Name", "1"), dry).await);
+    assert_eq!((code, reason.as_str()), (422, "Invalid"));
+    assert!(
+        message.starts_with(r#"ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name""#),
+        "{message}"
+    );
+    assert_eq!((causes[0].reason.as_str(), causes[0].field.as_str()), ("FieldValueInvalid", "metadata.name"));
+    let made = c.apply(&rt, ns, "dry", &cm("dry", "1"), dry).await.unwrap();
+    assert!(made["metadata"].get("resourceVersion").is_none(), "{made}");
+    assert!(c.get(&rt, ns, "dry").await.unwrap().is_none());
+
+    // A Secret over 1 MiB.
+    let big = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "big", "namespace": ns},
+                     "stringData": {"k": "x".repeat(1_100_000)}});
+    let (code, _, message, causes) = api(c.apply(&builtin::secret(), ns, "big", &big, WriteOptions::default()).await);
+    assert_eq!(code, 422);
+    assert_eq!(message, r#"Secret "big" is invalid: data: Too long: must have at most 1048576 bytes"#);
+    assert_eq!((causes[0].reason.as_str(), causes[0].field.as_str()), ("FieldValueTooLong", "data"));
+
+    // A stale resourceVersion, on replace and on a delete precondition.
+    let live = c.get(&rt, ns, "a").await.unwrap().unwrap();
+    let mut stale = live.clone();
+    stale["metadata"]["resourceVersion"] = "1".into();
+    let (code, _, message, _) = api(c.replace(&rt, ns, "a", &stale).await);
+    assert_eq!(code, 409);
+    assert!(
+        message
+            .ends_with("the object has been modified; please apply your changes to the latest version and try again"),
+        "{message}"
+    );
+    let e = c.delete_at(&rt, ns, "a", "1").await.unwrap_err();
+    assert!(
+        e.is_conflict() && e.to_string().contains("the ResourceVersion in the precondition (1) does not match"),
+        "{e}"
+    );
+
+    // Deleting a namespace: it turns Terminating and refuses new content until it is gone.
+    c.delete(&builtin::namespace(), "", ns, WriteOptions::default()).await.unwrap();
+    let (code, reason, message, causes) =
+        api(c.apply(&rt, ns, "late", &cm("late", "1"), WriteOptions::default()).await);
+    assert_eq!((code, reason.as_str()), (403, "Forbidden"), "{message}");
+    assert_eq!(
+        message,
+        format!(
+            r#"configmaps "late" is forbidden: unable to create new content in namespace {ns} because it is being terminated"#
+        )
+    );
+    assert_eq!(causes[0].reason, "NamespaceTerminating");
+    if let Some(n) = c.get(&builtin::namespace(), "", ns).await.unwrap() {
+        assert_eq!(n["status"]["phase"], "Terminating", "{n}");
+    }
 }

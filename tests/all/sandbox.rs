@@ -18,11 +18,16 @@ fn render_err(name: &str, limits: Limits, values: serde_json::Value) -> PluginEr
 #[test]
 fn infinite_loop_stops_at_the_deadline() {
     let l = Limits { timeout: Duration::from_secs(1), ..limits() };
+    let rt = runtime();
+    // Loading and compiling are not what the deadline bounds: time the render call alone.
+    let p = load_test_plugin(&rt, "misbehave", l);
     let start = Instant::now();
-    let e = render_err("misbehave", l, json!({"mode": "loop"}));
+    let e = p.render(&seed(1), &input(json!({"mode": "loop"}))).expect_err("the loop must be stopped");
     let took = start.elapsed();
     assert_eq!(e.to_string(), "plugin `misbehave` exceeded its time limit of 1s in `render` (raise it with --plugin-timeout or the chart's `limits.timeout`)");
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(2), "stopped after {took:?}");
+    // The lower bound is the property; the upper one only says it stopped, with room for a
+    // busy machine (the epoch ticker is a thread that may be scheduled late).
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(10), "stopped after {took:?}");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! what ethwasm relies on: server-side apply with per-field ownership (so conflicts and
 //! `force` behave), dry runs, create (409 when the object exists), replace (409 on a stale
 //! resourceVersion), delete, label-selector lists, and the 1 MiB Secret limit. It runs no
-//! controllers: with `set_ready(true)` applied workloads report themselves ready at once.
+//! controllers: with `set_ready(true)` applied workloads report themselves ready at once,
+//! except those with an image containing `does-not-exist`, which never become ready (as the
+//! image pull fails on a real cluster, and ../shared/k8s's fake kubelet fails it on purpose).
 //!
 //! Use it directly as a [`Cluster`], or over HTTP through [`FakeApi::client`], a
 //! `kube::Client` whose requests go to this server in-process. Every request is logged
@@ -85,6 +87,65 @@ fn builtin_types() -> Vec<ResourceType> {
 
 fn api_error(code: u16, reason: &str, message: impl Into<String>) -> ClusterError {
     ClusterError::Api { code, reason: reason.into(), message: message.into(), causes: Vec::new() }
+}
+
+/// How the API server names a resource in messages: `configmaps`, `statefulsets.apps`.
+fn resource_name(rt: &ResourceType) -> String {
+    if rt.group.is_empty() {
+        rt.plural.clone()
+    } else {
+        format!("{}.{}", rt.plural, rt.group)
+    }
+}
+
+fn not_found(rt: &ResourceType, name: &str) -> ClusterError {
+    api_error(404, "NotFound", format!("{} \"{name}\" not found", resource_name(rt)))
+}
+
+/// The API server's name rules: a DNS-1123 label for namespaces, a DNS-1123 subdomain for the
+/// rest; a 422 Invalid with a FieldValueInvalid cause, worded as the API server words it.
+fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ClusterError> {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let why = if rt.kind == "Namespace" && name.contains('.') {
+        Some("must not contain dots".to_string())
+    } else if rt.kind == "Namespace" && (!label(name) || name.len() > 63) {
+        Some(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start \
+             and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+                .to_string(),
+        )
+    } else if name.len() > 253 || !name.split('.').all(label) {
+        Some(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and \
+             must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => {
+            let detail = format!("Invalid value: \"{name}\": {why}");
+            Err(ClusterError::Api {
+                code: 422,
+                reason: "Invalid".into(),
+                message: format!("{} \"{name}\" is invalid: metadata.name: {detail}", rt.kind),
+                causes: vec![Cause {
+                    reason: "FieldValueInvalid".into(),
+                    message: detail,
+                    field: "metadata.name".into(),
+                }],
+            })
+        }
+    }
 }
 
 /// The URL path of a collection (`name` None) or an object.
@@ -230,7 +291,12 @@ impl State {
         let generation = if spec_changed { prev_gen + 1 } else { prev_gen };
         let meta = obj.get_mut("metadata").and_then(Value::as_object_mut).expect("metadata");
         meta.insert("generation".into(), generation.into());
-        if self.ready {
+        if rt.kind == "Namespace" && obj.get("status").is_none() {
+            obj["status"] = json!({"phase": "Active"});
+        }
+        // As on a real cluster, a workload whose image cannot be pulled never becomes ready.
+        let pullable = !obj.pointer("/spec/template/spec").is_some_and(|t| t.to_string().contains("does-not-exist"));
+        if self.ready && pullable {
             let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
             let status = match rt.kind.as_str() {
                 "StatefulSet" | "Deployment" => Some(json!({
@@ -265,19 +331,45 @@ impl State {
 
     fn check_size(&self, rt: &ResourceType, name: &str, obj: &Value) -> Result<(), ClusterError> {
         if rt.kind == "Secret" && secret_bytes(obj) > 1 << 20 {
-            return Err(api_error(
-                422,
-                "Invalid",
-                format!("Secret \"{name}\" is invalid: data: Too long: must have at most 1048576 bytes"),
-            ));
+            let detail = "Too long: must have at most 1048576 bytes";
+            return Err(ClusterError::Api {
+                code: 422,
+                reason: "Invalid".into(),
+                message: format!("Secret \"{name}\" is invalid: data: {detail}"),
+                causes: vec![Cause {
+                    reason: "FieldValueTooLong".into(),
+                    message: detail.into(),
+                    field: "data".into(),
+                }],
+            });
         }
         Ok(())
     }
 
-    fn ensure_namespace(&self, rt: &ResourceType, ns: &str) -> Result<(), ClusterError> {
-        if rt.namespaced && !self.objects.contains_key(&(String::new(), "namespaces".into(), String::new(), ns.into()))
-        {
+    /// New content needs its namespace to exist and not be terminating (403, as the
+    /// NamespaceLifecycle admission plugin answers).
+    fn ensure_namespace(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<(), ClusterError> {
+        if !rt.namespaced {
+            return Ok(());
+        }
+        let Some(namespace) = self.objects.get(&(String::new(), "namespaces".into(), String::new(), ns.into())) else {
             return Err(api_error(404, "NotFound", format!("namespaces \"{ns}\" not found")));
+        };
+        if namespace.pointer("/metadata/deletionTimestamp").is_some() {
+            return Err(ClusterError::Api {
+                code: 403,
+                reason: "Forbidden".into(),
+                message: format!(
+                    "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being \
+                     terminated",
+                    resource_name(rt)
+                ),
+                causes: vec![Cause {
+                    reason: "NamespaceTerminating".into(),
+                    message: format!("namespace {ns} is being terminated"),
+                    field: "metadata.namespace".into(),
+                }],
+            });
         }
         Ok(())
     }
@@ -293,14 +385,22 @@ impl State {
     ) -> Result<Value, ClusterError> {
         let ns = rt.scope(ns);
         self.log_and_fault("PATCH", &path_of(rt, ns, Some(name)))?;
-        if patch.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
-            return Err(api_error(400, "BadRequest", "the name of the object does not match the name on the URL"));
+        let body_name = patch.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        if body_name != name {
+            return Err(api_error(
+                400,
+                "BadRequest",
+                format!("the name of the object ({body_name}) does not match the name on the URL ({name})"),
+            ));
         }
-        self.ensure_namespace(rt, ns)?;
         let key: Key = (rt.group.clone(), rt.plural.clone(), ns.into(), name.into());
+        let existing = self.objects.get(&key).cloned();
+        if existing.is_none() {
+            self.ensure_namespace(rt, ns, name)?;
+            validate_name(rt, name)?;
+        }
         let mut want = BTreeMap::new();
         leaves(patch, "", &mut want);
-        let existing = self.objects.get(&key).cloned();
         let owners = self.owners.get(&key).cloned().unwrap_or_default();
         let mut result = existing.clone().unwrap_or_else(|| json!({}));
         if let Some(cur) = &existing {
@@ -310,7 +410,7 @@ impl State {
                     let owner = owners.get(p)?;
                     (owner != manager && at(cur, p) != Some(v)).then(|| Cause {
                         reason: "FieldManagerConflict".into(),
-                        message: format!("conflict with \"{owner}\" using {}", rt.api_version),
+                        message: format!("conflict with \"{owner}\""),
                         field: p.clone(),
                     })
                 })
@@ -320,7 +420,10 @@ impl State {
                 return Err(ClusterError::Api {
                     code: 409,
                     reason: "Conflict".into(),
-                    message: format!("Apply failed with {} conflict(s): {}", conflicts.len(), list.join(", ")),
+                    message: match conflicts.len() {
+                        1 => format!("Apply failed with 1 conflict: {}", list.join(", ")),
+                        n => format!("Apply failed with {n} conflicts: {}", list.join(", ")),
+                    },
                     causes: conflicts,
                 });
             }
@@ -345,6 +448,12 @@ impl State {
         self.stamp(rt, &mut result, existing.as_ref());
         if opts.dry_run {
             self.version -= 1;
+            if existing.is_none() {
+                // Never stored: the API server gives it no resourceVersion.
+                if let Some(meta) = result.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("resourceVersion");
+                }
+            }
             return Ok(result);
         }
         self.owners.insert(key.clone(), new_owners);
@@ -358,11 +467,12 @@ impl State {
         let ns = rt.scope(ns);
         self.log_and_fault("POST", &path_of(rt, ns, None))?;
         let name = body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
-        self.ensure_namespace(rt, ns)?;
+        self.ensure_namespace(rt, ns, &name)?;
         let key: Key = (rt.group.clone(), rt.plural.clone(), ns.into(), name.clone());
         if self.objects.contains_key(&key) {
-            return Err(api_error(409, "AlreadyExists", format!("{} \"{name}\" already exists", rt.plural)));
+            return Err(api_error(409, "AlreadyExists", format!("{} \"{name}\" already exists", resource_name(rt))));
         }
+        validate_name(rt, &name)?;
         self.check_size(rt, &name, body)?;
         let mut obj = body.clone();
         if rt.namespaced {
@@ -381,7 +491,7 @@ impl State {
         self.log_and_fault("PUT", &path_of(rt, ns, Some(name)))?;
         let key: Key = (rt.group.clone(), rt.plural.clone(), ns.into(), name.into());
         let Some(cur) = self.objects.get(&key).cloned() else {
-            return Err(api_error(404, "NotFound", format!("{} \"{name}\" not found", rt.plural)));
+            return Err(not_found(rt, name));
         };
         let want = body.pointer("/metadata/resourceVersion");
         if want.is_some() && want != cur.pointer("/metadata/resourceVersion") {
@@ -391,7 +501,7 @@ impl State {
                 format!(
                     "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; \
                      please apply your changes to the latest version and try again",
-                    rt.plural
+                    resource_name(rt)
                 ),
             ));
         }
@@ -417,29 +527,48 @@ impl State {
         self.log_and_fault("DELETE", &path_of(rt, ns, Some(name)))?;
         let key: Key = (rt.group.clone(), rt.plural.clone(), ns.into(), name.into());
         if let (Some(want), Some(obj)) = (resource_version, self.objects.get(&key)) {
-            if obj.pointer("/metadata/resourceVersion").and_then(Value::as_str) != Some(want) {
+            let have = obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default();
+            if have != want {
                 return Err(api_error(
                     409,
                     "Conflict",
-                    format!("Precondition failed: ResourceVersion: Invalid value: {want}: the object has changed"),
+                    format!(
+                        "Operation cannot be fulfilled on {} \"{name}\": the ResourceVersion in the precondition \
+                         ({want}) does not match the ResourceVersion in record ({have}). The object might have been \
+                         modified",
+                        rt.kind
+                    ),
                 ));
             }
         }
         if opts.dry_run {
             return Ok(self.objects.contains_key(&key));
         }
-        self.owners.remove(&key);
-        let gone = self.objects.remove(&key).is_some();
-        if gone && rt.kind == "Namespace" {
+        if rt.kind == "Namespace" {
+            // As the API server does: the namespace turns Terminating and its content goes (the
+            // namespace controller's work); it is gone once something reads it again.
+            let Some(namespace) = self.objects.get_mut(&key) else { return Ok(false) };
+            namespace["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z".into();
+            namespace["status"] = json!({"phase": "Terminating"});
             self.objects.retain(|(_, _, n, _), _| n != name);
+            self.owners.retain(|(_, _, n, _), _| n != name);
+            return Ok(true);
         }
-        Ok(gone)
+        self.owners.remove(&key);
+        Ok(self.objects.remove(&key).is_some())
     }
 
     fn get(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Result<Option<Value>, ClusterError> {
         let ns = rt.scope(ns);
         self.log_and_fault("GET", &path_of(rt, ns, Some(name)))?;
-        Ok(self.objects.get(&(rt.group.clone(), rt.plural.clone(), ns.into(), name.into())).cloned())
+        let key = (rt.group.clone(), rt.plural.clone(), ns.to_string(), name.to_string());
+        let found = self.objects.get(&key).cloned();
+        if rt.kind == "Namespace" && found.as_ref().is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
+        {
+            // Its content was deleted with it: the namespace controller finalizes it.
+            self.objects.remove(&key);
+        }
+        Ok(found)
     }
 
     fn list(&mut self, rt: &ResourceType, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
@@ -596,7 +725,13 @@ impl FakeApi {
 
     fn serve_http(&self, method: &http::Method, uri: &http::Uri, body: &[u8]) -> http::Response<Full<Bytes>> {
         match self.route(method, uri, body) {
-            Ok(v) => respond(200, &v),
+            Ok((code, v)) => respond(code, &v),
+            // A group-version the server does not serve: the API server's mux answers in text.
+            Err(ClusterError::Unserved { .. }) => http::Response::builder()
+                .status(404)
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(Full::new(Bytes::from_static(b"404 page not found\n")))
+                .expect("valid response"),
             Err(ClusterError::Api { code, reason, message, causes }) => {
                 let causes: Vec<Value> = causes
                     .iter()
@@ -614,7 +749,8 @@ impl FakeApi {
         }
     }
 
-    fn route(&self, method: &http::Method, uri: &http::Uri, body: &[u8]) -> Result<Value, ClusterError> {
+    /// Answers a request: the HTTP status and body, as the API server would.
+    fn route(&self, method: &http::Method, uri: &http::Uri, body: &[u8]) -> Result<(u16, Value), ClusterError> {
         let query: HashMap<String, String> = uri
             .query()
             .unwrap_or("")
@@ -628,7 +764,9 @@ impl FakeApi {
             self.lock().log_and_fault(method.as_str(), uri.path())?;
         }
         match segs.as_slice() {
-            ["api"] => return Ok(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})),
+            ["api"] => {
+                return Ok((200, json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})))
+            }
             ["apis"] => {
                 let s = self.lock();
                 let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -643,7 +781,7 @@ impl FakeApi {
                         json!({"name": g, "versions": versions, "preferredVersion": versions[0]})
                     })
                     .collect();
-                return Ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
+                return Ok((200, json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})));
             }
             ["api", v] | ["apis", _, v] => {
                 let gv = if segs.len() == 2 { v.to_string() } else { format!("{}/{v}", segs[1]) };
@@ -658,11 +796,12 @@ impl FakeApi {
                     })
                     .collect();
                 if resources.is_empty() {
-                    return Err(api_error(404, "NotFound", "the server could not find the requested resource"));
+                    return Err(ClusterError::Unserved { api_version: gv, kind: String::new() });
                 }
-                return Ok(
+                return Ok((
+                    200,
                     json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
-                );
+                ));
             }
             _ => {}
         }
@@ -690,23 +829,29 @@ impl FakeApi {
             dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
         };
         let mut s = self.lock();
+        let exists = |s: &State, name: &str| {
+            s.objects.contains_key(&(rt.group.clone(), rt.plural.clone(), rt.scope(ns).into(), name.into()))
+        };
         match (method.as_str(), name) {
-            ("GET", Some(name)) => s
-                .get(&rt, ns, name)?
-                .ok_or_else(|| api_error(404, "NotFound", format!("{plural} \"{name}\" not found"))),
+            ("GET", Some(name)) => Ok((200, s.get(&rt, ns, name)?.ok_or_else(|| not_found(&rt, name))?)),
             ("GET", None) => {
                 let selector = query.get("labelSelector").cloned().unwrap_or_default();
                 let all = !rt.namespaced || ns.is_empty();
                 let items = s.list(&rt, if all { None } else { Some(ns) }, &selector)?;
-                Ok(json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version,
-                          "metadata": {"resourceVersion": s.version.to_string()}, "items": items}))
+                Ok((
+                    200,
+                    json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version,
+                           "metadata": {"resourceVersion": s.version.to_string()}, "items": items}),
+                ))
             }
+            // 201 Created when the apply made the object, 200 when it changed one.
             ("PATCH", Some(name)) => {
                 let manager = query.get("fieldManager").cloned().unwrap_or_default();
-                s.apply(&manager, &rt, ns, name, &parse()?, opts)
+                let code = if exists(&s, name) { 200 } else { 201 };
+                Ok((code, s.apply(&manager, &rt, ns, name, &parse()?, opts)?))
             }
-            ("POST", None) => s.create(&rt, ns, &parse()?),
-            ("PUT", Some(name)) => s.replace(&rt, ns, name, &parse()?),
+            ("POST", None) => Ok((201, s.create(&rt, ns, &parse()?)?)),
+            ("PUT", Some(name)) => Ok((200, s.replace(&rt, ns, name, &parse()?)?)),
             ("DELETE", Some(name)) => {
                 let params = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
                 let dry_run = params.get("dryRun").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
@@ -716,11 +861,22 @@ impl FakeApi {
                 match found {
                     Some(obj) => {
                         s.delete(&rt, ns, name, WriteOptions { dry_run, ..opts }, version)?;
-                        Ok(obj)
+                        if rt.kind == "Namespace" {
+                            // Graceful: the namespace is returned, now Terminating.
+                            let terminating =
+                                s.objects.get(&(String::new(), "namespaces".into(), String::new(), name.into()));
+                            return Ok((200, terminating.cloned().unwrap_or(obj)));
+                        }
+                        let uid = obj.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+                        Ok((
+                            200,
+                            json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                   "details": {"name": name, "group": rt.group, "kind": rt.plural, "uid": uid}}),
+                        ))
                     }
                     None => {
                         s.requests.push(format!("DELETE {}", path_of(&rt, ns, Some(name))));
-                        Err(api_error(404, "NotFound", format!("{plural} \"{name}\" not found")))
+                        Err(not_found(&rt, name))
                     }
                 }
             }

@@ -209,4 +209,12 @@ pub mod builtin {
     pub fn stateful_set() -> ResourceType {
         rt("apps", "v1", "StatefulSet", "statefulsets", true)
     }
+    /// apps/v1 Deployment.
+    pub fn deployment() -> ResourceType {
+        rt("apps", "v1", "Deployment", "deployments", true)
+    }
+    /// v1 Pod.
+    pub fn pod() -> ResourceType {
+        rt("", "v1", "Pod", "pods", true)
+    }
 }

@@ -1,15 +1,46 @@
 //! The release lock: a coordination.k8s.io Lease named after the release. Deploy, rollback and
-//! uninstall hold it, renewing it while they run; a second operation fails at once naming the
-//! holder and the expiry, and the lease of a crashed operation expires by itself.
+//! uninstall hold it, renewing it while they run, as client-go's leader election does: a lease
+//! of 15 s, renewed every 2 s; a holder that cannot renew for 10 s stops writing and fails, so
+//! it has stopped 5 s before anyone may take the lease over.
+//!
+//! A second operation that finds the lease held watches it: if the holder renews it (it is
+//! alive), the second operation fails at once naming the holder; if the lease runs out
+//! unrenewed (its holder crashed or was killed), the second one takes it over, guarded by the
+//! resourceVersion it saw. Expiry is judged by this machine's clock against the lease's
+//! renewTime, so the guarantee holds while clocks differ by less than the 5 s margin.
 
 use crate::cluster::{builtin, Cluster, ClusterError, ObjectError};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// How long a lease lasts without renewal.
-pub const LEASE_DURATION: Duration = Duration::from_secs(60);
+/// How long a lease lasts without renewal (client-go's leader election default).
+pub const LEASE_DURATION: Duration = Duration::from_secs(15);
+
+/// How often a held lease is renewed: 2 s of a 15 s lease.
+fn renew_period(duration: Duration) -> Duration {
+    duration * 2 / 15
+}
+
+/// How long a holder goes on without a successful renewal before it stops writing: 10 s of a
+/// 15 s lease, leaving a third of the lease as margin before a contender may take over.
+fn renew_deadline(duration: Duration) -> Duration {
+    duration * 2 / 3
+}
+
+/// The operation lost its lock while it ran (it could not renew the lease in time, or someone
+/// took the lease over); it stopped writing.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "lost the lock on Lease {namespace}/{lease}: {why}; stopped before the next write. A revision left \
+     pending is marked failed (and its objects pruned) by the next deploy"
+)]
+pub struct LockLost {
+    pub namespace: String,
+    pub lease: String,
+    pub why: String,
+}
 
 /// Another operation holds the release.
 #[derive(Debug, thiserror::Error)]
@@ -67,14 +98,27 @@ pub struct Lock {
     duration: Duration,
     /// The Lease's resourceVersion after our last write: release deletes only that version.
     version: std::sync::Mutex<String>,
+    /// When the request of our last successful write was sent: the lease runs from no earlier.
+    renewed: std::sync::Mutex<Instant>,
 }
 
 fn version_of(lease: &Value) -> String {
     lease.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
+/// Reads a mutex's value; a panic elsewhere cannot leave a String or Instant half-written.
+fn read<T: Clone>(m: &std::sync::Mutex<T>) -> T {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+}
+
+fn write<T>(m: &std::sync::Mutex<T>, value: T) {
+    *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value;
+}
+
 impl Lock {
-    /// Takes the release's lock, or fails naming who holds it.
+    /// Takes the release's lock. When another operation holds it, watches the lease: fails as
+    /// soon as the holder renews it (naming the holder), and takes it over once it has run out
+    /// unrenewed (its holder died), which takes at most one lease duration.
     pub async fn acquire<C: Cluster>(
         c: &C,
         namespace: &str,
@@ -84,33 +128,25 @@ impl Lock {
     ) -> anyhow::Result<Lock> {
         let name = lease_name(release);
         let rt = builtin::lease();
-        let now = Timestamp::now();
-        let mut body = json!({
-            "apiVersion": "coordination.k8s.io/v1",
-            "kind": "Lease",
-            "metadata": {"name": name, "namespace": namespace, "labels": {
-                "app.kubernetes.io/managed-by": "ethwasm", "ethwasm.io/release": release}},
-            "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration.as_secs().max(1),
-                     "acquireTime": micro_time(now), "renewTime": micro_time(now)},
-        });
         let object = format!("Lease {namespace}/{name}");
-        let lock = |lease: &Value| Lock {
+        let body = |now: Timestamp| {
+            json!({
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {"name": name, "namespace": namespace, "labels": {
+                    "app.kubernetes.io/managed-by": "ethwasm", "ethwasm.io/release": release}},
+                "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration.as_secs().max(1),
+                         "acquireTime": micro_time(now), "renewTime": micro_time(now)},
+            })
+        };
+        let lock = |lease: &Value, sent: Instant| Lock {
             namespace: namespace.into(),
             name: name.clone(),
             holder: holder.into(),
             duration,
             version: std::sync::Mutex::new(version_of(lease)),
+            renewed: std::sync::Mutex::new(sent),
         };
-        match c.create(&rt, namespace, &body).await {
-            Ok(created) => return Ok(lock(&created)),
-            Err(e) if e.is_conflict() => {}
-            Err(e) => return Err(ObjectError::new("lock: create", &object, e).into()),
-        }
-        let current = c
-            .get(&rt, namespace, &name)
-            .await
-            .map_err(|e| ObjectError::new("lock: read", &object, e))?
-            .ok_or_else(|| ObjectError::new("lock: read", &object, gone()))?;
         let held = |lease: &Value| LockHeld {
             release: release.into(),
             namespace: namespace.into(),
@@ -118,41 +154,90 @@ impl Lock {
             holder: lease_holder(lease),
             expires: expiry(lease).map_or_else(|| "an unknown time".into(), |t| t.to_string()),
         };
-        if expiry(&current).is_some_and(|t| t > now) {
-            return Err(held(&current).into());
-        }
-        // Expired: take it over, guarded by its resourceVersion.
-        body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
-        match c.replace(&rt, namespace, &name, &body).await {
-            Ok(taken) => {
-                tracing::warn!("took over the expired lock of {}", lease_holder(&current));
-                Ok(lock(&taken))
+        // Watching a held lease: often enough to see a live holder's renewals.
+        let poll = (duration / 15).clamp(Duration::from_millis(100), Duration::from_secs(1));
+        'create: loop {
+            let sent = Instant::now();
+            match c.create(&rt, namespace, &body(Timestamp::now())).await {
+                Ok(created) => return Ok(lock(&created, sent)),
+                Err(e) if e.is_conflict() => {}
+                Err(e) => return Err(ObjectError::new("lock: create", &object, e).into()),
             }
-            Err(e) if e.is_conflict() => {
-                let now_held = c.get(&rt, namespace, &name).await.ok().flatten().unwrap_or(current);
-                Err(held(&now_held).into())
+            let read_lease =
+                || async { c.get(&rt, namespace, &name).await.map_err(|e| ObjectError::new("lock: read", &object, e)) };
+            let Some(mut current) = read_lease().await? else { continue 'create };
+            let mut waited = false;
+            loop {
+                let now = Timestamp::now();
+                let Some(expires) = expiry(&current) else { break };
+                if expires <= now {
+                    break;
+                }
+                if !waited {
+                    tracing::info!(
+                        "release `{release}` is locked by {} until {expires}; waiting to see whether it is renewed",
+                        lease_holder(&current)
+                    );
+                    waited = true;
+                }
+                let left = Duration::try_from(expires.duration_since(now)).unwrap_or_default();
+                tokio::time::sleep(poll.min(left)).await;
+                let Some(next) = read_lease().await? else { continue 'create };
+                if version_of(&next) != version_of(&current) {
+                    // Renewed or taken by another: its holder is alive.
+                    return Err(held(&next).into());
+                }
+                current = next;
             }
-            Err(e) => Err(ObjectError::new("lock: take over", &object, e).into()),
+            // Run out unrenewed: take it over, guarded by the resourceVersion we saw.
+            let mut taking = body(Timestamp::now());
+            taking["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
+            let sent = Instant::now();
+            return match c.replace(&rt, namespace, &name, &taking).await {
+                Ok(taken) => {
+                    tracing::warn!("took over the expired lock of {}", lease_holder(&current));
+                    Ok(lock(&taken, sent))
+                }
+                Err(e) if e.is_conflict() => {
+                    let now_held = c.get(&rt, namespace, &name).await.ok().flatten().unwrap_or(current);
+                    Err(held(&now_held).into())
+                }
+                Err(e) if e.is_not_found() => continue 'create,
+                Err(e) => Err(ObjectError::new("lock: take over", &object, e).into()),
+            };
         }
     }
 
-    /// Extends the lease from now.
-    pub async fn renew<C: Cluster>(&self, c: &C) -> Result<(), ClusterError> {
+    /// Extends the lease from now. Fails with [`LockLost`] when the lease is no longer ours.
+    pub async fn renew<C: Cluster>(&self, c: &C) -> Result<(), RenewError> {
         let rt = builtin::lease();
-        let mut lease = c.get(&rt, &self.namespace, &self.name).await?.ok_or_else(gone)?;
-        if lease_holder(&lease) != self.holder {
-            return Err(ClusterError::Transport(format!("the lock was taken over by {}", lease_holder(&lease))));
+        let lost = |why: String| {
+            RenewError::Lost(LockLost { namespace: self.namespace.clone(), lease: self.name.clone(), why })
+        };
+        let sent = Instant::now();
+        let mut lease = match c.get(&rt, &self.namespace, &self.name).await? {
+            Some(lease) => lease,
+            None => return Err(lost("the Lease was deleted".into())),
+        };
+        if lease_holder(&lease) != self.holder || version_of(&lease) != read(&self.version) {
+            return Err(lost(format!("it was taken over by {}", lease_holder(&lease))));
         }
         lease["spec"]["renewTime"] = micro_time(Timestamp::now()).into();
-        let renewed = c.replace(&rt, &self.namespace, &self.name, &lease).await?;
-        *self.version.lock().expect("lock version") = version_of(&renewed);
-        Ok(())
+        match c.replace(&rt, &self.namespace, &self.name, &lease).await {
+            Ok(renewed) => {
+                write(&self.version, version_of(&renewed));
+                write(&self.renewed, sent);
+                Ok(())
+            }
+            Err(e) if e.is_conflict() => Err(lost("it was changed by another writer".into())),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Gives the lock up: deletes the Lease, unless someone changed it since our last write
     /// (then it is no longer ours to delete).
     pub async fn release<C: Cluster>(self, c: &C) {
-        let version = self.version.lock().expect("lock version").clone();
+        let version = read(&self.version);
         match c.delete_at(&builtin::lease(), &self.namespace, &self.name, &version).await {
             Ok(_) => {}
             Err(e) if e.is_conflict() => {
@@ -162,20 +247,37 @@ impl Lock {
         }
     }
 
-    /// Runs `op` while holding this lock, renewing it every third of its duration; the lock is
-    /// released afterwards, whatever the outcome.
-    pub async fn hold<C: Cluster, T>(self, c: &C, op: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-        let renew = async {
-            loop {
-                tokio::time::sleep(self.duration / 3).await;
-                if let Err(e) = self.renew(c).await {
-                    tracing::warn!("could not renew the release lock: {e}");
+    /// Renews the lease until it is lost: returns why once it is taken over, or once no renewal
+    /// has succeeded for the renew deadline.
+    async fn keep<C: Cluster>(&self, c: &C) -> LockLost {
+        let deadline = renew_deadline(self.duration);
+        loop {
+            tokio::time::sleep(renew_period(self.duration)).await;
+            match self.renew(c).await {
+                Ok(()) => continue,
+                Err(RenewError::Lost(lost)) => return lost,
+                Err(RenewError::Cluster(e)) => {
+                    let since = read(&self.renewed).elapsed();
+                    if since >= deadline {
+                        return LockLost {
+                            namespace: self.namespace.clone(),
+                            lease: self.name.clone(),
+                            why: format!("could not renew it for {}s ({e})", since.as_secs()),
+                        };
+                    }
+                    tracing::warn!("could not renew the release lock (will retry): {e}");
                 }
             }
-        };
+        }
+    }
+
+    /// Runs `op` while holding this lock, renewing it; the lock is released afterwards, whatever
+    /// the outcome. If the lock is lost, `op` is stopped (dropped between requests) and the
+    /// result is [`LockLost`].
+    pub async fn hold<C: Cluster, T>(self, c: &C, op: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
         let out = tokio::select! {
             r = op => r,
-            _ = renew => unreachable!("the renewal loop never ends"),
+            lost = self.keep(c) => Err(lost.into()),
             // Ctrl-C: stop between requests and give the lock back rather than leave it to
             // expire; a revision recorded as pending is marked failed by the next deploy.
             Ok(()) = tokio::signal::ctrl_c() => Err(crate::deploy::Failed(format!(
@@ -190,13 +292,15 @@ impl Lock {
     }
 }
 
-fn gone() -> ClusterError {
-    ClusterError::Api {
-        code: 404,
-        reason: "NotFound".into(),
-        message: "the lock Lease vanished".into(),
-        causes: vec![],
-    }
+/// Why a renewal failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewError {
+    /// The lease is no longer ours.
+    #[error(transparent)]
+    Lost(LockLost),
+    /// The request failed; the lease may still be ours.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
 }
 
 #[cfg(test)]
@@ -210,5 +314,11 @@ mod tests {
         let lease = json!({"spec": {"holderIdentity": "h", "leaseDurationSeconds": 60, "renewTime": micro_time(t)}});
         assert_eq!(expiry(&lease).unwrap().to_string(), "2026-11-25T22:45:19.123456Z");
         assert_eq!(lease_holder(&lease), "h");
+    }
+
+    #[test]
+    fn a_fifteen_second_lease_is_renewed_every_two_and_given_up_after_ten() {
+        assert_eq!(renew_period(LEASE_DURATION), Duration::from_secs(2));
+        assert_eq!(renew_deadline(LEASE_DURATION), Duration::from_secs(10));
     }
 }

@@ -187,13 +187,19 @@ async fn uninstall_deletes_objects_then_records_or_keeps_history() {
 #[tokio::test]
 async fn a_held_lock_stops_a_second_operation_and_an_expired_one_is_taken_over() {
     let (fake, c) = setup();
-    let holder = Lock::acquire(&c, NS, REL, "alice@laptop pid 7 (deploy)", Duration::from_secs(60)).await.unwrap();
-    let e = run(&c, vec![config_map("c", "1")], &opts()).await.unwrap_err();
+    // A live holder renews its lease: the second operation fails once it sees a renewal.
+    let holder = Lock::acquire(&c, NS, REL, "alice@laptop pid 7 (deploy)", Duration::from_secs(3)).await.unwrap();
+    let holding = holder.hold(&c, async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Ok(fake.object(&builtin::config_map(), NS, "c"))
+    });
+    let o = opts();
+    let (held, second) = futures::join!(holding, run(&c, vec![config_map("c", "1")], &o));
+    let e = second.unwrap_err();
     let text = e.to_string();
     assert!(text.contains("locked by alice@laptop pid 7 (deploy)") && text.contains("until 20"), "{text}");
     assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
-    assert!(fake.object(&builtin::config_map(), NS, "c").is_none(), "nothing applied");
-    holder.release(&c).await;
+    assert!(held.unwrap().is_none(), "nothing applied");
     run(&c, vec![config_map("c", "1")], &opts()).await.unwrap();
 
     // A crashed operation's lease (renewed long ago) expires by itself.
@@ -376,18 +382,35 @@ async fn status_history_and_list_read_the_records() {
 #[tokio::test]
 async fn a_held_lock_is_renewed_while_the_operation_runs() {
     let (fake, c) = setup();
-    let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_millis(300)).await.unwrap();
+    let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_secs(3)).await.unwrap();
     let first = fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap();
     let during = lock
         .hold(&c, async {
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
             Ok(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap())
         })
         .await
         .unwrap();
     assert_eq!(during["spec"]["holderIdentity"], "me");
-    assert_ne!(during["spec"]["renewTime"], first["spec"]["renewTime"], "renewed every third of the duration");
+    assert_ne!(during["spec"]["renewTime"], first["spec"]["renewTime"], "renewed every 2/15 of the duration");
     assert!(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").is_none(), "released after");
+}
+
+#[tokio::test]
+async fn an_operation_that_cannot_renew_its_lock_stops_before_the_lease_runs_out() {
+    let (fake, c) = setup();
+    let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_secs(3)).await.unwrap();
+    // Every renewal fails from now on (the API server is unreachable for the lease).
+    fake.fail("PUT", "leases", 503, 0, 1000);
+    let started = std::time::Instant::now();
+    let e = lock.hold(&c, futures::future::pending::<anyhow::Result<()>>()).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(e.downcast_ref::<lock::LockLost>().is_some(), "{e:#}");
+    assert!(e.to_string().contains("could not renew it for 2s"), "{e}");
+    assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
+    // It gave up at the first failed renewal past the renew deadline (2 s of a 3 s lease); the
+    // upper bound leaves room for a busy machine.
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(8), "{took:?}");
 }
 
 #[tokio::test]

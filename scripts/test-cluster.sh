@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The real-cluster tests (host/tests/real_cluster.rs, the `real` half of every scenario) against
+# a local Kubernetes v1.28 API server: starts the kit in ../shared/k8s (or $ETHWASM_K8S_KIT) in a
+# state directory of its own under target/, runs the tests with ETHWASM_TEST_KUBECONFIG set, and
+# stops the cluster again, whatever the outcome. Ports differ from the kit's defaults so that a
+# developer's own kit on the defaults keeps running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kit=${ETHWASM_K8S_KIT:-../shared/k8s}
+if [[ ! -x $kit/start.sh ]]; then
+  echo "test-cluster: no Kubernetes test kit at $kit (set ETHWASM_K8S_KIT to its folder)" >&2
+  exit 2
+fi
+state=${ETHWASM_K8S_STATE:-$PWD/target/k8s}
+export ETHWASM_K8S_PORT=${ETHWASM_K8S_PORT:-16443}
+export ETHWASM_K8S_ETCD_PORT=${ETHWASM_K8S_ETCD_PORT:-12379}
+export ETHWASM_K8S_ETCD_PEER_PORT=${ETHWASM_K8S_ETCD_PEER_PORT:-12380}
+export ETHWASM_K8S_CM_PORT=${ETHWASM_K8S_CM_PORT:-20257}
+export ETHWASM_K8S_SCHED_PORT=${ETHWASM_K8S_SCHED_PORT:-20259}
+trap '"$kit/stop.sh" --clean "$state" >/dev/null 2>&1 || true' EXIT
+started=$(date +%s)
+ETHWASM_TEST_KUBECONFIG=$("$kit/start.sh" "$state" | tail -1)
+export ETHWASM_TEST_KUBECONFIG
+echo "test-cluster: API server up in $(( $(date +%s) - started )) s ($ETHWASM_TEST_KUBECONFIG)" >&2
+cargo test --locked -p ethwasm --test real_cluster -- --ignored "$@"
