@@ -1,5 +1,5 @@
 # ethwasm build entry points. `make demo` and `make test` are the two set-up commands.
-.PHONY: build host plugins lock test test-cluster demo bench fmt lint ci clean
+.PHONY: build host plugins lock test test-crosscheck test-cluster demo bench fmt lint ci clean
 
 CARGO ?= cargo
 CHART ?= charts/ethereum
@@ -19,6 +19,12 @@ lock: host plugins
 
 test: build
 	$(CARGO) test --workspace --locked
+	bash tests/pos/run.sh
+
+# Proof-of-stake keys and genesis, as rendered, against independent implementations from PyPI
+# (py_ecc, the executable consensus specs, py-trie, rlp, ethstaker-deposit) in target/pos-venv.
+test-crosscheck: build
+	bash tests/pos/run.sh
 
 # The real-cluster tests against a local Kubernetes API server (../shared/k8s), started and
 # stopped around them.
@@ -31,6 +37,7 @@ demo: build
 bench: build
 	$(CARGO) build --release --locked -p ethwasm-tests --bin fake-apiserver
 	python3 scripts/bench.py
+	python3 scripts/bench_pos.py
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
 
 fmt:

@@ -34,6 +34,11 @@ pub struct ChartFile {
     #[serde(default)]
     pub description: String,
     pub plugins: Vec<PluginRef>,
+    /// Values every plugin sees: `global.<key>` takes the value at a path of the merged values
+    /// (e.g. `consensus: genesis.consensus`), unless the user set `global.<key>` themselves.
+    /// So one setting reaches plugins that read only their own section and `global`.
+    #[serde(default)]
+    pub globals: BTreeMap<String, String>,
 }
 
 /// One plugin of a chart.
@@ -57,6 +62,8 @@ pub struct PluginLimits {
     pub memory: Option<String>,
     /// e.g. `60s`.
     pub timeout: Option<String>,
+    /// Output bytes, e.g. `64Mi`.
+    pub output: Option<String>,
 }
 
 /// `chart.lock`: plugin name -> sha256.
@@ -84,6 +91,7 @@ pub struct ResolvedPlugin {
     pub path: PathBuf,
     pub memory: Option<u64>,
     pub timeout: Option<Duration>,
+    pub output: Option<u64>,
 }
 
 impl Chart {
@@ -119,6 +127,19 @@ impl Chart {
         Ok(Chart { dir: dir.into(), file, values, schema })
     }
 
+    /// Copies the chart's `globals` into `values.global` (see [`ChartFile::globals`]).
+    pub fn apply_globals(&self, values: &mut Value) {
+        for (key, path) in &self.file.globals {
+            let found = path.split('.').try_fold(&*values, |v, k| v.get(k)).cloned();
+            let Some(found) = found else { continue };
+            let Some(top) = values.as_object_mut() else { return };
+            let global = top.entry("global").or_insert_with(|| Value::Object(Default::default()));
+            if let Some(g) = global.as_object_mut() {
+                g.entry(key.clone()).or_insert(found);
+            }
+        }
+    }
+
     /// Path of the lock file.
     pub fn lock_path(&self) -> PathBuf {
         self.dir.join("chart.lock")
@@ -140,6 +161,7 @@ impl Chart {
                     path: self.dir.join(&p.path),
                     memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                     timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
+                    output: p.limits.output.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                 })
             })
             .collect()
@@ -183,7 +205,7 @@ impl Chart {
         }
         let text = format!(
             "# Written by `ethwasm chart lock`: the sha256 of each plugin this chart runs.\n{}",
-            serde_yaml::to_string(&lock).expect("a map of strings serializes")
+            crate::yaml::to_string(&serde_json::json!({"plugins": lock.plugins}))
         );
         let path = self.lock_path();
         std::fs::write(&path, text).map_err(|source| ChartError::Read { path, source })?;
@@ -204,7 +226,7 @@ mod tests {
     #[test]
     fn reads_chart_and_resolves_plugins() {
         let d = chart_dir(
-            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n    limits: {memory: 512Mi, timeout: 30s}\n",
+            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: a\n    path: a.wasm\n    limits: {memory: 512Mi, timeout: 30s, output: 64Mi}\n",
         );
         let c = Chart::load(d.path()).unwrap();
         assert_eq!(c.values, serde_json::json!({}));
@@ -212,6 +234,7 @@ mod tests {
         assert_eq!(p[0].path, d.path().join("a.wasm"));
         assert_eq!(p[0].memory, Some(512 << 20));
         assert_eq!(p[0].timeout, Some(Duration::from_secs(30)));
+        assert_eq!(p[0].output, Some(64 << 20));
     }
 
     #[test]

@@ -36,7 +36,10 @@ impl Job {
 
         // Values first: a typo in -f or --set fails before any compilation.
         let base = chart.as_ref().map(|c| c.values.clone()).unwrap_or_else(|| serde_json::json!({}));
-        let (merged, user_values) = values.sources().apply_with_user(base)?;
+        let (mut merged, user_values) = values.sources().apply_with_user(base)?;
+        if let Some(chart) = &chart {
+            chart.apply_globals(&mut merged);
+        }
 
         let runtime = Runtime::new(rt_args.cache())?;
         let defaults = rt_args.limits();
@@ -48,7 +51,7 @@ impl Job {
                 let limits = Limits {
                     memory_bytes: p.memory.unwrap_or(defaults.memory_bytes),
                     timeout: p.timeout.unwrap_or(defaults.timeout),
-                    output_bytes: defaults.output_bytes,
+                    output_bytes: p.output.unwrap_or(defaults.output_bytes),
                 };
                 let src = Source::read(&p.path, limits).map_err(|e| {
                     let why = match &e {

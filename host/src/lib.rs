@@ -14,3 +14,4 @@ pub mod release;
 pub mod render;
 pub mod units;
 pub mod values;
+pub mod yaml;

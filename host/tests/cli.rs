@@ -186,7 +186,7 @@ fn plugin_inspect_shows_the_contract() {
     }
     let o = ethwasm(&["plugin", "inspect", &p, "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v[0]["requires"], serde_json::json!(["signers", "prefunded"]));
+    assert_eq!(v[0]["requires"], serde_json::json!(["signers", "prefunded", "validators"]));
     assert_eq!(v[0]["size"].as_u64().unwrap(), std::fs::metadata(&p).unwrap().len());
 }
 

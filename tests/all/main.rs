@@ -4,4 +4,5 @@ mod cache;
 mod chart;
 mod deploy;
 mod examples;
+mod pos;
 mod sandbox;

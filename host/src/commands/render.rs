@@ -91,7 +91,7 @@ pub fn to_yaml(objects: &[Object]) -> String {
     for o in objects {
         s.push_str("---\n");
         s.push_str(&format!("# Source: plugin/{}\n", o.plugin));
-        s.push_str(&serde_yaml::to_string(&o.body).expect("JSON values serialize to YAML"));
+        s.push_str(&crate::yaml::to_string(&o.body));
     }
     s
 }
@@ -131,7 +131,7 @@ fn write_dir(dir: &Path, objects: &[Object], format: Format) -> anyhow::Result<(
     for (i, o) in objects.iter().enumerate() {
         let name = format!("{:03}-{}-{}.{ext}", i, o.key.kind.to_lowercase(), o.key.name);
         let text = match format {
-            Format::Yaml => format!("# Source: plugin/{}\n{}", o.plugin, serde_yaml::to_string(&o.body)?),
+            Format::Yaml => format!("# Source: plugin/{}\n{}", o.plugin, crate::yaml::to_string(&o.body)),
             Format::Json => format!("{}\n", serde_json::to_string_pretty(&o.body)?),
         };
         let path = dir.join(name);

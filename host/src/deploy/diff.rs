@@ -49,7 +49,7 @@ fn mask(before: &mut Option<Value>, after: &mut Option<Value>) {
 }
 
 fn yaml(v: &Option<Value>) -> String {
-    v.as_ref().map(|v| serde_yaml::to_string(v).expect("JSON values serialize to YAML")).unwrap_or_default()
+    v.as_ref().map(crate::yaml::to_string).unwrap_or_default()
 }
 
 /// One object's unified diff (empty when equal).

@@ -13,6 +13,7 @@ pub mod names {
     pub const GENESIS: &str = "genesis";
     pub const BOOTNODES: &str = "bootnodes";
     pub const ETHSTATS: &str = "ethstats";
+    pub const VALIDATORS: &str = "validators";
 }
 
 /// A reference to one key of a Secret.
@@ -27,14 +28,18 @@ pub struct SecretKeyRef {
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Topology {
+    /// Block producers: Clique signers, ethash miners, or (proof of stake) execution and
+    /// consensus node pairs that each run a validator client with a slice of the keys.
     pub signers: u32,
     pub rpc_nodes: u32,
     pub bootnodes: u32,
+    /// Proof of stake only: genesis validators, split evenly across the signers.
+    pub validators: u32,
 }
 
 impl Default for Topology {
     fn default() -> Self {
-        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1 }
+        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1, validators: 64 }
     }
 }
 
@@ -45,11 +50,14 @@ pub struct Global {
     pub topology: Topology,
     /// The cluster's DNS domain, for enode URLs.
     pub cluster_domain: String,
+    /// The consensus engine, for plugins that cannot see `genesis.consensus` (the chart copies
+    /// it here: chart.yaml `globals`). Absent: clique.
+    pub consensus: Option<Consensus>,
 }
 
 impl Default for Global {
     fn default() -> Self {
-        Global { topology: Topology::default(), cluster_domain: "cluster.local".into() }
+        Global { topology: Topology::default(), cluster_domain: "cluster.local".into(), consensus: None }
     }
 }
 
@@ -124,6 +132,8 @@ pub enum Consensus {
     Clique,
     /// Proof of work; geth v1.11.6 is the last to mine it.
     Ethash,
+    /// Proof of stake: an execution client and a beacon node per node, validator clients.
+    Pos,
 }
 
 /// Output `genesis` (genesis).
@@ -139,6 +149,80 @@ pub struct GenesisRef {
     pub consensus: Consensus,
     /// sha256 of genesis.json, for a pod annotation that rolls workloads on change.
     pub hash: String,
+    /// Proof of stake: the consensus side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pos: Option<PosGenesis>,
+}
+
+/// The proof-of-stake part of output `genesis`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PosGenesis {
+    /// `electra` or `fulu`.
+    pub fork: String,
+    /// Unix seconds.
+    pub genesis_time: u64,
+    pub seconds_per_slot: u64,
+    /// 0x-hex: the execution genesis block hash (also in the beacon state's payload header).
+    pub execution_genesis_hash: String,
+    /// 0x-hex.
+    pub genesis_validators_root: String,
+    /// 0x-hex, 4 bytes.
+    pub fork_digest: String,
+    /// ConfigMap with config.yaml, deposit_contract_block.txt and deposit_contract_block_hash.txt
+    /// (Lighthouse's `--testnet-dir`, with genesis.ssz unpacked beside them).
+    pub testnet_config_map: String,
+    /// ConfigMaps holding genesis.ssz gzip'd and cut into parts (binaryData key
+    /// `genesis.ssz.gz.part`), in order: `cat` the parts, then `gunzip`.
+    pub genesis_ssz_parts: Vec<String>,
+    /// sha256 of the uncompressed genesis.ssz, 0x-hex.
+    pub genesis_ssz_sha256: String,
+}
+
+/// One validator client: a slice of the validator keys, run beside one signer node.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidatorClient {
+    /// The signer it runs with.
+    pub signer: u32,
+    /// Validator indices `first .. first + count`.
+    pub first: u32,
+    pub count: u32,
+    /// Secrets holding its EIP-2335 keystores, key `<0xpubkey>.json` each (split to stay under
+    /// the 1 MiB object limit).
+    pub keystore_secrets: Vec<String>,
+    /// The password of all its keystores.
+    pub password: SecretKeyRef,
+}
+
+/// A node key of a beacon node, with the libp2p peer id it gives.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BeaconNodeKey {
+    pub pod: String,
+    /// `16Uiu2...`: base58 of the identity multihash of the secp256k1 public key.
+    pub peer_id: String,
+    /// 64 hex digits (Lighthouse reads the raw 32 bytes from `<datadir>/beacon/network/key`).
+    pub node_key: SecretKeyRef,
+}
+
+/// Output `validators` (secrets): the proof-of-stake key material. Empty unless the network is
+/// proof of stake.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Validators {
+    /// 0x-hex compressed BLS12-381 public keys, in validator index order.
+    pub pubkeys: Vec<String>,
+    /// 0x-hex withdrawal credentials, one per validator.
+    pub withdrawal_credentials: Vec<String>,
+    /// EIP-55 execution address the validators withdraw to.
+    pub withdrawal_address: String,
+    /// The BIP-39 mnemonic every validator key derives from (EIP-2334 paths).
+    pub mnemonic: Option<SecretKeyRef>,
+    pub clients: Vec<ValidatorClient>,
+    /// The engine API JWT secret (64 hex digits) by pod: one per execution/beacon pair.
+    pub jwt: Vec<(String, SecretKeyRef)>,
+    pub beacon_nodes: Vec<BeaconNodeKey>,
 }
 
 /// Output `bootnodes` (bootnode).

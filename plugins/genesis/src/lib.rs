@@ -5,11 +5,15 @@
 //! (optionally) and every account the secrets plugin lists, plus extra `alloc` entries passed
 //! through. Provides the ConfigMap's name and a content hash that workloads carry as a pod
 //! annotation, so a genesis change rolls them.
+//!
+//! Proof of stake (`consensus: pos`) is in [`pos`]: the execution and consensus genesis from the
+//! validators the secrets plugin provides.
 
+pub mod pos;
 pub mod wei;
 
 pub use ethwasm_ethereum_types::{Consensus, GenesisRef};
-use ethwasm_ethereum_types::{Prefunded, Signers};
+use ethwasm_ethereum_types::{Global, Prefunded, Signers, Validators};
 use ethwasm_plugin::{export, k8s, Info, Input, Output, Plugin, PluginError};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -31,6 +35,8 @@ pub struct Values {
     pub prefund_signers: bool,
     pub balance: Value,
     pub alloc: Map<String, Value>,
+    /// Proof-of-stake settings.
+    pub pos: pos::PosValues,
 }
 
 /// Clique settings.
@@ -59,6 +65,7 @@ impl Default for Values {
             prefund_signers: true,
             balance: Value::String("1000000ether".into()),
             alloc: Map::new(),
+            pos: pos::PosValues::default(),
         }
     }
 }
@@ -68,18 +75,43 @@ pub struct Genesis;
 
 impl Plugin for Genesis {
     fn info() -> Info {
-        Info::new("genesis", env!("CARGO_PKG_VERSION"), "genesis block (clique or ethash) as a ConfigMap")
-            .provides(&["genesis"])
-            .requires(&["signers", "prefunded"])
-            .schema(SCHEMA)
+        Info::new(
+            "genesis",
+            env!("CARGO_PKG_VERSION"),
+            "genesis (clique, ethash, or proof of stake with the beacon state) as ConfigMaps",
+        )
+        .provides(&["genesis"])
+        .requires(&["signers", "prefunded", "validators"])
+        .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let v: Values = input.values()?;
+        let global: Global = input.global()?;
+        if let Some(g) = global.consensus.filter(|g| *g != v.consensus) {
+            return Err(PluginError::InvalidValues(format!(
+                "consensus: genesis.consensus is {} but global.consensus is {}; set genesis.consensus only (a chart \
+                 copies it to global.consensus)",
+                name(v.consensus),
+                name(g)
+            )));
+        }
         let signers: Signers = input.input("signers")?;
         let prefunded: Prefunded = input.input("prefunded")?;
+        if v.consensus == Consensus::Pos {
+            let validators: Validators = input.input("validators")?;
+            return pos::render(&input.release().name, &v, &prefunded, &validators);
+        }
         let addrs: Vec<String> = signers.signers.into_iter().map(|s| s.address).collect();
         render(&input.release().name, &v, &addrs, &prefunded)
+    }
+}
+
+fn name(c: Consensus) -> &'static str {
+    match c {
+        Consensus::Clique => "clique",
+        Consensus::Ethash => "ethash",
+        Consensus::Pos => "pos",
     }
 }
 
@@ -134,6 +166,7 @@ pub fn genesis_json(v: &Values, signers: &[String], prefunded: &Prefunded) -> Re
             ("0x1".to_string(), clique_extra_data(signers).map_err(PluginError::MissingInput)?)
         }
         Consensus::Ethash => (v.difficulty.clone(), "0x".to_string()),
+        Consensus::Pos => return Err(invalid("consensus: pos takes the proof-of-stake path (pos::render)".into())),
     };
     let mut alloc = Map::new();
     let funded = if v.prefund_signers { prefunded.signers.iter() } else { [].iter() };
@@ -183,6 +216,7 @@ pub fn render(release: &str, v: &Values, signers: &[String], prefunded: &Prefund
         network_id: v.chain_id,
         consensus: v.consensus,
         hash,
+        pos: None,
     };
     Ok(Output::new().manifest(cm).output("genesis", &out))
 }
@@ -271,5 +305,99 @@ mod tests {
         assert_eq!(r.hash, hex::encode(Sha256::digest(text.as_bytes())));
         assert_eq!(cm["data"]["networkId"], "98052");
         assert_eq!(r.config_map, "eth-genesis");
+    }
+
+    fn validators(n: u8) -> Validators {
+        let pubkeys: Vec<String> = (1..=n)
+            .map(|i| {
+                let mut sk = [0u8; 32];
+                sk[31] = i;
+                format!("0x{}", hex::encode(consensus_keys::bls::public_key(&sk).unwrap()))
+            })
+            .collect();
+        let creds = format!("0x01{}{}", "00".repeat(11), &A[2..].to_lowercase());
+        Validators { withdrawal_credentials: vec![creds; pubkeys.len()], pubkeys, ..Validators::default() }
+    }
+
+    fn pos_values(extra: Value) -> Values {
+        let mut v = json!({"consensus": "pos", "pos": {"genesisTime": 1_767_225_600u64}});
+        if let (Some(a), Value::Object(b)) = (v.as_object_mut(), extra) {
+            a.extend(b);
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn proof_of_stake_ships_both_genesis_files_and_a_packed_beacon_state() {
+        use std::io::Read;
+        let out = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
+        let r: GenesisRef = serde_json::from_value(out.get_output("genesis").unwrap()).unwrap();
+        let p = r.pos.clone().unwrap();
+        assert_eq!((p.fork.as_str(), p.genesis_time, p.seconds_per_slot), ("fulu", 1_767_225_600, 12));
+        let manifests = out.manifests();
+        let by_name = |n: &str| manifests.iter().find(|m| m["metadata"]["name"] == n).unwrap().clone();
+        let g: Value = serde_json::from_str(by_name("eth-genesis")["data"]["genesis.json"].as_str().unwrap()).unwrap();
+        assert_eq!(g["config"]["terminalTotalDifficulty"], 0);
+        assert_eq!(g["config"]["osakaTime"], 0);
+        assert_eq!(g["timestamp"], "0x6955b900", "the genesis time");
+        let alloc = g["alloc"].as_object().unwrap();
+        assert!(alloc.keys().any(|k| k.eq_ignore_ascii_case("0x4242424242424242424242424242424242424242")));
+        assert!(alloc.keys().any(|k| k.eq_ignore_ascii_case(A)), "prefunded signers are funded");
+        let testnet = by_name("eth-testnet");
+        assert!(testnet["data"]["config.yaml"].as_str().unwrap().contains("SECONDS_PER_SLOT: 12"));
+        assert_eq!(testnet["data"]["deposit_contract_block_hash.txt"], p.execution_genesis_hash);
+        // cat the parts, gunzip: the state whose sha256 the output names.
+        use base64::Engine;
+        let mut packed = Vec::new();
+        for part in &p.genesis_ssz_parts {
+            let b64 = by_name(part)["binaryData"]["genesis.ssz.gz.part"].as_str().unwrap().to_string();
+            packed.extend(base64::engine::general_purpose::STANDARD.decode(b64).unwrap());
+        }
+        let mut ssz = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..]).read_to_end(&mut ssz).unwrap();
+        assert_eq!(p.genesis_ssz_sha256, format!("0x{}", hex::encode(Sha256::digest(&ssz))));
+        assert!(ssz.len() > 2_700_000, "a mainnet-preset state: {} bytes", ssz.len());
+        assert!(packed.len() < 200_000, "it packs well: {} bytes", packed.len());
+        // The same inputs give the same bytes.
+        let again = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
+        assert_eq!(again.manifests(), manifests);
+    }
+
+    #[test]
+    fn electra_and_a_changed_genesis_time_change_the_hash() {
+        let fulu = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(2)).unwrap();
+        let electra = pos::render(
+            "eth",
+            &pos_values(json!({"pos": {"genesisTime": 1_767_225_600u64, "fork": "electra"}})),
+            &prefunded(),
+            &validators(2),
+        )
+        .unwrap();
+        let later = pos::render(
+            "eth",
+            &pos_values(json!({"pos": {"genesisTime": 1_767_225_612u64}})),
+            &prefunded(),
+            &validators(2),
+        )
+        .unwrap();
+        let hash = |o: &Output| serde_json::from_value::<GenesisRef>(o.get_output("genesis").unwrap()).unwrap().hash;
+        assert_ne!(hash(&fulu), hash(&electra));
+        assert_ne!(hash(&fulu), hash(&later));
+        let e: GenesisRef = serde_json::from_value(electra.get_output("genesis").unwrap()).unwrap();
+        assert_eq!(e.pos.unwrap().fork, "electra");
+    }
+
+    #[test]
+    fn proof_of_stake_errors_say_what_to_set() {
+        let err = |r: Result<Output, PluginError>| match r {
+            Err(PluginError::InvalidValues(m)) | Err(PluginError::MissingInput(m)) => m,
+            other => panic!("expected an error, got {other:?}"),
+        };
+        let no_time: Values = serde_json::from_value(json!({"consensus": "pos"})).unwrap();
+        assert!(err(pos::render("eth", &no_time, &prefunded(), &validators(1))).starts_with("pos.genesisTime"));
+        let m = err(pos::render("eth", &pos_values(json!({})), &prefunded(), &Validators::default()));
+        assert!(m.contains("global.consensus"), "{m}");
+        let code = pos_values(json!({"alloc": {A: {"code": "0x00"}}}));
+        assert!(err(pos::render("eth", &code, &prefunded(), &validators(1))).starts_with(&format!("alloc.{A}.code")));
     }
 }

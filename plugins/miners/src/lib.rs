@@ -370,6 +370,17 @@ fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Val
 /// Renders the geth nodes.
 pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
+    if i.genesis.consensus == Consensus::Pos {
+        // The keys and genesis of a proof-of-stake network render (secrets, genesis plugins);
+        // its geth + Lighthouse workloads are not in this version of the plugin.
+        return Err(PluginError::InvalidValues(
+            "genesis.consensus: pos is not run by this version of the miners plugin (geth + Lighthouse workloads \
+             are still to come); render the proof-of-stake keys and genesis alone with --plugins \
+             target/plugins/secrets.wasm --plugins target/plugins/genesis.wasm --set global.consensus=pos, or \
+             choose clique"
+                .into(),
+        ));
+    }
     let clique = i.genesis.consensus == Consensus::Clique;
     let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
     let geth_service = format!("{release}-geth");
@@ -526,6 +537,7 @@ mod tests {
                 chain_id: 98052,
                 network_id: 98052,
                 consensus,
+                pos: None,
                 hash: "abc".into(),
             },
             bootnodes: Bootnodes {

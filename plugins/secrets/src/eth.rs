@@ -66,6 +66,14 @@ impl PrivateKey {
         out
     }
 
+    /// The compressed SEC1 public key (33 bytes), as libp2p encodes it.
+    pub fn compressed_public_key(&self) -> [u8; 33] {
+        let point = self.0.public_key().to_encoded_point(true);
+        let mut out = [0u8; 33];
+        out.copy_from_slice(point.as_bytes());
+        out
+    }
+
     /// The account address: the last 20 bytes of keccak256(public key).
     pub fn address_bytes(&self) -> [u8; 20] {
         let h = keccak256(&self.public_key());

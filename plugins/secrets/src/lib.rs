@@ -5,12 +5,19 @@
 //! Everything is derived through the host's `derive-key`, so keys are stable across upgrades
 //! and reproducible with `--seed`; each can be supplied in values instead. The secrets plugin
 //! also names the pods that use the keys, so other plugins take names from its outputs.
+//!
+//! For proof of stake (`global.consensus: pos`, which the chart copies from
+//! `genesis.consensus`) it also makes the validators' keys and keystores, the JWT secrets and
+//! the beacon nodes' keys ([`pos`]).
 
 pub mod eth;
 pub mod keystore;
+pub mod pos;
 
 use eth::{parse_address, PrivateKey};
-use ethwasm_ethereum_types::{Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signer, Signers, Topology};
+use ethwasm_ethereum_types::{
+    Consensus, Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signer, Signers, Topology, Validators,
+};
 use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
 use keystore::{KeystoreNonce, ScryptParams};
 use serde::Deserialize;
@@ -36,6 +43,10 @@ pub struct Values {
     pub node_keys: BTreeMap<String, String>,
     /// scrypt cost of the keystores: `fast` (default), `light`, `standard`, or {n, r, p}.
     pub scrypt: Scrypt,
+    /// Proof of stake: the validators' keys.
+    pub validators: pos::ValidatorValues,
+    /// Proof of stake: the engine API JWT secrets.
+    pub jwt: pos::JwtValues,
 }
 
 /// Prefunded accounts besides the signers.
@@ -111,18 +122,19 @@ impl Plugin for Secrets {
             env!("CARGO_PKG_VERSION"),
             "signer accounts, node keys, keystore password, ethstats secret",
         )
-        .provides(&["signers", "prefunded", "node-keys", "ethstats-secret"])
+        .provides(&["signers", "prefunded", "node-keys", "ethstats-secret", "validators"])
         .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let values: Values = input.values()?;
         let global: Global = input.global()?;
-        render(input.release(), &values, global.topology, &mut HostKeys)
+        let pos = global.consensus == Some(Consensus::Pos);
+        render(input.release(), &values, global.topology, pos, &mut HostKeys)
     }
 }
 
-fn nonce(src: &mut dyn KeySource, label: &str) -> KeystoreNonce {
+pub(crate) fn nonce(src: &mut dyn KeySource, label: &str) -> KeystoreNonce {
     let b = src.bytes(&format!("{label}/keystore-nonce"), 64);
     let mut n = KeystoreNonce { salt: [0; 32], iv: [0; 16], id: [0; 16] };
     n.salt.copy_from_slice(&b[..32]);
@@ -135,8 +147,14 @@ fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
     PrivateKey::derive(label, |l| src.bytes(l, 32))
 }
 
-/// Renders the Secrets and outputs for `release`.
-pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySource) -> Result<Output, PluginError> {
+/// Renders the Secrets and outputs for `release`; `pos` adds the proof-of-stake material.
+pub fn render(
+    release: &Release,
+    v: &Values,
+    topo: Topology,
+    pos: bool,
+    src: &mut dyn KeySource,
+) -> Result<Output, PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
     let invalid = PluginError::InvalidValues;
     if v.signer_keys.len() > topo.signers as usize {
@@ -225,6 +243,25 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
             release,
         ));
     }
+    let (out, validators, pos_notes) = if pos {
+        let signer_pods: Vec<String> = signers.iter().map(|s| s.pod.clone()).collect();
+        let rpc_pods: Vec<String> = rpc.nodes.iter().map(|n| n.pod.clone()).collect();
+        let request = pos::Request {
+            release,
+            namespace,
+            validators: &v.validators,
+            jwt: &v.jwt,
+            count: topo.validators,
+            signer_pods: &signer_pods,
+            rpc_pods: &rpc_pods,
+            keystore_password: &password,
+        };
+        let (out, rendered) = pos::render(&request, src, out)?;
+        accounts.extend(rendered.prefund);
+        (out, rendered.validators, rendered.notes)
+    } else {
+        (out, Validators::default(), String::new())
+    };
     let prefunded = Prefunded { signers: signers.iter().map(|s| s.address.clone()).collect(), accounts };
     let notes = format!(
         "Keystore password: kubectl -n {namespace} get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
@@ -240,7 +277,8 @@ pub fn render(release: &Release, v: &Values, topo: Topology, src: &mut dyn KeySo
         .output("prefunded", &prefunded)
         .output("node-keys", &NodeKeys { bootnodes, rpc })
         .output("ethstats-secret", &ws_ref)
-        .notes(notes.trim_end().to_string()))
+        .output("validators", &validators)
+        .notes(format!("{}\n{pos_notes}", notes.trim_end()).trim_end().to_string()))
 }
 
 /// Node keys by pod name: supplied ones from values, the rest derived; all in one Secret.
@@ -275,7 +313,7 @@ impl Keyring<'_> {
     }
 }
 
-fn labelled(mut secret: serde_json::Value, release: &str) -> serde_json::Value {
+pub(crate) fn labelled(mut secret: serde_json::Value, release: &str) -> serde_json::Value {
     secret["metadata"]["labels"] =
         json!({ "app.kubernetes.io/name": "secrets", "app.kubernetes.io/instance": release });
     secret
@@ -301,7 +339,7 @@ mod tests {
 
     fn run(v: serde_json::Value, topo: Topology) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
-        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, &mut fake)
+        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, false, &mut fake)
     }
 
     fn secret_data(out: &Output, name: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -337,7 +375,7 @@ mod tests {
 
     #[test]
     fn node_ids_match_node_keys_and_pods() {
-        let out = run(json!({}), Topology { signers: 1, rpc_nodes: 2, bootnodes: 2 }).unwrap();
+        let out = run(json!({}), Topology { signers: 1, rpc_nodes: 2, bootnodes: 2, validators: 0 }).unwrap();
         let nk: NodeKeys = serde_json::from_value(out.get_output("node-keys").unwrap()).unwrap();
         let data = secret_data(&out, "eth-nodekeys");
         assert_eq!(nk.bootnodes.stateful_set, "eth-bootnode");
@@ -391,5 +429,102 @@ mod tests {
         let v: Values = serde_json::from_value(json!({"scrypt": {"n": 1024, "r": 8, "p": 1}})).unwrap();
         assert_eq!(v.scrypt.params().n, 1024);
         assert_eq!(Values::default().scrypt.params(), ScryptParams::FAST);
+    }
+
+    fn pos(v: serde_json::Value, signers: u32, validators: u32) -> Result<Output, PluginError> {
+        let values: Values = serde_json::from_value(v).unwrap();
+        let topo = Topology { signers, rpc_nodes: 1, bootnodes: 0, validators };
+        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, true, &mut fake)
+    }
+
+    #[test]
+    fn peer_ids_match_js_libp2p() {
+        // Private key and the peer id js-libp2p printed for it (mingder78/libp2p-ethereum,
+        // README.md, "demo").
+        let key = PrivateKey::from_hex("db82e7408fbe37e0641087557f3535a34049d19d27f6939f43b47418cd981434").unwrap();
+        assert_eq!(pos::peer_id(&key), "16Uiu2HAmE1zdG92om3Y49m3ZeT5T3jAZCZ1w7JGWi93NWGRbjmW1");
+    }
+
+    #[test]
+    fn validators_are_split_and_every_keystore_opens_to_its_public_key() {
+        use consensus_keys::keystore::decrypt_validator_key;
+        let out = pos(json!({}), 2, 5).unwrap();
+        let v: Validators = serde_json::from_value(out.get_output("validators").unwrap()).unwrap();
+        assert_eq!(v.pubkeys.len(), 5);
+        let slices: Vec<(u32, u32)> = v.clients.iter().map(|c| (c.first, c.count)).collect();
+        assert_eq!(slices, [(0, 3), (3, 2)], "an even split, the first client takes the extra one");
+        let passwords = secret_data(&out, "eth-validator-passwords");
+        for c in &v.clients {
+            let password = passwords[&c.password.key].as_str().unwrap();
+            let data = secret_data(&out, &c.keystore_secrets[0]);
+            assert_eq!(data.len() as u32, c.count);
+            for i in c.first..c.first + c.count {
+                let pk = &v.pubkeys[i as usize];
+                let ks = data[&format!("{pk}.json")].as_str().unwrap();
+                let (sk, public) = decrypt_validator_key(ks, password).unwrap();
+                assert_eq!(format!("0x{}", hex::encode(public)), *pk);
+                assert_eq!(consensus_keys::bls::public_key(&sk).unwrap(), public);
+                let doc: serde_json::Value = serde_json::from_str(ks).unwrap();
+                assert_eq!(doc["path"], format!("m/12381/3600/{i}/0/0"));
+                assert_eq!(doc["crypto"]["kdf"]["function"], "pbkdf2");
+            }
+        }
+        // Withdrawals go to the derived account, which is prefunded; its key is kept.
+        let prefunded: Prefunded = serde_json::from_value(out.get_output("prefunded").unwrap()).unwrap();
+        assert!(prefunded.accounts.contains(&v.withdrawal_address));
+        let key = secret_data(&out, "eth-withdrawal-account")["key"].as_str().unwrap().to_string();
+        let address = PrivateKey::from_hex(&key).unwrap().address_bytes();
+        let want = format!("0x01{}{}", "00".repeat(11), hex::encode(address));
+        assert!(v.withdrawal_credentials.iter().all(|c| *c == want));
+        // One JWT and one beacon node key per execution/beacon pair: the two signers, the RPC node.
+        let pods: Vec<&str> = v.beacon_nodes.iter().map(|b| b.pod.as_str()).collect();
+        assert_eq!(pods, ["eth-signer-0-0", "eth-signer-1-0", "eth-rpc-0"]);
+        assert!(v.beacon_nodes.iter().all(|b| b.peer_id.starts_with("16Uiu2")));
+        let jwt = secret_data(&out, "eth-jwt");
+        assert_eq!(jwt.len(), 3);
+        assert!(jwt.values().all(|j| j.as_str().unwrap().len() == 64));
+    }
+
+    #[test]
+    fn a_given_mnemonic_is_used_and_kept_only_in_its_secret() {
+        // The BIP-39 test mnemonic of the EIP-2333 vectors; the EIP-2334 signing key of
+        // validator 0 from it (passphrase "") is recoverable with standard tools.
+        let words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+        let out = pos(json!({"validators": {"mnemonic": words, "kdf": "scrypt", "kdfCost": 16}}), 1, 2).unwrap();
+        assert_eq!(secret_data(&out, "eth-validator-mnemonic")["mnemonic"], words);
+        let v: Validators = serde_json::from_value(out.get_output("validators").unwrap()).unwrap();
+        let seed = consensus_keys::bip39::mnemonic_to_seed(words, "").unwrap();
+        let sk = consensus_keys::eip2333::derive_path(&seed, "m/12381/3600/0/0/0").unwrap();
+        assert_eq!(v.pubkeys[0], format!("0x{}", hex::encode(consensus_keys::bls::public_key(&sk).unwrap())));
+        let text = serde_json::to_string(&out.get_output("validators").unwrap()).unwrap();
+        assert!(!text.contains("abandon"), "the mnemonic is not in the output");
+        assert!(!out.get_notes().unwrap_or_default().contains("abandon"), "nor in the notes");
+        let data = secret_data(&out, &v.clients[0].keystore_secrets[0]);
+        let ks: serde_json::Value = serde_json::from_str(data.values().next().unwrap().as_str().unwrap()).unwrap();
+        assert_eq!(ks["crypto"]["kdf"]["function"], "scrypt");
+    }
+
+    #[test]
+    fn proof_of_stake_errors_name_the_value_and_never_echo_the_mnemonic() {
+        let msg = |r: Result<Output, PluginError>| match r {
+            Err(PluginError::InvalidValues(m)) => m,
+            other => panic!("expected invalid values, got {other:?}"),
+        };
+        let m = msg(pos(json!({"validators": {"mnemonic": "hunter2 hunter2 hunter2"}}), 1, 1));
+        assert!(m.starts_with("validators.mnemonic is not a valid BIP-39"), "{m}");
+        assert!(!m.contains("hunter2"), "{m}");
+        assert!(msg(pos(json!({}), 0, 4)).starts_with("global.topology.signers"));
+        assert!(msg(pos(json!({}), 1, 0)).starts_with("global.topology.validators"));
+        assert!(msg(pos(json!({"validators": {"kdf": "scrypt", "kdfCost": 1000}}), 1, 1)).contains("power of two"));
+        assert!(msg(pos(json!({"validators": {"withdrawalAddress": "0x12"}}), 1, 1))
+            .starts_with("validators.withdrawalAddress"));
+    }
+
+    #[test]
+    fn a_shared_jwt_is_one_key_for_every_pair() {
+        let out = pos(json!({"jwt": {"shared": true}}), 2, 2).unwrap();
+        let v: Validators = serde_json::from_value(out.get_output("validators").unwrap()).unwrap();
+        assert!(v.jwt.iter().all(|(_, r)| r.key == "shared"));
+        assert_eq!(secret_data(&out, "eth-jwt").len(), 1);
     }
 }

@@ -1,0 +1,261 @@
+//! YAML text of JSON values, as `render`, `diff` and `chart lock` write it: block mappings,
+//! sequences at their key's indentation and literal blocks for multi-line text (the layout
+//! kubectl and Helm users read), with strings quoted wherever any YAML reader could take them
+//! for something else.
+//!
+//! Why not serde_yaml's emitter: it leaves a string plain when its own parser would not read a
+//! number there, so a 256-bit hex string (a block hash) came out unquoted, and YAML 1.1 and 1.2
+//! core-schema readers (PyYAML, Ruby, yq) read it as an integer. Here a string stays plain only
+//! when it cannot be null, a boolean, a number or a timestamp in either schema.
+
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// The YAML document of `v` (without a leading `---`), ending in a newline.
+pub fn to_string(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Object(m) if !m.is_empty() => map(&mut out, m, 0, false),
+        Value::Array(a) if !a.is_empty() => seq(&mut out, a, 0, false),
+        other => {
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// A mapping at `indent`; with `inline`, its first key continues a line already started
+/// (after `- `).
+fn map(out: &mut String, m: &Map<String, Value>, indent: usize, inline: bool) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 || !inline {
+            pad(out, indent);
+        }
+        out.push_str(&string(k));
+        out.push(':');
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                out.push('\n');
+                map(out, m, indent + 2, false);
+            }
+            // As kubectl and serde_yaml write them: a sequence at its key's indentation.
+            Value::Array(a) if !a.is_empty() => {
+                out.push('\n');
+                seq(out, a, indent, false);
+            }
+            Value::String(s) if block(s).is_some() => literal(out, s, indent + 2),
+            other => {
+                out.push(' ');
+                out.push_str(&scalar(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn seq(out: &mut String, a: &[Value], indent: usize, inline: bool) {
+    for (i, v) in a.iter().enumerate() {
+        if i > 0 || !inline {
+            pad(out, indent);
+        }
+        out.push('-');
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                out.push(' ');
+                map(out, m, indent + 2, true);
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push(' ');
+                seq(out, a, indent + 2, true);
+            }
+            Value::String(s) if block(s).is_some() => literal(out, s, indent + 2),
+            other => {
+                out.push(' ');
+                out.push_str(&scalar(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A multi-line string as a literal block (` |`, ` |-` or ` |+`, with an indentation
+/// indicator when the text starts with a space), continuing the current line.
+fn literal(out: &mut String, s: &str, indent: usize) {
+    let header = block(s).unwrap_or_default();
+    out.push(' ');
+    out.push_str(&header);
+    out.push('\n');
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+/// The literal block header for `s`, when `s` is multi-line text a literal block holds exactly.
+fn block(s: &str) -> Option<String> {
+    if !s.contains('\n') || !s.chars().all(|c| c == '\n' || c == '\t' || printable(c)) {
+        return None;
+    }
+    let mut h = String::from("|");
+    if s.starts_with(' ') || s.starts_with('\n') {
+        h.push('2');
+    }
+    if !s.ends_with('\n') {
+        h.push('-');
+    } else if s.ends_with("\n\n") || s == "\n" {
+        h.push('+');
+    }
+    Some(h)
+}
+
+/// YAML's printable set, less the characters some readers take as line breaks or a BOM.
+fn printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string(s),
+        Value::Object(_) => "{}".into(),
+        Value::Array(_) => "[]".into(),
+    }
+}
+
+/// A one-line string: plain when that is unambiguous, else single-quoted, else double-quoted
+/// with escapes (for line breaks and characters outside the printable set).
+fn string(s: &str) -> String {
+    if plain(s) {
+        return s.to_string();
+    }
+    if s.chars().all(printable) {
+        return format!("'{}'", s.replace('\'', "''"));
+    }
+    let mut q = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            c if printable(c) => q.push(c),
+            c if (c as u32) <= 0xffff => {
+                let _ = write!(q, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(q, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// Whether `s` reads back as this string, plain, under the YAML 1.1 and 1.2 schemas.
+fn plain(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    let second = s.chars().nth(1);
+    if !s.chars().all(printable) || s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    // Indicators that cannot start a plain scalar; `-` may when it does not start a number.
+    if "?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if first == '-' && second.is_none_or(|c| c == ' ' || c.is_ascii_digit() || c == '.') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    // Numbers (decimal, 0x, 0o, 0b, sexagesimal, floats) and timestamps start with a digit, a
+    // sign or a dot: quote all of those.
+    if first.is_ascii_digit() || ((first == '+' || first == '.') && second.is_some()) {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    !matches!(lower.as_str(), "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "<<" | "=")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_layout_is_kubectls() {
+        let v = json!({
+            "apiVersion": "v1",
+            "metadata": {"name": "a", "labels": {"app.kubernetes.io/name": "x"}},
+            "spec": {"containers": [{"name": "c", "command": ["sh", "-c", "echo 'hi'"], "ports": []}]},
+            "data": {"genesis.json": "{\n  \"a\": 1\n}", "config.yaml": "A: 1\n"},
+        });
+        assert_eq!(
+            to_string(&v),
+            "apiVersion: v1\nmetadata:\n  name: a\n  labels:\n    app.kubernetes.io/name: x\nspec:\n  containers:\n  \
+             - name: c\n    command:\n    - sh\n    - -c\n    - echo 'hi'\n    ports: []\ndata:\n  genesis.json: |-\n    \
+             {\n      \"a\": 1\n    }\n  config.yaml: |\n    A: 1\n"
+        );
+    }
+
+    #[test]
+    fn strings_that_could_read_as_anything_else_are_quoted() {
+        let hash = "0x6349ae4c7e2c5953a48aa4b980e030d3bead3cde07b50cd6add7af8353cb003c";
+        for s in
+            [hash, "98052", "0o17", "0b101", "1_000", "1e3", "1:20", "2026-11-26", ".5", "+1", "-1", ".inf", "-.inf"]
+        {
+            assert_eq!(string(s), format!("'{s}'"), "{s}");
+        }
+        for s in ["yes", "No", "ON", "off", "y", "n", "true", "False", "null", "~", "", "<<", "="] {
+            assert_eq!(string(s), format!("'{s}'"), "{s}");
+        }
+        for s in
+            ["- x", "a: b", "a #b", "key:", ":x", "?x", "*x", "&x", "!x", "|", ">", "'q'", "\"q\"", "%x", "@x", " x"]
+        {
+            assert!(string(s).starts_with('\''), "{s}");
+        }
+        assert_eq!(string("it's"), "it's");
+        assert_eq!(string("'it's'"), "'''it''s'''");
+        assert_eq!(string("a\u{7}b"), "\"a\\u0007b\"");
+        assert_eq!(string("a\u{85}b"), "\"a\\u0085b\"", "NEL is a line break to YAML 1.1");
+        for s in ["-c", "--wait", "ethereum/client-go:v1.13.15", "v1.13.15", "a#b", "if [ -d x ]; then y; fi", "é"] {
+            assert_eq!(string(s), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn multi_line_text_is_a_literal_block_that_keeps_its_newlines() {
+        assert_eq!(to_string(&json!({"k": "a\nb"})), "k: |-\n  a\n  b\n");
+        assert_eq!(to_string(&json!({"k": "a\nb\n"})), "k: |\n  a\n  b\n");
+        assert_eq!(to_string(&json!({"k": "a\n\n"})), "k: |+\n  a\n\n");
+        assert_eq!(to_string(&json!({"k": "  a\nb"})), "k: |2-\n    a\n  b\n");
+        assert_eq!(to_string(&json!({"k": "a\n\nb"})), "k: |-\n  a\n\n  b\n");
+        assert_eq!(to_string(&json!({"k": "a\r\nb"})), "k: \"a\\r\\nb\"\n", "a CR has no literal form");
+        assert_eq!(to_string(&json!(["a\nb"])), "- |-\n  a\n  b\n");
+    }
+
+    #[test]
+    fn every_value_reads_back_as_itself() {
+        let v = json!({
+            "s": ["0x12", "1e3", "yes", "it's", "a\nb\n", "  lead", "  lead\nx", "tab\there", "a\u{1}b", "ü", "", "-", "- x"],
+            "n": [1, -2, 1.5, null, true, false],
+            "nested": [[1, [2, {"a": []}]], {"b": {}, "c": {"d": ["x"]}}],
+            "0x12": "key", "yes": "key", "": "empty key",
+        });
+        let back: Value = serde_yaml::from_str(&to_string(&v)).unwrap();
+        assert_eq!(back, v);
+    }
+}

@@ -1,0 +1,217 @@
+//! Proof-of-stake genesis: geth's genesis.json (every fork through the genesis fork at time 0,
+//! the deposit and system contracts, the prefunded accounts), the consensus clients'
+//! config.yaml and deposit_contract_block(_hash).txt, and genesis.ssz (the genesis BeaconState),
+//! all from the validators' public keys and withdrawal credentials that the secrets plugin
+//! provides (`consensus-genesis` does the work; see its README for the rules followed).
+//!
+//! genesis.ssz is about 2.7 MB plus ~140 B per validator, over the 1 MiB object limit: it ships
+//! gzip'd (randao_mixes alone is 2 MiB of one repeated hash), cut into ConfigMaps of at most
+//! 512 KiB (`binaryData` key `genesis.ssz.gz.part`). Unpack: `cat part-0 part-1 ... | gunzip >
+//! genesis.ssz`, and check its sha256 against the `genesis` output.
+
+use crate::{address_bytes, wei, Values};
+use consensus_genesis::{GenesisFork, GenesisInput, PrefundedAccount, ValidatorInput};
+use ethwasm_ethereum_types::{GenesisRef, PosGenesis, Prefunded, Validators};
+use ethwasm_plugin::{k8s, Output, PluginError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Parts of the gzip'd genesis.ssz stay under this size.
+const PART_BYTES: usize = 512 << 10;
+
+/// `genesis.pos`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PosValues {
+    /// The fork active at genesis: `fulu` (Osaka, BPO1, BPO2) or `electra` (Prague).
+    pub fork: Fork,
+    /// Unix seconds; required.
+    pub genesis_time: u64,
+    pub seconds_per_slot: u64,
+    /// The deposit contract's address in the genesis alloc.
+    pub deposit_contract_address: String,
+}
+
+impl Default for PosValues {
+    fn default() -> Self {
+        PosValues {
+            fork: Fork::Fulu,
+            genesis_time: 0,
+            seconds_per_slot: 12,
+            deposit_contract_address: format!("0x{}", "42".repeat(20)),
+        }
+    }
+}
+
+/// The genesis fork.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Fork {
+    Electra,
+    Fulu,
+}
+
+fn unhex<const N: usize>(what: &str, text: &str) -> Result<[u8; N], PluginError> {
+    let bytes = hex::decode(text.trim_start_matches("0x"))
+        .map_err(|e| PluginError::MissingInput(format!("validators: {what} `{text}` is not hex: {e}")))?;
+    bytes.try_into().map_err(|_| PluginError::MissingInput(format!("validators: {what} `{text}` is not {N} bytes")))
+}
+
+/// The BLS aggregate of the sync committee's keys.
+fn aggregate(pubkeys: &[[u8; 48]]) -> Result<[u8; 48], String> {
+    consensus_keys::bls::aggregate_public_keys(pubkeys).map_err(|e| e.to_string())
+}
+
+/// gzip with no timestamp or name, so the same state always gives the same bytes.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    gz.finish().unwrap_or_default()
+}
+
+fn binary_config_map(name: &str, key: &str, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    let mut o = k8s::object("v1", "ConfigMap", name, None);
+    o["binaryData"] = json!({ key: base64::engine::general_purpose::STANDARD.encode(bytes) });
+    o
+}
+
+/// Renders the proof-of-stake genesis for `release`.
+pub fn render(
+    release: &str,
+    v: &Values,
+    prefunded: &Prefunded,
+    validators: &Validators,
+) -> Result<Output, PluginError> {
+    let invalid = PluginError::InvalidValues;
+    let p = &v.pos;
+    if validators.pubkeys.is_empty() {
+        return Err(PluginError::MissingInput(
+            "validators: the secrets plugin made no validator keys. It makes them when global.consensus is pos \
+             (a chart copies genesis.consensus there; with --plugins alone, also --set global.consensus=pos) and \
+             global.topology.validators > 0"
+                .into(),
+        ));
+    }
+    if p.genesis_time == 0 {
+        return Err(invalid(
+            "pos.genesisTime: proof of stake needs the genesis time (unix seconds), e.g. \
+             --set genesis.pos.genesisTime=$(( $(date +%s) + 120 ))"
+                .into(),
+        ));
+    }
+    let fork = match p.fork {
+        Fork::Electra => GenesisFork::Electra,
+        Fork::Fulu => GenesisFork::Fulu,
+    };
+    let mut input = GenesisInput::new(v.chain_id, p.genesis_time, fork);
+    input.seconds_per_slot = p.seconds_per_slot;
+    input.gas_limit =
+        u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).map_err(|e| invalid(format!("gasLimit: {e}")))?;
+    let deposit =
+        address_bytes(&p.deposit_contract_address).map_err(|e| invalid(format!("pos.depositContractAddress: {e}")))?;
+    input.deposit_contract_address = deposit.try_into().unwrap_or_default();
+    if validators.withdrawal_credentials.len() != validators.pubkeys.len() {
+        return Err(PluginError::MissingInput("validators: one withdrawal credential per public key".into()));
+    }
+    for (pk, wc) in validators.pubkeys.iter().zip(&validators.withdrawal_credentials) {
+        input.validators.push(ValidatorInput::new(unhex("public key", pk)?, unhex("withdrawal credential", wc)?));
+    }
+    let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
+    let funded = if v.prefund_signers { prefunded.signers.iter() } else { [].iter() };
+    let mut accounts: Vec<(String, String)> =
+        funded.chain(prefunded.accounts.iter()).map(|a| (a.clone(), balance.clone())).collect();
+    for (addr, entry) in &v.alloc {
+        if let Some(extra) = entry.as_object().and_then(|e| e.keys().find(|k| *k != "balance")) {
+            return Err(invalid(format!(
+                "alloc.{addr}.{extra}: proof-of-stake genesis takes balances only in alloc (code, storage and \
+                 nonce are for clique and ethash)"
+            )));
+        }
+        let wei = match entry.get("balance") {
+            Some(b) => wei::parse(b).map_err(|e| invalid(format!("alloc.{addr}.balance: {e}")))?.to_string(),
+            None => "0".into(),
+        };
+        accounts.retain(|(a, _)| !a.eq_ignore_ascii_case(addr));
+        accounts.push((addr.clone(), wei));
+    }
+    for (addr, wei) in accounts {
+        let bytes = address_bytes(&addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
+        input.prefunded.push(PrefundedAccount { address: bytes.try_into().unwrap_or_default(), balance_wei: wei });
+    }
+
+    let g = consensus_genesis::build_genesis(&input, &aggregate).map_err(|e| invalid(e.to_string()))?;
+    let ssz_sha = hex::encode(Sha256::digest(&g.genesis_ssz));
+    let packed = gzip(&g.genesis_ssz);
+    let labels = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
+    let name = format!("{release}-genesis");
+    let network_id = v.chain_id.to_string();
+    let mut out = Output::new();
+    let mut el =
+        k8s::config_map(&name, [("genesis.json", g.genesis_json.as_str()), ("networkId", network_id.as_str())]);
+    el["metadata"]["labels"] = labels.clone();
+    out = out.manifest(el);
+    let testnet = format!("{release}-testnet");
+    let mut cl = k8s::config_map(
+        &testnet,
+        [
+            ("config.yaml", g.config_yaml.as_str()),
+            ("deposit_contract_block.txt", g.deposit_contract_block.as_str()),
+            ("deposit_contract_block_hash.txt", g.deposit_contract_block_hash.as_str()),
+        ],
+    );
+    cl["metadata"]["labels"] = labels.clone();
+    out = out.manifest(cl);
+    let mut parts = Vec::new();
+    for (k, chunk) in packed.chunks(PART_BYTES).enumerate() {
+        let part = format!("{release}-genesis-ssz-{k}");
+        let mut cm = binary_config_map(&part, "genesis.ssz.gz.part", chunk);
+        cm["metadata"]["labels"] = labels.clone();
+        out = out.manifest(cm);
+        parts.push(part);
+    }
+    // Workloads roll when any genesis file changes.
+    let mut h = Sha256::new();
+    for piece in [g.genesis_json.as_bytes(), g.config_yaml.as_bytes(), ssz_sha.as_bytes()] {
+        h.update((piece.len() as u64).to_be_bytes());
+        h.update(piece);
+    }
+    let pos = PosGenesis {
+        fork: match p.fork {
+            Fork::Electra => "electra",
+            Fork::Fulu => "fulu",
+        }
+        .into(),
+        genesis_time: p.genesis_time,
+        seconds_per_slot: p.seconds_per_slot,
+        execution_genesis_hash: format!("0x{}", hex::encode(g.execution_block_hash)),
+        genesis_validators_root: format!("0x{}", hex::encode(g.genesis_validators_root)),
+        fork_digest: format!("0x{}", hex::encode(g.fork_digest)),
+        testnet_config_map: testnet,
+        genesis_ssz_parts: parts,
+        genesis_ssz_sha256: format!("0x{ssz_sha}"),
+    };
+    let notes = format!(
+        "Proof of stake ({fork}): genesis at {time} (unix), {n} validators, execution genesis {hash}, \
+         genesis_validators_root {root}, fork digest {digest}",
+        fork = pos.fork,
+        time = pos.genesis_time,
+        n = validators.pubkeys.len(),
+        hash = pos.execution_genesis_hash,
+        root = pos.genesis_validators_root,
+        digest = pos.fork_digest,
+    );
+    let out_ref = GenesisRef {
+        config_map: name,
+        key: "genesis.json".into(),
+        chain_id: v.chain_id,
+        network_id: v.chain_id,
+        consensus: v.consensus,
+        hash: hex::encode(h.finalize()),
+        pos: Some(pos),
+    };
+    Ok(out.output("genesis", &out_ref).notes(notes))
+}

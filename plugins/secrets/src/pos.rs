@@ -1,0 +1,294 @@
+//! Proof-of-stake key material: the validator mnemonic and keys (BIP-39, EIP-2333 at the
+//! EIP-2334 paths, exactly as the staking deposit CLIs derive them, so every validator can be
+//! recovered from the mnemonic with standard tools), EIP-2335 keystores per validator client,
+//! the withdrawal address, the engine API JWT secrets and the beacon nodes' libp2p keys.
+
+use crate::eth::{checksum, parse_address, PrivateKey};
+use crate::keystore::{self as v3, ScryptParams};
+use crate::{labelled, nonce, KeySource};
+use consensus_keys::keystore::{Kdf, KeystoreInput};
+use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335};
+use ethwasm_ethereum_types::{BeaconNodeKey, SecretKeyRef, ValidatorClient, Validators};
+use ethwasm_plugin::{k8s, keys, Output, PluginError};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Keystores per Secret stay under this many bytes: the API server's limit is 1 MiB of data,
+/// and the object also travels base64-encoded.
+const SECRET_BUDGET: usize = 512 << 10;
+
+/// `secrets.validators`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ValidatorValues {
+    /// BIP-39 mnemonic (24 words); empty: derived from the release seed.
+    pub mnemonic: String,
+    /// Where withdrawals go; empty: a derived account, prefunded.
+    pub withdrawal_address: String,
+    /// Keystore KDF: pbkdf2 (default) or scrypt.
+    pub kdf: KdfName,
+    /// pbkdf2 iterations, or scrypt's N (a power of two, r = 8, p = 1). 0: the cheap default.
+    pub kdf_cost: u32,
+}
+
+/// `secrets.jwt`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct JwtValues {
+    /// One JWT secret for every execution/beacon pair instead of one per pair.
+    pub shared: bool,
+}
+
+/// The keystore KDF.
+#[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KdfName {
+    #[default]
+    Pbkdf2,
+    Scrypt,
+}
+
+/// Cheap defaults: the password sits in a Secret beside the keystore, so a high cost protects
+/// nothing while every render pays it (Kurtosis uses pbkdf2 c=2 for devnets too).
+const DEFAULT_PBKDF2_C: u32 = 2;
+const DEFAULT_SCRYPT_N: u32 = 2;
+
+impl ValidatorValues {
+    fn kdf(&self) -> Result<Kdf, String> {
+        match self.kdf {
+            KdfName::Pbkdf2 => Ok(Kdf::Pbkdf2 { c: if self.kdf_cost == 0 { DEFAULT_PBKDF2_C } else { self.kdf_cost } }),
+            KdfName::Scrypt => {
+                let n = if self.kdf_cost == 0 { DEFAULT_SCRYPT_N } else { self.kdf_cost };
+                if !n.is_power_of_two() || n < 2 {
+                    return Err(format!("validators.kdfCost: scrypt's N must be a power of two >= 2, not {n}"));
+                }
+                Ok(Kdf::Scrypt { n, r: 8, p: 1 })
+            }
+        }
+    }
+}
+
+/// What the proof-of-stake material is made for.
+pub struct Request<'a> {
+    pub release: &'a str,
+    pub namespace: &'a str,
+    pub validators: &'a ValidatorValues,
+    pub jwt: &'a JwtValues,
+    /// `global.topology.validators`.
+    pub count: u32,
+    /// Pods that run an execution client and a beacon node side by side: signers (each with a
+    /// validator client), then RPC nodes.
+    pub signer_pods: &'a [String],
+    pub rpc_pods: &'a [String],
+    /// The release's keystore password (the derived withdrawal account's keystore uses it).
+    pub keystore_password: &'a str,
+}
+
+/// What [`render`] adds besides its manifests.
+pub struct Rendered {
+    pub validators: Validators,
+    /// The derived withdrawal account, to prefund (None when the address was given).
+    pub prefund: Option<String>,
+    pub notes: String,
+}
+
+fn secret_ref(secret_name: &str, key: &str) -> SecretKeyRef {
+    SecretKeyRef { secret_name: secret_name.into(), key: key.into() }
+}
+
+/// A Secret holding raw bytes (`data`, base64): mounted, each key is the exact file.
+fn binary_secret(name: &str, data: &[(String, Vec<u8>)]) -> Value {
+    use base64::Engine;
+    let mut o = k8s::object("v1", "Secret", name, None);
+    o["type"] = "Opaque".into();
+    o["data"] = Value::Object(
+        data.iter()
+            .map(|(k, v)| (k.clone(), Value::String(base64::engine::general_purpose::STANDARD.encode(v))))
+            .collect(),
+    );
+    o
+}
+
+/// The libp2p peer id of a secp256k1 key: base58btc of the identity multihash of the
+/// protobuf-encoded public key (`KeyType Secp256k1 = 2`, 33-byte compressed point).
+pub fn peer_id(key: &PrivateKey) -> String {
+    let compressed = key.compressed_public_key();
+    let mut proto = vec![0x08, 0x02, 0x12, 33];
+    proto.extend_from_slice(&compressed);
+    let mut multihash = vec![0x00, proto.len() as u8];
+    multihash.extend_from_slice(&proto);
+    bs58::encode(multihash).into_string()
+}
+
+/// The mnemonic: given (checked), or 24 words from 32 derived bytes.
+fn mnemonic(v: &ValidatorValues, src: &mut dyn KeySource) -> Result<String, PluginError> {
+    if v.mnemonic.trim().is_empty() {
+        return bip39::mnemonic_from_entropy(&src.bytes("validators/mnemonic-entropy", 32))
+            .map_err(|e| PluginError::Failed(format!("mnemonic: {e}")));
+    }
+    let words = v.mnemonic.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The error names the problem, never the words.
+    bip39::validate_mnemonic(&words).map_err(|e| {
+        PluginError::InvalidValues(format!("validators.mnemonic is not a valid BIP-39 English mnemonic: {e}"))
+    })?;
+    Ok(words)
+}
+
+/// Renders the proof-of-stake Secrets into `out`.
+pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Result<(Output, Rendered), PluginError> {
+    let (release, namespace, v, count, keystore_password) =
+        (r.release, r.namespace, r.validators, r.count, r.keystore_password);
+    let pairs = r;
+    let jwt = r.jwt;
+    let invalid = PluginError::InvalidValues;
+    if count == 0 {
+        return Err(invalid("global.topology.validators: proof of stake needs at least one validator".into()));
+    }
+    let clients = pairs.signer_pods.len() as u32;
+    if clients == 0 {
+        return Err(invalid(
+            "global.topology.signers: proof of stake needs at least one signer node to run the validator clients"
+                .into(),
+        ));
+    }
+    let kdf = v.kdf().map_err(invalid)?;
+    let words = mnemonic(v, src)?;
+    let seed = bip39::mnemonic_to_seed(&words, "").map_err(|e| PluginError::Failed(format!("mnemonic: {e}")))?;
+    let deriver = eip2333::ValidatorKeyDeriver::from_seed(&seed).map_err(|e| PluginError::Failed(e.to_string()))?;
+    let mnemonic_secret = format!("{release}-validator-mnemonic");
+    out = out.manifest(labelled(k8s::secret(&mnemonic_secret, [("mnemonic", words.as_str())]), release));
+
+    // Withdrawals: a given address, or a derived account whose key is kept in a Secret.
+    let (withdrawal, prefund) = if v.withdrawal_address.is_empty() {
+        let key = PrivateKey::derive("validators/withdrawal-account", |l| src.bytes(l, 32));
+        let ks = v3::encrypt(&key, keystore_password, ScryptParams::FAST, &nonce(src, "validators/withdrawal-account"))
+            .map_err(|e| PluginError::Failed(format!("withdrawal keystore: {e}")))?;
+        // Its keystore opens with the release's keystore password, as the signers' do.
+        let name = format!("{release}-withdrawal-account");
+        let ks_text = ks.to_string();
+        let key_hex = key.to_hex();
+        out = out.manifest(labelled(
+            k8s::secret(&name, [("keystore.json", ks_text.as_str()), ("key", key_hex.as_str())]),
+            release,
+        ));
+        (key.address_bytes(), Some(key.address()))
+    } else {
+        let a =
+            parse_address(&v.withdrawal_address).map_err(|e| invalid(format!("validators.withdrawalAddress: {e}")))?;
+        (a, None)
+    };
+    let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
+
+    let mut pubkeys = Vec::with_capacity(count as usize);
+    let mut client_refs = Vec::new();
+    let password_secret = format!("{release}-validator-passwords");
+    let mut passwords: Vec<(String, String)> = Vec::new();
+    for c in 0..clients {
+        // An even split; the first `count % clients` clients take one more.
+        let first = c * (count / clients) + c.min(count % clients);
+        let n = count / clients + u32::from(c < count % clients);
+        let password = keys::password_from_bytes(&src.bytes(&format!("validators/client-{c}/password"), 64), 32);
+        let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        let mut size = 0;
+        for i in first..first + n {
+            let sk = deriver.signing_sk(i);
+            let pk = bls::public_key(&sk).map_err(|e| PluginError::Failed(format!("validator {i}: {e}")))?;
+            let nonce = src.bytes(&format!("validators/{i}/keystore-nonce"), 64);
+            let (salt, rest) = nonce.split_at(32);
+            let iv: [u8; 16] = rest[..16].try_into().unwrap_or_default();
+            let uuid: [u8; 16] = rest[16..].try_into().unwrap_or_default();
+            let path = eip2333::signing_key_path(i);
+            let input = KeystoreInput {
+                secret: &sk,
+                password: &password,
+                kdf,
+                salt,
+                iv: &iv,
+                uuid: &uuid,
+                path: &path,
+                pubkey: &pk,
+                description: "",
+            };
+            let keystore =
+                eip2335::encrypt(&input).map_err(|e| PluginError::Failed(format!("validator {i} keystore: {e}")))?;
+            if size + keystore.len() > SECRET_BUDGET && size > 0 {
+                parts.push(Vec::new());
+                size = 0;
+            }
+            size += keystore.len();
+            let pk_hex = format!("0x{}", hex::encode(pk));
+            if let Some(part) = parts.last_mut() {
+                part.push((format!("{pk_hex}.json"), keystore));
+            }
+            pubkeys.push(pk_hex);
+        }
+        let mut names = Vec::new();
+        for (k, part) in parts.iter().enumerate() {
+            let name = format!("{release}-signer-{c}-validators-{k}");
+            out =
+                out.manifest(labelled(k8s::secret(&name, part.iter().map(|(a, b)| (a.as_str(), b.as_str()))), release));
+            names.push(name);
+        }
+        let key = format!("signer-{c}");
+        passwords.push((key.clone(), password));
+        client_refs.push(ValidatorClient {
+            signer: c,
+            first,
+            count: n,
+            keystore_secrets: names,
+            password: secret_ref(&password_secret, &key),
+        });
+    }
+    out = out.manifest(labelled(
+        k8s::secret(&password_secret, passwords.iter().map(|(a, b)| (a.as_str(), b.as_str()))),
+        release,
+    ));
+
+    // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
+    let pods: Vec<&String> = pairs.signer_pods.iter().chain(pairs.rpc_pods).collect();
+    let jwt_secret = format!("{release}-jwt");
+    let mut jwt_data: Vec<(String, String)> = Vec::new();
+    let mut jwt_refs = Vec::new();
+    let node_secret = format!("{release}-beacon-nodekeys");
+    let mut node_data: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut beacon_nodes = Vec::new();
+    for pod in pods {
+        let key = if jwt.shared { "shared".to_string() } else { pod.clone() };
+        if !jwt_data.iter().any(|(k, _)| *k == key) {
+            jwt_data.push((key.clone(), hex::encode(src.bytes(&format!("jwt/{key}"), 32))));
+        }
+        jwt_refs.push((pod.clone(), secret_ref(&jwt_secret, &key)));
+        let node_key = PrivateKey::derive(&format!("beacon-nodekey/{pod}"), |l| src.bytes(l, 32));
+        beacon_nodes.push(BeaconNodeKey {
+            pod: pod.clone(),
+            peer_id: peer_id(&node_key),
+            node_key: secret_ref(&node_secret, pod),
+        });
+        node_data.push((pod.clone(), node_key.to_bytes().to_vec()));
+    }
+    out = out
+        .manifest(labelled(k8s::secret(&jwt_secret, jwt_data.iter().map(|(a, b)| (a.as_str(), b.as_str()))), release))
+        .manifest(labelled(binary_secret(&node_secret, &node_data), release));
+
+    let notes = format!(
+        "Validator mnemonic (recovers every validator key with standard tools, EIP-2334 paths \
+         m/12381/3600/i/0/0): kubectl -n {namespace} get secret {mnemonic_secret} -o jsonpath='{{.data.mnemonic}}' | base64 -d\n\
+         Validators withdraw to {withdrawal}{derived}",
+        withdrawal = checksum(&withdrawal),
+        derived = if prefund.is_some() {
+            format!(" (its key: kubectl -n {namespace} get secret {release}-withdrawal-account -o jsonpath='{{.data.key}}' | base64 -d)")
+        } else {
+            String::new()
+        },
+    );
+    let validators = Validators {
+        withdrawal_credentials: vec![format!("0x{}", hex::encode(credentials)); pubkeys.len()],
+        pubkeys,
+        withdrawal_address: checksum(&withdrawal),
+        mnemonic: Some(secret_ref(&mnemonic_secret, "mnemonic")),
+        clients: client_refs,
+        jwt: jwt_refs,
+        beacon_nodes,
+    };
+    Ok((out, Rendered { validators, prefund, notes }))
+}
