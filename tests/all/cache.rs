@@ -1,13 +1,18 @@
-//! The compile cache: hits, and corrupt or stale entries recompiled rather than trusted.
+//! The compile cache: hits, and corrupt or stale entries recompiled rather than trusted. The
+//! render cache: a render read back only with its seed, never kept for a fresh seed.
 
-use ethwasm::plugin::{CompileCache, Limits, Plugin, Runtime};
+use ethwasm::plugin::{CompileCache, Limits, Memo, MemoRequest, Plugin, Runtime, Seed};
 use ethwasm_tests::{input, seed, test_plugin_path};
 use serde_json::json;
 
 fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for sub in std::fs::read_dir(dir).unwrap() {
-        for e in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+        let sub = sub.unwrap();
+        if sub.file_name() == "renders" {
+            continue;
+        }
+        for e in std::fs::read_dir(sub.path()).unwrap() {
             out.push(e.unwrap().path());
         }
     }
@@ -62,4 +67,28 @@ fn a_stale_entry_with_a_valid_checksum_is_recompiled() {
     std::fs::write(&entry, data).unwrap();
     let p = Plugin::load(&rt, &path, Limits::default()).unwrap();
     assert!(!p.cached);
+}
+
+#[test]
+fn a_render_is_read_back_from_the_render_cache_with_its_seed_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::new(CompileCache::at(dir.path().to_path_buf())).unwrap();
+    let p = Plugin::load(&rt, &test_plugin_path("misbehave"), Limits::default()).unwrap();
+    let i = input(json!({}));
+    let first = p.render(&seed(1), &i).unwrap();
+    let renders = dir.path().join("renders");
+    assert_eq!(std::fs::read_dir(&renders).unwrap().count(), 1, "one entry per render");
+    // Replace the entry with another output: the next render with that seed returns it, so it
+    // was read from the cache, not run.
+    let memo = Memo::at(renders.clone());
+    let request = MemoRequest { component: &p.sha256, input: &i, limits: p.limits };
+    let mut planted = first;
+    planted.output.notes = Some("from the render cache".into());
+    memo.put(&seed(1), &request, &planted);
+    assert_eq!(p.render(&seed(1), &i).unwrap().output.notes.as_deref(), Some("from the render cache"));
+    assert_ne!(p.render(&seed(2), &i).unwrap().output.notes.as_deref(), Some("from the render cache"));
+    // A seed drawn for one process is never used again: its renders are not kept.
+    let before = std::fs::read_dir(&renders).unwrap().count();
+    p.render(&Seed::random().unwrap(), &i).unwrap();
+    assert_eq!(std::fs::read_dir(&renders).unwrap().count(), before);
 }

@@ -34,6 +34,11 @@ impl CompileCache {
         CompileCache { dir: Some(dir) }
     }
 
+    /// The directory, unless the cache is disabled.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// No cache: every run compiles.
     pub fn disabled() -> Self {
         CompileCache { dir: None }

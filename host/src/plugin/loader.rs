@@ -39,6 +39,8 @@ pub struct Plugin {
     /// Limits for its calls.
     pub limits: Limits,
     pub(super) pre: PluginWorldPre<State>,
+    /// Where its renders are memoised (beside the compile cache), unless caching is off.
+    pub(super) memo: Option<super::Memo>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -123,6 +125,7 @@ impl Plugin {
             cached,
             limits,
             pre,
+            memo: rt.cache().dir().map(|d| super::Memo::at(d.join("renders"))),
         };
         // `info` runs before the plugin's name is known: no seed material is derived from it.
         let info = plugin.call("info", &Seed::from_hex(&"00".repeat(32)).expect("valid"), |w: &PluginWorld, s| {

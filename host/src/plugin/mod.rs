@@ -4,6 +4,7 @@ mod bindings;
 mod cache;
 mod engine;
 mod loader;
+mod memo;
 mod run;
 mod state;
 
@@ -12,6 +13,7 @@ pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
 pub use loader::{is_dns_label, ImportKind, Plugin, Source};
+pub use memo::{Memo, Request as MemoRequest};
 pub use run::PluginRender;
 pub use state::LogLine;
 pub use state::Seed;

@@ -68,8 +68,23 @@ impl Plugin {
         PluginError::Trap { plugin, func, message }
     }
 
-    /// Calls `render` with `input`, checks the output size, and maps the plugin's own error.
+    /// Calls `render` with `input`, checks the output size, and maps the plugin's own error. A
+    /// render made before with the same component, input, limits and seed is read back from the
+    /// render cache instead ([`super::Memo`]).
     pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
+        let request = super::memo::Request { component: &self.sha256, input, limits: self.limits };
+        if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(seed, &request)) {
+            tracing::debug!("plugin {}: render from the render cache", self.info.name);
+            return Ok(hit);
+        }
+        let render = self.render_fresh(seed, input)?;
+        if let Some(memo) = self.memo.as_ref().filter(|_| !seed.is_fresh()) {
+            memo.put(seed, &request, &render);
+        }
+        Ok(render)
+    }
+
+    fn render_fresh(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
         let start = std::time::Instant::now();
         let (result, state) =
             self.call_with_state("render", seed, |w, s| w.ethwasm_plugin_plugin().call_render(s, input))?;

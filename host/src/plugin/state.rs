@@ -17,8 +17,21 @@ pub const MAX_DERIVE_LEN: u32 = 255 * 32;
 const STDIO_CAPTURE: usize = 64 << 10;
 
 /// The release seed every key is derived from. Never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Seed(Vec<u8>);
+#[derive(Clone)]
+pub struct Seed {
+    bytes: Vec<u8>,
+    /// Drawn for this process alone (`render` without --seed): nobody can render with it
+    /// again, so its renders are not kept in the render cache.
+    fresh: bool,
+}
+
+impl PartialEq for Seed {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for Seed {}
 
 impl std::fmt::Debug for Seed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -31,7 +44,7 @@ impl Seed {
     pub fn random() -> std::io::Result<Self> {
         let mut b = vec![0u8; 32];
         getrandom::fill(&mut b).map_err(std::io::Error::other)?;
-        Ok(Seed(b))
+        Ok(Seed { bytes: b, fresh: true })
     }
 
     /// A seed from hex (16 to 64 bytes, optional `0x`).
@@ -41,12 +54,27 @@ impl Seed {
         if !(16..=64).contains(&bytes.len()) {
             return Err(format!("{} bytes; give 16 to 64 bytes (32 to 128 hex digits)", bytes.len()));
         }
-        Ok(Seed(bytes))
+        Ok(Seed { bytes, fresh: false })
     }
 
     /// The seed as hex, for release records.
     pub fn to_hex(&self) -> String {
-        hex::encode(&self.0)
+        hex::encode(&self.bytes)
+    }
+
+    /// Whether this seed was drawn for this process alone.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// The key that seals memoised renders of the component with sha256 `component` (see
+    /// `memo`): without the seed, a cached render neither opens nor can be found.
+    pub(crate) fn memo_key(&self, component: &str) -> [u8; 32] {
+        let hk = Hkdf::<Sha256>::new(Some(b"ethwasm render memo v1"), &self.bytes);
+        let mut key = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's limit of 8160.
+        let _ = hk.expand(component.as_bytes(), &mut key);
+        key
     }
 
     /// `length` bytes for `plugin` and `label`: HKDF-SHA256 with the seed as input key material
@@ -56,7 +84,7 @@ impl Seed {
         if length == 0 || length > MAX_DERIVE_LEN as usize {
             return Err(format!("derive-key length {length} is outside 1..={MAX_DERIVE_LEN}"));
         }
-        let hk = Hkdf::<Sha256>::new(Some(b"ethwasm derive-key v1"), &self.0);
+        let hk = Hkdf::<Sha256>::new(Some(b"ethwasm derive-key v1"), &self.bytes);
         let mut info = Vec::with_capacity(plugin.len() + 1 + label.len());
         info.extend_from_slice(plugin.as_bytes());
         info.push(0);
