@@ -6,9 +6,13 @@
 # developer's own kit on the defaults keeps running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kit=${ETHWASM_K8S_KIT:-../shared/k8s}
-if [[ ! -x $kit/start.sh ]]; then
-  echo "test-cluster: no Kubernetes test kit at $kit (set ETHWASM_K8S_KIT to its folder)" >&2
+kit=${ETHWASM_K8S_KIT:-}
+if [[ -z $kit ]]; then
+  # Beside the checkout, as on the project's machines (the checkout may live elsewhere there).
+  for k in ../shared/k8s /work/shared/k8s; do [[ -x $k/start.sh ]] && { kit=$k; break; }; done
+fi
+if [[ ! -x ${kit:-/nonexistent}/start.sh ]]; then
+  echo "test-cluster: no Kubernetes test kit at ${kit:-../shared/k8s} (set ETHWASM_K8S_KIT to its folder)" >&2
   exit 2
 fi
 state=${ETHWASM_K8S_STATE:-$PWD/target/k8s}

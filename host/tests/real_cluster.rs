@@ -168,6 +168,7 @@ scenarios!(
     two_deploys_at_once_keep_history_consistent,
     a_killed_deploy_is_recovered_within_one_lease,
     the_api_answers_as_kubernetes_does,
+    proof_of_stake_artefacts_are_accepted_and_diff_clean,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -640,4 +641,43 @@ async fn the_api_answers_as_kubernetes_does(t: Env) {
     if let Some(n) = c.get(&builtin::namespace(), "", ns).await.unwrap() {
         assert_eq!(n["status"]["phase"], "Terminating", "{n}");
     }
+}
+
+/// The proof-of-stake keys and genesis (secrets + genesis plugins), deployed: the API server
+/// accepts every object (keystores split across Secrets, genesis.ssz gzip'd across ConfigMaps
+/// in binaryData), the release record holds them, and a second deploy changes nothing.
+async fn proof_of_stake_artefacts_are_accepted_and_diff_clean(t: Env) {
+    let plugins = |p: &str| root().join("target/plugins").join(format!("{p}.wasm")).display().to_string();
+    let (secrets, genesis) = (plugins("secrets"), plugins("genesis"));
+    let args = [
+        "--plugins",
+        &secrets,
+        "--plugins",
+        &genesis,
+        "--set",
+        "global.consensus=pos",
+        "--set",
+        "genesis.consensus=pos",
+        "--set",
+        "genesis.pos.genesisTime=1767225600",
+        "--set",
+        "global.topology.signers=1",
+        "--set",
+        "global.topology.validators=2048",
+    ];
+    let out = t.ok(&[&["deploy"][..], &args, &["--no-notes"]].concat());
+    assert!(out.contains("revision 1"), "{out}");
+    let keystores = t.c.list(&builtin::secret(), Some(&t.ns), "app.kubernetes.io/name=secrets").await.unwrap();
+    let parts: Vec<&Value> = keystores
+        .iter()
+        .filter(|s| s["metadata"]["name"].as_str().is_some_and(|n| n.starts_with("ethwasm-signer-0-validators-")))
+        .collect();
+    assert!(parts.len() >= 3, "{} keystore Secrets", parts.len());
+    let stored: usize = parts.iter().map(|s| s["data"].as_object().map_or(0, |d| d.len())).sum();
+    assert_eq!(stored, 2048, "every keystore is stored");
+    let ssz = t.c.get(&builtin::config_map(), &t.ns, "ethwasm-genesis-ssz-0").await.unwrap().unwrap();
+    assert!(ssz["binaryData"]["genesis.ssz.gz.part"].as_str().is_some_and(|b| !b.is_empty()));
+    let d = t.ethwasm(&[&["diff"][..], &args].concat());
+    assert_eq!(d.status.code(), Some(0), "a fresh deploy differs from its own render:\n{}", text(&d.stdout));
+    assert!(!text(&d.stdout).contains("mnemonic"), "no secret in a diff");
 }

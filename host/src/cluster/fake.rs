@@ -294,6 +294,19 @@ impl State {
         if rt.kind == "Namespace" && obj.get("status").is_none() {
             obj["status"] = json!({"phase": "Active"});
         }
+        if rt.kind == "Secret" {
+            // As the API server stores it: stringData merged into data, base64-encoded.
+            if let Some(Value::Object(plain)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
+                use base64::Engine;
+                let data = obj.as_object_mut().expect("objects").entry("data").or_insert_with(|| json!({}));
+                if let Some(data) = data.as_object_mut() {
+                    for (k, v) in plain {
+                        let text = v.as_str().unwrap_or_default();
+                        data.insert(k, base64::engine::general_purpose::STANDARD.encode(text).into());
+                    }
+                }
+            }
+        }
         // As on a real cluster, a workload whose image cannot be pulled never becomes ready.
         let pullable = !obj.pointer("/spec/template/spec").is_some_and(|t| t.to_string().contains("does-not-exist"));
         if self.ready && pullable {
