@@ -252,14 +252,13 @@ async fn a_live_holder_makes_a_second_deploy_fail(t: Env) {
     let second = async {
         // Let the holder renew at least once first.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let started = Instant::now();
-        (run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await, started.elapsed())
+        run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await
     };
-    let (held_out, (second_out, took)) = futures::join!(holding, second);
+    let (held_out, second_out) = futures::join!(holding, second);
     held_out.unwrap();
+    // It failed (had the lease run out first, it would have taken it over): it saw a renewal.
     let e = second_out.unwrap_err();
     assert!(e.to_string().contains("locked by someone-else"), "{e}");
-    assert!(took < Duration::from_secs(3), "it fails once it sees a renewal, not at expiry: {took:?}");
     // The holder released it: the next deploy goes through.
     run(c, ns, vec![config_map(ns, "a", "1")], &opts()).await.unwrap();
 }

@@ -5,11 +5,11 @@
 //! pods' stable DNS names, so geth nodes need no registrar, sidecar or curl loop, and bootnodes
 //! keep their identity across restarts. Provides `bootnodes`.
 
-use ethwasm_ethereum_types::{Bootnodes, Global, NodeKeys, NodeSet};
+use ethwasm_ethereum_types::{names, Bootnodes, Global, NodeKeys, NodeSet};
 use ethwasm_plugin::k8s::{self, Image};
+use ethwasm_plugin::workload::{self, Container, Pod};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// JSON Schema of the `bootnode` values section.
 pub const SCHEMA: &str = include_str!("schema.json");
@@ -41,15 +41,15 @@ pub struct Bootnode;
 impl Plugin for Bootnode {
     fn info() -> Info {
         Info::new("bootnode", env!("CARGO_PKG_VERSION"), "geth bootnode discovery servers with stable enode URLs")
-            .provides(&["bootnodes"])
-            .requires(&["node-keys"])
+            .provides(&[names::BOOTNODES])
+            .requires(&[names::NODE_KEYS])
             .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let v: Values = input.values()?;
         let g: Global = input.global()?;
-        let keys: NodeKeys = input.input("node-keys")?;
+        let keys: NodeKeys = input.input(names::NODE_KEYS)?;
         let r = input.release();
         Ok(render(&r.name, &r.namespace, &g.cluster_domain, &v, &keys.bootnodes))
     }
@@ -61,45 +61,30 @@ pub fn render(release: &str, namespace: &str, domain: &str, v: &Values, set: &No
     let hosts: Vec<String> = set.nodes.iter().map(|n| format!("{}.{name}.{namespace}.svc.{domain}", n.pod)).collect();
     let enodes: Vec<String> =
         set.nodes.iter().zip(&hosts).map(|(n, h)| format!("enode://{}@{h}:{}", n.node_id, v.port)).collect();
-    let out = Output::new().output("bootnodes", &Bootnodes { enodes: enodes.clone(), hosts });
+    let out = Output::new().output(names::BOOTNODES, &Bootnodes { enodes: enodes.clone(), hosts });
     if set.nodes.is_empty() {
         return out;
     }
     let selector = k8s::selector(release, "bootnode");
-    let labels = k8s::merge_labels(&selector, &json!({ "app.kubernetes.io/component": "bootnode" }));
+    let labels = k8s::component_labels(release, "bootnode", "bootnode");
     let service = k8s::service(name, &labels, &selector, "Headless", vec![k8s::port("discovery", v.port, "UDP")]);
-    let items: Vec<Value> = set.nodes.iter().map(|n| json!({ "key": n.node_key.key, "path": n.pod })).collect();
-    let mut container = json!({
-        "name": "bootnode",
-        "image": v.image.reference(REPOSITORY, TAG),
-        "imagePullPolicy": v.image.pull_policy(),
-        "command": ["bootnode"],
-        "args": [
-            "-nodekey=/nodekey/$(POD_NAME)",
+    let container = Container::new("bootnode", &v.image.reference(REPOSITORY, TAG), v.image.pull_policy())
+        .command(["bootnode"])
+        .args([
+            "-nodekey=/nodekey/$(POD_NAME)".to_string(),
             format!("-addr=:{}", v.port),
-            "-nat=extip:$(POD_IP)",
+            "-nat=extip:$(POD_IP)".into(),
             format!("-verbosity={}", v.verbosity),
-        ],
-        "env": [k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")],
-        "ports": [{ "name": "discovery", "containerPort": v.port, "protocol": "UDP" }],
-        "volumeMounts": [{ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true }],
-        "securityContext": k8s::container_security_context(),
-    });
-    let mut pod = json!({
-        "securityContext": k8s::pod_security_context(),
-        "automountServiceAccountToken": false,
-        "volumes": [{ "name": "nodekey", "secret": { "secretName": set.nodes[0].node_key.secret_name, "items": items, "defaultMode": 0o400 } }],
-    });
-    v.placement.apply(&mut pod, &mut container);
-    pod["containers"] = json!([container]);
-    let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(&labels));
-    sts["spec"] = json!({
-        "serviceName": name,
-        "replicas": set.nodes.len(),
-        "podManagementPolicy": "Parallel",
-        "selector": { "matchLabels": selector },
-        "template": { "metadata": { "labels": labels }, "spec": pod },
-    });
+        ])
+        .env(workload::pod_identity_env())
+        .ports([workload::container_port("discovery", v.port, "UDP")])
+        .mounts([workload::read_only_mount("nodekey", "/nodekey")]);
+    let items = set.nodes.iter().map(|n| (n.node_key.key.as_str(), n.pod.as_str()));
+    let pod = Pod::new(&labels)
+        .volumes([workload::secret_volume("nodekey", &set.nodes[0].node_key.secret_name, items)])
+        .container(container)
+        .placement(&v.placement);
+    let sts = workload::stateful_set(name, name, set.nodes.len(), &selector, pod, None);
     let notes = format!("Bootnodes: {}", enodes.join(", "));
     out.manifest(service).manifest(sts).notes(notes)
 }
@@ -110,6 +95,7 @@ export!(Bootnode);
 mod tests {
     use super::*;
     use ethwasm_ethereum_types::{Node, SecretKeyRef as KeyRef};
+    use serde_json::json;
 
     fn set(n: usize) -> NodeSet {
         NodeSet {
@@ -127,7 +113,7 @@ mod tests {
     #[test]
     fn enodes_use_stable_dns_names() {
         let out = render("eth", "chain", "cluster.local", &Values::default(), &set(2));
-        let b: Bootnodes = serde_json::from_value(out.get_output("bootnodes").unwrap()).unwrap();
+        let b: Bootnodes = serde_json::from_value(out.get_output(names::BOOTNODES).unwrap()).unwrap();
         assert_eq!(
             b.enodes[1],
             format!("enode://{:0>128}@eth-bootnode-1.eth-bootnode.chain.svc.cluster.local:30301", 1)
@@ -147,6 +133,6 @@ mod tests {
     fn no_bootnodes_renders_nothing() {
         let out = render("eth", "chain", "cluster.local", &Values::default(), &set(0));
         assert!(out.manifests().is_empty());
-        assert_eq!(out.get_output("bootnodes").unwrap()["enodes"], json!([]));
+        assert_eq!(out.get_output(names::BOOTNODES).unwrap()["enodes"], json!([]));
     }
 }

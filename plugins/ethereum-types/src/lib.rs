@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Output names.
+/// Output names, for `provides`/`requires` and the `input`/`output` calls, so a typo fails to compile.
 pub mod names {
     pub const SIGNERS: &str = "signers";
     pub const PREFUNDED: &str = "prefunded";

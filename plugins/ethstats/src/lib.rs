@@ -4,11 +4,11 @@
 //! the Secret the secrets plugin owns (input `ethstats-secret`), so the dashboard and every geth
 //! node read the same secret. Provides `ethstats`: whether it is on and the address nodes dial.
 
-use ethwasm_ethereum_types::{EthstatsEndpoint as Endpoint, SecretKeyRef as SecretRef};
+use ethwasm_ethereum_types::{names, EthstatsEndpoint as Endpoint, SecretKeyRef as SecretRef};
 use ethwasm_plugin::k8s::{self, Image};
+use ethwasm_plugin::workload::{self, Container, Pod};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
 use serde::Deserialize;
-use serde_json::json;
 
 /// JSON Schema of the `ethstats` values section.
 pub const SCHEMA: &str = include_str!("schema.json");
@@ -51,6 +51,8 @@ impl Default for ServiceValues {
     }
 }
 
+const REPOSITORY: &str = "ethereumex/eth-stats-dashboard";
+const TAG: &str = "v0.0.1";
 const CONTAINER_PORT: u16 = 3000;
 
 /// The plugin.
@@ -59,14 +61,14 @@ pub struct Ethstats;
 impl Plugin for Ethstats {
     fn info() -> Info {
         Info::new("ethstats", env!("CARGO_PKG_VERSION"), "eth-netstats dashboard that geth nodes report to")
-            .provides(&["ethstats"])
-            .requires(&["ethstats-secret"])
+            .provides(&[names::ETHSTATS])
+            .requires(&[names::ETHSTATS_SECRET])
             .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let values: Values = input.values()?;
-        let secret: SecretRef = input.input("ethstats-secret")?;
+        let secret: SecretRef = input.input(names::ETHSTATS_SECRET)?;
         Ok(render(input.release(), &values, &secret))
     }
 }
@@ -77,37 +79,25 @@ pub fn render(release: &Release, v: &Values, secret: &SecretRef) -> Output {
     let name = format!("{release}-ethstats");
     let endpoint =
         Endpoint { enabled: v.enabled, address: format!("{name}:{}", v.service.port), secret: secret.clone() };
-    let out = Output::new().output("ethstats", &endpoint);
+    let out = Output::new().output(names::ETHSTATS, &endpoint);
     if !v.enabled {
         return out;
     }
     let selector = k8s::selector(release, "ethstats");
-    let labels = k8s::merge_labels(&selector, &json!({"app.kubernetes.io/component": "ethstats"}));
-    let mut deployment = k8s::object("apps/v1", "Deployment", &name, Some(&labels));
-    deployment["spec"] = json!({
-        "replicas": 1,
-        "selector": { "matchLabels": selector },
-        "template": {
-            "metadata": { "labels": labels },
-            "spec": {
-                "containers": [{
-                    "name": "ethstats",
-                    "image": v.image.reference("ethereumex/eth-stats-dashboard", "v0.0.1"),
-                    "imagePullPolicy": v.image.pull_policy(),
-                    "ports": [{ "name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP" }],
-                    "env": [{
-                        "name": "WS_SECRET",
-                        "valueFrom": { "secretKeyRef": { "name": secret.secret_name, "key": secret.key } },
-                    }],
-                    "readinessProbe": { "tcpSocket": { "port": "http" }, "periodSeconds": 10 },
-                }],
-            },
-        },
-    });
-    let pod = &mut deployment["spec"]["template"]["spec"];
-    let mut container = pod["containers"][0].take();
-    v.placement.apply(pod, &mut container);
-    pod["containers"][0] = container;
+    let labels = k8s::component_labels(release, "ethstats", "ethstats");
+    let container = Container::new("ethstats", &v.image.reference(REPOSITORY, TAG), v.image.pull_policy())
+        .env([
+            k8s::secret_env("WS_SECRET", &secret.secret_name, &secret.key),
+            // `npm start` keeps its cache and logs under $HOME, which is `/` for a user the image
+            // does not know, and the root filesystem is read-only.
+            k8s::env("HOME", "/tmp"),
+        ])
+        .ports([workload::container_port("http", CONTAINER_PORT, "TCP")])
+        .mounts([workload::mount("tmp", "/tmp")])
+        .tcp_readiness("http");
+    let pod =
+        Pod::new(&labels).volumes([workload::empty_dir_volume("tmp")]).container(container).placement(&v.placement);
+    let deployment = workload::deployment(&name, 1, &selector, pod);
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
     let notes = format!(
@@ -122,6 +112,7 @@ export!(Ethstats);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn values(enabled: bool) -> Values {
         serde_json::from_value(json!({ "enabled": enabled, "image": {"tag": "v0.0.2"} })).unwrap()
@@ -148,16 +139,30 @@ mod tests {
         assert_eq!(m[1]["kind"], "Service");
         assert_eq!(m[1]["spec"]["ports"][0]["port"], 80);
         assert!(m[0]["spec"]["template"]["spec"].get("nodeSelector").is_none());
-        let ep: Endpoint = serde_json::from_value(out.get_output("ethstats").unwrap()).unwrap();
+        let ep: Endpoint = serde_json::from_value(out.get_output(names::ETHSTATS).unwrap()).unwrap();
         assert_eq!(ep.address, "eth-ethstats:80");
         assert!(ep.enabled);
+    }
+
+    #[test]
+    fn dashboard_is_hardened_with_a_writable_tmp() {
+        let m = render(&rel(), &values(true), &secret()).manifests();
+        let pod = &m[0]["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        let c = &pod["containers"][0];
+        assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+        assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+        assert_eq!(c["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
+        assert_eq!(pod["volumes"][0], json!({ "name": "tmp", "emptyDir": {} }));
+        assert_eq!(c["volumeMounts"][0]["mountPath"], "/tmp");
     }
 
     #[test]
     fn disabled_renders_nothing_but_says_so() {
         let out = render(&rel(), &values(false), &secret());
         assert!(out.manifests().is_empty());
-        assert_eq!(out.get_output("ethstats").unwrap()["enabled"], false);
+        assert_eq!(out.get_output(names::ETHSTATS).unwrap()["enabled"], false);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! ConfigMap and network id (`genesis`), enode URLs (`bootnodes`), node keys (`node-keys`),
 //! signer addresses and keystores (`signers`) and the ethstats address and secret (`ethstats`).
 
-use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, NodeSet, Signers};
+use ethwasm_ethereum_types::{names, Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, NodeSet, Signers};
 use ethwasm_plugin::k8s::{self, Image};
+use ethwasm_plugin::workload::{self, Container, Persistence, Pod};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -125,27 +126,6 @@ pub struct NetworkPolicy {
     pub from: Vec<Value>,
 }
 
-/// Chain data storage.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Persistence {
-    pub enabled: bool,
-    pub size: String,
-    pub storage_class: Option<String>,
-    pub access_modes: Vec<String>,
-}
-
-impl Default for Persistence {
-    fn default() -> Self {
-        Persistence {
-            enabled: true,
-            size: "10Gi".into(),
-            storage_class: None,
-            access_modes: vec!["ReadWriteOnce".into()],
-        }
-    }
-}
-
 /// PodDisruptionBudget settings.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -190,31 +170,27 @@ pub struct Miners;
 impl Plugin for Miners {
     fn info() -> Info {
         Info::new("miners", env!("CARGO_PKG_VERSION"), "geth signers (clique sealers or ethash miners) and RPC nodes")
-            .requires(&["genesis", "bootnodes", "signers", "node-keys", "ethstats"])
+            .requires(&[names::GENESIS, names::BOOTNODES, names::SIGNERS, names::NODE_KEYS, names::ETHSTATS])
             .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let v: Values = input.values()?;
         let inputs = Inputs {
-            genesis: input.input("genesis")?,
-            bootnodes: input.input("bootnodes")?,
-            signers: input.input("signers")?,
-            rpc: input.input::<NodeKeys>("node-keys")?.rpc,
-            ethstats: input.input("ethstats")?,
+            genesis: input.input(names::GENESIS)?,
+            bootnodes: input.input(names::BOOTNODES)?,
+            signers: input.input(names::SIGNERS)?,
+            rpc: input.input::<NodeKeys>(names::NODE_KEYS)?.rpc,
+            ethstats: input.input(names::ETHSTATS)?,
         };
         render(input.release(), &v, &inputs)
     }
 }
 
-fn labels(release: &str, component: &str, node: &str) -> (Value, Value) {
-    let selector = json!({
-        "app.kubernetes.io/name": "geth",
-        "app.kubernetes.io/instance": release,
-        "app.kubernetes.io/component": component,
-        "ethwasm.io/node-set": node,
-    });
-    (selector.clone(), selector)
+/// The labels of one geth StatefulSet's pods, which also select them: each StatefulSet is
+/// one node set, so no two select each other's pods.
+fn labels(release: &str, component: &str, node: &str) -> Value {
+    k8s::merge_labels(&k8s::component_labels(release, "geth", component), &json!({ "ethwasm.io/node-set": node }))
 }
 
 /// Flags every geth node gets.
@@ -246,6 +222,8 @@ fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
 
 /// What differs between geth StatefulSets.
 struct NodeSpec {
+    name: String,
+    replicas: usize,
     labels: Value,
     args: Vec<String>,
     volumes: Vec<Value>,
@@ -254,109 +232,58 @@ struct NodeSpec {
     probe_port: &'static str,
 }
 
-/// The pod template of one geth StatefulSet.
-fn pod(v: &Values, i: &Inputs, image: &str, node: NodeSpec) -> Value {
-    let NodeSpec { labels, args, mut volumes, mut mounts, ports, probe_port } = node;
-    let mut env = vec![k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")];
+/// geth 1.13 resolves enode host names once at start: wait until every one resolves.
+const WAIT_FOR_BOOTNODES: &str =
+    "for h in $BOOTNODE_HOSTS; do until nslookup \"$h\" >/dev/null 2>&1; do echo \"waiting for $h to resolve\"; sleep 2; done; done";
+
+/// One geth StatefulSet, its pods named under the headless Service `service`.
+fn stateful_set(v: &Values, i: &Inputs, image: &str, service: &str, node: NodeSpec) -> Value {
+    let NodeSpec { name, replicas, labels, args, volumes, mounts, ports, probe_port } = node;
+    let pull = v.image.pull_policy();
+    let mut env = workload::pod_identity_env();
     if i.ethstats.enabled {
         env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
     }
-    volumes.push(json!({ "name": "genesis", "configMap": { "name": i.genesis.config_map } }));
-    if !v.persistence.enabled {
-        volumes.push(json!({ "name": "data", "emptyDir": {} }));
-    }
-    mounts.push(json!({ "name": "data", "mountPath": "/data" }));
-    let mut init = Vec::new();
+    let mut pod = Pod::new(&labels).annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash);
     if !i.bootnodes.hosts.is_empty() {
-        // geth 1.13 resolves enode host names once at start: wait until every one resolves.
-        init.push(json!({
-            "name": "wait-for-bootnodes",
-            "image": image,
-            "imagePullPolicy": v.image.pull_policy(),
-            "command": ["sh", "-c", "for h in $BOOTNODE_HOSTS; do until nslookup \"$h\" >/dev/null 2>&1; do echo \"waiting for $h to resolve\"; sleep 2; done; done"],
-            "env": [{ "name": "BOOTNODE_HOSTS", "value": i.bootnodes.hosts.join(" ") }],
-            "securityContext": k8s::container_security_context(),
-        }));
+        pod = pod.init_container(
+            Container::new("wait-for-bootnodes", image, pull)
+                .command(["sh", "-c", WAIT_FOR_BOOTNODES])
+                .env([k8s::env("BOOTNODE_HOSTS", &i.bootnodes.hosts.join(" "))]),
+        );
     }
-    init.push(json!({
-        "name": "init-genesis",
-        "image": image,
-        "imagePullPolicy": v.image.pull_policy(),
-        "command": ["sh", "-c", format!(
-            "if [ -d /data/geth/chaindata ]; then echo 'chain data exists; keeping it'; else geth --datadir=/data init /genesis/{}; fi",
-            i.genesis.key
-        )],
-        "volumeMounts": [
-            { "name": "data", "mountPath": "/data" },
-            { "name": "genesis", "mountPath": "/genesis", "readOnly": true },
-        ],
-        "securityContext": k8s::container_security_context(),
-    }));
-    let mut all_args = args;
-    all_args.extend(v.extra_args.iter().cloned());
-    let mut container = json!({
-        "name": "geth",
-        "image": image,
-        "imagePullPolicy": v.image.pull_policy(),
-        "command": ["geth"],
-        "args": all_args,
-        "env": env,
-        "ports": ports,
-        "volumeMounts": mounts,
-        "readinessProbe": { "tcpSocket": { "port": probe_port }, "periodSeconds": 10 },
-        "securityContext": k8s::container_security_context(),
-    });
-    let mut spec = json!({
-        "securityContext": k8s::pod_security_context(),
-        "automountServiceAccountToken": false,
-        "initContainers": init,
-        "volumes": volumes,
-    });
-    v.placement.apply(&mut spec, &mut container);
-    spec["containers"] = json!([container]);
-    json!({
-        "metadata": { "labels": labels, "annotations": { GENESIS_HASH_ANNOTATION: i.genesis.hash } },
-        "spec": spec,
-    })
-}
-
-fn stateful_set(
-    v: &Values,
-    name: &str,
-    service: &str,
-    replicas: usize,
-    labels: &Value,
-    selector: &Value,
-    template: Value,
-) -> Value {
-    let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(labels));
-    sts["spec"] = json!({
-        "serviceName": service,
-        "replicas": replicas,
-        "podManagementPolicy": "Parallel",
-        "selector": { "matchLabels": selector },
-        "template": template,
-    });
-    if v.persistence.enabled {
-        let mut claim = json!({
-            "metadata": { "name": "data" },
-            "spec": { "accessModes": v.persistence.access_modes, "resources": { "requests": { "storage": v.persistence.size } } },
-        });
-        if let Some(class) = &v.persistence.storage_class {
-            claim["spec"]["storageClassName"] = class.clone().into();
-        }
-        sts["spec"]["volumeClaimTemplates"] = json!([claim]);
-    }
-    sts
+    let init_genesis = format!(
+        "if [ -d /data/geth/chaindata ]; then echo 'chain data exists; keeping it'; else geth --datadir=/data init /genesis/{}; fi",
+        i.genesis.key
+    );
+    let geth = Container::new("geth", image, pull)
+        .command(["geth"])
+        .args(args)
+        .args(v.extra_args.iter().cloned())
+        .env(env)
+        .ports(ports)
+        .mounts(mounts)
+        .mounts([workload::mount("data", "/data")])
+        .tcp_readiness(probe_port);
+    let pod = pod
+        .init_container(
+            Container::new("init-genesis", image, pull)
+                .command(["sh", "-c", &init_genesis])
+                .mounts([workload::mount("data", "/data"), workload::read_only_mount("genesis", "/genesis")]),
+        )
+        .volumes(volumes)
+        .volumes([workload::config_map_volume("genesis", &i.genesis.config_map)])
+        .volumes(v.persistence.scratch_volume("data"))
+        .container(geth)
+        .placement(&v.placement);
+    workload::stateful_set(&name, service, replicas, &labels, pod, v.persistence.claim_template("data"))
 }
 
 fn p2p_ports(v: &Values) -> Vec<Value> {
-    let mut ports = vec![
-        json!({ "name": "p2p", "containerPort": P2P_PORT, "protocol": "TCP" }),
-        json!({ "name": "discovery", "containerPort": P2P_PORT, "protocol": "UDP" }),
-    ];
+    let mut ports =
+        vec![workload::container_port("p2p", P2P_PORT, "TCP"), workload::container_port("discovery", P2P_PORT, "UDP")];
     if v.metrics.enabled {
-        ports.push(json!({ "name": "metrics", "containerPort": v.metrics.port, "protocol": "TCP" }));
+        ports.push(workload::container_port("metrics", v.metrics.port, "TCP"));
     }
     ports
 }
@@ -384,7 +311,7 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
     let clique = i.genesis.consensus == Consensus::Clique;
     let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
     let geth_service = format!("{release}-geth");
-    let group = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release });
+    let group = k8s::selector(release, "geth");
     let mut out = Output::new();
 
     // One headless Service gives every geth pod a stable DNS name.
@@ -398,38 +325,41 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
     out = out.manifest(svc);
 
     for s in &i.signers.signers {
-        let (labels, selector) = labels(release, "signer", &s.stateful_set);
+        let labels = labels(release, "signer", &s.stateful_set);
         let mut args = common_args(v, i);
         args.push(format!("--nodekey=/nodekey/{}", s.node_key.key));
         args.push("--mine".into());
         args.push(format!("--miner.etherbase={}", s.address));
-        let mut volumes = vec![json!({
-            "name": "nodekey",
-            "secret": { "secretName": s.node_key.secret_name, "items": [{ "key": s.node_key.key, "path": s.node_key.key }], "defaultMode": 0o400 },
-        })];
-        let mut mounts = vec![json!({ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true })];
+        let key = s.node_key.key.as_str();
+        let mut volumes = vec![workload::secret_volume("nodekey", &s.node_key.secret_name, [(key, key)])];
+        let mut mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
         if clique {
             args.push(format!("--unlock={}", s.address));
             args.push("--password=/password/password".into());
             args.push("--keystore=/keystore".into());
-            volumes.push(json!({ "name": "keystore", "secret": { "secretName": s.keystore.secret_name,
-                "items": [{ "key": s.keystore.key, "path": "keystore.json" }], "defaultMode": 0o400 } }));
-            volumes.push(json!({ "name": "password", "secret": { "secretName": i.signers.password.secret_name,
-                "items": [{ "key": i.signers.password.key, "path": "password" }], "defaultMode": 0o400 } }));
-            mounts.push(json!({ "name": "keystore", "mountPath": "/keystore", "readOnly": true }));
-            mounts.push(json!({ "name": "password", "mountPath": "/password", "readOnly": true }));
+            let password = &i.signers.password;
+            let keystore = [(s.keystore.key.as_str(), "keystore.json")];
+            volumes.push(workload::secret_volume("keystore", &s.keystore.secret_name, keystore));
+            volumes.push(workload::secret_volume(
+                "password",
+                &password.secret_name,
+                [(password.key.as_str(), "password")],
+            ));
+            mounts.push(workload::read_only_mount("keystore", "/keystore"));
+            mounts.push(workload::read_only_mount("password", "/password"));
         } else {
             args.push(format!("--miner.threads={}", v.ethash.threads));
             // The DAG defaults to $HOME/.ethash, which a non-root pod with a read-only root
             // filesystem cannot write: keep it on the data volume.
             args.push("--ethash.dagdir=/data/ethash-dag".into());
         }
-        let spec = NodeSpec { labels: labels.clone(), args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" };
-        let template = pod(v, i, &image, spec);
-        out = out.manifest(stateful_set(v, &s.stateful_set, &geth_service, 1, &labels, &selector, template));
+        let name = s.stateful_set.clone();
+        let spec =
+            NodeSpec { name, replicas: 1, labels, args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" };
+        out = out.manifest(stateful_set(v, i, &image, &geth_service, spec));
     }
     if v.pod_disruption_budget.enabled && !i.signers.signers.is_empty() {
-        let sel = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release, "app.kubernetes.io/component": "signer" });
+        let sel = k8s::component_labels(release, "geth", "signer");
         out = out.manifest(pdb(
             &format!("{release}-signers"),
             &sel,
@@ -441,7 +371,7 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
     let rpc_count = i.rpc.nodes.len();
     if rpc_count > 0 {
         let name = &i.rpc.stateful_set;
-        let (labels, selector) = labels(release, "rpc", name);
+        let labels = labels(release, "rpc", name);
         let r = &v.rpc;
         let mut args = common_args(v, i);
         args.push("--nodekey=/nodekey/$(POD_NAME)".into());
@@ -460,19 +390,24 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
         if !r.cors_domains.is_empty() {
             args.push(format!("--http.corsdomain={}", r.cors_domains.join(",")));
         }
-        let items: Vec<Value> = i.rpc.nodes.iter().map(|n| json!({ "key": n.node_key.key, "path": n.pod })).collect();
-        let secret = &i.rpc.nodes[0].node_key.secret_name;
-        let volumes = vec![
-            json!({ "name": "nodekey", "secret": { "secretName": secret, "items": items, "defaultMode": 0o400 } }),
-        ];
-        let mounts = vec![json!({ "name": "nodekey", "mountPath": "/nodekey", "readOnly": true })];
+        let items = i.rpc.nodes.iter().map(|n| (n.node_key.key.as_str(), n.pod.as_str()));
+        let volumes = vec![workload::secret_volume("nodekey", &i.rpc.nodes[0].node_key.secret_name, items)];
+        let mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
         let mut ports = p2p_ports(v);
-        ports.push(json!({ "name": "http", "containerPort": r.service.http_port, "protocol": "TCP" }));
-        ports.push(json!({ "name": "ws", "containerPort": r.service.ws_port, "protocol": "TCP" }));
-        let spec = NodeSpec { labels: labels.clone(), args, volumes, mounts, ports, probe_port: "http" };
-        let template = pod(v, i, &image, spec);
-        out = out.manifest(stateful_set(v, name, &geth_service, rpc_count, &labels, &selector, template));
-        let svc_sel = json!({ "app.kubernetes.io/name": "geth", "app.kubernetes.io/instance": release, "app.kubernetes.io/component": "rpc" });
+        ports.push(workload::container_port("http", r.service.http_port, "TCP"));
+        ports.push(workload::container_port("ws", r.service.ws_port, "TCP"));
+        let spec = NodeSpec {
+            name: name.clone(),
+            replicas: rpc_count,
+            labels,
+            args,
+            volumes,
+            mounts,
+            ports,
+            probe_port: "http",
+        };
+        out = out.manifest(stateful_set(v, i, &image, &geth_service, spec));
+        let svc_sel = k8s::component_labels(release, "geth", "rpc");
         let svc = k8s::service(
             name,
             &svc_sel,

@@ -76,6 +76,11 @@ pub fn container_security_context() -> Value {
     json!({ "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": { "drop": ["ALL"] } })
 }
 
+/// An env var with a literal value.
+pub fn env(name: &str, value: &str) -> Value {
+    json!({ "name": name, "value": value })
+}
+
 /// An env var from the pod's own field (`metadata.name`, `status.podIP`, ...).
 pub fn field_env(name: &str, field_path: &str) -> Value {
     json!({ "name": name, "valueFrom": { "fieldRef": { "fieldPath": field_path } } })
@@ -92,6 +97,12 @@ pub fn selector(release: &str, component: &str) -> Value {
         "app.kubernetes.io/name": component,
         "app.kubernetes.io/instance": release,
     })
+}
+
+/// The labels of one component's pods: the [`selector`] of `name` plus
+/// `app.kubernetes.io/component`, so several components of one name can be told apart.
+pub fn component_labels(release: &str, name: &str, component: &str) -> Value {
+    merge_labels(&selector(release, name), &json!({ "app.kubernetes.io/component": component }))
 }
 
 /// `apiVersion`, `kind` and `metadata.name` (plus `labels`, when given as a JSON object).

@@ -21,6 +21,7 @@
 
 pub mod k8s;
 pub mod keys;
+pub mod workload;
 
 #[doc(hidden)]
 pub mod bindings {

@@ -1,0 +1,303 @@
+//! Builders for the workload skeletons plugins share: containers, pod templates, StatefulSets,
+//! Deployments, their volumes and claim templates, all hardened the same way.
+//!
+//! Every pod runs as the non-root user of [`k8s::pod_security_context`], every container under
+//! [`k8s::container_security_context`] (read-only root, no capabilities), and no pod mounts a
+//! service account token: a plugin cannot forget one of them by writing its own skeleton.
+//! Keys come out in one fixed order, so rendered manifests stay stable across plugins.
+
+use crate::k8s::{self, set_unless_empty, Placement};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Owner-only read (0400) for mounted secret files: the pod's user needs nothing more.
+const SECRET_MODE: u32 = 0o400;
+
+/// `POD_NAME` and `POD_IP` from the downward API, for `$(POD_NAME)` and `$(POD_IP)` in args.
+pub fn pod_identity_env() -> Vec<Value> {
+    vec![k8s::field_env("POD_NAME", "metadata.name"), k8s::field_env("POD_IP", "status.podIP")]
+}
+
+/// A named container port.
+pub fn container_port(name: &str, port: u16, protocol: &str) -> Value {
+    json!({ "name": name, "containerPort": port, "protocol": protocol })
+}
+
+/// A volume projecting Secret keys to file paths, as `(key, path)` pairs, readable by the owner only.
+pub fn secret_volume<'a>(name: &str, secret: &str, items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let items: Vec<Value> = items.into_iter().map(|(key, path)| json!({ "key": key, "path": path })).collect();
+    json!({ "name": name, "secret": { "secretName": secret, "items": items, "defaultMode": SECRET_MODE } })
+}
+
+/// A volume holding every key of a ConfigMap.
+pub fn config_map_volume(name: &str, config_map: &str) -> Value {
+    json!({ "name": name, "configMap": { "name": config_map } })
+}
+
+/// A scratch volume that lives as long as the pod.
+pub fn empty_dir_volume(name: &str) -> Value {
+    json!({ "name": name, "emptyDir": {} })
+}
+
+/// Mounts volume `name` writable at `path`.
+pub fn mount(name: &str, path: &str) -> Value {
+    json!({ "name": name, "mountPath": path })
+}
+
+/// Mounts volume `name` read-only at `path`.
+pub fn read_only_mount(name: &str, path: &str) -> Value {
+    json!({ "name": name, "mountPath": path, "readOnly": true })
+}
+
+/// One container under the hardened container security context; empty lists are left out.
+#[derive(Debug, Clone)]
+pub struct Container {
+    name: String,
+    image: String,
+    pull_policy: String,
+    command: Vec<String>,
+    args: Vec<String>,
+    env: Vec<Value>,
+    ports: Vec<Value>,
+    mounts: Vec<Value>,
+    readiness_port: Option<String>,
+}
+
+impl Container {
+    /// A container called `name` running `image`, pulled per `pull_policy`.
+    pub fn new(name: &str, image: &str, pull_policy: &str) -> Self {
+        Container {
+            name: name.into(),
+            image: image.into(),
+            pull_policy: pull_policy.into(),
+            command: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            ports: Vec::new(),
+            mounts: Vec::new(),
+            readiness_port: None,
+        }
+    }
+    /// Replaces the image's entrypoint.
+    pub fn command(mut self, command: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.command.extend(command.into_iter().map(Into::into));
+        self
+    }
+    /// Appends arguments.
+    pub fn args(mut self, args: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+    /// Appends env vars (see [`k8s::env`], [`k8s::field_env`], [`k8s::secret_env`]).
+    pub fn env(mut self, env: impl IntoIterator<Item = Value>) -> Self {
+        self.env.extend(env);
+        self
+    }
+    /// Appends ports (see [`container_port`]).
+    pub fn ports(mut self, ports: impl IntoIterator<Item = Value>) -> Self {
+        self.ports.extend(ports);
+        self
+    }
+    /// Appends volume mounts (see [`mount`], [`read_only_mount`]).
+    pub fn mounts(mut self, mounts: impl IntoIterator<Item = Value>) -> Self {
+        self.mounts.extend(mounts);
+        self
+    }
+    /// Ready once the named port accepts TCP connections, checked every 10 s.
+    pub fn tcp_readiness(mut self, port: &str) -> Self {
+        self.readiness_port = Some(port.into());
+        self
+    }
+    /// The container as JSON.
+    pub fn build(self) -> Value {
+        let mut c = json!({ "name": self.name, "image": self.image, "imagePullPolicy": self.pull_policy });
+        set_unless_empty(&mut c, "command", &json!(self.command));
+        set_unless_empty(&mut c, "args", &json!(self.args));
+        set_unless_empty(&mut c, "env", &Value::Array(self.env));
+        set_unless_empty(&mut c, "ports", &Value::Array(self.ports));
+        set_unless_empty(&mut c, "volumeMounts", &Value::Array(self.mounts));
+        if let Some(port) = self.readiness_port {
+            c["readinessProbe"] = json!({ "tcpSocket": { "port": port }, "periodSeconds": 10 });
+        }
+        c["securityContext"] = k8s::container_security_context();
+        c
+    }
+}
+
+/// A pod template under the hardened pod security context, without a service account token.
+#[derive(Debug, Clone)]
+pub struct Pod {
+    labels: Value,
+    annotations: Map<String, Value>,
+    init_containers: Vec<Value>,
+    volumes: Vec<Value>,
+    containers: Vec<Value>,
+    placement: Placement,
+}
+
+impl Pod {
+    /// A pod carrying `labels` (the workload built from it carries them too).
+    pub fn new(labels: &Value) -> Self {
+        Pod {
+            labels: labels.clone(),
+            annotations: Map::new(),
+            init_containers: Vec::new(),
+            volumes: Vec::new(),
+            containers: Vec::new(),
+            placement: Placement::default(),
+        }
+    }
+    /// Adds a pod annotation (a changed value rolls the pods).
+    pub fn annotation(mut self, key: &str, value: &str) -> Self {
+        self.annotations.insert(key.into(), value.into());
+        self
+    }
+    /// Appends an init container; they run in order before the containers start.
+    pub fn init_container(mut self, container: Container) -> Self {
+        self.init_containers.push(container.build());
+        self
+    }
+    /// Appends volumes (see [`secret_volume`], [`config_map_volume`], [`empty_dir_volume`]).
+    pub fn volumes(mut self, volumes: impl IntoIterator<Item = Value>) -> Self {
+        self.volumes.extend(volumes);
+        self
+    }
+    /// Appends a container; the first is the main one, which [`Pod::placement`] sizes.
+    pub fn container(mut self, container: Container) -> Self {
+        self.containers.push(container.build());
+        self
+    }
+    /// Places the pod (node selector, tolerations, affinity) and sizes its main container.
+    pub fn placement(mut self, placement: &Placement) -> Self {
+        self.placement = placement.clone();
+        self
+    }
+    /// The pod template as JSON: `metadata` and `spec`.
+    pub fn template(self) -> Value {
+        let mut metadata = json!({ "labels": self.labels });
+        if !self.annotations.is_empty() {
+            metadata["annotations"] = Value::Object(self.annotations);
+        }
+        let mut spec = json!({ "securityContext": k8s::pod_security_context(), "automountServiceAccountToken": false });
+        set_unless_empty(&mut spec, "initContainers", &Value::Array(self.init_containers));
+        set_unless_empty(&mut spec, "volumes", &Value::Array(self.volumes));
+        let mut containers = self.containers;
+        let mut none = Value::Null;
+        self.placement.apply(&mut spec, containers.first_mut().unwrap_or(&mut none));
+        spec["containers"] = Value::Array(containers);
+        json!({ "metadata": metadata, "spec": spec })
+    }
+}
+
+/// A StatefulSet of `replicas` pods, started in parallel and named under the headless
+/// `service`, with one claim per pod from each of `claims`; it carries its pods' labels.
+pub fn stateful_set(
+    name: &str,
+    service: &str,
+    replicas: usize,
+    selector: &Value,
+    pod: Pod,
+    claims: impl IntoIterator<Item = Value>,
+) -> Value {
+    let mut sts = k8s::object("apps/v1", "StatefulSet", name, Some(&pod.labels));
+    sts["spec"] = json!({
+        "serviceName": service,
+        "replicas": replicas,
+        "podManagementPolicy": "Parallel",
+        "selector": { "matchLabels": selector },
+        "template": pod.template(),
+    });
+    set_unless_empty(&mut sts["spec"], "volumeClaimTemplates", &Value::Array(claims.into_iter().collect()));
+    sts
+}
+
+/// A Deployment of `replicas` interchangeable pods; it carries its pods' labels.
+pub fn deployment(name: &str, replicas: usize, selector: &Value, pod: Pod) -> Value {
+    let mut d = k8s::object("apps/v1", "Deployment", name, Some(&pod.labels));
+    d["spec"] = json!({ "replicas": replicas, "selector": { "matchLabels": selector }, "template": pod.template() });
+    d
+}
+
+/// Storage for a StatefulSet's data volume as values write it: a PersistentVolumeClaim per
+/// pod, or an emptyDir (lost with the pod) when disabled.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Persistence {
+    pub enabled: bool,
+    pub size: String,
+    pub storage_class: Option<String>,
+    pub access_modes: Vec<String>,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence {
+            enabled: true,
+            size: "10Gi".into(),
+            storage_class: None,
+            access_modes: vec!["ReadWriteOnce".into()],
+        }
+    }
+}
+
+impl Persistence {
+    /// The claim template for volume `name`, when persistence is on (for [`stateful_set`]).
+    pub fn claim_template(&self, name: &str) -> Option<Value> {
+        if !self.enabled {
+            return None;
+        }
+        let mut claim = json!({
+            "metadata": { "name": name },
+            "spec": { "accessModes": self.access_modes, "resources": { "requests": { "storage": self.size } } },
+        });
+        if let Some(class) = &self.storage_class {
+            claim["spec"]["storageClassName"] = class.as_str().into();
+        }
+        Some(claim)
+    }
+    /// The emptyDir standing in for volume `name` when persistence is off (for [`Pod::volumes`]).
+    pub fn scratch_volume(&self, name: &str) -> Option<Value> {
+        (!self.enabled).then(|| empty_dir_volume(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pod_is_hardened_and_placed() {
+        let placement = Placement { resources: json!({ "limits": { "cpu": "1" } }), ..Placement::default() };
+        let c = Container::new("app", "img:1", "IfNotPresent").args(["--x"]).tcp_readiness("http");
+        let t = Pod::new(&json!({ "a": "b" })).container(c).placement(&placement).template();
+        let spec = &t["spec"];
+        assert_eq!(spec["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(spec["automountServiceAccountToken"], false);
+        assert!(spec.get("volumes").is_none() && t["metadata"].get("annotations").is_none());
+        let c = &spec["containers"][0];
+        assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
+        assert_eq!(c["readinessProbe"]["tcpSocket"]["port"], "http");
+        assert_eq!(c["resources"]["limits"]["cpu"], "1");
+        assert!(c.get("env").is_none());
+    }
+
+    #[test]
+    fn stateful_set_claims_only_when_persistent() {
+        let sel = json!({ "a": "b" });
+        let on = Persistence { storage_class: Some("fast".into()), ..Persistence::default() };
+        let sts = stateful_set("s", "svc", 2, &sel, Pod::new(&sel), on.claim_template("data"));
+        assert_eq!(sts["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"], "fast");
+        assert_eq!(sts["metadata"]["labels"], sel);
+        let off = Persistence { enabled: false, ..Persistence::default() };
+        let sts = stateful_set("s", "svc", 2, &sel, Pod::new(&sel), off.claim_template("data"));
+        assert!(sts["spec"].get("volumeClaimTemplates").is_none());
+        assert_eq!(off.scratch_volume("data").unwrap()["emptyDir"], json!({}));
+    }
+
+    #[test]
+    fn secret_volume_is_owner_read_only() {
+        let v = secret_volume("k", "s", [("a", "b")]);
+        assert_eq!(v["secret"]["defaultMode"], 0o400);
+        assert_eq!(v["secret"]["items"][0], json!({ "key": "a", "path": "b" }));
+    }
+}
