@@ -124,6 +124,13 @@ impl Chart {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(ChartError::Read { path: schema_path, source }),
         };
+        for (key, from) in &file.globals {
+            if from.split('.').try_fold(&values, |v, k| v.get(k)).is_none() {
+                return Err(invalid(format!(
+                    "globals.{key}: `{from}` is not a value in values.yaml; name a value the chart defines"
+                )));
+            }
+        }
         Ok(Chart { dir: dir.into(), file, values, schema })
     }
 
@@ -249,6 +256,22 @@ mod tests {
         let c = Chart::load(d.path()).unwrap();
         let e = c.lock().unwrap_err().to_string();
         assert!(e.contains("chart.lock is missing") && e.contains("ethwasm chart lock"), "{e}");
+    }
+
+    #[test]
+    fn globals_copy_a_value_unless_set_and_must_name_one() {
+        let d = chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins: []\nglobals: {engine: a.b}\n");
+        std::fs::write(d.path().join("values.yaml"), "a: {b: x}\n").unwrap();
+        let c = Chart::load(d.path()).unwrap();
+        let mut v = serde_json::json!({"a": {"b": "y"}});
+        c.apply_globals(&mut v);
+        assert_eq!(v["global"]["engine"], "y", "the merged value, not the default");
+        let mut given = serde_json::json!({"a": {"b": "y"}, "global": {"engine": "z"}});
+        c.apply_globals(&mut given);
+        assert_eq!(given["global"]["engine"], "z", "a value the user set stays");
+        std::fs::write(d.path().join("values.yaml"), "a: {c: x}\n").unwrap();
+        let e = Chart::load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("globals.engine: `a.b` is not a value in values.yaml"), "{e}");
     }
 
     #[test]

@@ -106,7 +106,8 @@ fn block(s: &str) -> Option<String> {
         return None;
     }
     let mut h = String::from("|");
-    if s.starts_with(' ') || s.starts_with('\n') {
+    // Leading blanks would be taken for indentation: say it explicitly.
+    if s.starts_with([' ', '\t', '\n']) {
         h.push('2');
     }
     if !s.ends_with('\n') {
@@ -127,10 +128,23 @@ fn scalar(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => float_both_ways(n.to_string()),
         Value::String(s) => string(s),
         Value::Object(_) => "{}".into(),
         Value::Array(_) => "[]".into(),
+    }
+}
+
+/// serde_json writes `1e21`; YAML 1.1 reads a float only with a dot and a signed exponent
+/// (`1.0e+21`), which YAML 1.2 reads too.
+fn float_both_ways(n: String) -> String {
+    match n.split_once('e') {
+        Some((mantissa, exp)) => {
+            let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+            let exp = if exp.starts_with(['-', '+']) { exp.to_string() } else { format!("+{exp}") };
+            format!("{mantissa}e{exp}")
+        }
+        None => n,
     }
 }
 
@@ -175,7 +189,11 @@ fn plain(s: &str) -> bool {
     if "?:,[]{}#&*!|>'\"%@`".contains(first) {
         return false;
     }
-    if first == '-' && second.is_none_or(|c| c == ' ' || c.is_ascii_digit() || c == '.') {
+    // `-` starts a number when a digit, `.` or `_` follows (go-yaml, and so kubectl, drops
+    // underscores before parsing: `-_1` is -1); `---` would be a document marker.
+    if first == '-'
+        && (second.is_none_or(|c| c == ' ' || c.is_ascii_digit() || c == '.' || c == '_') || s.starts_with("---"))
+    {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
@@ -222,11 +240,15 @@ mod tests {
         for s in ["yes", "No", "ON", "off", "y", "n", "true", "False", "null", "~", "", "<<", "="] {
             assert_eq!(string(s), format!("'{s}'"), "{s}");
         }
-        for s in
-            ["- x", "a: b", "a #b", "key:", ":x", "?x", "*x", "&x", "!x", "|", ">", "'q'", "\"q\"", "%x", "@x", " x"]
-        {
+        for s in [
+            "- x", "a: b", "a #b", "key:", ":x", "?x", "*x", "&x", "!x", "|", ">", "'q'", "\"q\"", "%x", "@x", " x",
+            "-_1", "--- a",
+        ] {
             assert!(string(s).starts_with('\''), "{s}");
         }
+        assert_eq!(scalar(&json!(1e21)), "1.0e+21");
+        assert_eq!(scalar(&json!(1.5e-7)), "1.5e-7");
+        assert_eq!(scalar(&json!(2.5)), "2.5");
         assert_eq!(string("it's"), "it's");
         assert_eq!(string("'it's'"), "'''it''s'''");
         assert_eq!(string("a\u{7}b"), "\"a\\u0007b\"");
@@ -242,6 +264,7 @@ mod tests {
         assert_eq!(to_string(&json!({"k": "a\nb\n"})), "k: |\n  a\n  b\n");
         assert_eq!(to_string(&json!({"k": "a\n\n"})), "k: |+\n  a\n\n");
         assert_eq!(to_string(&json!({"k": "  a\nb"})), "k: |2-\n    a\n  b\n");
+        assert_eq!(to_string(&json!({"k": "\ta\nb"})), "k: |2-\n  \ta\n  b\n", "a tab is not indentation");
         assert_eq!(to_string(&json!({"k": "a\n\nb"})), "k: |-\n  a\n\n  b\n");
         assert_eq!(to_string(&json!({"k": "a\r\nb"})), "k: \"a\\r\\nb\"\n", "a CR has no literal form");
         assert_eq!(to_string(&json!(["a\nb"])), "- |-\n  a\n  b\n");

@@ -18,7 +18,13 @@ cd "$(dirname "$0")/../.."
 ETHWASM=${ETHWASM:-target/release/ethwasm}
 PLUGINS=${ETHWASM_PLUGINS:-target/plugins}
 VENV=${POS_VENV:-target/pos-venv}
-OUT=${POS_OUT:-$(mktemp -d)}
+if [ -z "${POS_OUT:-}" ]; then
+  OUT=$(mktemp -d)
+  # A temporary output directory goes when the run passes; on failure it stays for the logs.
+  trap '[ $? -eq 0 ] && rm -rf "$OUT"' EXIT
+else
+  OUT=$POS_OUT
+fi
 PYTHON=${PYTHON:-python3}
 REQ=tests/pos/requirements.txt
 SEED=0101010101010101010101010101010101010101010101010101010101010101
@@ -39,6 +45,10 @@ want=$(sha256sum "$REQ" | cut -d' ' -f1)
 stamp="$VENV/.requirements.sha256"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== venv $VENV: installing $REQ"
+  if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+    echo "run.sh: $PYTHON cannot make a venv (no ensurepip); install python3-venv, or set PYTHON" >&2
+    exit 2
+  fi
   rm -rf "$VENV"
   nice -n 10 "$PYTHON" -m venv "$VENV"
   nice -n 10 "$VENV/bin/pip" install --quiet --disable-pip-version-check --pre -r "$REQ"

@@ -148,6 +148,21 @@ fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ClusterError> {
     }
 }
 
+/// As the API server stores a Secret: stringData merged into data (base64), replacing the keys
+/// it names, and gone.
+fn fold_string_data(obj: &mut Value) {
+    use base64::Engine;
+    let Some(o) = obj.as_object_mut() else { return };
+    let Some(Value::Object(plain)) = o.remove("stringData") else { return };
+    let data = o.entry("data").or_insert_with(|| json!({}));
+    if let Some(data) = data.as_object_mut() {
+        for (k, v) in plain {
+            let text = v.as_str().unwrap_or_default();
+            data.insert(k, base64::engine::general_purpose::STANDARD.encode(text).into());
+        }
+    }
+}
+
 /// The URL path of a collection (`name` None) or an object.
 fn path_of(rt: &ResourceType, ns: &str, name: Option<&str>) -> String {
     let mut p = if rt.group.is_empty() { format!("/api/{}", rt.version) } else { format!("/apis/{}", rt.api_version) };
@@ -295,20 +310,18 @@ impl State {
             obj["status"] = json!({"phase": "Active"});
         }
         if rt.kind == "Secret" {
-            // As the API server stores it: stringData merged into data, base64-encoded.
-            if let Some(Value::Object(plain)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
-                use base64::Engine;
-                let data = obj.as_object_mut().expect("objects").entry("data").or_insert_with(|| json!({}));
-                if let Some(data) = data.as_object_mut() {
-                    for (k, v) in plain {
-                        let text = v.as_str().unwrap_or_default();
-                        data.insert(k, base64::engine::general_purpose::STANDARD.encode(text).into());
-                    }
-                }
-            }
+            fold_string_data(obj);
         }
         // As on a real cluster, a workload whose image cannot be pulled never becomes ready.
-        let pullable = !obj.pointer("/spec/template/spec").is_some_and(|t| t.to_string().contains("does-not-exist"));
+        let images = |key: &str| {
+            obj.pointer(&format!("/spec/template/spec/{key}"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("image").and_then(Value::as_str))
+                .any(|i| i.contains("does-not-exist"))
+        };
+        let pullable = !images("containers") && !images("initContainers");
         if self.ready && pullable {
             let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
             let status = match rt.kind.as_str() {
@@ -343,7 +356,16 @@ impl State {
     }
 
     fn check_size(&self, rt: &ResourceType, name: &str, obj: &Value) -> Result<(), ClusterError> {
-        if rt.kind == "Secret" && secret_bytes(obj) > 1 << 20 {
+        if rt.kind != "Secret" {
+            return Ok(());
+        }
+        // Measured as stored: stringData replaces the data keys it names.
+        let mut stored = obj.clone();
+        if stored.get("stringData").and_then(Value::as_object).is_some_and(|m| m.values().any(|v| !v.is_string())) {
+            return Err(api_error(400, "BadRequest", "stringData values must be strings"));
+        }
+        fold_string_data(&mut stored);
+        if secret_bytes(&stored) > 1 << 20 {
             let detail = "Too long: must have at most 1048576 bytes";
             return Err(ClusterError::Api {
                 code: 422,

@@ -100,6 +100,8 @@ pub struct Lock {
     version: std::sync::Mutex<String>,
     /// When the request of our last successful write was sent: the lease runs from no earlier.
     renewed: std::sync::Mutex<Instant>,
+    /// The acquireTime we wrote: with our holder identity, it names our tenure of the lease.
+    acquired: String,
 }
 
 fn version_of(lease: &Value) -> String {
@@ -129,23 +131,24 @@ impl Lock {
         let name = lease_name(release);
         let rt = builtin::lease();
         let object = format!("Lease {namespace}/{name}");
-        let body = |now: Timestamp| {
+        let body = |now: &str| {
             json!({
                 "apiVersion": "coordination.k8s.io/v1",
                 "kind": "Lease",
                 "metadata": {"name": name, "namespace": namespace, "labels": {
                     "app.kubernetes.io/managed-by": "ethwasm", "ethwasm.io/release": release}},
                 "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration.as_secs().max(1),
-                         "acquireTime": micro_time(now), "renewTime": micro_time(now)},
+                         "acquireTime": now, "renewTime": now},
             })
         };
-        let lock = |lease: &Value, sent: Instant| Lock {
+        let lock = |lease: &Value, sent: Instant, acquired: String| Lock {
             namespace: namespace.into(),
             name: name.clone(),
             holder: holder.into(),
             duration,
             version: std::sync::Mutex::new(version_of(lease)),
             renewed: std::sync::Mutex::new(sent),
+            acquired,
         };
         let held = |lease: &Value| LockHeld {
             release: release.into(),
@@ -158,8 +161,9 @@ impl Lock {
         let poll = (duration / 15).clamp(Duration::from_millis(100), Duration::from_secs(1));
         'create: loop {
             let sent = Instant::now();
-            match c.create(&rt, namespace, &body(Timestamp::now())).await {
-                Ok(created) => return Ok(lock(&created, sent)),
+            let now = micro_time(Timestamp::now());
+            match c.create(&rt, namespace, &body(&now)).await {
+                Ok(created) => return Ok(lock(&created, sent, now)),
                 Err(e) if e.is_conflict() => {}
                 Err(e) => return Err(ObjectError::new("lock: create", &object, e).into()),
             }
@@ -190,13 +194,14 @@ impl Lock {
                 current = next;
             }
             // Run out unrenewed: take it over, guarded by the resourceVersion we saw.
-            let mut taking = body(Timestamp::now());
+            let now = micro_time(Timestamp::now());
+            let mut taking = body(&now);
             taking["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
             let sent = Instant::now();
             return match c.replace(&rt, namespace, &name, &taking).await {
                 Ok(taken) => {
                     tracing::warn!("took over the expired lock of {}", lease_holder(&current));
-                    Ok(lock(&taken, sent))
+                    Ok(lock(&taken, sent, now))
                 }
                 Err(e) if e.is_conflict() => {
                     let now_held = c.get(&rt, namespace, &name).await.ok().flatten().unwrap_or(current);
@@ -219,7 +224,10 @@ impl Lock {
             Some(lease) => lease,
             None => return Err(lost("the Lease was deleted".into())),
         };
-        if lease_holder(&lease) != self.holder || version_of(&lease) != read(&self.version) {
+        // Ours while it names our holder and our acquireTime (its version may have moved on by a
+        // renewal of ours whose answer was lost on the way).
+        let acquired = lease.pointer("/spec/acquireTime").and_then(Value::as_str);
+        if lease_holder(&lease) != self.holder || acquired != Some(self.acquired.as_str()) {
             return Err(lost(format!("it was taken over by {}", lease_holder(&lease))));
         }
         lease["spec"]["renewTime"] = micro_time(Timestamp::now()).into();
@@ -238,12 +246,16 @@ impl Lock {
     /// (then it is no longer ours to delete).
     pub async fn release<C: Cluster>(self, c: &C) {
         let version = read(&self.version);
-        match c.delete_at(&builtin::lease(), &self.namespace, &self.name, &version).await {
-            Ok(_) => {}
-            Err(e) if e.is_conflict() => {
+        // Bounded: an unanswered delete leaves the lease to expire rather than hang the exit.
+        let rt = builtin::lease();
+        let delete = c.delete_at(&rt, &self.namespace, &self.name, &version);
+        match tokio::time::timeout(renew_period(self.duration) * 2, delete).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.is_conflict() => {
                 tracing::warn!("the lock Lease {}/{} changed hands; left it", self.namespace, self.name)
             }
-            Err(e) => tracing::warn!("could not release the lock Lease {}/{}: {e}", self.namespace, self.name),
+            Ok(Err(e)) => tracing::warn!("could not release the lock Lease {}/{}: {e}", self.namespace, self.name),
+            Err(_) => tracing::warn!("no answer releasing the lock Lease {}/{}; it expires", self.namespace, self.name),
         }
     }
 
@@ -251,21 +263,24 @@ impl Lock {
     /// has succeeded for the renew deadline.
     async fn keep<C: Cluster>(&self, c: &C) -> LockLost {
         let deadline = renew_deadline(self.duration);
+        let lost = |why: String| LockLost { namespace: self.namespace.clone(), lease: self.name.clone(), why };
         loop {
             tokio::time::sleep(renew_period(self.duration)).await;
-            match self.renew(c).await {
-                Ok(()) => continue,
-                Err(RenewError::Lost(lost)) => return lost,
-                Err(RenewError::Cluster(e)) => {
+            // A renewal that hangs must not carry the operation past the deadline.
+            let left = deadline.saturating_sub(read(&self.renewed).elapsed());
+            match tokio::time::timeout(left, self.renew(c)).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(RenewError::Lost(l))) => return l,
+                Ok(Err(RenewError::Cluster(e))) => {
                     let since = read(&self.renewed).elapsed();
                     if since >= deadline {
-                        return LockLost {
-                            namespace: self.namespace.clone(),
-                            lease: self.name.clone(),
-                            why: format!("could not renew it for {}s ({e})", since.as_secs()),
-                        };
+                        return lost(format!("could not renew it for {}s ({e})", since.as_secs()));
                     }
                     tracing::warn!("could not renew the release lock (will retry): {e}");
+                }
+                Err(_) => {
+                    let since = read(&self.renewed).elapsed().as_secs();
+                    return lost(format!("could not renew it for {since}s (the API server did not answer)"));
                 }
             }
         }

@@ -94,7 +94,10 @@ impl<'c, C: Cluster> Store<'c, C> {
                 self.names.entry(rev).or_default().push(name.to_string());
             }
         }
-        let mut records = decode_all(&secrets)?;
+        // Decompressing is off this thread too, so a lock held meanwhile keeps renewing.
+        let mut records = tokio::task::spawn_blocking(move || decode_all(&secrets))
+            .await
+            .map_err(|e| anyhow::anyhow!("decoding the release records failed: {e}"))??;
         records.sort_by_key(|r| r.revision);
         Ok(records)
     }
@@ -102,7 +105,11 @@ impl<'c, C: Cluster> Store<'c, C> {
     /// Writes (or rewrites) a revision's record, removing parts a larger earlier version left.
     pub async fn save(&mut self, record: &Record) -> anyhow::Result<()> {
         let rt = builtin::secret();
-        let parts = release::encode(record);
+        // Compressing a large record takes a while: off this thread, so the lock keeps renewing.
+        let owned = record.clone();
+        let parts = tokio::task::spawn_blocking(move || release::encode(&owned))
+            .await
+            .map_err(|e| anyhow::anyhow!("encoding the release record failed: {e}"))?;
         let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
         for part in &parts {
             self.cluster

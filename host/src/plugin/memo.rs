@@ -12,12 +12,16 @@
 use super::bindings::{Level, RenderOutput};
 use super::state::{LogLine, Seed};
 use super::{Limits, PluginRender, RenderInput};
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::path::{Path, PathBuf};
+
+/// What the host contributes to a render, by version: derive-key (HKDF-SHA256 v1), WASI
+/// randomness (rand 0.10's StdRng seeded from the seed) and frozen clocks. Change it with them.
+const HOST_BEHAVIOUR: &str = "render memo v1; derive-key hkdf-sha256 v1; wasi rand 0.10.4 stdrng; clocks at epoch";
 
 /// Entries beyond this many bytes in all are removed, oldest first.
 pub const MAX_BYTES: u64 = 512 << 20;
@@ -69,8 +73,11 @@ fn request_bytes(r: &Request<'_>) -> Vec<u8> {
         b.extend_from_slice(&(f.len() as u64).to_le_bytes());
         b.extend_from_slice(f);
     };
-    // The host's side of a render (derive-key, WASI) is part of what it computes.
-    field(concat!("ethwasm ", env!("CARGO_PKG_VERSION"), " render memo v1").as_bytes());
+    // The host's side of a render (derive-key, WASI randomness and clocks, the engine) is part
+    // of what it computes: a change there must miss. Bump HOST_BEHAVIOUR when it changes.
+    field(concat!("ethwasm ", env!("CARGO_PKG_VERSION")).as_bytes());
+    field(HOST_BEHAVIOUR.as_bytes());
+    field(super::wasmtime_version().as_bytes());
     field(r.component.as_bytes());
     field(&r.limits.memory_bytes.to_le_bytes());
     field(&(r.limits.timeout.as_millis() as u64).to_le_bytes());
@@ -95,19 +102,21 @@ impl Memo {
     }
 
     /// The sealing key and file name of a request.
-    fn locate(&self, seed: &Seed, r: &Request<'_>) -> ([u8; 32], PathBuf) {
+    /// The sealing key, file name and associated data (the file name: an entry opens only
+    /// under its own name, so one moved over another is refused).
+    fn locate(&self, seed: &Seed, r: &Request<'_>) -> ([u8; 32], PathBuf, String) {
         let key = seed.memo_key(r.component);
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("any key length"));
         mac.update(&request_bytes(r));
         let name = hex::encode(mac.finalize().into_bytes());
-        (key, self.dir.join(name))
+        (key, self.dir.join(&name), name)
     }
 
     /// A render made before with the same seed and request.
     pub fn get(&self, seed: &Seed, r: &Request<'_>) -> Option<PluginRender> {
-        let (key, path) = self.locate(seed, r);
+        let (key, path, name) = self.locate(seed, r);
         let sealed = std::fs::read(&path).ok()?;
-        match open(&key, &sealed) {
+        match open(&key, &sealed, name.as_bytes()) {
             Some(e) => {
                 // Recently used entries are the last to be evicted.
                 let _ = std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(now()));
@@ -126,7 +135,7 @@ impl Memo {
 
     /// Keeps `render` for the request. Failures to write only cost the next render its speed.
     pub fn put(&self, seed: &Seed, r: &Request<'_>, render: &PluginRender) {
-        let (key, path) = self.locate(seed, r);
+        let (key, path, name) = self.locate(seed, r);
         let entry = Entry {
             manifests: render.output.manifests.clone(),
             outputs: render.output.outputs.clone(),
@@ -134,7 +143,7 @@ impl Memo {
             logs: render.logs.iter().map(|l| (level_code(l.level), l.message.clone())).collect(),
         };
         let Ok(plain) = serde_json::to_vec(&entry) else { return };
-        let Some(sealed) = seal(&key, &plain) else { return };
+        let Some(sealed) = seal(&key, &plain, name.as_bytes()) else { return };
         if let Err(e) = write_atomically(&self.dir, &path, &sealed) {
             tracing::debug!("render cache: cannot write {}: {e}", path.display());
             return;
@@ -172,23 +181,23 @@ fn now() -> std::time::SystemTime {
     std::time::SystemTime::now()
 }
 
-/// nonce ++ AES-256-GCM(key, nonce, plain).
-fn seal(key: &[u8; 32], plain: &[u8]) -> Option<Vec<u8>> {
+/// nonce ++ AES-256-GCM(key, nonce, plain, aad).
+fn seal(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
     let mut nonce = [0u8; 12];
     getrandom::fill(&mut nonce).ok()?;
     let cipher = Aes256Gcm::new_from_slice(key).ok()?;
     let mut out = nonce.to_vec();
-    out.extend(cipher.encrypt(Nonce::from_slice(&nonce), plain).ok()?);
+    out.extend(cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad }).ok()?);
     Some(out)
 }
 
-fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Entry> {
+fn open(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Option<Entry> {
     if sealed.len() < 12 {
         return None;
     }
     let (nonce, body) = sealed.split_at(12);
     let cipher = Aes256Gcm::new_from_slice(key).ok()?;
-    let plain = cipher.decrypt(Nonce::from_slice(nonce), body).ok()?;
+    let plain = cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).ok()?;
     serde_json::from_slice(&plain).ok()
 }
 
@@ -266,5 +275,21 @@ mod tests {
         std::fs::write(&files[0], damaged).unwrap();
         assert!(memo.get(&seed(1), &r).is_none());
         assert!(!files[0].exists(), "removed");
+    }
+
+    #[test]
+    fn an_entry_moved_over_another_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = Memo::at(dir.path().to_path_buf());
+        let (one, two) = (input("{}"), input(r#"{"x":2}"#));
+        let r1 = Request { component: "abc", input: &one, limits: Limits::default() };
+        let r2 = Request { component: "abc", input: &two, limits: Limits::default() };
+        memo.put(&seed(1), &r1, &render("one"));
+        let first = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+        memo.put(&seed(1), &r2, &render("two"));
+        let second = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).find(|p| *p != first).unwrap();
+        std::fs::copy(&first, &second).unwrap();
+        assert!(memo.get(&seed(1), &r2).is_none(), "revision 1's render does not open as revision 2's");
+        assert!(memo.get(&seed(1), &r1).is_some());
     }
 }

@@ -75,6 +75,10 @@ impl Plugin {
         let request = super::memo::Request { component: &self.sha256, input, limits: self.limits };
         if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(seed, &request)) {
             tracing::debug!("plugin {}: render from the render cache", self.info.name);
+            // What it logged when it ran, as if it ran now.
+            for line in &hit.logs {
+                super::state::emit(&self.info.name, line);
+            }
             return Ok(hit);
         }
         let render = self.render_fresh(seed, input)?;

@@ -186,7 +186,7 @@ impl State {
 }
 
 /// Sends a plugin's log line to the host's log.
-fn emit(plugin: &str, line: &LogLine) {
+pub(super) fn emit(plugin: &str, line: &LogLine) {
     let msg = &line.message;
     match line.level {
         Level::Debug => tracing::debug!(target: "plugin", "{plugin}: {msg}"),

@@ -202,7 +202,8 @@ pub struct BeaconNodeKey {
     pub pod: String,
     /// `16Uiu2...`: base58 of the identity multihash of the secp256k1 public key.
     pub peer_id: String,
-    /// 64 hex digits (Lighthouse reads the raw 32 bytes from `<datadir>/beacon/network/key`).
+    /// The raw 32 key bytes (binary, in the Secret's `data`): the file Lighthouse reads as
+    /// `<datadir>/beacon/network/key`, which must hold exactly those bytes.
     pub node_key: SecretKeyRef,
 }
 

@@ -388,6 +388,25 @@ mod tests {
     }
 
     #[test]
+    fn proof_of_stake_alloc_entries_win_however_the_address_is_written() {
+        let mut pf = prefunded();
+        pf.accounts.push(A.to_lowercase());
+        let v = pos_values(json!({"alloc": {A[2..].to_uppercase(): {"balance": "7"}}}));
+        let out = pos::render("eth", &v, &pf, &validators(1)).unwrap();
+        let cm = out.manifests().into_iter().find(|m| m["metadata"]["name"] == "eth-genesis").unwrap();
+        let g: Value = serde_json::from_str(cm["data"]["genesis.json"].as_str().unwrap()).unwrap();
+        let entries: Vec<&Value> = g["alloc"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.trim_start_matches("0x").eq_ignore_ascii_case(&A[2..]))
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(entries.len(), 1, "one account");
+        assert_eq!(entries[0]["balance"], "0x7");
+    }
+
+    #[test]
     fn proof_of_stake_errors_say_what_to_set() {
         let err = |r: Result<Output, PluginError>| match r {
             Err(PluginError::InvalidValues(m)) | Err(PluginError::MissingInput(m)) => m,

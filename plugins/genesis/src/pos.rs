@@ -122,8 +122,13 @@ pub fn render(
     }
     let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
     let funded = if v.prefund_signers { prefunded.signers.iter() } else { [].iter() };
-    let mut accounts: Vec<(String, String)> =
-        funded.chain(prefunded.accounts.iter()).map(|a| (a.clone(), balance.clone())).collect();
+    // By address bytes: one entry per account however its address is written, a `genesis.alloc`
+    // entry winning over a generated one.
+    let mut accounts: std::collections::BTreeMap<[u8; 20], String> = std::collections::BTreeMap::new();
+    for a in funded.chain(prefunded.accounts.iter()) {
+        let bytes = address_bytes(a).map_err(|e| PluginError::MissingInput(format!("prefunded: {e}")))?;
+        accounts.insert(bytes.try_into().unwrap_or_default(), balance.clone());
+    }
     for (addr, entry) in &v.alloc {
         if let Some(extra) = entry.as_object().and_then(|e| e.keys().find(|k| *k != "balance")) {
             return Err(invalid(format!(
@@ -135,12 +140,11 @@ pub fn render(
             Some(b) => wei::parse(b).map_err(|e| invalid(format!("alloc.{addr}.balance: {e}")))?.to_string(),
             None => "0".into(),
         };
-        accounts.retain(|(a, _)| !a.eq_ignore_ascii_case(addr));
-        accounts.push((addr.clone(), wei));
+        let bytes = address_bytes(addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
+        accounts.insert(bytes.try_into().unwrap_or_default(), wei);
     }
-    for (addr, wei) in accounts {
-        let bytes = address_bytes(&addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
-        input.prefunded.push(PrefundedAccount { address: bytes.try_into().unwrap_or_default(), balance_wei: wei });
+    for (address, balance_wei) in accounts {
+        input.prefunded.push(PrefundedAccount { address, balance_wei });
     }
 
     let g = consensus_genesis::build_genesis(&input, &aggregate).map_err(|e| invalid(e.to_string()))?;
