@@ -38,47 +38,39 @@ fn map(out: &mut String, m: &Map<String, Value>, indent: usize, inline: bool) {
         }
         out.push_str(&string(k));
         out.push(':');
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                out.push('\n');
-                map(out, m, indent + 2, false);
-            }
-            // As kubectl and serde_yaml write them: a sequence at its key's indentation.
-            Value::Array(a) if !a.is_empty() => {
-                out.push('\n');
-                seq(out, a, indent, false);
-            }
-            Value::String(s) if block(s).is_some() => literal(out, s, indent + 2),
-            other => {
-                out.push(' ');
-                out.push_str(&scalar(other));
-                out.push('\n');
-            }
-        }
+        node(out, v, indent, true);
     }
 }
 
+/// A sequence at `indent`; with `inline`, its first item continues a line already started.
 fn seq(out: &mut String, a: &[Value], indent: usize, inline: bool) {
     for (i, v) in a.iter().enumerate() {
         if i > 0 || !inline {
             pad(out, indent);
         }
         out.push('-');
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                out.push(' ');
-                map(out, m, indent + 2, true);
-            }
-            Value::Array(a) if !a.is_empty() => {
-                out.push(' ');
-                seq(out, a, indent + 2, true);
-            }
-            Value::String(s) if block(s).is_some() => literal(out, s, indent + 2),
-            other => {
-                out.push(' ');
-                out.push_str(&scalar(other));
-                out.push('\n');
-            }
+        node(out, v, indent, false);
+    }
+}
+
+/// The value after `key:` (`of_key`) or after `-`, for an entry at `indent`. Under a key,
+/// collections start on the next line (a sequence at its key's indentation, as kubectl and
+/// serde_yaml write them); in a sequence they start on the item's line.
+fn node(out: &mut String, v: &Value, indent: usize, of_key: bool) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push(if of_key { '\n' } else { ' ' });
+            map(out, m, indent + 2, !of_key);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push(if of_key { '\n' } else { ' ' });
+            seq(out, a, if of_key { indent } else { indent + 2 }, !of_key);
+        }
+        Value::String(s) if block(s).is_some() => literal(out, s, indent + 2),
+        other => {
+            out.push(' ');
+            out.push_str(&scalar(other));
+            out.push('\n');
         }
     }
 }

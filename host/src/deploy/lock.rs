@@ -117,6 +117,41 @@ fn write<T>(m: &std::sync::Mutex<T>, value: T) {
     *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value;
 }
 
+/// What watching a held lease came to.
+enum Watched {
+    /// Deleted (its holder finished): try to create it again.
+    Vanished,
+    /// Renewed or taken by another: its holder is alive.
+    Renewed(Value),
+    /// Ran out unrenewed: its holder died. The lease as last read, to take over.
+    RanOut(Value),
+}
+
+/// Watches a held lease until it is renewed, deleted or runs out, reading it every `poll`.
+async fn watch<C: Cluster>(c: &C, namespace: &str, name: &str, poll: Duration) -> Result<Watched, ClusterError> {
+    let rt = builtin::lease();
+    let Some(mut current) = c.get(&rt, namespace, name).await? else { return Ok(Watched::Vanished) };
+    let mut told = false;
+    loop {
+        let now = Timestamp::now();
+        let Some(expires) = expiry(&current).filter(|t| *t > now) else { return Ok(Watched::RanOut(current)) };
+        if !told {
+            tracing::info!(
+                "locked by {} until {expires}; waiting to see whether it is renewed",
+                lease_holder(&current)
+            );
+            told = true;
+        }
+        let left = Duration::try_from(expires.duration_since(now)).unwrap_or_default();
+        tokio::time::sleep(poll.min(left)).await;
+        let Some(next) = c.get(&rt, namespace, name).await? else { return Ok(Watched::Vanished) };
+        if version_of(&next) != version_of(&current) {
+            return Ok(Watched::Renewed(next));
+        }
+        current = next;
+    }
+}
+
 impl Lock {
     /// Takes the release's lock. When another operation holds it, watches the lease: fails as
     /// soon as the holder renews it (naming the holder), and takes it over once it has run out
@@ -167,32 +202,12 @@ impl Lock {
                 Err(e) if e.is_conflict() => {}
                 Err(e) => return Err(ObjectError::new("lock: create", &object, e).into()),
             }
-            let read_lease =
-                || async { c.get(&rt, namespace, &name).await.map_err(|e| ObjectError::new("lock: read", &object, e)) };
-            let Some(mut current) = read_lease().await? else { continue 'create };
-            let mut waited = false;
-            loop {
-                let now = Timestamp::now();
-                let Some(expires) = expiry(&current) else { break };
-                if expires <= now {
-                    break;
-                }
-                if !waited {
-                    tracing::info!(
-                        "release `{release}` is locked by {} until {expires}; waiting to see whether it is renewed",
-                        lease_holder(&current)
-                    );
-                    waited = true;
-                }
-                let left = Duration::try_from(expires.duration_since(now)).unwrap_or_default();
-                tokio::time::sleep(poll.min(left)).await;
-                let Some(next) = read_lease().await? else { continue 'create };
-                if version_of(&next) != version_of(&current) {
-                    // Renewed or taken by another: its holder is alive.
-                    return Err(held(&next).into());
-                }
-                current = next;
-            }
+            let current =
+                match watch(c, namespace, &name, poll).await.map_err(|e| ObjectError::new("lock: read", &object, e))? {
+                    Watched::Vanished => continue 'create,
+                    Watched::Renewed(next) => return Err(held(&next).into()),
+                    Watched::RanOut(current) => current,
+                };
             // Run out unrenewed: take it over, guarded by the resourceVersion we saw.
             let now = micro_time(Timestamp::now());
             let mut taking = body(&now);

@@ -402,15 +402,20 @@ async fn an_operation_that_cannot_renew_its_lock_stops_before_the_lease_runs_out
     let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_secs(3)).await.unwrap();
     // Every renewal fails from now on (the API server is unreachable for the lease).
     fake.fail("PUT", "leases", 503, 0, 1000);
-    let started = std::time::Instant::now();
     let e = lock.hold(&c, futures::future::pending::<anyhow::Result<()>>()).await.unwrap_err();
-    let took = started.elapsed();
     assert!(e.downcast_ref::<lock::LockLost>().is_some(), "{e:#}");
-    assert!(e.to_string().contains("could not renew it for 2s"), "{e}");
     assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
-    // It gave up at the first failed renewal past the renew deadline (2 s of a 3 s lease); the
-    // upper bound leaves room for a busy machine.
-    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(8), "{took:?}");
+    // It gave up once the renew deadline (2 s of a 3 s lease) had passed by its own clock, which
+    // counts from the last successful write; a busy machine can only make that number larger.
+    // That the deadline falls before the lease runs out is `renew_deadline`'s unit test.
+    let secs: u64 = e
+        .to_string()
+        .split("could not renew it for ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no renewal time in: {e}"));
+    assert!(secs >= 2, "gave up after {secs}s, before the deadline: {e}");
 }
 
 #[tokio::test]

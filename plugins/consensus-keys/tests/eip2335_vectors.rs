@@ -187,22 +187,27 @@ fn round_trips() {
     }
 }
 
-/// Key order of the written JSON follows the EIP's examples.
-#[test]
-fn json_key_order() {
-    let sk = hex_n::<32>(SECRET);
-    let pubkey = bls::public_key(&sk).unwrap();
-    let input = KeystoreInput {
-        secret: &sk,
+/// A keystore input for the EIP's secret with fixed salt, IV and uuid, pbkdf2 c=2.
+fn simple_input<'a>(sk: &'a [u8; 32], pubkey: &'a [u8; 48], path: &'a str, description: &'a str) -> KeystoreInput<'a> {
+    KeystoreInput {
+        secret: sk,
         password: "p",
         kdf: Kdf::Pbkdf2 { c: 2 },
         salt: &[1; 32],
         iv: &[2; 16],
         uuid: &[3; 16],
-        path: "m/12381/3600/0/0/0",
-        pubkey: &pubkey,
-        description: "d",
-    };
+        path,
+        pubkey,
+        description,
+    }
+}
+
+/// Key order of the written JSON follows the EIP's examples.
+#[test]
+fn json_key_order() {
+    let sk = hex_n::<32>(SECRET);
+    let pubkey = bls::public_key(&sk).unwrap();
+    let input = simple_input(&sk, &pubkey, "m/12381/3600/0/0/0", "d");
     let json = keystore::encrypt(&input).unwrap();
     let order = [
         "\"crypto\"",
@@ -258,17 +263,7 @@ fn uuid_formatting() {
 fn rejects_bad_parameters_and_documents() {
     let sk = hex_n::<32>(SECRET);
     let pubkey = bls::public_key(&sk).unwrap();
-    let base = KeystoreInput {
-        secret: &sk,
-        password: "p",
-        kdf: Kdf::Pbkdf2 { c: 2 },
-        salt: &[1; 32],
-        iv: &[2; 16],
-        uuid: &[3; 16],
-        path: "",
-        pubkey: &pubkey,
-        description: "",
-    };
+    let base = simple_input(&sk, &pubkey, "", "");
     for kdf in [
         Kdf::Pbkdf2 { c: 0 },
         Kdf::Scrypt { n: 1, r: 8, p: 1 },

@@ -136,6 +136,17 @@ pub enum Consensus {
     Pos,
 }
 
+impl Consensus {
+    /// The name values use for it (`genesis.consensus`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consensus::Clique => "clique",
+            Consensus::Ethash => "ethash",
+            Consensus::Pos => "pos",
+        }
+    }
+}
+
 /// Output `genesis` (genesis).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

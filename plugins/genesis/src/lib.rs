@@ -92,8 +92,8 @@ impl Plugin for Genesis {
             return Err(PluginError::InvalidValues(format!(
                 "consensus: genesis.consensus is {} but global.consensus is {}; set genesis.consensus only (a chart \
                  copies it to global.consensus)",
-                name(v.consensus),
-                name(g)
+                v.consensus.as_str(),
+                g.as_str()
             )));
         }
         let signers: Signers = input.input("signers")?;
@@ -104,14 +104,6 @@ impl Plugin for Genesis {
         }
         let addrs: Vec<String> = signers.signers.into_iter().map(|s| s.address).collect();
         render(&input.release().name, &v, &addrs, &prefunded)
-    }
-}
-
-fn name(c: Consensus) -> &'static str {
-    match c {
-        Consensus::Clique => "clique",
-        Consensus::Ethash => "ethash",
-        Consensus::Pos => "pos",
     }
 }
 

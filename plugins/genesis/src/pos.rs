@@ -14,7 +14,7 @@ use consensus_genesis::{GenesisFork, GenesisInput, PrefundedAccount, ValidatorIn
 use ethwasm_ethereum_types::{GenesisRef, PosGenesis, Prefunded, Validators};
 use ethwasm_plugin::{k8s, Output, PluginError};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// Parts of the gzip'd genesis.ssz stay under this size.
@@ -70,13 +70,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = gz.write_all(bytes);
     gz.finish().unwrap_or_default()
-}
-
-fn binary_config_map(name: &str, key: &str, bytes: &[u8]) -> Value {
-    use base64::Engine;
-    let mut o = k8s::object("v1", "ConfigMap", name, None);
-    o["binaryData"] = json!({ key: base64::engine::general_purpose::STANDARD.encode(bytes) });
-    o
 }
 
 /// Renders the proof-of-stake genesis for `release`.
@@ -172,7 +165,7 @@ pub fn render(
     let mut parts = Vec::new();
     for (k, chunk) in packed.chunks(PART_BYTES).enumerate() {
         let part = format!("{release}-genesis-ssz-{k}");
-        let mut cm = binary_config_map(&part, "genesis.ssz.gz.part", chunk);
+        let mut cm = k8s::binary_config_map(&part, [("genesis.ssz.gz.part", chunk)]);
         cm["metadata"]["labels"] = labels.clone();
         out = out.manifest(cm);
         parts.push(part);

@@ -132,6 +132,28 @@ pub fn secret<'a>(name: &str, string_data: impl IntoIterator<Item = (&'a str, &'
     o
 }
 
+/// An Opaque Secret holding raw bytes in `data` (base64 on the wire): mounted, each key is a
+/// file with exactly those bytes (a binary key, for instance).
+pub fn binary_secret<'a>(name: &str, data: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Value {
+    let mut o = object("v1", "Secret", name, None);
+    o["type"] = "Opaque".into();
+    o["data"] = base64_map(data);
+    o
+}
+
+/// A ConfigMap holding raw bytes in `binaryData` (base64 on the wire).
+pub fn binary_config_map<'a>(name: &str, data: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Value {
+    let mut o = object("v1", "ConfigMap", name, None);
+    o["binaryData"] = base64_map(data);
+    o
+}
+
+fn base64_map<'a>(data: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Value {
+    use base64::Engine;
+    let b64 = |v: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(v));
+    Value::Object(data.into_iter().map(|(k, v)| (k.to_string(), b64(v))).collect())
+}
+
 /// A Service port entry.
 pub fn port(name: &str, port: u16, protocol: &str) -> Value {
     json!({ "name": name, "port": port, "targetPort": name, "protocol": protocol })

@@ -143,7 +143,7 @@ pub(crate) fn nonce(src: &mut dyn KeySource, label: &str) -> KeystoreNonce {
     n
 }
 
-fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
+pub(crate) fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
     PrivateKey::derive(label, |l| src.bytes(l, 32))
 }
 

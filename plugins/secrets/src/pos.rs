@@ -5,13 +5,12 @@
 
 use crate::eth::{checksum, parse_address, PrivateKey};
 use crate::keystore::{self as v3, ScryptParams};
-use crate::{labelled, nonce, KeySource};
+use crate::{derive_key, labelled, nonce, KeySource};
 use consensus_keys::keystore::{Kdf, KeystoreInput};
 use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335};
 use ethwasm_ethereum_types::{BeaconNodeKey, SecretKeyRef, ValidatorClient, Validators};
 use ethwasm_plugin::{k8s, keys, Output, PluginError};
 use serde::Deserialize;
-use serde_json::Value;
 
 /// Keystores per Secret stay under this many bytes: the API server's limit is 1 MiB of data,
 /// and the object also travels base64-encoded.
@@ -96,19 +95,6 @@ fn secret_ref(secret_name: &str, key: &str) -> SecretKeyRef {
     SecretKeyRef { secret_name: secret_name.into(), key: key.into() }
 }
 
-/// A Secret holding raw bytes (`data`, base64): mounted, each key is the exact file.
-fn binary_secret(name: &str, data: &[(String, Vec<u8>)]) -> Value {
-    use base64::Engine;
-    let mut o = k8s::object("v1", "Secret", name, None);
-    o["type"] = "Opaque".into();
-    o["data"] = Value::Object(
-        data.iter()
-            .map(|(k, v)| (k.clone(), Value::String(base64::engine::general_purpose::STANDARD.encode(v))))
-            .collect(),
-    );
-    o
-}
-
 /// The libp2p peer id of a secp256k1 key: base58btc of the identity multihash of the
 /// protobuf-encoded public key (`KeyType Secp256k1 = 2`, 33-byte compressed point).
 pub fn peer_id(key: &PrivateKey) -> String {
@@ -136,15 +122,12 @@ fn mnemonic(v: &ValidatorValues, src: &mut dyn KeySource) -> Result<String, Plug
 
 /// Renders the proof-of-stake Secrets into `out`.
 pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Result<(Output, Rendered), PluginError> {
-    let (release, namespace, v, count, keystore_password) =
-        (r.release, r.namespace, r.validators, r.count, r.keystore_password);
-    let pairs = r;
-    let jwt = r.jwt;
+    let (release, namespace, v, count) = (r.release, r.namespace, r.validators, r.count);
     let invalid = PluginError::InvalidValues;
     if count == 0 {
         return Err(invalid("global.topology.validators: proof of stake needs at least one validator".into()));
     }
-    let clients = pairs.signer_pods.len() as u32;
+    let clients = r.signer_pods.len() as u32;
     if clients == 0 {
         return Err(invalid(
             "global.topology.signers: proof of stake needs at least one signer node to run the validator clients"
@@ -160,9 +143,10 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
 
     // Withdrawals: a given address, or a derived account whose key is kept in a Secret.
     let (withdrawal, prefund) = if v.withdrawal_address.is_empty() {
-        let key = PrivateKey::derive("validators/withdrawal-account", |l| src.bytes(l, 32));
-        let ks = v3::encrypt(&key, keystore_password, ScryptParams::FAST, &nonce(src, "validators/withdrawal-account"))
-            .map_err(|e| PluginError::Failed(format!("withdrawal keystore: {e}")))?;
+        let key = derive_key(src, "validators/withdrawal-account");
+        let ks =
+            v3::encrypt(&key, r.keystore_password, ScryptParams::FAST, &nonce(src, "validators/withdrawal-account"))
+                .map_err(|e| PluginError::Failed(format!("withdrawal keystore: {e}")))?;
         // Its keystore opens with the release's keystore password, as the signers' do.
         let name = format!("{release}-withdrawal-account");
         let ks_text = ks.to_string();
@@ -193,18 +177,15 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         for i in first..first + n {
             let sk = deriver.signing_sk(i);
             let pk = bls::public_key(&sk).map_err(|e| PluginError::Failed(format!("validator {i}: {e}")))?;
-            let nonce = src.bytes(&format!("validators/{i}/keystore-nonce"), 64);
-            let (salt, rest) = nonce.split_at(32);
-            let iv: [u8; 16] = rest[..16].try_into().unwrap_or_default();
-            let uuid: [u8; 16] = rest[16..].try_into().unwrap_or_default();
+            let nonce = nonce(src, &format!("validators/{i}"));
             let path = eip2333::signing_key_path(i);
             let input = KeystoreInput {
                 secret: &sk,
                 password: &password,
                 kdf,
-                salt,
-                iv: &iv,
-                uuid: &uuid,
+                salt: &nonce.salt,
+                iv: &nonce.iv,
+                uuid: &nonce.id,
                 path: &path,
                 pubkey: &pk,
                 description: "",
@@ -245,7 +226,7 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     ));
 
     // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
-    let pods: Vec<&String> = pairs.signer_pods.iter().chain(pairs.rpc_pods).collect();
+    let pods: Vec<&String> = r.signer_pods.iter().chain(r.rpc_pods).collect();
     let jwt_secret = format!("{release}-jwt");
     let mut jwt_data: Vec<(String, String)> = Vec::new();
     let mut jwt_refs = Vec::new();
@@ -253,12 +234,12 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     let mut node_data: Vec<(String, Vec<u8>)> = Vec::new();
     let mut beacon_nodes = Vec::new();
     for pod in pods {
-        let key = if jwt.shared { "shared".to_string() } else { pod.clone() };
+        let key = if r.jwt.shared { "shared".to_string() } else { pod.clone() };
         if !jwt_data.iter().any(|(k, _)| *k == key) {
             jwt_data.push((key.clone(), hex::encode(src.bytes(&format!("jwt/{key}"), 32))));
         }
         jwt_refs.push((pod.clone(), secret_ref(&jwt_secret, &key)));
-        let node_key = PrivateKey::derive(&format!("beacon-nodekey/{pod}"), |l| src.bytes(l, 32));
+        let node_key = derive_key(src, &format!("beacon-nodekey/{pod}"));
         beacon_nodes.push(BeaconNodeKey {
             pod: pod.clone(),
             peer_id: peer_id(&node_key),
@@ -268,7 +249,10 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     }
     out = out
         .manifest(labelled(k8s::secret(&jwt_secret, jwt_data.iter().map(|(a, b)| (a.as_str(), b.as_str()))), release))
-        .manifest(labelled(binary_secret(&node_secret, &node_data), release));
+        .manifest(labelled(
+            k8s::binary_secret(&node_secret, node_data.iter().map(|(k, v)| (k.as_str(), v.as_slice()))),
+            release,
+        ));
 
     let notes = format!(
         "Validator mnemonic (recovers every validator key with standard tools, EIP-2334 paths \
