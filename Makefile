@@ -35,7 +35,7 @@ demo: build
 	target/release/ethwasm render $(CHART)
 
 bench: build
-	$(CARGO) build --release --locked -p ethwasm-tests --bin fake-apiserver
+	$(CARGO) build --release --locked -p fake-apiserver --bin fake-apiserver
 	python3 scripts/bench.py
 	python3 scripts/bench_pos.py
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
@@ -44,6 +44,7 @@ fmt:
 	$(CARGO) fmt --all
 
 lint:
+	python3 scripts/check-layers.py
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 

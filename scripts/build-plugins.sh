@@ -18,7 +18,7 @@ root=$PWD
 PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins/ethstats)
 EXAMPLES=(examples/servicemonitor)
 PY_EXAMPLES=(examples/quota-py:quota)
-TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit)
+TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit plugins/testing/legacy-v1)
 WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
 COMPONENTIZE_PY=componentize-py==0.25.1
 
@@ -122,8 +122,8 @@ if [ ${#PY_EXAMPLES[@]} -gt 0 ]; then
   for e in "${PY_EXAMPLES[@]}"; do
     dir=${e%%:*} name=${e#*:}
     out="$root/target/examples/$name.wasm"
-    if [ ! -f "$out" ] || [ "$dir/app.py" -nt "$out" ] || [ wit/plugin.wit -nt "$out" ]; then
-      (cd "$dir" && componentize_py -d "$root/wit" -w plugin-world componentize app -o "$out" >&2)
+    if [ ! -f "$out" ] || [ "$dir/app.py" -nt "$out" ] || [ wit/0.1.0/plugin.wit -nt "$out" ]; then
+      (cd "$dir" && componentize_py -d "$root/wit/0.1.0" -w plugin-world componentize app -o "$out" >&2)
     fi
   done
 fi

@@ -3,8 +3,9 @@
 //! The components are built by `make build` (scripts/build-plugins.sh), never committed; a
 //! missing one fails the test with the command to run.
 
-use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
+use ethwasm::job::Spec;
 use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
+use ethwasm::values::ValueSources;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,44 +53,26 @@ pub fn seed(byte: u8) -> Seed {
 /// A render input for release `t` in namespace `test` with `values` as the plugin's section.
 pub fn input(values: serde_json::Value) -> RenderInput {
     RenderInput {
-        release: Release { name: "t".into(), namespace: "test".into(), revision: 1 },
+        release: Release { name: "t".into(), namespace: "test".into(), revision: 1, created: 1_767_225_600 },
         values: values.to_string(),
         global_values: "{}".into(),
         inputs: vec![],
     }
 }
 
-/// Runtime flags for chart tests: a compile cache shared by the tests of a run.
-pub fn runtime_args() -> RuntimeArgs {
-    // A cache shared by the tests of this run (entries are written atomically).
-    RuntimeArgs {
-        cache_dir: Some(root().join("target/test-cache")),
-        no_cache: false,
-        plugin_memory: 256 << 20,
-        plugin_timeout: Duration::from_secs(60),
-        max_output: 16 << 20,
-    }
-}
-
-/// Values flags holding only `--set` arguments.
-pub fn values(set: &[&str]) -> ValuesArgs {
-    ValuesArgs {
-        values: vec![],
-        set: set.iter().map(|s| s.to_string()).collect(),
-        set_string: vec![],
-        set_json: vec![],
-        set_file: vec![],
+/// A render request for chart tests: a compile cache shared by the tests of a run (entries
+/// are written atomically), 60 s per plugin call, and `set` as `--set` flags.
+pub fn spec(set: &[&str]) -> Spec {
+    Spec {
+        cache: CompileCache::at(root().join("target/test-cache")),
+        limits: Limits { memory_bytes: 256 << 20, timeout: Duration::from_secs(60), output_bytes: 16 << 20 },
+        values: ValueSources { set: set.iter().map(|s| s.to_string()).collect(), ..ValueSources::default() },
+        ..Spec::default()
     }
 }
 
 /// The Ethereum chart in `namespace`, release named after the chart, with `seed` (hex) or a
-/// fresh one.
-pub fn chart_source(namespace: &str, seed: Option<String>) -> SourceArgs {
-    SourceArgs {
-        chart: Some(root().join("charts/ethereum")),
-        plugins: vec![],
-        release: None,
-        namespace: Some(namespace.into()),
-        seed,
-    }
+/// fresh one, and `set` as `--set` flags.
+pub fn chart_spec(namespace: &str, seed: Option<String>, set: &[&str]) -> Spec {
+    Spec { chart: Some(root().join("charts/ethereum")), namespace: Some(namespace.into()), seed, ..spec(set) }
 }

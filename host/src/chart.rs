@@ -135,7 +135,7 @@ impl Chart {
     }
 
     /// Copies the chart's `globals` into `values.global` (see [`ChartFile::globals`]).
-    pub fn apply_globals(&self, values: &mut Value) {
+    pub(crate) fn apply_globals(&self, values: &mut Value) {
         for (key, path) in &self.file.globals {
             let found = path.split('.').try_fold(&*values, |v, k| v.get(k)).cloned();
             let Some(found) = found else { continue };
@@ -188,7 +188,7 @@ impl Chart {
     }
 
     /// Checks that `sha256` is the pinned digest of plugin `name`.
-    pub fn check_pin(&self, lock: &LockFile, name: &str, file: &Path, sha256: &str) -> Result<(), ChartError> {
+    pub(crate) fn check_pin(&self, lock: &LockFile, name: &str, file: &Path, sha256: &str) -> Result<(), ChartError> {
         match lock.plugins.get(name) {
             None => Err(ChartError::Unpinned { plugin: name.into(), lock: self.lock_path(), chart: self.dir.clone() }),
             Some(p) if p != sha256 => Err(ChartError::PinMismatch {
@@ -217,6 +217,12 @@ impl Chart {
         let path = self.lock_path();
         std::fs::write(&path, text).map_err(|source| ChartError::Read { path, source })?;
         Ok(lock)
+    }
+}
+
+impl crate::error::Classify for ChartError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Usage
     }
 }
 

@@ -1,14 +1,53 @@
-//! Turns command-line arguments into one validated render request before any plugin runs:
-//! chart, plugin files (pins checked), merged values, release, namespace and seed.
+//! Turns what the caller asked for ([`Spec`]) into one validated render request before any
+//! plugin runs: chart, plugin files (pins checked), merged values, release, namespace and seed.
 
 use crate::chart::Chart;
-use crate::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
-use crate::exit::UsageError;
-use crate::plugin::{is_dns_label, Limits, Plugin, Release, Runtime, Seed, Source};
+use crate::error::{Error, Result};
+use crate::plugin::{is_dns_label, CompileCache, Limits, Plugin, Release, Runtime, Seed, Source};
 use crate::render::Request;
-use anyhow::Context;
+use crate::values::ValueSources;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// What to render: the chart and plugin files, values, release identity and sandbox.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Chart directory (chart.yaml, values.yaml, chart.lock).
+    pub chart: Option<PathBuf>,
+    /// Plugin component files or glob patterns, added to the chart's plugins.
+    pub plugins: Vec<String>,
+    /// Release name [default: the chart's name, or `ethwasm`].
+    pub release: Option<String>,
+    /// Namespace [default: `default`].
+    pub namespace: Option<String>,
+    /// Seed as hex [default: a fresh random one].
+    pub seed: Option<String>,
+    /// When the release was created, Unix seconds [default: now]; plugins of WIT 0.2.0 and
+    /// later see it as `release.created`.
+    pub created: Option<u64>,
+    /// Values files and --set flags, in Helm's order.
+    pub values: ValueSources,
+    /// Where compiled plugins are kept.
+    pub cache: CompileCache,
+    /// Limits of plugins the chart does not give its own.
+    pub limits: Limits,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            chart: None,
+            plugins: Vec::new(),
+            release: None,
+            namespace: None,
+            seed: None,
+            created: None,
+            values: ValueSources::default(),
+            cache: CompileCache::disabled(),
+            limits: Limits::default(),
+        }
+    }
+}
 
 /// A resolved job: the runtime that loaded the plugins, and the request to render.
 pub struct Job {
@@ -21,28 +60,30 @@ pub struct Job {
 
 impl Job {
     /// Resolves everything, failing on the first bad input before any plugin runs.
-    pub fn resolve(source: &SourceArgs, values: &ValuesArgs, rt_args: &RuntimeArgs) -> anyhow::Result<Job> {
+    pub fn resolve(source: &Spec) -> Result<Job> {
         if source.chart.is_none() && source.plugins.is_empty() {
-            return Err(UsageError("give a chart directory (e.g. charts/ethereum) or --plugins GLOB".into()).into());
+            return Err(Error::usage("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"));
         }
         let chart = source.chart.as_deref().map(Chart::load).transpose()?;
         let release_name = release_name(source, chart.as_ref())?;
         let namespace = source.namespace.clone().unwrap_or_else(|| "default".into());
         check_namespace(&namespace)?;
         let seed = match &source.seed {
-            Some(hex) => Seed::from_hex(hex).map_err(|e| UsageError(format!("--seed: {e}")))?,
-            None => Seed::random().context("cannot read OS randomness for a fresh seed")?,
+            Some(hex) => Seed::from_hex(hex).map_err(|e| Error::usage(format!("--seed: {e}")))?,
+            None => {
+                Seed::random().map_err(|e| Error::internal(format!("cannot read OS randomness for a seed: {e}")))?
+            }
         };
 
         // Values first: a typo in -f or --set fails before any compilation.
         let base = chart.as_ref().map(|c| c.values.clone()).unwrap_or_else(|| serde_json::json!({}));
-        let (mut merged, user_values) = values.sources().apply_with_user(base)?;
+        let (mut merged, user_values) = source.values.apply_with_user(base)?;
         if let Some(chart) = &chart {
             chart.apply_globals(&mut merged);
         }
 
-        let runtime = Runtime::new(rt_args.cache())?;
-        let defaults = rt_args.limits();
+        let runtime = Runtime::new(source.cache.clone())?;
+        let defaults = source.limits;
         // Read and pin-check every component first, then compile or load them in parallel.
         let mut sources: Vec<(Option<String>, Source)> = Vec::new();
         if let Some(chart) = &chart {
@@ -58,7 +99,7 @@ impl Job {
                         crate::plugin::PluginError::Read { source, .. } => source.to_string(),
                         other => other.to_string(),
                     };
-                    UsageError(format!(
+                    Error::usage(format!(
                         "chart plugin `{}`: cannot read {}: {why}; build the plugins with `make build`",
                         p.name,
                         p.path.display()
@@ -73,18 +114,20 @@ impl Job {
         }
         let loaded: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = sources.iter().map(|(_, src)| s.spawn(|| src.load(&runtime))).collect();
-            handles.into_iter().map(|h| h.join().expect("loader threads do not panic")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().map_err(|_| Error::internal("a plugin loader thread panicked")))
+                .collect()
         });
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
         for ((chart_name, src), plugin) in sources.iter().zip(loaded) {
-            let plugin = plugin?;
+            let plugin = plugin??;
             if let Some(name) = chart_name.as_ref().filter(|n| *n != plugin.name()) {
-                return Err(UsageError(format!(
+                return Err(Error::usage(format!(
                     "chart.yaml lists `{name}` at {}, but that component calls itself `{}`",
                     src.path.display(),
                     plugin.name()
-                ))
-                .into());
+                )));
             }
             plugins.push(plugin);
         }
@@ -92,7 +135,12 @@ impl Job {
         let request = Request {
             plugins,
             values: merged,
-            release: Release { name: release_name, namespace, revision: 1 },
+            release: Release {
+                name: release_name,
+                namespace,
+                revision: 1,
+                created: source.created.unwrap_or_else(now),
+            },
             seed,
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
@@ -102,7 +150,7 @@ impl Job {
 }
 
 /// The release name: --release, else the chart's name, else `ethwasm`.
-pub fn release_name(source: &SourceArgs, chart: Option<&Chart>) -> anyhow::Result<String> {
+pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
     let name = match (&source.release, chart) {
         (Some(r), _) => r.clone(),
         (None, Some(c)) => c.file.name.clone(),
@@ -112,33 +160,30 @@ pub fn release_name(source: &SourceArgs, chart: Option<&Chart>) -> anyhow::Resul
         },
     };
     if !is_dns_label(&name) {
-        return Err(UsageError(format!(
+        return Err(Error::usage(format!(
             "release name `{name}` is not a DNS label ([a-z0-9-], at most 63 characters); pass --release"
-        ))
-        .into());
+        )));
     }
     Ok(name)
 }
 
 /// A namespace must be a DNS label.
-pub fn check_namespace(namespace: &str) -> anyhow::Result<()> {
+pub fn check_namespace(namespace: &str) -> Result<()> {
     if !is_dns_label(namespace) {
-        return Err(UsageError(format!("namespace `{namespace}` is not a DNS label")).into());
+        return Err(Error::usage(format!("namespace `{namespace}` is not a DNS label")));
     }
     Ok(())
 }
 
 /// Expands each `--plugins` pattern (sorted matches); a pattern that matches nothing is an error.
-pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = Vec::new();
     for pat in patterns {
         let paths =
-            glob::glob(pat).map_err(|e| UsageError(format!("--plugins {pat:?} is not a valid pattern: {e}")))?;
+            glob::glob(pat).map_err(|e| Error::usage(format!("--plugins {pat:?} is not a valid pattern: {e}")))?;
         let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
         if matched.is_empty() {
-            return Err(
-                UsageError(format!("--plugins {pat:?} matches no file; build plugins with `make build`")).into()
-            );
+            return Err(Error::usage(format!("--plugins {pat:?} matches no file; build plugins with `make build`")));
         }
         matched.sort();
         for m in matched {
@@ -148,4 +193,9 @@ pub fn expand_globs(patterns: &[String]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -1,12 +1,26 @@
 //! ethwasm: render a private Ethereum network for Kubernetes from sandboxed WebAssembly
-//! component plugins.
+//! component plugins, and keep it as a release in a cluster.
+//!
+//! The library knows nothing of the command line: it takes typed requests ([`job::Spec`],
+//! [`deploy::Options`]) and returns reports, events and typed [`Error`]s that carry their
+//! [`Class`]. The `ethwasm` binary (src/main.rs and src/cli/) owns flags, printing and exit
+//! codes.
+//!
+//! Layers, each using only those below it:
+//! - [`deploy`]: release actions over a cluster (install/upgrade, rollback, uninstall, status,
+//!   history, list, diff);
+//! - [`job`] and [`render`]: resolve a request (chart, plugins, values) and run the plugins;
+//! - [`plugin`], [`chart`], [`values`], [`manifest`], [`release`], [`cluster`]: the sandbox, chart
+//!   files, values merging, object checks, release records, and the cluster client;
+//! - [`error`], [`units`], [`yaml`]: shared leaves.
+
+// The compile cache's deserialisation is the one allowed exception (plugin/cache.rs).
+#![deny(unsafe_code)]
 
 pub mod chart;
-pub mod cli;
 pub mod cluster;
-pub mod commands;
 pub mod deploy;
-pub mod exit;
+pub mod error;
 pub mod job;
 pub mod manifest;
 pub mod plugin;
@@ -15,3 +29,5 @@ pub mod render;
 pub mod units;
 pub mod values;
 pub mod yaml;
+
+pub use error::{Class, Error, Result};

@@ -1,12 +1,34 @@
 //! The `ethwasm` binary: parse, run, print the error chain, exit with a code that says why.
+//!
+//! The one mapping from an error's class to an exit code lives here.
+
+mod cli;
 
 use clap::Parser;
-use ethwasm::cli::Cli;
-use ethwasm::exit::{self, Outcome};
+use cli::{Cli, Outcome};
+use ethwasm::Class;
+
+/// Exit code of a usage, values or chart error (also clap's).
+const USAGE: i32 = 2;
+/// Exit code of a plugin failure: load, limit, trap, plugin error, bad manifest.
+const PLUGIN: i32 = 3;
+/// Exit code of a cluster failure.
+const CLUSTER: i32 = 4;
+/// Exit code of anything else (I/O, internal).
+const OTHER: i32 = 5;
+
+fn exit_code(class: Class) -> i32 {
+    match class {
+        Class::Usage => USAGE,
+        Class::Plugin => PLUGIN,
+        Class::Cluster => CLUSTER,
+        Class::Internal => OTHER,
+    }
+}
 
 fn main() {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.globals.verbose);
     let code = match cli.execute() {
         Ok(Outcome::Success) => 0,
         Ok(Outcome::Changes) => 1,
@@ -15,7 +37,7 @@ fn main() {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            exit::code(&err)
+            exit_code(err.class())
         }
     };
     std::process::exit(code);

@@ -6,13 +6,13 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// Label every object carries: who manages it.
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// Label every object carries: which release it belongs to.
-pub const INSTANCE: &str = "app.kubernetes.io/instance";
+pub(crate) const INSTANCE: &str = "app.kubernetes.io/instance";
 /// Label every object carries: the chart (or `ethwasm`) it is part of.
-pub const PART_OF: &str = "app.kubernetes.io/part-of";
+pub(crate) const PART_OF: &str = "app.kubernetes.io/part-of";
 /// Annotation naming the plugin (and version) that produced the object.
-pub const PLUGIN_ANNOTATION: &str = "ethwasm.io/plugin";
+pub(crate) const PLUGIN_ANNOTATION: &str = "ethwasm.io/plugin";
 
 /// A manifest that breaks a rule.
 #[derive(Debug, thiserror::Error)]
@@ -115,17 +115,17 @@ const INSTALL_ORDER: &[&str] = &[
 ];
 
 /// Whether objects of `kind` are namespaced (unknown kinds are assumed to be).
-pub fn is_namespaced(kind: &str) -> bool {
+pub(crate) fn is_namespaced(kind: &str) -> bool {
     !CLUSTER_SCOPED.contains(&kind)
 }
 
 /// Position of `kind` in the install order.
-pub fn install_rank(kind: &str) -> usize {
+pub(crate) fn install_rank(kind: &str) -> usize {
     INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
 }
 
 /// Orders objects for install: by kind rank, then kind, namespace and name.
-pub fn install_cmp(a: &ObjectKey, b: &ObjectKey) -> Ordering {
+pub(crate) fn install_cmp(a: &ObjectKey, b: &ObjectKey) -> Ordering {
     install_rank(&a.kind)
         .cmp(&install_rank(&b.kind))
         .then_with(|| a.kind.cmp(&b.kind))
@@ -135,7 +135,7 @@ pub fn install_cmp(a: &ObjectKey, b: &ObjectKey) -> Ordering {
 }
 
 /// DNS-1123 subdomain: lowercase alphanumerics, `-` and `.`, alphanumeric at both ends, <= 253.
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|part| {
@@ -156,7 +156,7 @@ pub struct Stamp<'a> {
 
 /// Parses and checks one manifest from `plugin` (`plugin_version` goes into the annotation),
 /// defaults its namespace and adds the standard labels.
-pub fn check(
+pub(crate) fn check(
     plugin: &str,
     plugin_version: &str,
     index: usize,
@@ -235,7 +235,7 @@ fn describe(v: &Value) -> String {
 }
 
 /// Rejects two objects with the same key, naming both plugins; then sorts into install order.
-pub fn finish(mut objects: Vec<Object>) -> Result<Vec<Object>, ManifestError> {
+pub(crate) fn finish(mut objects: Vec<Object>) -> Result<Vec<Object>, ManifestError> {
     let mut seen: HashMap<&ObjectKey, &str> = HashMap::new();
     for o in &objects {
         if let Some(first) = seen.insert(&o.key, &o.plugin) {

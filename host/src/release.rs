@@ -17,14 +17,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Write};
 
 /// The `type` of release Secrets.
-pub const SECRET_TYPE: &str = "ethwasm.io/release.v1";
+pub(crate) const SECRET_TYPE: &str = "ethwasm.io/release.v1";
 /// Bytes of gzip'd record per Secret: base64 grows them by 4/3, and the Secret needs room
 /// for its metadata under the 1 MiB limit.
-pub const MAX_PART_BYTES: usize = 700 * 1024;
+pub(crate) const MAX_PART_BYTES: usize = 700 * 1024;
 /// Label on every release Secret.
-pub const OWNER_LABEL: &str = "ethwasm.io/owner";
+pub(crate) const OWNER_LABEL: &str = "ethwasm.io/owner";
 /// Annotation carrying the sha256 of the whole gzip'd record.
-pub const DIGEST_ANNOTATION: &str = "ethwasm.io/record-sha256";
+pub(crate) const DIGEST_ANNOTATION: &str = "ethwasm.io/record-sha256";
 
 /// Why a record could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +139,7 @@ pub struct Part {
 }
 
 /// The name of revision `revision`'s Secret (part `index` of `parts`).
-pub fn secret_name(release: &str, revision: u32, index: usize, parts: usize) -> String {
+pub(crate) fn secret_name(release: &str, revision: u32, index: usize, parts: usize) -> String {
     if parts <= 1 {
         format!("ethwasm.release.v1.{release}.v{revision}")
     } else {
@@ -216,7 +216,7 @@ pub fn decode(mut parts: Vec<Part>) -> Result<Record, ReleaseError> {
 
 /// Objects the previous revision applied that the current one does not: what prune deletes,
 /// in reverse install order (workloads before the Secrets and ConfigMaps they mount).
-pub fn to_prune(previous: &[ObjectKey], current: &[ObjectKey]) -> Vec<ObjectKey> {
+pub(crate) fn to_prune(previous: &[ObjectKey], current: &[ObjectKey]) -> Vec<ObjectKey> {
     let keep: HashSet<&ObjectKey> = current.iter().collect();
     let mut gone: Vec<ObjectKey> = previous.iter().filter(|k| !keep.contains(k)).cloned().collect();
     gone.sort_by(|a, b| install_cmp(b, a));
@@ -224,19 +224,20 @@ pub fn to_prune(previous: &[ObjectKey], current: &[ObjectKey]) -> Vec<ObjectKey>
     gone
 }
 
-/// The order uninstall deletes an inventory in: reverse install order.
-pub fn uninstall_order(inventory: &[ObjectKey]) -> Vec<ObjectKey> {
-    to_prune(inventory, &[])
-}
-
 /// Revisions to delete so that at most `max` remain: the oldest first, never the newest nor
 /// the one currently deployed.
-pub fn to_trim(revisions: &[(u32, Status)], max: usize) -> Vec<u32> {
+pub(crate) fn to_trim(revisions: &[(u32, Status)], max: usize) -> Vec<u32> {
     let mut sorted: Vec<(u32, Status)> = revisions.to_vec();
     sorted.sort_by_key(|(r, _)| *r);
     let newest = sorted.last().map(|(r, _)| *r);
     let excess = sorted.len().saturating_sub(max.max(1));
     sorted.iter().filter(|(r, s)| Some(*r) != newest && *s != Status::Deployed).take(excess).map(|(r, _)| *r).collect()
+}
+
+impl crate::error::Classify for ReleaseError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
+    }
 }
 
 #[cfg(test)]
@@ -327,7 +328,7 @@ mod tests {
         let gone = to_prune(&prev, &cur);
         assert_eq!(gone, vec![key("StatefulSet", "old"), key("ConfigMap", "c")]);
         assert_eq!(
-            uninstall_order(&cur),
+            to_prune(&cur, &[]),
             vec![key("StatefulSet", "new"), key("StatefulSet", "keep"), key("Secret", "a")]
         );
     }

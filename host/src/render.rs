@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// The key of the values section every plugin receives as `global-values`.
-pub const GLOBAL: &str = "global";
+pub(crate) const GLOBAL: &str = "global";
 
 /// Why a render failed before or after the plugins ran.
 #[derive(Debug, thiserror::Error)]
@@ -43,19 +43,20 @@ pub enum RenderError {
     Manifest(#[from] ManifestError),
 }
 
-impl RenderError {
-    /// True when the user's input (values, plugin set) is at fault rather than a plugin.
-    pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
+impl crate::error::Classify for RenderError {
+    /// The user's input (values, plugin set) is at fault, or a plugin is.
+    fn class(&self) -> crate::error::Class {
+        use crate::error::Class;
+        match self {
             RenderError::DuplicateName { .. }
-                | RenderError::UnknownSection { .. }
-                | RenderError::SectionNotAMapping { .. }
-                | RenderError::Schema { .. }
-                | RenderError::MissingProvider { .. }
-                | RenderError::DuplicateProvider { .. }
-                | RenderError::Plugin(PluginError::InvalidValues { .. })
-        )
+            | RenderError::UnknownSection { .. }
+            | RenderError::SectionNotAMapping { .. }
+            | RenderError::Schema { .. }
+            | RenderError::MissingProvider { .. }
+            | RenderError::DuplicateProvider { .. } => Class::Usage,
+            RenderError::Plugin(p) => crate::error::Classify::class(p),
+            _ => Class::Plugin,
+        }
     }
 }
 
@@ -246,7 +247,7 @@ fn value_path(root: &str, pointer: &str) -> String {
 }
 
 /// Groups plugin indices into levels: each level needs only outputs of earlier levels.
-pub fn levels(plugins: &[Arc<Plugin>]) -> Result<Vec<Vec<usize>>, RenderError> {
+pub(crate) fn levels(plugins: &[Arc<Plugin>]) -> Result<Vec<Vec<usize>>, RenderError> {
     let graph: Vec<(&str, &[String], &[String])> =
         plugins.iter().map(|p| (p.name(), p.info.provides.as_slice(), p.info.requires.as_slice())).collect();
     levels_of(&graph)

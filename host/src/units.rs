@@ -40,7 +40,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A duration as the flags spell it: `5m`, `30s`, `1500ms`.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if !ms.is_multiple_of(1000) {
         format!("{ms}ms")

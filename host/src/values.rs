@@ -63,11 +63,6 @@ pub struct ValueSources {
 }
 
 impl ValueSources {
-    /// The user's values alone (no chart defaults), merged in Helm's order.
-    pub fn user_values(&self) -> Result<Value, ValuesError> {
-        self.apply(Value::Object(Map::new()))
-    }
-
     /// `base` (the chart's defaults) with every source merged over it in Helm's order.
     pub fn apply(&self, base: Value) -> Result<Value, ValuesError> {
         self.apply_with_user(base).map(|(merged, _)| merged)
@@ -75,7 +70,7 @@ impl ValueSources {
 
     /// Like `apply`, and also the user's values alone (every source merged over `{}`), as a
     /// release records them. Each file (and stdin) is read once.
-    pub fn apply_with_user(&self, mut base: Value) -> Result<(Value, Value), ValuesError> {
+    pub(crate) fn apply_with_user(&self, mut base: Value) -> Result<(Value, Value), ValuesError> {
         let mut user = Value::Object(Map::new());
         for f in &self.files {
             let v = read_file(f)?;
@@ -100,7 +95,7 @@ impl ValueSources {
 }
 
 /// Reads a YAML values file (`-` is standard input); an empty file is an empty mapping.
-pub fn read_file(path: &Path) -> Result<Value, ValuesError> {
+pub(crate) fn read_file(path: &Path) -> Result<Value, ValuesError> {
     let text = if path == Path::new("-") {
         std::io::read_to_string(std::io::stdin()).map_err(|source| ValuesError::Read { path: path.into(), source })?
     } else {
@@ -110,7 +105,7 @@ pub fn read_file(path: &Path) -> Result<Value, ValuesError> {
 }
 
 /// Parses YAML text as a values mapping; `path` names it in errors.
-pub fn parse_yaml(path: &Path, text: &str) -> Result<Value, ValuesError> {
+pub(crate) fn parse_yaml(path: &Path, text: &str) -> Result<Value, ValuesError> {
     let v: Value =
         serde_yaml::from_str(text).map_err(|e| ValuesError::Parse { path: path.into(), message: e.to_string() })?;
     match v {
@@ -133,7 +128,7 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 /// Deep-merges `overlay` into `base`: maps merge, `null` deletes, anything else replaces.
-pub fn merge(base: &mut Value, overlay: Value) {
+pub(crate) fn merge(base: &mut Value, overlay: Value) {
     match (base, overlay) {
         (Value::Object(b), Value::Object(o)) => {
             for (k, v) in o {
@@ -162,7 +157,7 @@ fn strip_nulls(v: Value) -> Value {
 
 /// Sets `value` at `path` in `root`, creating maps and lists on the way (lists are padded
 /// with `null`); a `null` value deletes a map key.
-pub fn set_path(root: &mut Value, path: &[Seg], value: Value) {
+pub(crate) fn set_path(root: &mut Value, path: &[Seg], value: Value) {
     let Some((first, rest)) = path.split_first() else {
         *root = value;
         return;
@@ -194,7 +189,7 @@ pub fn set_path(root: &mut Value, path: &[Seg], value: Value) {
 
 /// Parses one `--set`-style argument: `a.b[0].c=v,d=w`, with `\` escaping `.`, `,`, `=`,
 /// `[` and `\`, and `{x,y}` for lists (`--set`, `--set-string`).
-pub fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, ValuesError> {
+pub(crate) fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value)>, ValuesError> {
     // Values may be secrets (keys, passwords): errors show the keys only, except for
     // --set-file, whose values are paths.
     let shown = if kind == SetKind::File { arg.to_string() } else { redact_values(arg) };
@@ -367,6 +362,12 @@ fn typed(text: &str, kind: SetKind) -> Value {
         }
     }
     Value::String(text.to_string())
+}
+
+impl crate::error::Classify for ValuesError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Usage
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ fn built(rel: &str) -> String {
 }
 
 const SEED: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+/// The release's creation time in renders that must be reproducible (2026-01-01).
+const CREATED: &str = "1767225600";
 
 fn ethwasm(args: &[&str]) -> Output {
     let cache = root().join("target/test-cache");
@@ -54,7 +56,8 @@ fn golden(name: &str, actual: &str) {
 #[test]
 fn render_test_plugin_matches_golden() {
     let p = built("target/test-plugins/misbehave.wasm");
-    let o = ethwasm(&["render", "--plugins", &p, "--seed", SEED, "--release", "demo", "-n", "ns"]);
+    let o =
+        ethwasm(&["render", "--plugins", &p, "--seed", SEED, "--created", CREATED, "--release", "demo", "-n", "ns"]);
     assert!(o.status.success(), "{}", stderr(&o));
     golden("misbehave.yaml", &stdout(&o));
 }
@@ -62,7 +65,7 @@ fn render_test_plugin_matches_golden() {
 #[test]
 fn render_default_chart_matches_golden() {
     built("target/plugins/miners.wasm");
-    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--created", CREATED, "--no-notes"]);
     assert!(o.status.success(), "{}", stderr(&o));
     golden("ethereum.yaml", &stdout(&o));
 }
@@ -156,7 +159,13 @@ fn plugin_failures_exit_3() {
     let w = built("target/test-plugins/wrong-wit.wasm");
     let o = ethwasm(&["plugin", "inspect", &w]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).contains("was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.1.0"));
+    assert!(
+        stderr(&o).contains(
+            "was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -175,11 +184,11 @@ fn plugin_inspect_shows_the_contract() {
     let out = stdout(&o);
     for want in [
         "name:        genesis",
-        "wit:         ethwasm:plugin@0.1.0",
+        "wit:         ethwasm:plugin@0.2.0",
         "provides:    genesis",
         "requires:    signers, prefunded",
         "sha256:      ",
-        "ethwasm:plugin/host@0.1.0 (host)",
+        "ethwasm:plugin/host@0.2.0 (host)",
         "\"consensus\"",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
@@ -193,7 +202,7 @@ fn plugin_inspect_shows_the_contract() {
 #[test]
 fn version_and_completions() {
     let o = ethwasm(&["version"]);
-    assert!(stdout(&o).contains("plugin WIT: ethwasm:plugin@0.1.0"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("plugin WIT: ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"), "{}", stdout(&o));
     for shell in ["bash", "zsh", "fish"] {
         let o = ethwasm(&["completions", shell]);
         assert!(o.status.success());
@@ -289,10 +298,15 @@ fn deploy_flags_are_checked_before_any_cluster_call() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
+/// Runs a future on a current-thread runtime of its own.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
 /// The fake API server over HTTP on a free port, in a thread of its own; and a kubeconfig
 /// for it whose context namespace is `eth`.
-fn fake_cluster() -> (ethwasm::cluster::fake::FakeApi, tempfile::TempDir, String) {
-    let fake = ethwasm::cluster::fake::FakeApi::new();
+fn fake_cluster() -> (fake_apiserver::FakeApi, tempfile::TempDir, String) {
+    let fake = fake_apiserver::FakeApi::new();
     fake.add_namespace("eth");
     fake.set_ready(true);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -300,21 +314,20 @@ fn fake_cluster() -> (ethwasm::cluster::fake::FakeApi, tempfile::TempDir, String
     let addr = listener.local_addr().unwrap();
     let server = fake.clone();
     std::thread::spawn(move || {
-        ethwasm::cli::block_on(async move {
+        block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             server.listen(listener).await
         })
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, ethwasm::cluster::fake::FakeApi::kubeconfig(addr, "eth")).unwrap();
+    std::fs::write(&path, fake_apiserver::FakeApi::kubeconfig(addr, "eth")).unwrap();
     let path = path.display().to_string();
     (fake, dir, path)
 }
 
 #[test]
 fn the_release_lifecycle_through_the_binary() {
-    use ethwasm::cluster::{builtin, Cluster};
     let (fake, _dir, kc) = fake_cluster();
     let k = kc.as_str();
     let ok = |args: &[&str]| {
@@ -345,7 +358,7 @@ fn the_release_lifecycle_through_the_binary() {
     assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-signer-1\n+++ /dev/null"), "{diff}");
     assert!(diff.contains("*** (before)"), "{diff}");
     for name in ["ethereum-keystore-password", "ethereum-signer-1-keystore", "ethereum-nodekeys"] {
-        let secret = fake.object(&builtin::secret(), "eth", name).unwrap();
+        let secret = fake.object("v1", "Secret", "eth", name).unwrap();
         let values: Vec<&str> = ["data", "stringData"]
             .iter()
             .filter_map(|f| secret.get(*f).and_then(|d| d.as_object()))
@@ -389,9 +402,10 @@ fn the_release_lifecycle_through_the_binary() {
     let holding = {
         let fake = fake.clone();
         std::thread::spawn(move || {
-            ethwasm::cli::block_on(async move {
+            block_on(async move {
+                let cluster = ethwasm::cluster::kube::KubeCluster::new(fake.client());
                 let lock = ethwasm::deploy::lock::Lock::acquire(
-                    &fake,
+                    &cluster,
                     "eth",
                     "ethereum",
                     "ops@bastion pid 1 (deploy)",
@@ -401,7 +415,7 @@ fn the_release_lifecycle_through_the_binary() {
                 .unwrap();
                 taken.send(()).unwrap();
                 let wait = tokio::task::spawn_blocking(move || stopped.recv());
-                lock.hold(&fake, async { Ok(wait.await) }).await.unwrap()
+                lock.hold(&cluster, async { Ok(wait.await) }).await.unwrap()
             })
         })
     };
@@ -420,12 +434,10 @@ fn the_release_lifecycle_through_the_binary() {
     let out = ok(&["uninstall", "--kubeconfig", k]);
     assert!(out.contains("uninstalled: 17 objects deleted"), "{out}");
     assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
-    let _ = fake.default_namespace();
 }
 
 #[test]
 fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
-    use ethwasm::cluster::builtin;
     use std::io::BufRead;
     let (fake, _dir, kc) = fake_cluster();
     fake.set_ready(false);
@@ -441,7 +453,10 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     // Wait until it is waiting for the workloads, then interrupt it.
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     assert!(lines.any(|l| l.unwrap().starts_with("waiting  ")), "the deploy never started waiting");
-    assert!(fake.object(&builtin::lease(), "eth", "ethwasm.lock.ethereum").is_some(), "the lock is held");
+    assert!(
+        fake.object("coordination.k8s.io/v1", "Lease", "eth", "ethwasm.lock.ethereum").is_some(),
+        "the lock is held"
+    );
     // The shell's builtin kill: no procps needed.
     let kill = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
     assert!(kill.success());
@@ -449,7 +464,10 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("interrupted"), "{err}");
-    assert!(fake.object(&builtin::lease(), "eth", "ethwasm.lock.ethereum").is_none(), "the lock is released");
+    assert!(
+        fake.object("coordination.k8s.io/v1", "Lease", "eth", "ethwasm.lock.ethereum").is_none(),
+        "the lock is released"
+    );
 
     fake.set_ready(true);
     let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc, "--no-notes"]);

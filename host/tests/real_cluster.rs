@@ -13,11 +13,11 @@
 //! a real cluster (../shared/k8s's fake kubelet fails it on purpose), and the fake models that.
 //! Scenarios through the binary need `make build` (the chart's plugins).
 
-use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::{Connect, KubeCluster};
 use ethwasm::cluster::{builtin, Cause, Cluster, ClusterError, WriteOptions};
 use ethwasm::deploy::{self, lock::Lock, Options, Revision, SeedChoice};
 use ethwasm::release::Status;
+use fake_apiserver::FakeApi;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -169,6 +169,7 @@ scenarios!(
     a_killed_deploy_is_recovered_within_one_lease,
     the_api_answers_as_kubernetes_does,
     proof_of_stake_artefacts_are_accepted_and_diff_clean,
+    a_definition_and_its_resources_deploy_in_one_release,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -210,8 +211,8 @@ fn opts() -> Options {
     Options { holder: "real-cluster-test".into(), poll_interval: Duration::from_millis(500), ..Options::default() }
 }
 
-async fn run(c: &KubeCluster, ns: &str, objects: Vec<Value>, o: &Options) -> anyhow::Result<deploy::Report> {
-    deploy::deploy(c, ns, REL, SeedChoice::default(), |_, _| Ok(revision(objects)), o).await
+async fn run(c: &KubeCluster, ns: &str, objects: Vec<Value>, o: &Options) -> ethwasm::Result<deploy::Report> {
+    deploy::deploy(c, ns, REL, SeedChoice::default(), |_| Ok(revision(objects)), o).await
 }
 
 async fn statuses(c: &KubeCluster, ns: &str, release: &str) -> Vec<(u32, Status)> {
@@ -297,9 +298,10 @@ async fn an_operation_that_loses_its_lock_stops(t: Env) {
         taken["spec"]["holderIdentity"] = "thief".into();
         c.replace(&builtin::lease(), ns, "ethwasm.lock.net", &taken).await.unwrap();
     };
-    let (out, ()): (anyhow::Result<()>, ()) = futures::join!(op, thief);
-    let e: anyhow::Error = out.unwrap_err();
-    assert!(e.downcast_ref::<deploy::lock::LockLost>().is_some(), "{e:#}");
+    let (out, ()): (ethwasm::Result<()>, ()) = futures::join!(op, thief);
+    let e = out.unwrap_err();
+    assert!(e.find::<deploy::lock::LockLost>().is_some(), "{e:#}");
+    assert_eq!(e.class(), ethwasm::Class::Cluster);
     assert!(e.to_string().contains("taken over by thief"), "{e}");
     let stopped_at = writes.load(std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -346,7 +348,7 @@ async fn records_over_one_mebibyte_are_split(t: Env) {
     }
     let mut rev = revision(vec![config_map(ns, "a", "1")]);
     rev.values = json!({"blob": blob});
-    deploy::deploy(c, ns, REL, SeedChoice::default(), |_, _| Ok(rev), &opts()).await.unwrap();
+    deploy::deploy(c, ns, REL, SeedChoice::default(), |_| Ok(rev), &opts()).await.unwrap();
     let parts = c.list(&builtin::secret(), Some(ns), "ethwasm.io/release=net").await.unwrap();
     assert!(parts.len() >= 2, "{} parts", parts.len());
     let hist = deploy::history(c, ns, REL).await.unwrap();
@@ -365,6 +367,53 @@ async fn unserved_kinds_and_server_dry_runs(t: Env) {
     let bad = labelled(ns, "v1", "ConfigMap", "Not_A_Name", json!({"data": {"k": "v"}}));
     let e = run(c, ns, vec![bad], &dry).await.unwrap_err();
     assert!(format!("{e:#}").contains("Not_A_Name"), "{e:#}");
+}
+
+/// A CustomResourceDefinition of a kind unique to this test's namespace.
+fn widget_definition(ns: &str) -> (Value, String) {
+    let group = format!("{ns}.ethwasm.test");
+    let mut crd = labelled(
+        "",
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        &format!("widgets.{group}"),
+        json!({"spec": {
+            "group": group, "scope": "Namespaced",
+            "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {"spec": {"type": "object", "properties": {"size": {"type": "integer"}}}},
+            }}}],
+        }}),
+    );
+    crd["metadata"].as_object_mut().unwrap().remove("namespace");
+    (crd, format!("{group}/v1"))
+}
+
+async fn a_definition_and_its_resources_deploy_in_one_release(t: Env) {
+    let (c, ns) = (&t.c, t.ns.as_str());
+    let (crd, api_version) = widget_definition(ns);
+    let widget = labelled(ns, &api_version, "Widget", "w", json!({"spec": {"size": 3}}));
+    let objects = vec![config_map(ns, "a", "1"), crd.clone(), widget.clone()];
+    // A server dry run cannot check a resource whose definition is not installed: it says so.
+    let dry = Options { dry_run: Some(deploy::DryRun::Server), ..opts() };
+    let r = run(c, ns, objects.clone(), &dry).await.unwrap();
+    assert_eq!(r.skipped.iter().map(|k| k.kind.as_str()).collect::<Vec<_>>(), ["Widget"], "{r:?}");
+    // The definition is applied and Established first, then the resource.
+    let r = run(c, ns, objects.clone(), &opts()).await.unwrap();
+    assert_eq!(r.applied.len(), 3, "{r:?}");
+    let rt = c.resource(&api_version, "Widget").await.expect("served after the deploy");
+    let live = c.get(&rt, ns, "w").await.unwrap().expect("the Widget exists");
+    assert_eq!(live["spec"]["size"], 3);
+    // An upgrade finds both served; status reads the release; uninstall removes both.
+    let r = run(c, ns, objects, &opts()).await.unwrap();
+    assert_eq!((r.revision, r.applied.len(), r.pruned.len()), (2, 3, 0));
+    deploy::uninstall(c, ns, REL, false, &opts()).await.unwrap();
+    assert!(c.get(&rt, ns, "w").await.map(|o| o.is_none()).unwrap_or(true), "the Widget is gone");
+    let crd_rt = c.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition").await.unwrap();
+    let name = crd["metadata"]["name"].as_str().unwrap();
+    let left = c.get(&crd_rt, "", name).await.unwrap();
+    assert!(left.is_none_or(|l| l.pointer("/metadata/deletionTimestamp").is_some()), "the definition is deleted");
 }
 
 /// Server-side apply as another field manager, forcing.

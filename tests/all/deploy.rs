@@ -2,26 +2,25 @@
 //! over kube-rs's HTTP client: install, a no-op upgrade, diff, a scale-down that prunes, and
 //! uninstall.
 
-use ethwasm::cli::SourceArgs;
-use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
-use ethwasm::commands::deploy::renderer;
-use ethwasm::deploy::{self, Options, SeedChoice};
-use ethwasm_tests::{chart_source, runtime_args, values};
+use ethwasm::deploy::{self, renderer, Options, SeedChoice};
+use ethwasm::job::Spec;
+use ethwasm_tests::chart_spec;
+use fake_apiserver::FakeApi;
 use std::time::Duration;
 
 const NS: &str = "eth";
 
-fn source() -> SourceArgs {
-    chart_source(NS, None)
+fn source(set: &[&str]) -> Spec {
+    chart_spec(NS, None, set)
 }
 
 fn opts() -> Options {
     Options { wait: true, poll_interval: Duration::from_millis(10), holder: "test".into(), ..Options::default() }
 }
 
-async fn deploy_with(c: &KubeCluster, set: &[&str]) -> anyhow::Result<deploy::Report> {
-    let render = renderer(&source(), &values(set), &runtime_args(), NS, "ethereum");
+async fn deploy_with(c: &KubeCluster, set: &[&str]) -> ethwasm::Result<deploy::Report> {
+    let render = renderer(&source(set), NS, "ethereum");
     deploy::deploy(c, NS, "ethereum", SeedChoice::default(), render, &opts()).await
 }
 
@@ -46,8 +45,8 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
     // diff finds nothing to change.
     let second = deploy_with(&c, &[]).await.unwrap();
     assert_eq!((second.revision, second.applied.len(), second.pruned.len()), (2, objects, 0));
-    let render = renderer(&source(), &values(&[]), &runtime_args(), NS, "ethereum");
-    let plan = deploy::plan(&c, NS, "ethereum", SeedChoice::default(), render).await.unwrap();
+    let render = renderer(&source(&[]), NS, "ethereum");
+    let plan = deploy::plan::plan(&c, NS, "ethereum", SeedChoice::default(), render).await.unwrap();
     let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
     assert!(!changed, "a no-op upgrade differs:\n{text}");
 

@@ -1,11 +1,10 @@
 //! Example plugins beside the chart: a Rust third-party plugin and a Python one.
 
-use ethwasm::cli::{RuntimeArgs, SourceArgs, ValuesArgs};
 use ethwasm::job::Job;
+use ethwasm::job::Spec;
 use ethwasm::plugin::{CompileCache, ImportKind, Limits, Plugin, Runtime};
-use ethwasm_tests::{input, root, seed};
+use ethwasm_tests::{chart_spec, input, root, seed};
 use serde_json::json;
-use std::time::Duration;
 
 fn example(name: &str) -> std::path::PathBuf {
     let p = root().join("target/examples").join(format!("{name}.wasm"));
@@ -15,28 +14,16 @@ fn example(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn servicemonitor_scrapes_the_charts_geth_metrics() {
-    let source = SourceArgs {
-        chart: Some(root().join("charts/ethereum")),
+    let source = Spec {
         plugins: vec![example("servicemonitor").display().to_string()],
         release: Some("eth".into()),
-        namespace: Some("chain".into()),
-        seed: Some("12".repeat(32)),
+        ..chart_spec(
+            "chain",
+            Some("12".repeat(32)),
+            &["miners.metrics.enabled=true", "servicemonitor.labels.release=prometheus"],
+        )
     };
-    let values = ValuesArgs {
-        values: vec![],
-        set: vec!["miners.metrics.enabled=true".into(), "servicemonitor.labels.release=prometheus".into()],
-        set_string: vec![],
-        set_json: vec![],
-        set_file: vec![],
-    };
-    let rt = RuntimeArgs {
-        cache_dir: Some(root().join("target/test-cache")),
-        no_cache: false,
-        plugin_memory: 256 << 20,
-        plugin_timeout: Duration::from_secs(60),
-        max_output: 16 << 20,
-    };
-    let job = Job::resolve(&source, &values, &rt).unwrap();
+    let job = Job::resolve(&source).unwrap();
     let objs = ethwasm::render::render(&job.request).unwrap().objects;
     let sm = objs.iter().find(|o| o.key.kind == "ServiceMonitor").expect("a ServiceMonitor");
     assert_eq!(sm.key.group, "monitoring.coreos.com");

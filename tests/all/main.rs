@@ -6,3 +6,4 @@ mod deploy;
 mod examples;
 mod pos;
 mod sandbox;
+mod wit;

@@ -1,34 +1,36 @@
 //! Proof of stake through the built components (secrets + genesis): what a render ships and
-//! how it is laid out. The artefacts' contents are checked against independent implementations
-//! by tests/pos/run.sh (part of `make test`).
+//! how it is laid out; the whole chart's workloads in [`chart`]. The artefacts' contents are
+//! checked against independent implementations by tests/pos/run.sh (part of `make test`), the
+//! chart's render included.
 
-use ethwasm::cli::SourceArgs;
+mod chart;
+mod keys;
+mod pod;
+
 use ethwasm::job::Job;
+use ethwasm::job::Spec;
 use ethwasm::manifest::Object;
-use ethwasm_tests::{plugin_path, root, runtime_args, values};
+use ethwasm_tests::{plugin_path, spec};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 const POS: [&str; 3] = ["global.consensus=pos", "genesis.consensus=pos", "genesis.pos.genesisTime=1767225600"];
 
-fn job(chart: bool, seed: &str, set: &[&str]) -> anyhow::Result<Job> {
-    let source = SourceArgs {
-        chart: chart.then(|| root().join("charts/ethereum")),
-        plugins: if chart {
-            vec![]
-        } else {
-            vec![plugin_path("secrets").display().to_string(), plugin_path("genesis").display().to_string()]
-        },
+/// The secrets and genesis plugins alone (no chart, so `global.consensus` is set by hand).
+fn job(seed: &str, set: &[&str]) -> ethwasm::Result<Job> {
+    let set: Vec<&str> = POS.iter().copied().chain(set.iter().copied()).collect();
+    let source = Spec {
+        plugins: vec![plugin_path("secrets").display().to_string(), plugin_path("genesis").display().to_string()],
         release: Some("eth".into()),
         namespace: Some("chain".into()),
         seed: Some(seed.repeat(32)),
+        ..spec(&set)
     };
-    let set: Vec<&str> = POS.iter().copied().chain(set.iter().copied()).collect();
-    Job::resolve(&source, &values(&set), &runtime_args())
+    Job::resolve(&source)
 }
 
 fn render(seed: &str, set: &[&str]) -> Vec<Object> {
-    ethwasm::render::render(&job(false, seed, set).expect("resolve").request).expect("render").objects
+    ethwasm::render::render(&job(seed, set).expect("resolve").request).expect("render").objects
 }
 
 fn secret_keys(o: &Object) -> Vec<String> {
@@ -102,11 +104,4 @@ fn what_a_proof_of_stake_render_ships() {
     assert!(hash.starts_with("0x") && hash.len() == 66, "{hash}");
     assert_eq!(genesis["config"]["chainId"], 98052);
     assert!(testnet["config.yaml"].as_str().unwrap().contains("DEPOSIT_CHAIN_ID: 98052"));
-}
-
-#[test]
-fn the_chart_with_proof_of_stake_stops_at_the_workloads_and_says_why() {
-    let job = job(true, "0e", &[]).expect("resolve");
-    let e = ethwasm::render::render(&job.request).unwrap_err().to_string();
-    assert!(e.contains("miners") && e.contains("geth + Lighthouse workloads are still to come"), "{e}");
 }

@@ -141,7 +141,7 @@ fn a_wrong_wit_version_is_refused_naming_both() {
     assert_eq!(
         e.to_string(),
         format!(
-            "plugin {} was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.1.0; rebuild it against a supported version",
+            "plugin {} was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0; rebuild it against a supported version",
             path.display()
         )
     );

@@ -8,24 +8,23 @@
 //!
 //! Run: `cargo bench -p ethwasm-tests --bench deploy` (after `make build`), or `make bench`.
 
-use ethwasm::cli::SourceArgs;
-use ethwasm::cluster::fake::FakeApi;
 use ethwasm::cluster::kube::KubeCluster;
-use ethwasm::commands::deploy::{render_revision, renderer};
-use ethwasm::deploy::{self, Options, SeedChoice};
-use ethwasm_tests::{chart_source, runtime_args, values};
+use ethwasm::deploy::{self, render_revision, renderer, Options, ReleaseFacts, SeedChoice};
+use ethwasm::job::Spec;
+use ethwasm_tests::chart_spec;
+use fake_apiserver::FakeApi;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 const NS: &str = "eth";
 const RUNS: usize = 10;
 
-fn source() -> SourceArgs {
-    chart_source(NS, Some("ab".repeat(32)))
+fn source() -> Spec {
+    chart_spec(NS, Some("ab".repeat(32)), &[])
 }
 
 async fn deploy_once(c: &KubeCluster, parallelism: usize) -> deploy::Report {
-    let render = renderer(&source(), &values(&[]), &runtime_args(), NS, "ethereum");
+    let render = renderer(&source(), NS, "ethereum");
     let opts = Options {
         wait: true,
         parallelism,
@@ -96,12 +95,13 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: run either way.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     // Warm the compile cache, then time render alone.
-    let (src, vals, rtargs) = (source(), values(&[]), runtime_args());
-    render_revision(&src, &vals, &rtargs, NS, "ethereum", &"ab".repeat(32), 1).expect("render");
+    let src = source();
+    let facts = ReleaseFacts { seed_hex: "ab".repeat(32), revision: 1, created: 1_767_225_600 };
+    render_revision(&src, NS, "ethereum", &facts).expect("render");
     let renders: Vec<Duration> = (0..RUNS)
         .map(|_| {
             let t = Instant::now();
-            render_revision(&src, &vals, &rtargs, NS, "ethereum", &"ab".repeat(32), 1).expect("render");
+            render_revision(&src, NS, "ethereum", &facts).expect("render");
             t.elapsed()
         })
         .collect();

@@ -3,11 +3,13 @@
 # tests/pos/crosscheck.py (independent Python implementations), for
 #   fulu,    64 validators, 2 signers, pbkdf2 keystores (the defaults)
 #   electra,  5 validators, 2 signers (uneven split), scrypt keystores
+#   the chart (charts/ethereum, every plugin) with genesis.consensus=pos, 3 signers, 10 validators
 # plus a negative control (a tampered withdrawal key must fail the check).
 #
 # Run from the repository root: bash tests/pos/run.sh
 #   ETHWASM        the ethwasm binary (default target/release/ethwasm)
-#   ETHWASM_PLUGINS directory with secrets.wasm and genesis.wasm (default target/plugins)
+#   ETHWASM_PLUGINS directory with secrets.wasm and genesis.wasm (default target/plugins); the
+#                  chart case runs the chart's own pins (target/plugins, chart.lock)
 #   POS_VENV       the venv (default target/pos-venv), reused while requirements.txt is unchanged
 #   POS_OUT        where renders and logs go (default: a new temporary directory)
 #   PYTHON         the interpreter that makes the venv (default python3)
@@ -67,22 +69,36 @@ render() { # out.yaml fork validators signers [extra --set ...]
     --set genesis.pos.fork="$fork" "$@" --seed $SEED --no-notes > "$out"
 }
 
+# The whole chart: global.consensus comes from genesis.consensus (the chart's globals).
+render_chart() { # out.yaml fork validators signers [extra --set ...]
+  local out=$1 fork=$2 n=$3 signers=$4
+  shift 4
+  nice -n 10 "$ETHWASM" render charts/ethereum --release "$RELEASE" \
+    --set genesis.consensus=pos --set genesis.pos.genesisTime=$GENESIS_TIME \
+    --set global.topology.validators="$n" --set global.topology.signers="$signers" \
+    --set genesis.pos.fork="$fork" "$@" --seed $SEED --no-notes > "$out"
+}
+
 failed=()
+# RENDER (render or render_chart) and RELEASE (the release name it renders) pick the case's render.
+RENDER=render
+RELEASE=ethwasm
 run_case() { # name fork validators signers kdf [extra render args]
   local name=$1 fork=$2 n=$3 signers=$4 kdf=$5
   shift 5
-  echo "== $name: $fork, $n validators, $signers signers, $kdf keystores"
+  echo "== $name: $fork, $n validators, $signers signers, $kdf keystores ($RENDER)"
   local t yaml="$OUT/$name.yaml" log="$OUT/$name.log" status=0
   t=$(now)
-  if ! render "$yaml" "$fork" "$n" "$signers" "$@"; then
+  if ! "$RENDER" "$yaml" "$fork" "$n" "$signers" "$@"; then
     echo "FAIL render"
     failed+=("$name: render")
     return
   fi
   echo "   render: $(since "$t"), $(wc -c < "$yaml") bytes -> $yaml"
   t=$(now)
-  nice -n 10 "$VENV/bin/python" tests/pos/crosscheck.py "$yaml" --validators "$n" --signers "$signers" \
-    --rpc-nodes 1 --fork "$fork" --genesis-time $GENESIS_TIME --seconds-per-slot 12 --kdf "$kdf" \
+  nice -n 10 "$VENV/bin/python" tests/pos/crosscheck.py "$yaml" --release "$RELEASE" \
+    --validators "$n" --signers "$signers" --rpc-nodes 1 --fork "$fork" --genesis-time $GENESIS_TIME \
+    --seconds-per-slot 12 --kdf "$kdf" \
     > "$log" 2>&1 || status=$?
   # Failures, section notes, the peer ids and the summary (every comparison is in the log).
   grep -v '^ok ' "$log" | sed 's/^/   /' || true
@@ -92,6 +108,9 @@ run_case() { # name fork validators signers kdf [extra render args]
 
 run_case fulu-64 fulu 64 2 pbkdf2
 run_case electra-5 electra 5 2 scrypt --set secrets.validators.kdf=scrypt
+RENDER=render_chart RELEASE=eth
+run_case chart-fulu-10 fulu 10 3 pbkdf2
+RENDER=render RELEASE=ethwasm
 
 # Negative control: one hex digit of the withdrawal key changed; the check must notice.
 echo "== negative control: tampered withdrawal key"

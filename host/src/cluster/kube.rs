@@ -11,11 +11,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// Discovery answers by group-version (an empty list: not served).
+type DiscoveryCache = HashMap<String, Arc<Vec<ResourceType>>>;
+
 /// A connected cluster, with discovery answers cached per group-version.
 #[derive(Clone)]
 pub struct KubeCluster {
     client: Client,
-    discovered: Arc<Mutex<HashMap<String, Arc<Vec<ResourceType>>>>>,
+    discovered: Arc<Mutex<DiscoveryCache>>,
 }
 
 impl std::fmt::Debug for KubeCluster {
@@ -81,8 +84,14 @@ impl KubeCluster {
         }
     }
 
+    /// The discovery cache; a panic elsewhere while it was held leaves it usable (every entry
+    /// is written whole).
+    fn cache(&self) -> std::sync::MutexGuard<'_, DiscoveryCache> {
+        self.discovered.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     async fn group_version(&self, api_version: &str) -> Result<Arc<Vec<ResourceType>>, ClusterError> {
-        if let Some(hit) = self.discovered.lock().expect("discovery cache").get(api_version) {
+        if let Some(hit) = self.cache().get(api_version) {
             return Ok(hit.clone());
         }
         let list = if api_version.contains('/') {
@@ -114,7 +123,7 @@ impl KubeCluster {
             })
             .collect();
         let types = Arc::new(types);
-        self.discovered.lock().expect("discovery cache").insert(api_version.to_string(), types.clone());
+        self.cache().insert(api_version.to_string(), types.clone());
         Ok(types)
     }
 }
@@ -171,6 +180,10 @@ fn from_value(v: &Value) -> Result<DynamicObject, ClusterError> {
 impl Cluster for KubeCluster {
     fn default_namespace(&self) -> String {
         self.client.default_namespace().to_string()
+    }
+
+    fn forget(&self, api_version: &str) {
+        self.cache().remove(api_version);
     }
 
     async fn resource(&self, api_version: &str, kind: &str) -> Result<ResourceType, ClusterError> {

@@ -1,15 +1,14 @@
 //! The cluster behind a small trait: discovery, get, list, server-side apply, create, replace
-//! and delete of JSON objects. `KubeCluster` speaks to a real API server through kube-rs;
-//! `fake::FakeApi` is an in-memory API server for tests and benchmarks, usable directly (as a
-//! `Cluster`) or over HTTP (as the tower service a `kube::Client` sends its requests to).
+//! and delete of JSON objects. `KubeCluster` speaks to an API server through kube-rs: a real
+//! one, or in tests the in-memory fake of the `fake-apiserver` crate, reached through the
+//! `kube::Client` it provides.
 
-pub mod fake;
 pub mod kube;
 
 use serde_json::Value;
 
 /// The field manager ethwasm applies with.
-pub const FIELD_MANAGER: &str = "ethwasm";
+pub(crate) const FIELD_MANAGER: &str = "ethwasm";
 
 /// A kind the cluster serves: where its objects live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +38,7 @@ impl ResourceType {
     }
 
     /// The namespace to use for an object of this type: `ns` for namespaced kinds, "" otherwise.
-    pub fn scope<'a>(&self, ns: &'a str) -> &'a str {
+    pub(crate) fn scope<'a>(&self, ns: &'a str) -> &'a str {
         if self.namespaced {
             ns
         } else {
@@ -92,7 +91,7 @@ impl ClusterError {
     }
 
     /// A 404.
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.code() == Some(404)
     }
 
@@ -151,6 +150,9 @@ pub trait Cluster {
     fn default_namespace(&self) -> String;
     /// Discovery: the resource serving `kind` in `api_version`.
     async fn resource(&self, api_version: &str, kind: &str) -> Result<ResourceType, ClusterError>;
+    /// Forgets what discovery said about `api_version` (a definition of it was just
+    /// established), so the next `resource` asks again.
+    fn forget(&self, api_version: &str);
     /// One object, or None when it does not exist.
     async fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<Option<Value>, ClusterError>;
     /// Objects matching a label selector, in `ns` (None: all namespaces).
@@ -216,5 +218,17 @@ pub mod builtin {
     /// v1 Pod.
     pub fn pod() -> ResourceType {
         rt("", "v1", "Pod", "pods", true)
+    }
+}
+
+impl crate::error::Classify for ClusterError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
+    }
+}
+
+impl crate::error::Classify for ObjectError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
     }
 }

@@ -53,7 +53,13 @@ fn yaml(v: &Option<Value>) -> String {
 }
 
 /// One object's unified diff (empty when equal).
-pub fn object_diff(label: &str, live: Option<Value>, want: Option<Value>, show_secrets: bool, color: bool) -> String {
+pub(crate) fn object_diff(
+    label: &str,
+    live: Option<Value>,
+    want: Option<Value>,
+    show_secrets: bool,
+    color: bool,
+) -> String {
     let is_secret =
         |v: &Option<Value>| v.as_ref().and_then(|v| v.get("kind")).and_then(Value::as_str) == Some("Secret");
     let mut before = live.map(normalise);
@@ -107,7 +113,7 @@ pub async fn diff<C: Cluster>(
     namespace_exists: bool,
     show_secrets: bool,
     color: bool,
-) -> anyhow::Result<(String, bool)> {
+) -> crate::error::Result<(String, bool)> {
     let mut out = String::new();
     let dry = WriteOptions { force: true, dry_run: true };
     for t in targets {
@@ -115,7 +121,8 @@ pub async fn diff<C: Cluster>(
         let live = c.get(&t.rt, ns, &t.key.name).await.map_err(|e| ObjectError::new("read", &t.key, e))?;
         // What the object would become: the server's answer to a dry-run apply (defaults
         // filled in), or the rendered body where the namespace does not exist yet.
-        let want = if namespace_exists || !t.rt.namespaced {
+        // A custom resource whose definition this revision installs cannot be dry-run yet.
+        let want = if (namespace_exists || !t.rt.namespaced) && !t.pending_definition {
             c.apply(&t.rt, ns, &t.key.name, &t.body, dry)
                 .await
                 .map_err(|e| ObjectError::new("dry-run apply", &t.key, e))?

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// How long a lease lasts without renewal (client-go's leader election default).
-pub const LEASE_DURATION: Duration = Duration::from_secs(15);
+pub(crate) const LEASE_DURATION: Duration = Duration::from_secs(15);
 
 /// How often a held lease is renewed: 2 s of a 15 s lease.
 fn renew_period(duration: Duration) -> Duration {
@@ -58,7 +58,7 @@ pub struct LockHeld {
 }
 
 /// The Lease's name for a release.
-pub fn lease_name(release: &str) -> String {
+pub(crate) fn lease_name(release: &str) -> String {
     format!("ethwasm.lock.{release}")
 }
 
@@ -162,7 +162,7 @@ impl Lock {
         release: &str,
         holder: &str,
         duration: Duration,
-    ) -> anyhow::Result<Lock> {
+    ) -> crate::error::Result<Lock> {
         let name = lease_name(release);
         let rt = builtin::lease();
         let object = format!("Lease {namespace}/{name}");
@@ -304,18 +304,21 @@ impl Lock {
     /// Runs `op` while holding this lock, renewing it; the lock is released afterwards, whatever
     /// the outcome. If the lock is lost, `op` is stopped (dropped between requests) and the
     /// result is [`LockLost`].
-    pub async fn hold<C: Cluster, T>(self, c: &C, op: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    pub async fn hold<C: Cluster, T>(
+        self,
+        c: &C,
+        op: impl Future<Output = crate::error::Result<T>>,
+    ) -> crate::error::Result<T> {
         let out = tokio::select! {
             r = op => r,
             lost = self.keep(c) => Err(lost.into()),
             // Ctrl-C: stop between requests and give the lock back rather than leave it to
             // expire; a revision recorded as pending is marked failed by the next deploy.
-            Ok(()) = tokio::signal::ctrl_c() => Err(crate::deploy::Failed(format!(
+            Ok(()) = tokio::signal::ctrl_c() => Err(crate::error::Error::cluster(format!(
                 "interrupted; the lock on Lease {}/{} is released, and a revision left pending is marked failed \
                  (and its objects pruned) by the next deploy",
                 self.namespace, self.name
-            ))
-            .into()),
+            ))),
         };
         self.release(c).await;
         out
@@ -331,6 +334,18 @@ pub enum RenewError {
     /// The request failed; the lease may still be ours.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+}
+
+impl crate::error::Classify for LockHeld {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
+    }
+}
+
+impl crate::error::Classify for LockLost {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
+    }
 }
 
 #[cfg(test)]

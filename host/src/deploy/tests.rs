@@ -1,11 +1,13 @@
 //! The release lifecycle over HTTP: kube-rs's client talking to the in-process fake API server.
 
+use super::lock::{self, Lock};
+use super::record::{self, Store};
 use super::*;
-use crate::cluster::builtin;
-use crate::cluster::fake::FakeApi;
 use crate::cluster::kube::KubeCluster;
+use crate::error::{Class, Result};
 use crate::release::Status;
-use serde_json::json;
+use fake_apiserver::FakeApi;
+use serde_json::{json, Value};
 
 const NS: &str = "eth";
 const REL: &str = "net";
@@ -54,8 +56,8 @@ fn opts() -> Options {
     Options { holder: "test-holder".into(), poll_interval: Duration::from_millis(20), ..Options::default() }
 }
 
-async fn run(c: &KubeCluster, objects: Vec<Value>, o: &Options) -> anyhow::Result<Report> {
-    deploy(c, NS, REL, SeedChoice::default(), |_, _| Ok(revision(objects)), o).await
+async fn run(c: &KubeCluster, objects: Vec<Value>, o: &Options) -> Result<Report> {
+    deploy(c, NS, REL, SeedChoice::default(), |_| Ok(revision(objects)), o).await
 }
 
 async fn records(c: &KubeCluster) -> Vec<(u32, Status)> {
@@ -79,12 +81,12 @@ async fn install_applies_in_order_records_and_unlocks() {
         ]
     );
     assert_eq!(records(&c).await, [(1, Status::Deployed)]);
-    assert!(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").is_none(), "the lock is released");
-    let record = fake.object(&builtin::secret(), NS, "ethwasm.release.v1.net.v1").unwrap();
+    assert!(fake.object("coordination.k8s.io/v1", "Lease", NS, "ethwasm.lock.net").is_none(), "the lock is released");
+    let record = fake.object("v1", "Secret", NS, "ethwasm.release.v1.net.v1").unwrap();
     assert_eq!(record["type"], "ethwasm.io/release.v1");
     assert_eq!(record["metadata"]["labels"]["ethwasm.io/status"], "deployed");
     // The field manager is ethwasm.
-    let live = fake.object(&builtin::stateful_set(), NS, "miner").unwrap();
+    let live = fake.object("apps/v1", "StatefulSet", NS, "miner").unwrap();
     assert_eq!(live["metadata"]["managedFields"][0]["manager"], "ethwasm");
 }
 
@@ -95,17 +97,18 @@ async fn upgrade_prunes_what_the_new_revision_drops_and_only_what_ethwasm_made()
     let report = run(&c, vec![config_map("keep", "2"), sts("miner", 2)], &opts()).await.unwrap();
     assert_eq!(report.revision, 2);
     assert_eq!(report.pruned.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["drop"]);
-    assert!(fake.object(&builtin::config_map(), NS, "drop").is_none());
-    assert_eq!(fake.object(&builtin::config_map(), NS, "keep").unwrap()["data"]["k"], "2");
+    assert!(fake.object("v1", "ConfigMap", NS, "drop").is_none());
+    assert_eq!(fake.object("v1", "ConfigMap", NS, "keep").unwrap()["data"]["k"], "2");
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Deployed)]);
 
     // An object someone else took over (labels changed) is left in place by prune.
     run(&c, vec![config_map("keep", "2"), config_map("adopted", "1"), sts("miner", 2)], &opts()).await.unwrap();
-    let mut foreign = fake.object(&builtin::config_map(), NS, "adopted").unwrap();
+    let mut foreign = fake.object("v1", "ConfigMap", NS, "adopted").unwrap();
     foreign["metadata"]["labels"] = json!({"app.kubernetes.io/managed-by": "someone-else"});
     fake.apply_as(
         "kubectl",
-        &builtin::config_map(),
+        "v1",
+        "ConfigMap",
         NS,
         &json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "adopted", "labels": {"app.kubernetes.io/managed-by": "someone-else"}}}),
@@ -114,37 +117,42 @@ async fn upgrade_prunes_what_the_new_revision_drops_and_only_what_ethwasm_made()
     let report = run(&c, vec![config_map("keep", "2"), sts("miner", 2)], &opts()).await.unwrap();
     assert!(report.pruned.is_empty(), "{:?}", report.pruned);
     assert_eq!(report.skipped.len(), 1);
-    assert!(fake.object(&builtin::config_map(), NS, "adopted").is_some());
+    assert!(fake.object("v1", "ConfigMap", NS, "adopted").is_some());
 }
 
-/// A render that records the seed and revision it was given.
+/// A render that records the facts it was given.
 fn recording_render(
-    seen: &std::sync::Arc<std::sync::Mutex<Vec<(String, u32)>>>,
-) -> impl FnOnce(&str, u32) -> anyhow::Result<Revision> + Send + 'static {
+    seen: &std::sync::Arc<std::sync::Mutex<Vec<ReleaseFacts>>>,
+) -> impl FnOnce(&ReleaseFacts) -> Result<Revision> + Send + 'static {
     let seen = seen.clone();
-    move |s: &str, r: u32| {
-        seen.lock().unwrap().push((s.to_string(), r));
+    move |f: &ReleaseFacts| {
+        seen.lock().unwrap().push(f.clone());
         Ok(revision(vec![config_map("c", "1")]))
     }
 }
 
 #[tokio::test]
-async fn seeds_are_recorded_reused_and_never_silently_rotated() {
+async fn seeds_and_creation_times_are_recorded_reused_and_never_silently_rotated() {
     let (_fake, c) = setup();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let given = SeedChoice { given: Some("ab".repeat(32)), rotate: false };
+    let given = SeedChoice { given: Some("ab".repeat(32)), rotate: false, created: Some(1_767_225_600) };
     deploy(&c, NS, REL, given, recording_render(&seen), &opts()).await.unwrap();
-    deploy(&c, NS, REL, SeedChoice::default(), recording_render(&seen), &opts()).await.unwrap();
-    assert_eq!(*seen.lock().unwrap(), [("ab".repeat(32), 1), ("ab".repeat(32), 2)]);
+    // An upgrade keeps both, whatever --created says.
+    let later = SeedChoice { created: Some(1_800_000_000), ..SeedChoice::default() };
+    deploy(&c, NS, REL, later, recording_render(&seen), &opts()).await.unwrap();
+    let facts =
+        |seed: &str, revision: u32| ReleaseFacts { seed_hex: seed.repeat(32), revision, created: 1_767_225_600 };
+    assert_eq!(*seen.lock().unwrap(), [facts("ab", 1), facts("ab", 2)]);
+    assert!(Store::new(&c, NS, REL).load().await.unwrap().iter().all(|r| r.first_deployed == 1_767_225_600));
 
-    let other = SeedChoice { given: Some("cd".repeat(32)), rotate: false };
-    let e = deploy(&c, NS, REL, other, |_, _| Ok(revision(vec![])), &opts()).await.unwrap_err();
+    let other = SeedChoice { given: Some("cd".repeat(32)), ..SeedChoice::default() };
+    let e = deploy(&c, NS, REL, other, |_| Ok(revision(vec![])), &opts()).await.unwrap_err();
     assert!(format!("{e:#}").contains("--seed differs"), "{e:#}");
-    assert_eq!(crate::exit::code(&e), crate::exit::USAGE);
+    assert_eq!(e.class(), Class::Usage);
 
-    let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true };
+    let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true, created: None };
     deploy(&c, NS, REL, rotate, recording_render(&seen), &opts()).await.unwrap();
-    assert_eq!(seen.lock().unwrap().last().unwrap(), &("cd".repeat(32), 3));
+    assert_eq!(seen.lock().unwrap().last().unwrap(), &facts("cd", 3));
 }
 
 #[tokio::test]
@@ -154,13 +162,13 @@ async fn rollback_reapplies_an_earlier_revision_as_a_new_one() {
     run(&c, vec![config_map("a", "2"), config_map("new", "2")], &opts()).await.unwrap();
     let report = rollback(&c, NS, REL, None, &opts()).await.unwrap();
     assert_eq!(report.revision, 3);
-    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "1");
-    assert!(fake.object(&builtin::config_map(), NS, "old").is_some());
-    assert!(fake.object(&builtin::config_map(), NS, "new").is_none(), "pruned");
+    assert_eq!(fake.object("v1", "ConfigMap", NS, "a").unwrap()["data"]["k"], "1");
+    assert!(fake.object("v1", "ConfigMap", NS, "old").is_some());
+    assert!(fake.object("v1", "ConfigMap", NS, "new").is_none(), "pruned");
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Superseded), (3, Status::Deployed)]);
     // An explicit revision, and one that does not exist.
     rollback(&c, NS, REL, Some(2), &opts()).await.unwrap();
-    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "2");
+    assert_eq!(fake.object("v1", "ConfigMap", NS, "a").unwrap()["data"]["k"], "2");
     let e = rollback(&c, NS, REL, Some(9), &opts()).await.unwrap_err();
     assert!(e.to_string().contains("has no revision 9"), "{e}");
 }
@@ -181,7 +189,7 @@ async fn uninstall_deletes_objects_then_records_or_keeps_history() {
     assert!(e.to_string().contains("release `net` not found"), "{e}");
     let e = rollback(&c, "no-such-namespace", REL, None, &opts()).await.unwrap_err();
     assert!(e.to_string().contains("not found in namespace no-such-namespace"), "{e}");
-    assert_eq!(crate::exit::code(&e), crate::exit::USAGE);
+    assert_eq!(e.class(), Class::Usage);
 }
 
 #[tokio::test]
@@ -191,14 +199,14 @@ async fn a_held_lock_stops_a_second_operation_and_an_expired_one_is_taken_over()
     let holder = Lock::acquire(&c, NS, REL, "alice@laptop pid 7 (deploy)", Duration::from_secs(3)).await.unwrap();
     let holding = holder.hold(&c, async {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        Ok(fake.object(&builtin::config_map(), NS, "c"))
+        Ok(fake.object("v1", "ConfigMap", NS, "c"))
     });
     let o = opts();
     let (held, second) = futures::join!(holding, run(&c, vec![config_map("c", "1")], &o));
     let e = second.unwrap_err();
     let text = e.to_string();
     assert!(text.contains("locked by alice@laptop pid 7 (deploy)") && text.contains("until 20"), "{text}");
-    assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
+    assert_eq!(e.class(), Class::Cluster);
     assert!(held.unwrap().is_none(), "nothing applied");
     run(&c, vec![config_map("c", "1")], &opts()).await.unwrap();
 
@@ -207,7 +215,7 @@ async fn a_held_lock_stops_a_second_operation_and_an_expired_one_is_taken_over()
         "metadata": {"name": "ethwasm.lock.net", "namespace": NS},
         "spec": {"holderIdentity": "crashed", "leaseDurationSeconds": 60,
                  "renewTime": "2020-01-01T00:00:00.000000Z"}});
-    fake.apply_as("other", &builtin::lease(), NS, &stale).unwrap();
+    fake.apply_as("other", "coordination.k8s.io/v1", "Lease", NS, &stale).unwrap();
     run(&c, vec![config_map("c", "2")], &opts()).await.unwrap();
 }
 
@@ -217,7 +225,8 @@ async fn apply_conflicts_name_the_field_and_manager_unless_forced() {
     run(&c, vec![sts("miner", 1)], &opts()).await.unwrap();
     fake.apply_as(
         "kubectl-scale",
-        &builtin::stateful_set(),
+        "apps/v1",
+        "StatefulSet",
         NS,
         &json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": "miner"}, "spec": {"replicas": 3}}),
@@ -228,11 +237,11 @@ async fn apply_conflicts_name_the_field_and_manager_unless_forced() {
     assert!(text.contains("StatefulSet eth/miner"), "{text}");
     assert!(text.contains(".spec.replicas") && text.contains("kubectl-scale"), "{text}");
     assert!(text.contains("--force-conflicts"), "{text}");
-    assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
+    assert_eq!(e.class(), Class::Cluster);
     assert_eq!(records(&c).await, [(1, Status::Deployed), (2, Status::Failed)]);
     let forced = Options { force_conflicts: true, ..opts() };
     run(&c, vec![sts("miner", 2)], &forced).await.unwrap();
-    assert_eq!(fake.object(&builtin::stateful_set(), NS, "miner").unwrap()["spec"]["replicas"], 2);
+    assert_eq!(fake.object("apps/v1", "StatefulSet", NS, "miner").unwrap()["spec"]["replicas"], 2);
 }
 
 #[tokio::test]
@@ -244,11 +253,11 @@ async fn a_server_error_mid_deploy_rolls_back_to_the_previous_revision() {
     let e = run(&c, vec![config_map("a", "2"), config_map("extra", "2"), sts("miner", 2)], &o).await.unwrap_err();
     let text = format!("{e:#}");
     assert!(text.contains("rolled back to revision 1") && text.contains("injected fault"), "{text}");
-    assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
+    assert_eq!(e.class(), Class::Cluster);
     // The cluster is back at revision 1's objects.
-    assert_eq!(fake.object(&builtin::config_map(), NS, "a").unwrap()["data"]["k"], "1");
-    assert!(fake.object(&builtin::config_map(), NS, "extra").is_none());
-    assert_eq!(fake.object(&builtin::stateful_set(), NS, "miner").unwrap()["spec"]["replicas"], 1);
+    assert_eq!(fake.object("v1", "ConfigMap", NS, "a").unwrap()["data"]["k"], "1");
+    assert!(fake.object("v1", "ConfigMap", NS, "extra").is_none());
+    assert_eq!(fake.object("apps/v1", "StatefulSet", NS, "miner").unwrap()["spec"]["replicas"], 1);
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
     let hist = Store::new(&c, NS, REL).load().await.unwrap();
     assert!(hist[1].description.contains("injected fault"), "{}", hist[1].description);
@@ -257,7 +266,7 @@ async fn a_server_error_mid_deploy_rolls_back_to_the_previous_revision() {
     let (fake, c) = setup();
     fake.fail("PATCH", "/statefulsets/miner", 500, 0, 1);
     run(&c, vec![config_map("a", "1"), sts("miner", 1)], &o).await.unwrap_err();
-    assert!(fake.object(&builtin::config_map(), NS, "a").is_none());
+    assert!(fake.object("v1", "ConfigMap", NS, "a").is_none());
     assert_eq!(records(&c).await, [(1, Status::Failed)]);
 }
 
@@ -274,7 +283,7 @@ async fn records_over_one_mebibyte_are_split_and_read_back() {
     }
     let mut rev = revision(vec![config_map("c", "1")]);
     rev.values = json!({"blob": blob});
-    deploy(&c, NS, REL, SeedChoice::default(), |_, _| Ok(rev), &opts()).await.unwrap();
+    deploy(&c, NS, REL, SeedChoice::default(), |_| Ok(rev), &opts()).await.unwrap();
     let parts: Vec<String> = fake.inventory().into_iter().filter(|o| o.contains("ethwasm.release")).collect();
     assert!(parts.len() >= 2, "{parts:?}");
     let hist = Store::new(&c, NS, REL).load().await.unwrap();
@@ -343,7 +352,7 @@ async fn missing_namespaces_are_created_only_when_asked() {
     assert!(e.to_string().contains("--create-namespace"), "{e}");
     let o = Options { create_namespace: true, ..opts() };
     run(&c, vec![config_map("c", "1")], &o).await.unwrap();
-    assert!(fake.object(&builtin::config_map(), NS, "c").is_some());
+    assert!(fake.object("v1", "ConfigMap", NS, "c").is_some());
 }
 
 #[tokio::test]
@@ -352,11 +361,11 @@ async fn diff_shows_changes_masks_secrets_and_reports_none_after_deploy() {
     let objects = vec![secret("s", "hunter2"), config_map("c", "1")];
     run(&c, objects.clone(), &opts()).await.unwrap();
     let again = objects.clone();
-    let p = plan(&c, NS, REL, SeedChoice::default(), move |_, _| Ok(revision(again))).await.unwrap();
+    let p = plan::plan(&c, NS, REL, SeedChoice::default(), move |_| Ok(revision(again))).await.unwrap();
     let (text, changed) = diff::diff(&c, &p.targets, &p.prune, true, false, false).await.unwrap();
     assert!(!changed, "{text}");
     let next = vec![secret("s", "hunter3"), config_map("c", "2")];
-    let p = plan(&c, NS, REL, SeedChoice::default(), move |_, _| Ok(revision(next))).await.unwrap();
+    let p = plan::plan(&c, NS, REL, SeedChoice::default(), move |_| Ok(revision(next))).await.unwrap();
     let (text, changed) = diff::diff(&c, &p.targets, &p.prune, true, false, false).await.unwrap();
     assert!(changed);
     assert!(text.contains("+  k: '2'") || text.contains("+  k: \"2\""), "{text}");
@@ -374,7 +383,7 @@ async fn status_history_and_list_read_the_records() {
     assert_eq!(workloads.len(), 1);
     assert!(workloads[0].1.is_ready());
     assert_eq!(history(&c, NS, REL).await.unwrap().len(), 2);
-    let all = store::list_releases(&c, None).await.unwrap();
+    let all = record::list_releases(&c, None).await.unwrap();
     assert_eq!(all.iter().map(|r| (r.name.as_str(), r.revision)).collect::<Vec<_>>(), [("net", 2)]);
     assert_eq!(default_release(&c, NS).await.unwrap(), "net");
 }
@@ -383,17 +392,17 @@ async fn status_history_and_list_read_the_records() {
 async fn a_held_lock_is_renewed_while_the_operation_runs() {
     let (fake, c) = setup();
     let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_secs(3)).await.unwrap();
-    let first = fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap();
+    let first = fake.object("coordination.k8s.io/v1", "Lease", NS, "ethwasm.lock.net").unwrap();
     let during = lock
         .hold(&c, async {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            Ok(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").unwrap())
+            Ok(fake.object("coordination.k8s.io/v1", "Lease", NS, "ethwasm.lock.net").unwrap())
         })
         .await
         .unwrap();
     assert_eq!(during["spec"]["holderIdentity"], "me");
     assert_ne!(during["spec"]["renewTime"], first["spec"]["renewTime"], "renewed every 2/15 of the duration");
-    assert!(fake.object(&builtin::lease(), NS, "ethwasm.lock.net").is_none(), "released after");
+    assert!(fake.object("coordination.k8s.io/v1", "Lease", NS, "ethwasm.lock.net").is_none(), "released after");
 }
 
 #[tokio::test]
@@ -402,9 +411,9 @@ async fn an_operation_that_cannot_renew_its_lock_stops_before_the_lease_runs_out
     let lock = Lock::acquire(&c, NS, REL, "me", Duration::from_secs(3)).await.unwrap();
     // Every renewal fails from now on (the API server is unreachable for the lease).
     fake.fail("PUT", "leases", 503, 0, 1000);
-    let e = lock.hold(&c, futures::future::pending::<anyhow::Result<()>>()).await.unwrap_err();
-    assert!(e.downcast_ref::<lock::LockLost>().is_some(), "{e:#}");
-    assert_eq!(crate::exit::code(&e), crate::exit::CLUSTER);
+    let e = lock.hold(&c, futures::future::pending::<Result<()>>()).await.unwrap_err();
+    assert!(e.find::<lock::LockLost>().is_some(), "{e:#}");
+    assert_eq!(e.class(), Class::Cluster);
     // It gave up once the renew deadline (2 s of a 3 s lease) had passed by its own clock, which
     // counts from the last successful write; a busy machine can only make that number larger.
     // That the deadline falls before the lease runs out is `renew_deadline`'s unit test.
@@ -430,7 +439,7 @@ async fn a_revision_left_pending_by_a_crash_is_marked_failed_by_the_next_deploy(
     pending.inventory.push(apply::key_of(&config_map("b", "1")));
     pending.manifests.push(config_map("b", "1"));
     store.save(&pending).await.unwrap();
-    fake.apply_as("ethwasm", &builtin::config_map(), NS, &config_map("b", "1")).unwrap();
+    fake.apply_as("ethwasm", "v1", "ConfigMap", NS, &config_map("b", "1")).unwrap();
 
     let report = run(&c, vec![config_map("a", "3")], &opts()).await.unwrap();
     assert_eq!(report.revision, 3);

@@ -1,11 +1,11 @@
 //! Waiting for workloads: Deployments, StatefulSets and DaemonSets ready and up to date, Jobs
-//! complete. Progress is a live line per workload on a terminal, plain lines otherwise.
+//! complete. Progress goes out as events; the caller shows it.
 
 use super::apply::Target;
+use super::{Event, Events};
 use crate::cluster::{Cluster, ObjectError};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::manifest::ObjectKey;
 use serde_json::Value;
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// Kinds `--wait` waits for.
@@ -90,85 +90,38 @@ pub fn readiness(kind: &str, live: &Value) -> Readiness {
 #[error("{0}")]
 pub struct WaitError(pub String);
 
-enum Display {
-    Bars(#[allow(dead_code)] MultiProgress, Vec<ProgressBar>),
-    Lines(Vec<String>),
-    Quiet,
-}
+/// Sends readiness events, and the end of the wait when dropped (whatever the way out).
+struct Reporter<'a>(&'a Events);
 
-impl Display {
-    fn new(targets: &[&Target], show: bool) -> Display {
-        if !show {
-            Display::Quiet
-        } else if std::io::stdout().is_terminal() {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
-            let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}").expect("valid template");
-            let bars = targets
-                .iter()
-                .map(|t| {
-                    let bar = multi.add(ProgressBar::new_spinner());
-                    bar.set_style(style.clone());
-                    bar.set_prefix(t.key.to_string());
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                    bar
-                })
-                .collect();
-            Display::Bars(multi, bars)
-        } else {
-            Display::Lines(vec![String::new(); targets.len()])
-        }
-    }
-
-    fn update(&mut self, i: usize, target: &Target, state: &Readiness) {
-        match self {
-            Display::Bars(_, bars) => {
-                bars[i].set_message(state.text().to_string());
-                if !matches!(state, Readiness::Pending(_)) {
-                    let mark = if state.is_ready() { "ready:" } else { "FAILED:" };
-                    bars[i].finish_with_message(format!("{mark} {}", state.text()));
-                }
-            }
-            Display::Quiet => {}
-            Display::Lines(last) => {
-                let line = match state {
-                    Readiness::Ready(t) => format!("ready    {} ({t})", target.key),
-                    Readiness::Pending(t) => format!("waiting  {} ({t})", target.key),
-                    Readiness::Failed(t) => format!("failed   {} ({t})", target.key),
-                };
-                if last[i] != line {
-                    println!("{line}");
-                    last[i] = line;
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Display::Bars(_, bars) = self {
-            for b in bars {
-                if !b.is_finished() {
-                    b.abandon();
-                }
-            }
-        }
+impl Reporter<'_> {
+    fn update(&self, index: usize, key: &ObjectKey, state: &Readiness) {
+        self.0.send(Event::Readiness { index, key, state });
     }
 }
 
-/// Waits until every workload among `targets` is ready, polling every `interval`; `show`
-/// prints progress on stdout.
+impl Drop for Reporter<'_> {
+    fn drop(&mut self) {
+        self.0.send(Event::WaitFinished);
+    }
+}
+
+/// Waits until every workload among `targets` is ready, polling every `interval`; progress
+/// goes to `events`.
 pub async fn wait<C: Cluster>(
     c: &C,
     targets: &[Target],
     timeout: Duration,
     interval: Duration,
-    show: bool,
-) -> anyhow::Result<()> {
+    events: &Events,
+) -> crate::error::Result<()> {
     let workloads: Vec<&Target> = targets.iter().filter(|t| WORKLOADS.contains(&t.key.kind.as_str())).collect();
     if workloads.is_empty() {
         return Ok(());
     }
     let start = Instant::now();
-    let mut display = Display::new(&workloads, show);
+    let keys: Vec<ObjectKey> = workloads.iter().map(|t| t.key.clone()).collect();
+    events.send(Event::WaitStarted(&keys));
+    let reporter = Reporter(events);
     let mut states: Vec<Readiness> = vec![Readiness::Pending("not yet seen".into()); workloads.len()];
     loop {
         // Every workload not yet ready, read at once.
@@ -185,18 +138,15 @@ pub async fn wait<C: Cluster>(
                 Some(live) => readiness(&t.key.kind, &live),
                 None => Readiness::Pending("not found".into()),
             };
-            display.update(i, t, &states[i]);
+            reporter.update(i, &t.key, &states[i]);
             if let Readiness::Failed(why) = &states[i] {
-                display.finish();
                 return Err(WaitError(format!("{} {why}", t.key)).into());
             }
         }
         if states.iter().all(Readiness::is_ready) {
-            display.finish();
             return Ok(());
         }
         if start.elapsed() >= timeout {
-            display.finish();
             let waiting: Vec<String> = workloads
                 .iter()
                 .zip(&states)
@@ -211,6 +161,12 @@ pub async fn wait<C: Cluster>(
             .into());
         }
         tokio::time::sleep(interval.min(timeout.saturating_sub(start.elapsed())).max(Duration::from_millis(10))).await;
+    }
+}
+
+impl crate::error::Classify for WaitError {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
     }
 }
 

@@ -1,10 +1,211 @@
-//! The one `bindgen!` of the host: Rust types and traits for `ethwasm:plugin@0.1.0`.
+//! The host's bindings of the plugin contract, one module per WIT package version in
+//! `wit/<version>/`. The version string is written here once per version: in its `bindgen!`
+//! (a macro needs literals) and as `VERSION`, which everything else uses.
 
-wasmtime::component::bindgen!({
-    path: "../wit",
-    world: "ethwasm:plugin/plugin-world@0.1.0",
-    // `derive-key` traps on a length outside 1..=8160: that is a plugin bug, not data.
-    imports: { "ethwasm:plugin/host.derive-key": trappable },
-});
+/// `ethwasm:plugin@0.1.0` (wit/0.1.0/plugin.wit).
+pub mod v0_1_0 {
+    /// The package version these bindings are for.
+    pub const VERSION: &str = "0.1.0";
 
-pub use self::ethwasm::plugin::types::{Level, PluginError, PluginInfo, Release, RenderInput, RenderOutput};
+    wasmtime::component::bindgen!({
+        path: "../wit/0.1.0",
+        world: "ethwasm:plugin/plugin-world@0.1.0",
+        // `derive-key` traps on a length outside 1..=8160: that is a plugin bug, not data.
+        imports: { "ethwasm:plugin/host.derive-key": trappable },
+    });
+}
+
+/// `ethwasm:plugin@0.2.0` (wit/0.2.0/plugin.wit): the release's creation time.
+pub mod v0_2_0 {
+    /// The package version these bindings are for.
+    pub const VERSION: &str = "0.2.0";
+
+    wasmtime::component::bindgen!({
+        path: "../wit/0.2.0",
+        world: "ethwasm:plugin/plugin-world@0.2.0",
+        imports: { "ethwasm:plugin/host.derive-key": trappable },
+    });
+}
+
+// The host works in the newest version's types; older plugins are adapted at the call.
+pub use v0_2_0::ethwasm::plugin::types::{PluginError, PluginInfo, Release, RenderInput, RenderOutput};
+
+/// Versions this host runs plugins for, newest first.
+pub const SUPPORTED: &[&str] = &[v0_2_0::VERSION, v0_1_0::VERSION];
+
+use super::state::{Level, State};
+use wasmtime::component::{HasSelf, InstancePre, Linker};
+use wasmtime::Store;
+
+/// Adds every supported version's host interfaces to `linker` (their names differ by version).
+pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    v0_1_0::PluginWorld::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    v0_2_0::PluginWorld::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+}
+
+/// A linked component of one supported version, ready to instantiate.
+pub(crate) enum WorldPre {
+    V0_1(v0_1_0::PluginWorldPre<State>),
+    V0_2(v0_2_0::PluginWorldPre<State>),
+}
+
+impl WorldPre {
+    /// The typed pre-instance for a component that exports `version`'s world.
+    pub(crate) fn new(version: &str, pre: InstancePre<State>) -> wasmtime::Result<WorldPre> {
+        match version {
+            v0_1_0::VERSION => Ok(WorldPre::V0_1(v0_1_0::PluginWorldPre::new(pre)?)),
+            v0_2_0::VERSION => Ok(WorldPre::V0_2(v0_2_0::PluginWorldPre::new(pre)?)),
+            other => Err(wasmtime::Error::msg(format!("unsupported WIT version {other}"))),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &wasmtime::Engine {
+        match self {
+            WorldPre::V0_1(p) => p.engine(),
+            WorldPre::V0_2(p) => p.engine(),
+        }
+    }
+
+    /// Instantiates and calls `info`.
+    pub(crate) fn info(&self, store: &mut Store<State>) -> wasmtime::Result<PluginInfo> {
+        match self {
+            WorldPre::V0_1(p) => {
+                Ok(from_v0_1::info(p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_info(store)?))
+            }
+            WorldPre::V0_2(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_info(store),
+        }
+    }
+
+    /// Instantiates and calls `render`; an older plugin gets the input its version has.
+    pub(crate) fn render(
+        &self,
+        store: &mut Store<State>,
+        input: &RenderInput,
+    ) -> wasmtime::Result<Result<RenderOutput, PluginError>> {
+        match self {
+            WorldPre::V0_1(p) => {
+                let world = p.instantiate(&mut *store)?;
+                let out = world.ethwasm_plugin_plugin().call_render(store, &to_v0_1::input(input))?;
+                Ok(out.map(from_v0_1::output).map_err(from_v0_1::error))
+            }
+            WorldPre::V0_2(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_render(store, input),
+        }
+    }
+}
+
+/// 0.2.0 values as 0.1.0 has them: `release.created` is left out.
+mod to_v0_1 {
+    use super::v0_1_0::ethwasm::plugin::types as v1;
+
+    pub(super) fn input(i: &super::RenderInput) -> v1::RenderInput {
+        v1::RenderInput {
+            release: v1::Release {
+                name: i.release.name.clone(),
+                namespace: i.release.namespace.clone(),
+                revision: i.release.revision,
+            },
+            values: i.values.clone(),
+            global_values: i.global_values.clone(),
+            inputs: i.inputs.clone(),
+        }
+    }
+}
+
+/// 0.1.0 answers as the host's (0.2.0) types.
+mod from_v0_1 {
+    use super::v0_1_0::ethwasm::plugin::types as v1;
+
+    pub(crate) fn info(i: v1::PluginInfo) -> super::PluginInfo {
+        super::PluginInfo {
+            name: i.name,
+            version: i.version,
+            description: i.description,
+            provides: i.provides,
+            requires: i.requires,
+            values_schema: i.values_schema,
+        }
+    }
+
+    pub(crate) fn output(o: v1::RenderOutput) -> super::RenderOutput {
+        super::RenderOutput { manifests: o.manifests, outputs: o.outputs, notes: o.notes }
+    }
+
+    pub(crate) fn error(e: v1::PluginError) -> super::PluginError {
+        match e {
+            v1::PluginError::InvalidValues(m) => super::PluginError::InvalidValues(m),
+            v1::PluginError::MissingInput(m) => super::PluginError::MissingInput(m),
+            v1::PluginError::Failed(m) => super::PluginError::Failed(m),
+        }
+    }
+
+    pub(crate) fn level(l: v1::Level) -> super::Level {
+        match l {
+            v1::Level::Debug => super::Level::Debug,
+            v1::Level::Info => super::Level::Info,
+            v1::Level::Warn => super::Level::Warn,
+            v1::Level::Error => super::Level::Error,
+        }
+    }
+}
+
+fn level_v0_2(l: v0_2_0::ethwasm::plugin::types::Level) -> Level {
+    use v0_2_0::ethwasm::plugin::types::Level as L;
+    match l {
+        L::Debug => Level::Debug,
+        L::Info => Level::Info,
+        L::Warn => Level::Warn,
+        L::Error => Level::Error,
+    }
+}
+
+// The host interface of every supported version, served alike.
+impl v0_2_0::ethwasm::plugin::types::Host for State {}
+
+impl v0_2_0::ethwasm::plugin::host::Host for State {
+    fn log(&mut self, level: v0_2_0::ethwasm::plugin::types::Level, message: String) {
+        self.log_line(level_v0_2(level), message)
+    }
+
+    fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
+        self.derive_key_bytes(&label, length)
+    }
+}
+
+impl v0_1_0::ethwasm::plugin::types::Host for State {}
+
+impl v0_1_0::ethwasm::plugin::host::Host for State {
+    fn log(&mut self, level: v0_1_0::ethwasm::plugin::types::Level, message: String) {
+        self.log_line(from_v0_1::level(level), message)
+    }
+
+    fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
+        self.derive_key_bytes(&label, length)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    /// Every released version's file and its sha256.
+    const RELEASED: &[(&str, &str)] = &[
+        ("0.1.0", "768ba07a9c98be7066e542393e1815b337178a72e2a8e587cc0da42c3cb5e88f"),
+        ("0.2.0", "60d85021a96e73cc2035e5c018c99d62c4a5210b2fe5d03fb25f1fd6e9ea0d35"),
+    ];
+
+    /// Released WIT files are frozen: a change is a new version folder, never an edit.
+    #[test]
+    fn released_wit_is_frozen() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        for (version, sha256) in RELEASED {
+            let text = std::fs::read(root.join(version).join("plugin.wit")).unwrap();
+            assert_eq!(hex::encode(Sha256::digest(&text)), *sha256, "wit/{version}/plugin.wit was edited");
+            let package = format!("package ethwasm:plugin@{version};");
+            assert!(String::from_utf8_lossy(&text).contains(&package), "wit/{version} is not {package}");
+        }
+        let listed: Vec<&str> = RELEASED.iter().map(|(v, _)| *v).collect();
+        let mut supported = super::SUPPORTED.to_vec();
+        supported.sort();
+        assert_eq!(supported, listed, "every released version is supported and pinned");
+    }
+}

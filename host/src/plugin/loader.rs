@@ -1,7 +1,7 @@
 //! Loading a plugin: read, check it is a component built for a supported WIT version with no
 //! imports beyond the sandbox, compile (through the cache), link and ask for its `info`.
 
-use super::bindings::{PluginInfo, PluginWorld, PluginWorldPre};
+use super::bindings::{PluginInfo, WorldPre};
 use super::engine::Runtime;
 use super::state::{Seed, State};
 use super::{Limits, PluginError, SUPPORTED_WIT_VERSIONS};
@@ -38,7 +38,7 @@ pub struct Plugin {
     pub cached: bool,
     /// Limits for its calls.
     pub limits: Limits,
-    pub(super) pre: PluginWorldPre<State>,
+    pub(super) pre: WorldPre,
     /// Where its renders are memoised (beside the compile cache), unless caching is off.
     pub(super) memo: Option<super::Memo>,
 }
@@ -106,7 +106,7 @@ impl Plugin {
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
-        let pre = PluginWorldPre::new(instance_pre)
+        let pre = WorldPre::new(&wit_version, instance_pre)
             .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
         let mut plugin = Plugin {
             path: path.into(),
@@ -128,9 +128,7 @@ impl Plugin {
             memo: rt.cache().dir().map(|d| super::Memo::at(d.join("renders"))),
         };
         // `info` runs before the plugin's name is known: no seed material is derived from it.
-        let info = plugin.call("info", &Seed::from_hex(&"00".repeat(32)).expect("valid"), |w: &PluginWorld, s| {
-            w.ethwasm_plugin_plugin().call_info(s)
-        })?;
+        let info = plugin.call("info", &Seed::zero(), |w, s| w.info(s))?;
         if !is_dns_label(&info.name) {
             return Err(PluginError::BadName { path: path.into(), name: info.name });
         }
@@ -181,7 +179,11 @@ fn check_world(
         return Err(PluginError::WitVersion {
             path: path.into(),
             found: version,
-            supported: SUPPORTED_WIT_VERSIONS.join(", "),
+            supported: SUPPORTED_WIT_VERSIONS
+                .iter()
+                .map(|v| format!("ethwasm:plugin@{v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let mut imports = Vec::new();
@@ -208,7 +210,7 @@ fn classify_import(name: &str, item: &ComponentItem) -> Option<ImportKind> {
 fn linker(rt: &Runtime, path: &Path) -> Result<Linker<State>, PluginError> {
     let link = |e: wasmtime::Error| PluginError::Link { path: path.into(), message: format!("{e:#}") };
     let mut linker = Linker::new(rt.engine());
-    PluginWorld::add_to_linker::<State, wasmtime::component::HasSelf<State>>(&mut linker, |s| s).map_err(link)?;
+    super::bindings::add_to_linker(&mut linker).map_err(link)?;
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link)?;
     Ok(linker)
 }

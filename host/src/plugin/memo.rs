@@ -9,7 +9,8 @@
 //! render it belongs to unless one has the seed. A file that does not open is ignored and
 //! removed. The directory is bounded: past [`MAX_BYTES`], the oldest entries go.
 
-use super::bindings::{Level, RenderOutput};
+use super::bindings::RenderOutput;
+use super::state::Level;
 use super::state::{LogLine, Seed};
 use super::{Limits, PluginRender, RenderInput};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 const HOST_BEHAVIOUR: &str = "render memo v1; derive-key hkdf-sha256 v1; wasi rand 0.10.4 stdrng; clocks at epoch";
 
 /// Entries beyond this many bytes in all are removed, oldest first.
-pub const MAX_BYTES: u64 = 512 << 20;
+pub(crate) const MAX_BYTES: u64 = 512 << 20;
 
 /// The render cache under a compile cache directory.
 #[derive(Debug, Clone)]
@@ -86,6 +87,7 @@ fn request_bytes(r: &Request<'_>) -> Vec<u8> {
     field(i.release.name.as_bytes());
     field(i.release.namespace.as_bytes());
     field(&i.release.revision.to_le_bytes());
+    field(&i.release.created.to_le_bytes());
     field(i.values.as_bytes());
     field(i.global_values.as_bytes());
     for (name, value) in &i.inputs {
@@ -216,7 +218,7 @@ mod tests {
 
     fn input(values: &str) -> RenderInput {
         RenderInput {
-            release: Release { name: "eth".into(), namespace: "ns".into(), revision: 1 },
+            release: Release { name: "eth".into(), namespace: "ns".into(), revision: 1, created: 1_767_225_600 },
             values: values.into(),
             global_values: "{}".into(),
             inputs: vec![("signers".into(), "[]".into())],

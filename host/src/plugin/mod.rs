@@ -8,21 +8,21 @@ mod memo;
 mod run;
 mod state;
 
-pub use bindings::{Level, PluginError as WitPluginError, PluginInfo, Release, RenderInput, RenderOutput};
+pub use bindings::{PluginError as WitPluginError, PluginInfo, Release, RenderInput, RenderOutput};
 pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
 pub use loader::{is_dns_label, ImportKind, Plugin, Source};
 pub use memo::{Memo, Request as MemoRequest};
 pub use run::PluginRender;
-pub use state::LogLine;
 pub use state::Seed;
+pub use state::{Level, LogLine};
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// WIT package versions this host runs plugins for, newest first.
-pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = bindings::SUPPORTED;
 
 /// Limits applied to every plugin call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub enum PluginError {
     NotAComponent { path: PathBuf, what: &'static str },
     #[error("cannot compile plugin {path}: {message}")]
     Compile { path: PathBuf, message: String },
-    #[error("plugin {path} was built against ethwasm:plugin@{found}, but this host supports ethwasm:plugin@{supported}; rebuild it against a supported version")]
+    #[error("plugin {path} was built against ethwasm:plugin@{found}, but this host supports {supported}; rebuild it against a supported version")]
     WitVersion { path: PathBuf, found: String, supported: String },
     #[error("plugin {path} does not export `ethwasm:plugin/plugin`: it is not an ethwasm plugin (exports: {exports})")]
     NotAPlugin { path: PathBuf, exports: String },
@@ -85,11 +85,21 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// Formats a byte count the way the limit flags take it (`256Mi`).
-pub fn format_bytes(n: u64) -> String {
+pub(crate) fn format_bytes(n: u64) -> String {
     for (unit, shift) in [("Gi", 30), ("Mi", 20), ("Ki", 10)] {
         if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{}{unit}", n >> shift);
         }
     }
     format!("{n}")
+}
+
+impl crate::error::Classify for PluginError {
+    /// Unreadable files and values a plugin's schema rejects are the caller's to fix.
+    fn class(&self) -> crate::error::Class {
+        match self {
+            PluginError::Read { .. } | PluginError::InvalidValues { .. } => crate::error::Class::Usage,
+            _ => crate::error::Class::Plugin,
+        }
+    }
 }

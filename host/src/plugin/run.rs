@@ -1,6 +1,6 @@
 //! Calling a plugin: a fresh store per call, with memory, time and output limits.
 
-use super::bindings::{PluginError as WitError, PluginWorld, RenderInput, RenderOutput};
+use super::bindings::{PluginError as WitError, RenderInput, RenderOutput, WorldPre};
 use super::engine::Runtime;
 use super::loader::Plugin;
 use super::state::{LogLine, Seed, State};
@@ -21,7 +21,7 @@ impl Plugin {
         &self,
         func: &'static str,
         seed: &Seed,
-        f: impl FnOnce(&PluginWorld, &mut Store<State>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&WorldPre, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         self.call_with_state(func, seed, f).map(|(r, _)| r)
     }
@@ -30,14 +30,14 @@ impl Plugin {
         &self,
         func: &'static str,
         seed: &Seed,
-        f: impl FnOnce(&PluginWorld, &mut Store<State>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&WorldPre, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, State), PluginError> {
         let name = self.info.name.clone();
         let mut store = Store::new(self.pre.engine(), State::new(&name, seed, self.limits.memory_bytes));
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_epoch_deadline(Runtime::ticks(self.limits.timeout));
         store.epoch_deadline_trap();
-        let result = self.pre.instantiate(&mut store).and_then(|world| f(&world, &mut store));
+        let result = f(&self.pre, &mut store);
         store.data_mut().drain_stdio();
         match result {
             Ok(r) => Ok((r, store.into_data())),
@@ -90,8 +90,7 @@ impl Plugin {
 
     fn render_fresh(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
         let start = std::time::Instant::now();
-        let (result, state) =
-            self.call_with_state("render", seed, |w, s| w.ethwasm_plugin_plugin().call_render(s, input))?;
+        let (result, state) = self.call_with_state("render", seed, |w, s| w.render(s, input))?;
         tracing::debug!("plugin {}: render took {:?}", self.info.name, start.elapsed());
         let plugin = self.info.name.clone();
         let output = result.map_err(|e| match e {

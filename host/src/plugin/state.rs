@@ -1,7 +1,5 @@
 //! What a plugin instance can reach: the host imports, an empty WASI context, and its limits.
 
-use super::bindings::ethwasm::plugin::host::Host;
-use super::bindings::ethwasm::plugin::types::{Host as TypesHost, Level};
 use hkdf::Hkdf;
 use rand::SeedableRng;
 use sha2::Sha256;
@@ -12,7 +10,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Largest `derive-key` request: HKDF-SHA256's limit of 255 blocks.
-pub const MAX_DERIVE_LEN: u32 = 255 * 32;
+pub(crate) const MAX_DERIVE_LEN: u32 = 255 * 32;
 /// Bytes of WASI stdout/stderr kept per call.
 const STDIO_CAPTURE: usize = 64 << 10;
 
@@ -47,6 +45,11 @@ impl Seed {
         Ok(Seed { bytes: b, fresh: true })
     }
 
+    /// 32 zero bytes: for calls that derive nothing from the release (`info`).
+    pub(crate) fn zero() -> Self {
+        Seed { bytes: vec![0; 32], fresh: false }
+    }
+
     /// A seed from hex (16 to 64 bytes, optional `0x`).
     pub fn from_hex(text: &str) -> Result<Self, String> {
         let t = text.trim().trim_start_matches("0x");
@@ -58,7 +61,7 @@ impl Seed {
     }
 
     /// The seed as hex, for release records.
-    pub fn to_hex(&self) -> String {
+    pub(crate) fn to_hex(&self) -> String {
         hex::encode(&self.bytes)
     }
 
@@ -93,6 +96,16 @@ impl Seed {
         hk.expand(&info, &mut out).map_err(|e| e.to_string())?;
         Ok(out)
     }
+}
+
+/// Severity of a plugin's log line (the host's own type; each contract version's `level`
+/// maps onto it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
 }
 
 /// A log line a plugin wrote, through `log` or WASI stdio.
@@ -173,7 +186,7 @@ impl State {
     }
 
     /// Moves captured WASI stdout/stderr into the log, a line each.
-    pub fn drain_stdio(&mut self) {
+    pub(crate) fn drain_stdio(&mut self) {
         for (pipe, level) in [(&self.stdout, Level::Info), (&self.stderr, Level::Warn)] {
             let text = String::from_utf8_lossy(&pipe.contents()).into_owned();
             for line in text.lines().filter(|l| !l.is_empty()) {
@@ -196,10 +209,9 @@ pub(super) fn emit(plugin: &str, line: &LogLine) {
     }
 }
 
-impl TypesHost for State {}
-
-impl Host for State {
-    fn log(&mut self, level: Level, message: String) {
+impl State {
+    /// Logs a line for the plugin (kept, up to 10,000 per call, for the render cache).
+    pub(crate) fn log_line(&mut self, level: Level, message: String) {
         let line = LogLine { level, message };
         emit(&self.plugin, &line);
         if self.logs.len() < 10_000 {
@@ -207,8 +219,9 @@ impl Host for State {
         }
     }
 
-    fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
-        self.seed.derive(&self.plugin, &label, length as usize).map_err(wasmtime::Error::msg)
+    /// `derive-key` for the plugin; a length out of range traps.
+    pub(crate) fn derive_key_bytes(&mut self, label: &str, length: u32) -> wasmtime::Result<Vec<u8>> {
+        self.seed.derive(&self.plugin, label, length as usize).map_err(wasmtime::Error::msg)
     }
 }
 

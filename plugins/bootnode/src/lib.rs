@@ -4,11 +4,17 @@
 //! Enode URLs are computed at render time from the node keys (input `node-keys`) and carry the
 //! pods' stable DNS names, so geth nodes need no registrar, sidecar or curl loop, and bootnodes
 //! keep their identity across restarts. Provides `bootnodes`.
+//!
+//! Proof of stake (`global.consensus: pos`) renders no bootnode and provides no enodes: its geth
+//! nodes run with `--nodiscover` and dial each other as static nodes, and the beacon nodes dial
+//! each other by `--libp2p-addresses` (the miners plugin computes both), so a discovery server
+//! would only add a pod that nothing uses. Its node keys, which the secrets plugin still makes
+//! from `global.topology.bootnodes`, stay unused.
 
-use ethwasm_ethereum_types::{names, Bootnodes, Global, NodeKeys, NodeSet};
+use ethwasm_ethereum_types::{names, Bootnodes, Consensus, Global, NodeKeys, NodeSet};
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::workload::{self, Container, Pod};
-use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError};
+use ethwasm_plugin::{export, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
 
 /// JSON Schema of the `bootnode` values section.
@@ -49,10 +55,23 @@ impl Plugin for Bootnode {
     fn render(input: Input) -> Result<Output, PluginError> {
         let v: Values = input.values()?;
         let g: Global = input.global()?;
+        if g.consensus == Some(Consensus::Pos) {
+            log(
+                Level::Info,
+                "proof of stake: no bootnode rendered; the miners plugin peers geth nodes as static nodes and \
+                 beacon nodes by --libp2p-addresses, so nothing would query one",
+            );
+            return Ok(proof_of_stake());
+        }
         let keys: NodeKeys = input.input(names::NODE_KEYS)?;
         let r = input.release();
         Ok(render(&r.name, &r.namespace, &g.cluster_domain, &v, &keys.bootnodes))
     }
+}
+
+/// What proof of stake gets: no objects and no enodes.
+pub fn proof_of_stake() -> Output {
+    Output::new().output(names::BOOTNODES, &Bootnodes { enodes: Vec::new(), hosts: Vec::new() })
 }
 
 /// Renders the bootnodes.
@@ -127,6 +146,14 @@ mod tests {
         assert_eq!(pod["volumes"][0]["secret"]["items"][1]["path"], "eth-bootnode-1");
         assert_eq!(pod["containers"][0]["image"], "ethereum/client-go:alltools-v1.13.15");
         assert_eq!(pod["containers"][0]["args"][0], "-nodekey=/nodekey/$(POD_NAME)");
+    }
+
+    #[test]
+    fn proof_of_stake_renders_no_bootnode_and_no_enodes() {
+        let out = proof_of_stake();
+        assert!(out.manifests().is_empty());
+        let b: Bootnodes = serde_json::from_value(out.get_output(names::BOOTNODES).unwrap()).unwrap();
+        assert!(b.enodes.is_empty() && b.hosts.is_empty());
     }
 
     #[test]

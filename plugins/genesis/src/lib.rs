@@ -100,7 +100,7 @@ impl Plugin for Genesis {
         let prefunded: Prefunded = input.input("prefunded")?;
         if v.consensus == Consensus::Pos {
             let validators: Validators = input.input("validators")?;
-            return pos::render(&input.release().name, &v, &prefunded, &validators);
+            return pos::render(&input.release().name, input.release().created, &v, &prefunded, &validators);
         }
         let addrs: Vec<String> = signers.signers.into_iter().map(|s| s.address).collect();
         render(&input.release().name, &v, &addrs, &prefunded)
@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn proof_of_stake_ships_both_genesis_files_and_a_packed_beacon_state() {
         use std::io::Read;
-        let out = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
+        let out = pos::render("eth", 1_767_225_600, &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
         let r: GenesisRef = serde_json::from_value(out.get_output("genesis").unwrap()).unwrap();
         let p = r.pos.clone().unwrap();
         assert_eq!((p.fork.as_str(), p.genesis_time, p.seconds_per_slot), ("fulu", 1_767_225_600, 12));
@@ -351,15 +351,16 @@ mod tests {
         assert!(ssz.len() > 2_700_000, "a mainnet-preset state: {} bytes", ssz.len());
         assert!(packed.len() < 200_000, "it packs well: {} bytes", packed.len());
         // The same inputs give the same bytes.
-        let again = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
+        let again = pos::render("eth", 1_767_225_600, &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
         assert_eq!(again.manifests(), manifests);
     }
 
     #[test]
     fn electra_and_a_changed_genesis_time_change_the_hash() {
-        let fulu = pos::render("eth", &pos_values(json!({})), &prefunded(), &validators(2)).unwrap();
+        let fulu = pos::render("eth", 1_767_225_600, &pos_values(json!({})), &prefunded(), &validators(2)).unwrap();
         let electra = pos::render(
             "eth",
+            1_767_225_600,
             &pos_values(json!({"pos": {"genesisTime": 1_767_225_600u64, "fork": "electra"}})),
             &prefunded(),
             &validators(2),
@@ -367,6 +368,7 @@ mod tests {
         .unwrap();
         let later = pos::render(
             "eth",
+            1_767_225_600,
             &pos_values(json!({"pos": {"genesisTime": 1_767_225_612u64}})),
             &prefunded(),
             &validators(2),
@@ -384,7 +386,7 @@ mod tests {
         let mut pf = prefunded();
         pf.accounts.push(A.to_lowercase());
         let v = pos_values(json!({"alloc": {A[2..].to_uppercase(): {"balance": "7"}}}));
-        let out = pos::render("eth", &v, &pf, &validators(1)).unwrap();
+        let out = pos::render("eth", 1_767_225_600, &v, &pf, &validators(1)).unwrap();
         let cm = out.manifests().into_iter().find(|m| m["metadata"]["name"] == "eth-genesis").unwrap();
         let g: Value = serde_json::from_str(cm["data"]["genesis.json"].as_str().unwrap()).unwrap();
         let entries: Vec<&Value> = g["alloc"]
@@ -399,16 +401,33 @@ mod tests {
     }
 
     #[test]
+    fn the_genesis_time_defaults_to_the_release_creation_plus_the_delay() {
+        let time = |v: Value, created: u64| {
+            let out = pos::render("eth", created, &pos_values(v), &prefunded(), &validators(1)).unwrap();
+            let r: GenesisRef = serde_json::from_value(out.get_output("genesis").unwrap()).unwrap();
+            r.pos.unwrap().genesis_time
+        };
+        let unset = json!({"pos": {"genesisTime": 0}});
+        assert_eq!(time(unset.clone(), 1_800_000_000), 1_800_000_060);
+        assert_eq!(time(json!({"pos": {"genesisTime": 0, "genesisDelay": 300}}), 1_800_000_000), 1_800_000_300);
+        // An explicit time wins over the release's.
+        assert_eq!(time(json!({"pos": {"genesisTime": 1_767_225_600u64}}), 1_800_000_000), 1_767_225_600);
+        // The same release (creation time) always gives the same genesis.
+        assert_eq!(time(unset.clone(), 1_800_000_000), time(unset, 1_800_000_000));
+    }
+
+    #[test]
     fn proof_of_stake_errors_say_what_to_set() {
         let err = |r: Result<Output, PluginError>| match r {
             Err(PluginError::InvalidValues(m)) | Err(PluginError::MissingInput(m)) => m,
             other => panic!("expected an error, got {other:?}"),
         };
         let no_time: Values = serde_json::from_value(json!({"consensus": "pos"})).unwrap();
-        assert!(err(pos::render("eth", &no_time, &prefunded(), &validators(1))).starts_with("pos.genesisTime"));
-        let m = err(pos::render("eth", &pos_values(json!({})), &prefunded(), &Validators::default()));
+        assert!(err(pos::render("eth", 0, &no_time, &prefunded(), &validators(1))).starts_with("pos.genesisTime"));
+        let m = err(pos::render("eth", 1_767_225_600, &pos_values(json!({})), &prefunded(), &Validators::default()));
         assert!(m.contains("global.consensus"), "{m}");
         let code = pos_values(json!({"alloc": {A: {"code": "0x00"}}}));
-        assert!(err(pos::render("eth", &code, &prefunded(), &validators(1))).starts_with(&format!("alloc.{A}.code")));
+        assert!(err(pos::render("eth", 1_767_225_600, &code, &prefunded(), &validators(1)))
+            .starts_with(&format!("alloc.{A}.code")));
     }
 }

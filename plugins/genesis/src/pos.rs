@@ -26,8 +26,11 @@ const PART_BYTES: usize = 512 << 10;
 pub struct PosValues {
     /// The fork active at genesis: `fulu` (Osaka, BPO1, BPO2) or `electra` (Prague).
     pub fork: Fork,
-    /// Unix seconds; required.
+    /// Unix seconds; 0: the release's creation time plus `genesis_delay`.
     pub genesis_time: u64,
+    /// Seconds from the release's creation to genesis when `genesis_time` is 0: time for the
+    /// nodes to start and peer before the first slot.
+    pub genesis_delay: u64,
     pub seconds_per_slot: u64,
     /// The deposit contract's address in the genesis alloc.
     pub deposit_contract_address: String,
@@ -38,6 +41,7 @@ impl Default for PosValues {
         PosValues {
             fork: Fork::Fulu,
             genesis_time: 0,
+            genesis_delay: 60,
             seconds_per_slot: 12,
             deposit_contract_address: format!("0x{}", "42".repeat(20)),
         }
@@ -72,9 +76,26 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().unwrap_or_default()
 }
 
-/// Renders the proof-of-stake genesis for `release`.
+/// The genesis time: `genesis.pos.genesisTime`, else the release's creation time (`created`,
+/// Unix seconds, the same on every upgrade) plus `genesis.pos.genesisDelay`.
+pub fn genesis_time(p: &PosValues, created: u64) -> Result<u64, PluginError> {
+    if p.genesis_time != 0 {
+        return Ok(p.genesis_time);
+    }
+    if created == 0 {
+        return Err(PluginError::InvalidValues(
+            "pos.genesisTime: the release has no creation time to start from; set genesis.pos.genesisTime (unix \
+             seconds), or render with --created"
+                .into(),
+        ));
+    }
+    created.checked_add(p.genesis_delay).ok_or_else(|| PluginError::InvalidValues("pos.genesisDelay: too large".into()))
+}
+
+/// Renders the proof-of-stake genesis for `release`, created at `created` (Unix seconds).
 pub fn render(
     release: &str,
+    created: u64,
     v: &Values,
     prefunded: &Prefunded,
     validators: &Validators,
@@ -89,18 +110,12 @@ pub fn render(
                 .into(),
         ));
     }
-    if p.genesis_time == 0 {
-        return Err(invalid(
-            "pos.genesisTime: proof of stake needs the genesis time (unix seconds), e.g. \
-             --set genesis.pos.genesisTime=$(( $(date +%s) + 120 ))"
-                .into(),
-        ));
-    }
+    let genesis_time = genesis_time(p, created)?;
     let fork = match p.fork {
         Fork::Electra => GenesisFork::Electra,
         Fork::Fulu => GenesisFork::Fulu,
     };
-    let mut input = GenesisInput::new(v.chain_id, p.genesis_time, fork);
+    let mut input = GenesisInput::new(v.chain_id, genesis_time, fork);
     input.seconds_per_slot = p.seconds_per_slot;
     input.gas_limit =
         u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).map_err(|e| invalid(format!("gasLimit: {e}")))?;
@@ -182,7 +197,7 @@ pub fn render(
             Fork::Fulu => "fulu",
         }
         .into(),
-        genesis_time: p.genesis_time,
+        genesis_time,
         seconds_per_slot: p.seconds_per_slot,
         execution_genesis_hash: format!("0x{}", hex::encode(g.execution_block_hash)),
         genesis_validators_root: format!("0x{}", hex::encode(g.genesis_validators_root)),
@@ -195,7 +210,7 @@ pub fn render(
         "Proof of stake ({fork}): genesis at {time} (unix), {n} validators, execution genesis {hash}, \
          genesis_validators_root {root}, fork digest {digest}",
         fork = pos.fork,
-        time = pos.genesis_time,
+        time = genesis_time,
         n = validators.pubkeys.len(),
         hash = pos.execution_genesis_hash,
         root = pos.genesis_validators_root,

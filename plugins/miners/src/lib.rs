@@ -1,12 +1,18 @@
-//! miners plugin: the geth nodes. Signers (Clique sealers, or ethash miners) and RPC nodes, as
-//! StatefulSets with a PersistentVolumeClaim per replica (or emptyDir), a PodDisruptionBudget,
-//! an RPC Service and an optional NetworkPolicy.
+//! miners plugin: the nodes that run the chain. Signers (Clique sealers, or ethash miners) and
+//! RPC nodes, as StatefulSets with a PersistentVolumeClaim per replica (or emptyDir), a
+//! PodDisruptionBudget, an RPC Service and an optional NetworkPolicy; for proof of stake, geth +
+//! Lighthouse pairs and Lighthouse validator clients ([`pos`]).
 //!
 //! Every flag is computed at render time from the other plugins' outputs: the genesis
 //! ConfigMap and network id (`genesis`), enode URLs (`bootnodes`), node keys (`node-keys`),
-//! signer addresses and keystores (`signers`) and the ethstats address and secret (`ethstats`).
+//! signer addresses and keystores (`signers`), the ethstats address and secret (`ethstats`) and,
+//! for proof of stake, the validator keystores, JWTs and beacon node keys (`validators`).
 
-use ethwasm_ethereum_types::{names, Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, NodeSet, Signers};
+pub mod pos;
+
+use ethwasm_ethereum_types::{
+    names, Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, Global, NodeKeys, NodeSet, Signers, Validators,
+};
 use ethwasm_plugin::k8s::{self, Image};
 use ethwasm_plugin::workload::{self, Container, Persistence, Pod};
 use ethwasm_plugin::{export, Info, Input, Output, Plugin, PluginError, Release};
@@ -16,12 +22,15 @@ use serde_json::{json, Value};
 /// JSON Schema of the `miners` values section.
 pub const SCHEMA: &str = include_str!("schema.json");
 
-const REPOSITORY: &str = "ethereum/client-go";
+pub(crate) const REPOSITORY: &str = "ethereum/client-go";
 /// The last geth that seals Clique blocks.
 const CLIQUE_TAG: &str = "v1.13.15";
 /// The last geth that mines ethash.
 const ETHASH_TAG: &str = "v1.11.6";
-const P2P_PORT: u16 = 30303;
+/// A Fulu/Osaka-capable geth for proof of stake (Osaka since v1.16.7; pinned, see
+/// docs/research/pos-workloads.md).
+pub(crate) const POS_TAG: &str = "v1.17.7";
+pub(crate) const P2P_PORT: u16 = 30303;
 /// Annotation that carries the genesis hash, so a genesis change rolls the pods.
 pub const GENESIS_HASH_ANNOTATION: &str = "ethwasm.io/genesis-hash";
 
@@ -39,6 +48,10 @@ pub struct Values {
     pub persistence: Persistence,
     pub pod_disruption_budget: Pdb,
     pub metrics: Metrics,
+    /// Proof of stake: the Lighthouse beacon node beside every geth.
+    pub beacon: pos::Beacon,
+    /// Proof of stake: the Lighthouse validator clients.
+    pub validator: pos::Validator,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -55,6 +68,8 @@ impl Default for Values {
             persistence: Persistence::default(),
             pod_disruption_budget: Pdb::default(),
             metrics: Metrics::default(),
+            beacon: pos::Beacon::default(),
+            validator: pos::Validator::default(),
             placement: k8s::Placement::default(),
         }
     }
@@ -162,6 +177,10 @@ pub struct Inputs {
     pub signers: Signers,
     pub rpc: NodeSet,
     pub ethstats: EthstatsEndpoint,
+    /// Proof of stake only (empty otherwise).
+    pub validators: Validators,
+    /// `global.clusterDomain`, for the pods' DNS names.
+    pub cluster_domain: String,
 }
 
 /// The plugin.
@@ -169,19 +188,33 @@ pub struct Miners;
 
 impl Plugin for Miners {
     fn info() -> Info {
-        Info::new("miners", env!("CARGO_PKG_VERSION"), "geth signers (clique sealers or ethash miners) and RPC nodes")
-            .requires(&[names::GENESIS, names::BOOTNODES, names::SIGNERS, names::NODE_KEYS, names::ETHSTATS])
-            .schema(SCHEMA)
+        Info::new(
+            "miners",
+            env!("CARGO_PKG_VERSION"),
+            "geth signers (clique sealers, ethash miners, or geth + Lighthouse with validator clients) and RPC nodes",
+        )
+        .requires(&[
+            names::GENESIS,
+            names::BOOTNODES,
+            names::SIGNERS,
+            names::NODE_KEYS,
+            names::ETHSTATS,
+            names::VALIDATORS,
+        ])
+        .schema(SCHEMA)
     }
 
     fn render(input: Input) -> Result<Output, PluginError> {
         let v: Values = input.values()?;
+        let global: Global = input.global()?;
         let inputs = Inputs {
             genesis: input.input(names::GENESIS)?,
             bootnodes: input.input(names::BOOTNODES)?,
             signers: input.input(names::SIGNERS)?,
             rpc: input.input::<NodeKeys>(names::NODE_KEYS)?.rpc,
             ethstats: input.input(names::ETHSTATS)?,
+            validators: input.input(names::VALIDATORS)?,
+            cluster_domain: global.cluster_domain,
         };
         render(input.release(), &v, &inputs)
     }
@@ -189,24 +222,23 @@ impl Plugin for Miners {
 
 /// The labels of one geth StatefulSet's pods, which also select them: each StatefulSet is
 /// one node set, so no two select each other's pods.
-fn labels(release: &str, component: &str, node: &str) -> Value {
+pub(crate) fn labels(release: &str, component: &str, node: &str) -> Value {
     k8s::merge_labels(&k8s::component_labels(release, "geth", component), &json!({ "ethwasm.io/node-set": node }))
 }
 
 /// Flags every geth node gets.
 fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
-    let mut a = vec![
-        "--datadir=/data".to_string(),
-        format!("--networkid={}", i.genesis.network_id),
-        format!("--syncmode={}", v.sync_mode),
-        format!("--port={P2P_PORT}"),
-        "--nat=extip:$(POD_IP)".into(),
-        "--ipcdisable".into(),
-        format!("--verbosity={}", v.verbosity),
-    ];
+    let mut a = geth_common_args("/data", i.genesis.network_id, v);
     if !i.bootnodes.enodes.is_empty() {
         a.push(format!("--bootnodes={}", i.bootnodes.enodes.join(",")));
     }
+    a.extend(reporting_args(v, i));
+    a
+}
+
+/// geth's metrics and ethstats flags, when on.
+pub(crate) fn reporting_args(v: &Values, i: &Inputs) -> Vec<String> {
+    let mut a = Vec::new();
     if v.metrics.enabled {
         a.push("--metrics".into());
         a.push("--metrics.addr=0.0.0.0".into());
@@ -218,6 +250,15 @@ fn common_args(v: &Values, i: &Inputs) -> Vec<String> {
         a.push(format!("--ethstats=$(POD_NAME):$(WS_SECRET)@{}", i.ethstats.address));
     }
     a
+}
+
+/// geth's env: the pod's name and IP, and the ethstats secret when reporting.
+pub(crate) fn geth_env(i: &Inputs) -> Vec<Value> {
+    let mut env = workload::pod_identity_env();
+    if i.ethstats.enabled {
+        env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
+    }
+    env
 }
 
 /// What differs between geth StatefulSets.
@@ -240,10 +281,7 @@ const WAIT_FOR_BOOTNODES: &str =
 fn stateful_set(v: &Values, i: &Inputs, image: &str, service: &str, node: NodeSpec) -> Value {
     let NodeSpec { name, replicas, labels, args, volumes, mounts, ports, probe_port } = node;
     let pull = v.image.pull_policy();
-    let mut env = workload::pod_identity_env();
-    if i.ethstats.enabled {
-        env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
-    }
+    let env = geth_env(i);
     let mut pod = Pod::new(&labels).annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash);
     if !i.bootnodes.hosts.is_empty() {
         pod = pod.init_container(
@@ -279,6 +317,64 @@ fn stateful_set(v: &Values, i: &Inputs, image: &str, service: &str, node: NodeSp
     workload::stateful_set(&name, service, replicas, &labels, pod, v.persistence.claim_template("data"))
 }
 
+/// geth's JSON-RPC flags: HTTP and WebSocket on every interface, the namespaces of `rpc`.
+pub(crate) fn rpc_args(r: &Rpc) -> Vec<String> {
+    let mut a = vec![
+        "--http".to_string(),
+        "--http.addr=0.0.0.0".into(),
+        format!("--http.port={}", r.service.http_port),
+        format!("--http.api={}", r.http_api.join(",")),
+        format!("--http.vhosts={}", r.vhosts.join(",")),
+        "--ws".into(),
+        "--ws.addr=0.0.0.0".into(),
+        format!("--ws.port={}", r.service.ws_port),
+        format!("--ws.api={}", r.ws_api.join(",")),
+        format!("--ws.origins={}", r.ws_origins.join(",")),
+    ];
+    if !r.cors_domains.is_empty() {
+        a.push(format!("--http.corsdomain={}", r.cors_domains.join(",")));
+    }
+    a
+}
+
+/// The RPC nodes' NetworkPolicy: HTTP, WS and `public` ports from `rpc.networkPolicy.from`, the
+/// execution p2p port and `p2p` ports from this release's pods only.
+pub(crate) fn rpc_network_policy(
+    release: &str,
+    selector: &Value,
+    r: &Rpc,
+    public: &[(u16, &str)],
+    p2p: &[(u16, &str)],
+) -> Value {
+    let rule = |port: u16, protocol: &str| json!({ "port": port, "protocol": protocol });
+    let public: Vec<Value> = [(r.service.http_port, "TCP"), (r.service.ws_port, "TCP")]
+        .iter()
+        .chain(public)
+        .map(|(p, proto)| rule(*p, proto))
+        .collect();
+    let p2p: Vec<Value> =
+        [(P2P_PORT, "TCP"), (P2P_PORT, "UDP")].iter().chain(p2p).map(|(p, proto)| rule(*p, proto)).collect();
+    let mut np = k8s::object("networking.k8s.io/v1", "NetworkPolicy", &format!("{release}-rpc"), Some(selector));
+    np["spec"] = json!({
+        "podSelector": { "matchLabels": selector },
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            { "from": r.network_policy.from, "ports": public },
+            { "from": [{ "podSelector": { "matchLabels": { "app.kubernetes.io/instance": release } } }], "ports": p2p },
+        ],
+    });
+    np
+}
+
+/// How to reach JSON-RPC.
+pub(crate) fn rpc_notes(namespace: &str, service: &str, r: &Rpc, network_id: u64) -> String {
+    format!(
+        "JSON-RPC: kubectl -n {namespace} port-forward svc/{service} {port}:{port}, then\n  curl -s -H 'Content-Type: application/json' -d '{{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}}' http://localhost:{port}\nWebSocket: ws://{service}:{ws} inside the cluster. Chain id / network id: {network_id}.",
+        port = r.service.http_port,
+        ws = r.service.ws_port,
+    )
+}
+
 fn p2p_ports(v: &Values) -> Vec<Value> {
     let mut ports =
         vec![workload::container_port("p2p", P2P_PORT, "TCP"), workload::container_port("discovery", P2P_PORT, "UDP")];
@@ -288,7 +384,26 @@ fn p2p_ports(v: &Values) -> Vec<Value> {
     ports
 }
 
-fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Value {
+/// The flags every geth of the chart starts with: data, network, sync, p2p, logs.
+pub(crate) fn geth_common_args(datadir: &str, network_id: u64, v: &Values) -> Vec<String> {
+    vec![
+        format!("--datadir={datadir}"),
+        format!("--networkid={network_id}"),
+        format!("--syncmode={}", v.sync_mode),
+        format!("--port={P2P_PORT}"),
+        "--nat=extip:$(POD_IP)".into(),
+        "--ipcdisable".into(),
+        format!("--verbosity={}", v.verbosity),
+    ]
+}
+
+/// The RPC nodes' PodDisruptionBudget, when enabled.
+pub(crate) fn rpc_pdb(release: &str, selector: &Value, v: &Values) -> Option<Value> {
+    let budget = &v.pod_disruption_budget;
+    budget.enabled.then(|| pdb(&format!("{release}-rpc"), selector, selector.clone(), budget.max_unavailable))
+}
+
+pub(crate) fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Value {
     let mut p = k8s::object("policy/v1", "PodDisruptionBudget", name, Some(labels));
     p["spec"] = json!({ "maxUnavailable": max_unavailable, "selector": { "matchLabels": selector } });
     p
@@ -298,15 +413,7 @@ fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: u32) -> Val
 pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
     if i.genesis.consensus == Consensus::Pos {
-        // The keys and genesis of a proof-of-stake network render (secrets, genesis plugins);
-        // its geth + Lighthouse workloads are not in this version of the plugin.
-        return Err(PluginError::InvalidValues(
-            "genesis.consensus: pos is not run by this version of the miners plugin (geth + Lighthouse workloads \
-             are still to come); render the proof-of-stake keys and genesis alone with --plugins \
-             target/plugins/secrets.wasm --plugins target/plugins/genesis.wasm --set global.consensus=pos, or \
-             choose clique"
-                .into(),
-        ));
+        return pos::render(namespace, release, v, i);
     }
     let clique = i.genesis.consensus == Consensus::Clique;
     let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
@@ -375,21 +482,7 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
         let r = &v.rpc;
         let mut args = common_args(v, i);
         args.push("--nodekey=/nodekey/$(POD_NAME)".into());
-        args.extend([
-            "--http".to_string(),
-            "--http.addr=0.0.0.0".into(),
-            format!("--http.port={}", r.service.http_port),
-            format!("--http.api={}", r.http_api.join(",")),
-            format!("--http.vhosts={}", r.vhosts.join(",")),
-            "--ws".into(),
-            "--ws.addr=0.0.0.0".into(),
-            format!("--ws.port={}", r.service.ws_port),
-            format!("--ws.api={}", r.ws_api.join(",")),
-            format!("--ws.origins={}", r.ws_origins.join(",")),
-        ]);
-        if !r.cors_domains.is_empty() {
-            args.push(format!("--http.corsdomain={}", r.cors_domains.join(",")));
-        }
+        args.extend(rpc_args(r));
         let items = i.rpc.nodes.iter().map(|n| (n.node_key.key.as_str(), n.pod.as_str()));
         let volumes = vec![workload::secret_volume("nodekey", &i.rpc.nodes[0].node_key.secret_name, items)];
         let mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
@@ -416,35 +509,13 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
             vec![k8s::port("http", r.service.http_port, "TCP"), k8s::port("ws", r.service.ws_port, "TCP")],
         );
         out = out.manifest(svc);
-        if v.pod_disruption_budget.enabled {
-            out = out.manifest(pdb(
-                &format!("{release}-rpc"),
-                &svc_sel,
-                svc_sel.clone(),
-                v.pod_disruption_budget.max_unavailable,
-            ));
+        if let Some(budget) = rpc_pdb(release, &svc_sel, v) {
+            out = out.manifest(budget);
         }
         if r.network_policy.enabled {
-            let mut np =
-                k8s::object("networking.k8s.io/v1", "NetworkPolicy", &format!("{release}-rpc"), Some(&svc_sel));
-            np["spec"] = json!({
-                "podSelector": { "matchLabels": svc_sel },
-                "policyTypes": ["Ingress"],
-                "ingress": [
-                    { "from": r.network_policy.from, "ports": [
-                        { "port": r.service.http_port, "protocol": "TCP" }, { "port": r.service.ws_port, "protocol": "TCP" } ] },
-                    { "from": [{ "podSelector": { "matchLabels": { "app.kubernetes.io/instance": release } } }],
-                      "ports": [ { "port": P2P_PORT, "protocol": "TCP" }, { "port": P2P_PORT, "protocol": "UDP" } ] },
-                ],
-            });
-            out = out.manifest(np);
+            out = out.manifest(rpc_network_policy(release, &svc_sel, r, &[], &[]));
         }
-        out = out.notes(format!(
-            "JSON-RPC: kubectl -n {namespace} port-forward svc/{name} {port}:{port}, then\n  curl -s -H 'Content-Type: application/json' -d '{{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}}' http://localhost:{port}\nWebSocket: ws://{name}:{ws} inside the cluster. Chain id / network id: {id}.",
-            port = r.service.http_port,
-            ws = r.service.ws_port,
-            id = i.genesis.network_id
-        ));
+        out = out.notes(rpc_notes(namespace, name, r, i.genesis.network_id));
     }
     Ok(out)
 }
@@ -457,7 +528,7 @@ mod tests {
     use ethwasm_ethereum_types::{Node, SecretKeyRef as KeyRef, Signer};
 
     fn rel() -> Release {
-        Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }
+        Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 }
     }
 
     fn key(s: &str, k: &str) -> KeyRef {
@@ -506,6 +577,8 @@ mod tests {
                 address: "eth-ethstats:80".into(),
                 secret: key("eth-ethstats", "WS_SECRET"),
             },
+            validators: Validators::default(),
+            cluster_domain: "cluster.local".into(),
         }
     }
 
@@ -578,6 +651,16 @@ mod tests {
         assert!(args(sts).contains(&"--metrics.port=6060".to_string()));
         let ports = &sts["spec"]["template"]["spec"]["containers"][0]["ports"];
         assert!(ports.as_array().unwrap().iter().any(|p| p["name"] == "metrics" && p["containerPort"] == 6060));
+    }
+
+    #[test]
+    fn clique_renders_no_proof_of_stake_objects() {
+        let m = render(&rel(), &Values::default(), &inputs(Consensus::Clique, 1)).unwrap().manifests();
+        let names: Vec<&str> = m.iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["eth-geth", "eth-signer-0", "eth-signers", "eth-rpc", "eth-rpc", "eth-rpc"]);
+        for sts in m.iter().filter(|o| o["kind"] == "StatefulSet") {
+            assert_eq!(sts["spec"]["template"]["spec"]["containers"].as_array().unwrap().len(), 1, "geth alone");
+        }
     }
 
     #[test]

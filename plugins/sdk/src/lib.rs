@@ -23,11 +23,14 @@ pub mod k8s;
 pub mod keys;
 pub mod workload;
 
+/// The contract this SDK builds against: `wit/0.2.0`. The version is written here and in
+/// [`WIT_VERSION`] only (the macro needs literals); a new contract version is a new SDK
+/// release pointing at its own folder.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
-        world: "ethwasm:plugin/plugin-world@0.1.0",
+        path: "../../wit/0.2.0",
+        world: "ethwasm:plugin/plugin-world@0.2.0",
         pub_export_macro: true,
         export_macro_name: "export_plugin_world",
         default_bindings_module: "ethwasm_plugin::bindings",
@@ -42,7 +45,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The WIT package version this SDK builds plugins against.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// A plugin: describe yourself, then render.
 pub trait Plugin {

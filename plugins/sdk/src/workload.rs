@@ -34,6 +34,30 @@ pub fn config_map_volume(name: &str, config_map: &str) -> Value {
     json!({ "name": name, "configMap": { "name": config_map } })
 }
 
+/// A volume projecting several sources (see [`config_map_source`], [`secret_source`]) into one
+/// directory, readable by the owner only like [`secret_volume`].
+pub fn projected_volume(name: &str, sources: impl IntoIterator<Item = Value>) -> Value {
+    let sources: Vec<Value> = sources.into_iter().collect();
+    json!({ "name": name, "projected": { "sources": sources, "defaultMode": SECRET_MODE } })
+}
+
+/// A [`projected_volume`] source: ConfigMap keys as `(key, path)` pairs.
+pub fn config_map_source<'a>(config_map: &str, items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let items: Vec<Value> = items.into_iter().map(|(key, path)| json!({ "key": key, "path": path })).collect();
+    json!({ "configMap": { "name": config_map, "items": items } })
+}
+
+/// A [`projected_volume`] source: every key of a Secret, each a file of the key's name.
+pub fn secret_source(secret: &str) -> Value {
+    json!({ "secret": { "name": secret } })
+}
+
+/// A [`projected_volume`] source: Secret keys as `(key, path)` pairs.
+pub fn secret_items_source<'a>(secret: &str, items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let items: Vec<Value> = items.into_iter().map(|(key, path)| json!({ "key": key, "path": path })).collect();
+    json!({ "secret": { "name": secret, "items": items } })
+}
+
 /// A scratch volume that lives as long as the pod.
 pub fn empty_dir_volume(name: &str) -> Value {
     json!({ "name": name, "emptyDir": {} })
@@ -60,7 +84,8 @@ pub struct Container {
     env: Vec<Value>,
     ports: Vec<Value>,
     mounts: Vec<Value>,
-    readiness_port: Option<String>,
+    readiness: Option<Value>,
+    resources: Value,
 }
 
 impl Container {
@@ -75,7 +100,8 @@ impl Container {
             env: Vec::new(),
             ports: Vec::new(),
             mounts: Vec::new(),
-            readiness_port: None,
+            readiness: None,
+            resources: Value::Null,
         }
     }
     /// Replaces the image's entrypoint.
@@ -105,7 +131,18 @@ impl Container {
     }
     /// Ready once the named port accepts TCP connections, checked every 10 s.
     pub fn tcp_readiness(mut self, port: &str) -> Self {
-        self.readiness_port = Some(port.into());
+        self.readiness = Some(json!({ "tcpSocket": { "port": port }, "periodSeconds": 10 }));
+        self
+    }
+    /// Ready once an HTTP GET of `path` on the named port answers 200–399, checked every 10 s.
+    pub fn http_readiness(mut self, path: &str, port: &str) -> Self {
+        self.readiness = Some(json!({ "httpGet": { "path": path, "port": port }, "periodSeconds": 10 }));
+        self
+    }
+    /// Sets resource requests and limits (left out when empty). [`Pod::placement`] sizes the main
+    /// container; this sizes the others.
+    pub fn resources(mut self, resources: &Value) -> Self {
+        self.resources = resources.clone();
         self
     }
     /// The container as JSON.
@@ -116,8 +153,9 @@ impl Container {
         set_unless_empty(&mut c, "env", &Value::Array(self.env));
         set_unless_empty(&mut c, "ports", &Value::Array(self.ports));
         set_unless_empty(&mut c, "volumeMounts", &Value::Array(self.mounts));
-        if let Some(port) = self.readiness_port {
-            c["readinessProbe"] = json!({ "tcpSocket": { "port": port }, "periodSeconds": 10 });
+        set_unless_empty(&mut c, "resources", &self.resources);
+        if let Some(probe) = self.readiness {
+            c["readinessProbe"] = probe;
         }
         c["securityContext"] = k8s::container_security_context();
         c
@@ -292,6 +330,25 @@ mod tests {
         let sts = stateful_set("s", "svc", 2, &sel, Pod::new(&sel), off.claim_template("data"));
         assert!(sts["spec"].get("volumeClaimTemplates").is_none());
         assert_eq!(off.scratch_volume("data").unwrap()["emptyDir"], json!({}));
+    }
+
+    #[test]
+    fn http_readiness_and_side_container_resources() {
+        let c = Container::new("bn", "img:1", "IfNotPresent")
+            .http_readiness("/health", "api")
+            .resources(&json!({ "requests": { "cpu": "1" } }))
+            .build();
+        assert_eq!(c["readinessProbe"]["httpGet"], json!({ "path": "/health", "port": "api" }));
+        assert_eq!(c["resources"]["requests"]["cpu"], "1");
+        assert!(Container::new("x", "i", "Always").resources(&json!({})).build().get("resources").is_none());
+    }
+
+    #[test]
+    fn projected_volume_merges_sources_owner_read_only() {
+        let v = projected_volume("p", [config_map_source("cm", [("k", "part-0")]), secret_source("s")]);
+        assert_eq!(v["projected"]["defaultMode"], 0o400);
+        assert_eq!(v["projected"]["sources"][0]["configMap"]["items"][0]["path"], "part-0");
+        assert_eq!(v["projected"]["sources"][1], json!({ "secret": { "name": "s" } }));
     }
 
     #[test]

@@ -339,7 +339,13 @@ mod tests {
 
     fn run(v: serde_json::Value, topo: Topology) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
-        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, false, &mut fake)
+        render(
+            &Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 },
+            &values,
+            topo,
+            false,
+            &mut fake,
+        )
     }
 
     fn secret_data(out: &Output, name: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -434,7 +440,13 @@ mod tests {
     fn pos(v: serde_json::Value, signers: u32, validators: u32) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
         let topo = Topology { signers, rpc_nodes: 1, bootnodes: 0, validators };
-        render(&Release { name: "eth".into(), namespace: "chain".into(), revision: 1 }, &values, topo, true, &mut fake)
+        render(
+            &Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 },
+            &values,
+            topo,
+            true,
+            &mut fake,
+        )
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Test plugin: behaves well or breaks one sandbox rule, as its values ask.
 //!
-//! `misbehave.mode`: `ok` (a ConfigMap holding derived bytes), `loop` (spins forever), `memory`
+//! `misbehave.mode`: `ok` (a ConfigMap holding derived bytes and the release's creation
+//! time), `loop` (spins forever), `memory`
 //! (grows memory until refused), `flood` (returns more output than the host allows), `panic`,
 //! `abort` (a wasm trap), `error` (a typed plugin error), `log` (logs at every level).
 
@@ -30,7 +31,11 @@ impl Plugin for Misbehave {
             "" | "ok" => {
                 let a = keys::to_hex(&keys::derive("a", 32));
                 let b = keys::to_hex(&keys::derive("b", 16));
-                Ok(Output::new().manifest(k8s::config_map(&name, [("a", a.as_str()), ("b", b.as_str())])))
+                let created = input.release().created.to_string();
+                Ok(Output::new().manifest(k8s::config_map(
+                    &name,
+                    [("a", a.as_str()), ("b", b.as_str()), ("created", created.as_str())],
+                )))
             }
             "loop" => {
                 let mut i: u64 = 0;

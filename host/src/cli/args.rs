@@ -1,0 +1,216 @@
+//! Flag groups the subcommands share, and how they become the library's typed requests.
+
+use super::Globals;
+use clap::Args;
+use ethwasm::cluster::kube::{Connect, KubeCluster};
+use ethwasm::cluster::Cluster;
+use ethwasm::deploy::{self, Options};
+use ethwasm::job::Spec;
+use ethwasm::plugin::{CompileCache, Limits};
+use ethwasm::units::{parse_bytes, parse_duration};
+use ethwasm::values::ValueSources;
+use ethwasm::{Error, Result};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What to render: a chart and/or plugin files, and the release.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Chart directory (holding chart.yaml, values.yaml and chart.lock).
+    #[arg(value_name = "CHART")]
+    pub chart: Option<PathBuf>,
+    /// Plugin component files or glob patterns (quote them: 'plugins/*.wasm'); repeatable.
+    /// Added to the chart's plugins, or used alone.
+    #[arg(long = "plugins", value_name = "GLOB")]
+    pub plugins: Vec<String>,
+    /// Release name [default: the chart's name, or `ethwasm` with only --plugins].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Seed for every derived key, as hex (16 to 64 bytes); makes output reproducible.
+    /// Default: a fresh random seed.
+    #[arg(long, value_name = "HEX", env = "ETHWASM_SEED", hide_env_values = true)]
+    pub seed: Option<String>,
+    /// When the release was created, as Unix seconds or RFC 3339 (2026-01-01T00:00:00Z); plugins
+    /// see it as `release.created` (a proof-of-stake genesis time defaults to it plus a delay).
+    /// A deploy records it at the first install and keeps it after. Default: now.
+    #[arg(long, value_name = "TIME", env = "SOURCE_DATE_EPOCH", value_parser = parse_time)]
+    pub created: Option<u64>,
+}
+
+/// Unix seconds, or an RFC 3339 time.
+fn parse_time(text: &str) -> Result<u64, String> {
+    if let Ok(secs) = text.trim().parse::<u64>() {
+        return Ok(secs);
+    }
+    let t: jiff::Timestamp = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{text}` is neither Unix seconds nor an RFC 3339 time (2026-01-01T00:00:00Z): {e}"))?;
+    u64::try_from(t.as_second()).map_err(|_| format!("`{text}` is before 1970"))
+}
+
+/// Values: files and --set flags, merged in Helm's order.
+#[derive(Debug, Clone, Args)]
+pub struct ValuesArgs {
+    /// Values file (YAML; `-` for stdin); repeatable, later files win.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set values: a.b=v,c[0]=w (true/false/null/integers are typed).
+    #[arg(long, value_name = "K=V")]
+    pub set: Vec<String>,
+    /// Set values, always as strings.
+    #[arg(long = "set-string", value_name = "K=V")]
+    pub set_string: Vec<String>,
+    /// Set a value from JSON: a.b={"x":1} (or a whole JSON object).
+    #[arg(long = "set-json", value_name = "K=JSON")]
+    pub set_json: Vec<String>,
+    /// Set a value to the contents of a file: key=path.
+    #[arg(long = "set-file", value_name = "K=PATH")]
+    pub set_file: Vec<String>,
+}
+
+impl ValuesArgs {
+    /// The value sources in Helm's order.
+    pub fn sources(&self) -> ValueSources {
+        ValueSources {
+            files: self.values.clone(),
+            set_json: self.set_json.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+        }
+    }
+}
+
+/// The plugin sandbox: compile cache and limits.
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeArgs {
+    /// Directory for compiled plugins [default: $XDG_CACHE_HOME/ethwasm or ~/.cache/ethwasm].
+    #[arg(long, value_name = "DIR", env = "ETHWASM_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile every plugin afresh and keep nothing on disk.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Memory limit per plugin (e.g. 256Mi, 1Gi); a chart's `limits.memory` replaces it.
+    #[arg(long, value_name = "SIZE", default_value = "256Mi", value_parser = parse_bytes)]
+    pub plugin_memory: u64,
+    /// Time limit per plugin call (e.g. 10s, 500ms); a chart's `limits.timeout` replaces it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub plugin_timeout: Duration,
+    /// Limit on the bytes of manifests, outputs and notes one plugin may return.
+    #[arg(long, value_name = "SIZE", default_value = "16Mi", value_parser = parse_bytes)]
+    pub max_output: u64,
+}
+
+impl RuntimeArgs {
+    /// The default limits these flags give.
+    pub fn limits(&self) -> Limits {
+        Limits { memory_bytes: self.plugin_memory, timeout: self.plugin_timeout, output_bytes: self.max_output }
+    }
+
+    /// The compile cache these flags give.
+    pub fn cache(&self) -> CompileCache {
+        if self.no_cache {
+            return CompileCache::disabled();
+        }
+        match self.cache_dir.clone().or_else(CompileCache::default_dir) {
+            Some(d) => CompileCache::at(d),
+            None => CompileCache::disabled(),
+        }
+    }
+}
+
+/// The render request the flags describe, in `namespace` (else the global -n).
+pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Spec {
+    Spec {
+        chart: source.chart.clone(),
+        plugins: source.plugins.clone(),
+        release: source.release.clone(),
+        namespace: g.namespace.clone(),
+        seed: source.seed.clone(),
+        created: source.created,
+        values: values.sources(),
+        cache: runtime.cache(),
+        limits: runtime.limits(),
+    }
+}
+
+/// Connects with the global flags (kubeconfig, context, or in-cluster).
+pub async fn connect(g: &Globals) -> Result<KubeCluster> {
+    let how = Connect { kubeconfig: g.kubeconfig.clone(), context: g.kube_context.clone() };
+    Ok(KubeCluster::connect(&how).await?)
+}
+
+/// The namespace: -n, else the cluster's default; checked.
+pub fn namespace<C: Cluster>(g: &Globals, c: &C) -> Result<String> {
+    let ns = g.namespace.clone().unwrap_or_else(|| c.default_namespace());
+    ethwasm::job::check_namespace(&ns)?;
+    Ok(ns)
+}
+
+/// Which release, for commands that take no chart.
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseArgs {
+    /// Release name [default: the only release in the namespace].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+}
+
+impl ReleaseArgs {
+    /// The namespace and release these flags name, asking the cluster for defaults.
+    pub async fn resolve<C: Cluster>(&self, g: &Globals, c: &C) -> Result<(String, String)> {
+        let ns = namespace(g, c)?;
+        let release = match &self.release {
+            Some(r) => r.clone(),
+            None => deploy::default_release(c, &ns).await?,
+        };
+        Ok((ns, release))
+    }
+}
+
+/// Flags shared by deploy and rollback.
+#[derive(Debug, Clone, Args)]
+pub struct RolloutArgs {
+    /// Take ownership of fields another field manager set (server-side apply `force`);
+    /// otherwise such a conflict stops the deploy and names the field and the manager.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Wait until Deployments, StatefulSets and DaemonSets are ready and Jobs complete.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (e.g. 5m, 90s); also how long CustomResourceDefinitions may take
+    /// to become Established.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Revisions to keep in the release's history (older ones are deleted).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history_max: usize,
+    /// Requests in flight at once within an install stage.
+    #[arg(long, value_name = "N", default_value_t = 8, hide = true)]
+    pub parallelism: usize,
+}
+
+impl RolloutArgs {
+    /// Deploy options from these flags, progress shown on stdout.
+    pub fn options(&self, operation: &str) -> Options {
+        Options {
+            force_conflicts: self.force_conflicts,
+            wait: self.wait,
+            timeout: self.timeout,
+            history_max: self.history_max,
+            parallelism: self.parallelism.max(1),
+            holder: deploy::lock::holder_identity(operation),
+            events: super::print::progress(),
+            ..Options::default()
+        }
+    }
+}
+
+/// Runs a cluster command's future on a single-threaded runtime.
+pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(f)
+}

@@ -1,0 +1,123 @@
+//! `ethwasm plugin ...`: look inside plugin components.
+
+use crate::cli::args::RuntimeArgs;
+use crate::cli::Outcome;
+use clap::{Args, Subcommand, ValueEnum};
+use ethwasm::plugin::{ImportKind, Plugin, Runtime};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Plugin subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Show what a plugin is: name, version, WIT version, provides, requires, schema, imports,
+    /// sha256 and size.
+    Inspect(InspectCommand),
+    /// Create a plugin crate (Cargo.toml, src/lib.rs with a working render and a test, README).
+    New(super::plugin_new::NewCommand),
+}
+
+impl PluginCommand {
+    /// Runs the subcommand.
+    pub fn execute(self) -> ethwasm::Result<Outcome> {
+        match self {
+            PluginCommand::Inspect(c) => c.execute(),
+            PluginCommand::New(c) => c.execute(),
+        }
+    }
+}
+
+/// Output format of `plugin inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
+}
+
+/// `ethwasm plugin inspect FILE...`
+#[derive(Debug, Args)]
+pub struct InspectCommand {
+    /// Component files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: InspectFormat,
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+}
+
+impl InspectCommand {
+    /// Loads each plugin and prints what it says about itself.
+    pub fn execute(self) -> ethwasm::Result<Outcome> {
+        let rt = Runtime::new(self.runtime.cache())?;
+        let mut all = Vec::new();
+        for f in &self.files {
+            all.push(Plugin::load(&rt, f, self.runtime.limits())?);
+        }
+        let text = match self.output {
+            InspectFormat::Json => {
+                let v: Vec<_> = all.iter().map(|p| describe_json(p)).collect();
+                format!("{:#}\n", serde_json::Value::Array(v))
+            }
+            InspectFormat::Text => all.iter().map(|p| describe_text(p)).collect::<Vec<_>>().join("\n"),
+        };
+        crate::cli::print::write_stdout(text.as_bytes())?;
+        Ok(Outcome::Success)
+    }
+}
+
+fn kind_name(k: &ImportKind) -> &'static str {
+    match k {
+        ImportKind::Ethwasm => "host",
+        ImportKind::Wasi => "wasi (empty context)",
+    }
+}
+
+fn describe_json(p: &Plugin) -> serde_json::Value {
+    json!({
+        "file": p.path.display().to_string(),
+        "name": p.info.name,
+        "version": p.info.version,
+        "description": p.info.description,
+        "wit": format!("ethwasm:plugin@{}", p.wit_version),
+        "provides": p.info.provides,
+        "requires": p.info.requires,
+        "imports": p.imports.iter().map(|(n, k)| json!({"name": n, "kind": kind_name(k)})).collect::<Vec<_>>(),
+        "sha256": p.sha256,
+        "size": p.size,
+        "valuesSchema": p.info.values_schema.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
+    })
+}
+
+fn describe_text(p: &Plugin) -> String {
+    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let mut s = String::new();
+    s.push_str(&format!("file:        {}\n", p.path.display()));
+    s.push_str(&format!("name:        {}\n", p.info.name));
+    s.push_str(&format!("version:     {}\n", p.info.version));
+    s.push_str(&format!("description: {}\n", p.info.description));
+    s.push_str(&format!("wit:         ethwasm:plugin@{}\n", p.wit_version));
+    s.push_str(&format!("provides:    {}\n", list(&p.info.provides)));
+    s.push_str(&format!("requires:    {}\n", list(&p.info.requires)));
+    s.push_str(&format!("sha256:      {}\n", p.sha256));
+    s.push_str(&format!("size:        {} bytes\n", p.size));
+    s.push_str("imports:\n");
+    for (n, k) in &p.imports {
+        s.push_str(&format!("  {n} ({})\n", kind_name(k)));
+    }
+    match &p.info.values_schema {
+        None => s.push_str("schema:      none (any values)\n"),
+        Some(schema) => {
+            let pretty = serde_json::from_str::<serde_json::Value>(schema)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| schema.clone());
+            s.push_str("schema:\n");
+            for line in pretty.lines() {
+                s.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,179 @@
+//! The command line: global flags, the subcommands (one module each under `commands/`), the
+//! flag groups they share (`args`) and everything that prints (`print`). The library below
+//! knows none of it.
+
+pub mod args;
+pub mod commands;
+pub mod print;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Deploy a private Ethereum network to Kubernetes from sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "ethwasm", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 success, 1 differences found (diff), 2 usage or values error, \
+3 plugin failure, 4 cluster failure, 5 other error (I/O).")]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes, before or after its name (as Helm and kubectl have them).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Globals {
+    /// More logs on stderr: -v info, -vv debug, -vvv trace (ETHWASM_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Namespace of the release [default: the kubeconfig context's namespace with a cluster,
+    /// else `default`].
+    #[arg(short = 'n', long, value_name = "NS", env = "ETHWASM_NAMESPACE", global = true)]
+    pub namespace: Option<String>,
+    /// Kubeconfig file [default: $KUBECONFIG, ~/.kube/config, or the pod's service account].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: its current context].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub kube_context: Option<String>,
+}
+
+/// What a successful command reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the command ran and found differences (diff).
+    Changes,
+}
+
+/// The subcommands.
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render manifests to stdout or a directory, without a cluster.
+    Render(commands::render::RenderCommand),
+    /// Work with plugin components.
+    #[command(subcommand)]
+    Plugin(commands::plugin::PluginCommand),
+    /// Work with charts.
+    #[command(subcommand)]
+    Chart(commands::chart::ChartCommand),
+    /// Print the version of ethwasm, wasmtime and the supported WIT packages.
+    Version(commands::version::VersionCommand),
+    /// Install or upgrade a release in the cluster (server-side apply, prune, wait).
+    Deploy(commands::deploy::DeployCommand),
+    /// Show what a deploy would change: live objects against the rendered ones.
+    Diff(commands::diff::DiffCommand),
+    /// Show a release's revision, status and workload readiness.
+    Status(commands::status::StatusCommand),
+    /// List a release's revisions.
+    History(commands::history::HistoryCommand),
+    /// Re-apply an earlier revision as a new one.
+    Rollback(commands::rollback::RollbackCommand),
+    /// Delete a release's objects and records.
+    Uninstall(commands::uninstall::UninstallCommand),
+    /// List releases.
+    List(commands::list::ListCommand),
+    /// Print a shell completion script.
+    Completions(commands::completions::CompletionsCommand),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand.
+    pub fn execute(self) -> ethwasm::Result<Outcome> {
+        let g = &self.globals;
+        match self.command {
+            Command::Render(c) => c.execute(g),
+            Command::Plugin(c) => c.execute(),
+            Command::Chart(c) => c.execute(),
+            Command::Version(c) => c.execute(),
+            Command::Deploy(c) => c.execute(g),
+            Command::Diff(c) => c.execute(g),
+            Command::Status(c) => c.execute(g),
+            Command::History(c) => c.execute(g),
+            Command::Rollback(c) => c.execute(g),
+            Command::Uninstall(c) => c.execute(g),
+            Command::List(c) => c.execute(g),
+            Command::Completions(c) => c.execute(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::time::Duration;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn render_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "ethwasm",
+            "render",
+            "charts/ethereum",
+            "--plugins",
+            "a/*.wasm",
+            "--plugins",
+            "b.wasm",
+            "-f",
+            "v.yaml",
+            "--set",
+            "a=1",
+            "--set-string",
+            "b=2",
+            "--set-json",
+            "c=3",
+            "--set-file",
+            "d=e",
+            "--release",
+            "r",
+            "-n",
+            "ns",
+            "--seed",
+            "00",
+            "-o",
+            "json",
+            "--plugin-memory",
+            "1Gi",
+            "--plugin-timeout",
+            "500ms",
+        ])
+        .unwrap();
+        assert_eq!(cli.globals.namespace.as_deref(), Some("ns"));
+        let Command::Render(r) = cli.command else { panic!("not render") };
+        assert_eq!(r.source.plugins, ["a/*.wasm", "b.wasm"]);
+        assert_eq!(r.runtime.plugin_memory, 1 << 30);
+        assert_eq!(r.runtime.plugin_timeout, Duration::from_millis(500));
+        assert_eq!(r.values.set_json, ["c=3"]);
+    }
+
+    #[test]
+    fn global_flags_go_before_or_after_the_subcommand() {
+        for args in [
+            &["ethwasm", "--kubeconfig", "k", "--kube-context", "c", "-n", "eth", "-v", "status"][..],
+            &["ethwasm", "status", "--kubeconfig", "k", "--kube-context", "c", "-n", "eth", "-v"][..],
+            &["ethwasm", "-v", "--kubeconfig", "k", "status", "-n", "eth", "--kube-context", "c"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(cli.globals.kubeconfig, Some(PathBuf::from("k")), "{args:?}");
+            assert_eq!(cli.globals.kube_context.as_deref(), Some("c"), "{args:?}");
+            assert_eq!(cli.globals.namespace.as_deref(), Some("eth"), "{args:?}");
+            assert_eq!(cli.globals.verbose, 1, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn bad_limit_flags_are_usage_errors() {
+        let e = Cli::try_parse_from(["ethwasm", "render", "--plugin-memory", "lots"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("not a size"), "{e}");
+    }
+}

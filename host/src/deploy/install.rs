@@ -1,0 +1,150 @@
+//! Install or upgrade: plan, take the lock, record the revision as pending, roll it out,
+//! record the outcome; on failure optionally restore the previous revision. Dry runs plan (and,
+//! for `server`, send every write with dryRun=All) without the lock or a record.
+
+use super::apply;
+use super::plan::{keys, plan, Plan, SeedChoice};
+use super::record::Store;
+use super::revision::{ReleaseFacts, Revision};
+use super::rollout::{finish_history, lock_release, restore, roll_out, Rollout};
+use super::{now, DryRun, Options, Report};
+use crate::cluster::{Cluster, WriteOptions};
+use crate::error::{Context, Error, Result};
+use crate::release::{Record, Status};
+
+/// Install or upgrade. `render(facts)` renders the revision once the seed, revision number
+/// and creation time are known.
+pub async fn deploy<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    seed: SeedChoice,
+    render: impl FnOnce(&ReleaseFacts) -> Result<Revision> + Send + 'static,
+    opts: &Options,
+) -> Result<Report> {
+    match opts.dry_run {
+        Some(mode) => dry_run(c, plan(c, namespace, release, seed, render).await?, opts, mode).await,
+        None => {
+            let lock = lock_release(c, namespace, release, opts, true).await?;
+            lock.hold(c, async { rollout_revision(c, plan(c, namespace, release, seed, render).await?, opts).await })
+                .await
+        }
+    }
+}
+
+/// `--dry-run`: report the plan, sending it with dryRun=All for `server`. No lock, no record.
+async fn dry_run<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options, mode: DryRun) -> Result<Report> {
+    let action = plan.action();
+    let Plan { revision, targets, prune, store, rendered, .. } = plan;
+    let base = Report {
+        namespace: store.namespace.clone(),
+        release: store.release.clone(),
+        revision,
+        action,
+        dry_run: Some(mode),
+        notes: rendered.notes,
+        ..Report::default()
+    };
+    match mode {
+        DryRun::Client => Ok(Report { applied: keys(&targets), pruned: keys(&prune), ..base }),
+        DryRun::Server => {
+            // Custom resources whose definition this revision installs cannot be checked
+            // before the definition exists: they are listed, not validated.
+            let (checkable, unchecked): (Vec<_>, Vec<_>) = targets.into_iter().partition(|t| !t.pending_definition);
+            let wopts = WriteOptions { force: opts.force_conflicts, dry_run: true };
+            let applied = apply::apply_all(c, &checkable, wopts, opts.parallelism, opts.timeout, |_| {}).await;
+            if let Some(e) = applied.error {
+                return Err(e);
+            }
+            let deleted = apply::delete_all(c, &prune, &store.release, wopts, opts.parallelism).await?;
+            Ok(Report { applied: applied.applied, skipped: keys(&unchecked), pruned: deleted.deleted, ..base })
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The real deploy, under the lock: record pending, apply, prune, wait, record.
+async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options) -> Result<Report> {
+    let action = plan.action();
+    let Plan { mut store, history, seed_hex, revision, created, upgrade, rendered: rev, targets, prune } = plan;
+    let (namespace, release) = (store.namespace.clone(), store.release.clone());
+    let t = now();
+    let mut record = Record {
+        name: release.clone(),
+        namespace: namespace.clone(),
+        revision,
+        chart: rev.chart,
+        plugins: rev.plugins,
+        values: rev.values,
+        seed: seed_hex,
+        inventory: keys(&targets),
+        manifests: rev.objects,
+        status: if upgrade { Status::PendingUpgrade } else { Status::PendingInstall },
+        first_deployed: created,
+        last_deployed: t,
+        description: format!("{action} in progress"),
+        notes: rev.notes,
+    };
+    store.save(&record).await?;
+    let rollout = Rollout { targets: &targets, prune: &prune };
+    let (mut report, error) = roll_out(c, &release, &rollout, opts, opts.force_conflicts).await;
+    report.namespace = namespace.clone();
+    report.release = release.clone();
+    report.revision = revision;
+    report.action = action;
+    report.notes = record.notes.clone();
+    let Some(err) = error else {
+        record.status = Status::Deployed;
+        record.description = format!("{} complete", capitalise(action));
+        store.save(&record).await?;
+        finish_history(&mut store, &history, &record, opts).await?;
+        report.description = record.description.clone();
+        return Ok(report);
+    };
+    record.status = Status::Failed;
+    record.description = format!("{} failed: {err:#}", capitalise(action));
+    if let Err(e) = store.save(&record).await {
+        tracing::warn!("could not record revision {revision} as failed: {e:#}");
+    }
+    if !opts.rollback_on_failure {
+        return Err(err).context(format!("{action} of release `{release}` revision {revision} failed"));
+    }
+    let previous = history.iter().rev().find(|r| r.status == Status::Deployed);
+    let outcome = match previous {
+        Some(prev) => {
+            let back = revert(c, &mut store, &history, &record, prev, opts).await;
+            back.map(|r| format!("rolled back to revision {} (recorded as revision {r})", prev.revision))
+        }
+        None => {
+            let applied: Vec<_> = targets.iter().filter(|t| report.applied.contains(&t.key)).cloned().collect();
+            let d = apply::delete_all(c, &applied, &release, WriteOptions::default(), opts.parallelism).await;
+            d.map(|d| format!("rolled back by deleting the {} objects it had applied", d.deleted.len()))
+        }
+    };
+    let msg = match outcome {
+        Ok(m) => m,
+        Err(e) => format!("the rollback failed too: {e:#}"),
+    };
+    Err(err).context(format!("{action} of release `{release}` revision {revision} failed; {msg}"))
+}
+
+/// Restores `to` after `failed` went wrong (without waiting, forcing ownership back).
+/// Returns the revision that records it.
+async fn revert<C: Cluster>(
+    c: &C,
+    store: &mut Store<'_, C>,
+    history: &[Record],
+    failed: &Record,
+    to: &Record,
+    opts: &Options,
+) -> Result<u32, Error> {
+    let mut all: Vec<Record> = history.to_vec();
+    all.push(failed.clone());
+    let description = format!("Rollback to {} after revision {} failed", to.revision, failed.revision);
+    let no_wait = Options { wait: false, ..opts.clone() };
+    Ok(restore(c, store, &all, to, &no_wait, true, description).await?.revision)
+}

@@ -1,0 +1,165 @@
+//! What an action decides before it writes: the seed and revision number, the rendered
+//! revision, every object's resource, and what the previous revision had that this one drops.
+
+use super::apply::{self, Target};
+use super::record::Store;
+use super::revision::{ReleaseFacts, Revision};
+use crate::cluster::{Cluster, ClusterError, ObjectError};
+use crate::error::{Error, Result};
+use crate::manifest::ObjectKey;
+use crate::plugin::Seed;
+use crate::release::{to_prune, Record, Status};
+use serde_json::Value;
+
+/// How the seed is chosen.
+#[derive(Debug, Clone, Default)]
+pub struct SeedChoice {
+    /// `--seed`, hex.
+    pub given: Option<String>,
+    /// `--rotate-keys`: on upgrade, use `given` or a fresh seed instead of the recorded one.
+    pub rotate: bool,
+    /// `--created`: the creation time a first install records [default: now]. An upgrade
+    /// keeps the recorded one.
+    pub created: Option<u64>,
+}
+
+/// The recorded seed on upgrade (a different --seed is an error unless rotating), else --seed
+/// or a fresh one.
+pub(crate) fn choose_seed(release: &str, history: &[Record], choice: SeedChoice) -> Result<String> {
+    let given = match &choice.given {
+        Some(h) => Some(Seed::from_hex(h).map_err(|e| Error::usage(format!("--seed: {e}")))?.to_hex()),
+        None => None,
+    };
+    let recorded = history.last().map(|r| r.seed.clone());
+    match (recorded, given) {
+        (Some(rec), Some(given)) if rec != given && !choice.rotate => Err(Error::usage(format!(
+            "--seed differs from the seed release `{release}` was installed with; upgrades reuse the recorded seed \
+             so keys do not rotate. Drop --seed, or add --rotate-keys to replace every derived key"
+        ))),
+        (Some(_), Some(given)) => Ok(given),
+        (Some(rec), None) if !choice.rotate => Ok(rec),
+        (_, Some(given)) => Ok(given),
+        (_, None) => {
+            Ok(Seed::random().map_err(|e| Error::internal(format!("cannot read OS randomness: {e}")))?.to_hex())
+        }
+    }
+}
+
+/// The keys of `targets`, in order.
+pub(crate) fn keys(targets: &[Target]) -> Vec<ObjectKey> {
+    targets.iter().map(|t| t.key.clone()).collect()
+}
+
+/// The inventory prune compares against: the deployed revision's and, when a later revision
+/// failed or was interrupted, that one's too (it may have applied objects).
+pub(crate) fn previous_inventory(history: &[Record]) -> (Vec<ObjectKey>, Vec<&Record>) {
+    let mut keys: Vec<ObjectKey> = Vec::new();
+    let mut from: Vec<&Record> = Vec::new();
+    let deployed = history.iter().rev().find(|r| r.status == Status::Deployed);
+    let latest = history.last();
+    for r in [deployed, latest].into_iter().flatten() {
+        if from.iter().any(|f| f.revision == r.revision) || r.status == Status::Uninstalled {
+            continue;
+        }
+        from.push(r);
+        for k in &r.inventory {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    (keys, from)
+}
+
+/// Targets for keys a record holds (for prune and uninstall), found among its manifests.
+/// Kinds the cluster no longer serves cannot have live objects: they are skipped.
+pub(crate) async fn targets_for<C: Cluster>(c: &C, keys: &[ObjectKey], records: &[&Record]) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for key in keys {
+        let body = records.iter().flat_map(|r| r.manifests.iter()).find(|m| apply::key_of(m) == *key).cloned();
+        let Some(body) = body else {
+            tracing::warn!("{key}: no manifest recorded; cannot find its API version, left in place");
+            continue;
+        };
+        let av = body.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
+        match c.resource(&av, &key.kind).await {
+            Ok(rt) => out.push(Target { key: key.clone(), rt, body, pending_definition: false }),
+            Err(ClusterError::Unserved { .. }) => tracing::debug!("{key}: {av} no longer served"),
+            Err(e) => return Err(ObjectError::new("discover", key, e).into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The objects of `history`'s latest revisions that `targets` drop.
+pub(crate) async fn prune_targets<C: Cluster>(c: &C, history: &[Record], targets: &[Target]) -> Result<Vec<Target>> {
+    let (prev_keys, prev_records) = previous_inventory(history);
+    let gone = to_prune(&prev_keys, &keys(targets));
+    targets_for(c, &gone, &prev_records).await
+}
+
+/// Everything a deploy or diff decides before touching the cluster.
+#[derive(Debug)]
+pub struct Plan<'c, C> {
+    /// The release's records, as read by `plan`.
+    pub store: Store<'c, C>,
+    pub history: Vec<Record>,
+    pub seed_hex: String,
+    pub revision: u32,
+    /// When the release was first installed (recorded), or now for a first install.
+    pub created: u64,
+    /// Whether a deployed revision exists.
+    pub upgrade: bool,
+    pub rendered: Revision,
+    pub targets: Vec<Target>,
+    /// Objects of the previous revision that this one drops.
+    pub prune: Vec<Target>,
+}
+
+impl<C> Plan<'_, C> {
+    /// "install" or "upgrade".
+    pub fn action(&self) -> &'static str {
+        if self.upgrade {
+            "upgrade"
+        } else {
+            "install"
+        }
+    }
+}
+
+/// Reads the release's records, chooses the seed, revision and creation time, renders with
+/// `render(facts)` on a blocking thread (while discovery fetches the
+/// group-versions the previous revision used), applies the revision's CustomResourceDefinitions
+/// first when `crds` allows it, resolves every kind and works out what to prune.
+pub async fn plan<'c, C: Cluster>(
+    c: &'c C,
+    namespace: &str,
+    release: &str,
+    seed: SeedChoice,
+    render: impl FnOnce(&ReleaseFacts) -> Result<Revision> + Send + 'static,
+) -> Result<Plan<'c, C>> {
+    let mut store = Store::new(c, namespace, release);
+    let history = store.load().await?;
+    let created = history.last().map(|r| r.first_deployed).or(seed.created).unwrap_or_else(super::now);
+    let seed_hex = choose_seed(release, &history, seed)?;
+    let revision = history.last().map_or(1, |r| r.revision + 1);
+    let upgrade = history.iter().any(|r| r.status == Status::Deployed);
+    let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created };
+    let rendering = tokio::task::spawn_blocking(move || render(&facts));
+    // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
+    // needs the same ones); answers land in the cluster's discovery cache.
+    let mut known: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for m in history.last().map(|r| r.manifests.as_slice()).unwrap_or_default() {
+        if let (Some(av), Some(kind)) =
+            (m.get("apiVersion").and_then(Value::as_str), m.get("kind").and_then(Value::as_str))
+        {
+            known.entry(av).or_insert(kind);
+        }
+    }
+    let prefetch = futures::future::join_all(known.iter().map(|(av, kind)| c.resource(av, kind)));
+    let (rendered, _) = futures::join!(rendering, prefetch);
+    let rendered = rendered.map_err(|e| Error::internal(format!("the render thread failed: {e}")))??;
+    let targets = apply::discover(c, &rendered.objects).await?;
+    let prune = prune_targets(c, &history, &targets).await?;
+    Ok(Plan { store, history, seed_hex, revision, created, upgrade, rendered, targets, prune })
+}

@@ -1,0 +1,72 @@
+//! Rendering a revision for a cluster action, once its seed and revision number are known.
+
+use crate::error::Result;
+use crate::job::{Job, Spec};
+use crate::release::{ChartRef, PluginDigest};
+use serde_json::Value;
+
+/// What the release's history fixes before a revision renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseFacts {
+    /// The seed, hex: recorded at the first install, reused after.
+    pub seed_hex: String,
+    /// The revision number.
+    pub revision: u32,
+    /// When the release was first installed, Unix seconds: recorded, reused after.
+    pub created: u64,
+}
+
+/// What a render produced for a revision.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// Object bodies, in install order.
+    pub objects: Vec<Value>,
+    pub notes: Vec<(String, String)>,
+    /// The values the user gave (not the chart's defaults).
+    pub values: Value,
+    pub chart: Option<ChartRef>,
+    pub plugins: Vec<PluginDigest>,
+}
+
+/// Renders `spec` as a revision of `release` in `namespace` with the release's seed and
+/// creation time.
+pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &ReleaseFacts) -> Result<Revision> {
+    let spec = Spec {
+        namespace: Some(namespace.into()),
+        release: Some(release.into()),
+        seed: Some(facts.seed_hex.clone()),
+        created: Some(facts.created),
+        ..spec.clone()
+    };
+    let mut job = Job::resolve(&spec)?;
+    job.request.release.revision = facts.revision;
+    let rendered = crate::render::render(&job.request)?;
+    Ok(Revision {
+        objects: rendered.objects.into_iter().map(|o| o.body).collect(),
+        notes: rendered.notes,
+        values: job.user_values,
+        chart: job.chart.as_ref().map(|c| ChartRef { name: c.file.name.clone(), version: c.file.version.clone() }),
+        plugins: job
+            .request
+            .plugins
+            .iter()
+            .map(|p| PluginDigest {
+                name: p.name().to_string(),
+                version: p.info.version.clone(),
+                sha256: p.sha256.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// [`render_revision`] over an owned `spec`: a render a blocking thread can run, as
+/// [`deploy`](super::deploy) takes it.
+pub fn renderer(
+    spec: &Spec,
+    namespace: &str,
+    release: &str,
+) -> impl FnOnce(&ReleaseFacts) -> Result<Revision> + Send + 'static {
+    let spec = spec.clone();
+    let (namespace, release) = (namespace.to_string(), release.to_string());
+    move |facts: &ReleaseFacts| render_revision(&spec, &namespace, &release, facts)
+}

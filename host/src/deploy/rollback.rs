@@ -1,0 +1,40 @@
+//! Rollback: re-apply an earlier revision's recorded objects as a new revision.
+
+use super::record::Store;
+use super::rollout::{lock_release, restore};
+use super::{NotFound, Options, Report};
+use crate::cluster::Cluster;
+use crate::error::{Error, Result};
+use crate::release::Status;
+
+/// Re-applies revision `to` (default: the one before the deployed one), prunes the rest and
+/// records a new revision.
+pub async fn rollback<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    to: Option<u32>,
+    opts: &Options,
+) -> Result<Report> {
+    let lock = lock_release(c, namespace, release, opts, false).await?;
+    lock.hold(c, async {
+        let mut store = Store::new(c, namespace, release);
+        let history = store.load().await?;
+        let latest = history.last().ok_or_else(|| NotFound { release: release.into(), namespace: namespace.into() })?;
+        let current = history.iter().rev().find(|r| r.status == Status::Deployed).unwrap_or(latest);
+        let target = match to {
+            Some(rev) => history.iter().find(|r| r.revision == rev).ok_or_else(|| {
+                let have: Vec<String> = history.iter().map(|r| r.revision.to_string()).collect();
+                Error::usage(format!("release `{release}` has no revision {rev} (it has {})", have.join(", ")))
+            })?,
+            None => history
+                .iter()
+                .rev()
+                .find(|r| r.revision < current.revision && r.status == Status::Superseded)
+                .ok_or_else(|| Error::usage(format!("release `{release}` has no earlier revision to roll back to")))?,
+        };
+        let description = format!("Rollback to {}", target.revision);
+        restore(c, &mut store, &history, target, opts, opts.force_conflicts, description).await
+    })
+    .await
+}

@@ -1,0 +1,177 @@
+//! The write half every action shares: take the release's lock, apply a revision's objects,
+//! prune what it drops, wait, and record the outcome in the release's history.
+
+use super::apply::{self, Target};
+use super::lock::Lock;
+use super::plan::prune_targets;
+use super::record::Store;
+use super::{now, wait, Event, NotFound, Options, Report};
+use crate::cluster::{builtin, Cluster, ObjectError, WriteOptions};
+use crate::error::{Context, Error, Result};
+use crate::release::{to_trim, Record, Status};
+use serde_json::json;
+
+/// Checks the namespace exists, creating it with --create-namespace.
+async fn ensure_namespace<C: Cluster>(c: &C, namespace: &str, opts: &Options) -> Result<()> {
+    let rt = builtin::namespace();
+    let exists = c
+        .get(&rt, "", namespace)
+        .await
+        .map_err(|e| ObjectError::new("read", format!("Namespace {namespace}"), e))?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    if !opts.create_namespace {
+        return Err(Error::usage(format!(
+            "namespace {namespace} does not exist; create it or pass --create-namespace"
+        )));
+    }
+    let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+    c.apply(&rt, "", namespace, &body, WriteOptions::default())
+        .await
+        .map_err(|e| ObjectError::new("create", format!("Namespace {namespace}"), e))?;
+    opts.events.send(Event::NamespaceCreated(namespace));
+    Ok(())
+}
+
+/// Takes the release's lock. Where the namespace does not exist yet, a deploy (`create`)
+/// creates it with --create-namespace or says to; any other operation finds no release.
+pub(crate) async fn lock_release<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    opts: &Options,
+    create: bool,
+) -> Result<Lock> {
+    match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
+        Err(e) if e.find::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
+            if !create {
+                return Err(NotFound { release: release.into(), namespace: namespace.into() }.into());
+            }
+            ensure_namespace(c, namespace, opts).await?;
+            Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await
+        }
+        other => other,
+    }
+}
+
+/// What a rollout should leave behind: apply `targets`, then prune `prune`.
+pub struct Rollout<'a> {
+    pub targets: &'a [Target],
+    pub prune: &'a [Target],
+}
+
+/// Applies (CustomResourceDefinitions first, each Established before the rest), prunes and
+/// waits. On failure returns the error and what was applied.
+pub(crate) async fn roll_out<C: Cluster>(
+    c: &C,
+    release: &str,
+    plan: &Rollout<'_>,
+    opts: &Options,
+    force: bool,
+) -> (Report, Option<Error>) {
+    let mut report = Report::default();
+    let wopts = WriteOptions { force, dry_run: false };
+    let events = &opts.events;
+    let applied =
+        apply::apply_all(c, plan.targets, wopts, opts.parallelism, opts.timeout, |k| events.send(Event::Applied(k)))
+            .await;
+    report.applied = applied.applied;
+    if let Some(e) = applied.error {
+        return (report, Some(e));
+    }
+    match apply::delete_all(c, plan.prune, release, WriteOptions::default(), opts.parallelism).await {
+        Ok(d) => {
+            for k in &d.deleted {
+                events.send(Event::Pruned(k));
+            }
+            report.pruned = d.deleted;
+            report.skipped = d.skipped;
+        }
+        Err(e) => return (report, Some(e)),
+    }
+    if opts.wait {
+        if let Err(e) = wait::wait(c, plan.targets, opts.timeout, opts.poll_interval, events).await {
+            return (report, Some(e));
+        }
+    }
+    (report, None)
+}
+
+/// Marks other deployed revisions superseded, interrupted ones failed, and trims history to
+/// `history_max`.
+pub(crate) async fn finish_history<C: Cluster>(
+    store: &mut Store<'_, C>,
+    history: &[Record],
+    current: &Record,
+    opts: &Options,
+) -> Result<()> {
+    // Under the lock no other operation runs: a pending revision is one a crashed operation
+    // left behind.
+    let stale = |s: Status| matches!(s, Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback);
+    for r in history.iter().filter(|r| r.revision != current.revision) {
+        let mut r = r.clone();
+        if r.status == Status::Deployed {
+            r.status = Status::Superseded;
+        } else if stale(r.status) {
+            r.status = Status::Failed;
+            r.description = format!("{} (interrupted)", r.description);
+        } else {
+            continue;
+        }
+        store.save(&r).await?;
+    }
+    let mut revisions: Vec<(u32, Status)> = history
+        .iter()
+        .filter(|r| r.revision != current.revision)
+        .map(|r| (r.revision, if r.status == Status::Deployed { Status::Superseded } else { r.status }))
+        .collect();
+    revisions.push((current.revision, current.status));
+    for rev in to_trim(&revisions, opts.history_max) {
+        store.delete(rev).await?;
+    }
+    Ok(())
+}
+
+/// Re-applies `to`'s objects as a new revision, pruning what the latest revisions in
+/// `history` applied beyond them, and records the outcome (`description` names it).
+pub(crate) async fn restore<C: Cluster>(
+    c: &C,
+    store: &mut Store<'_, C>,
+    history: &[Record],
+    to: &Record,
+    opts: &Options,
+    force: bool,
+    description: String,
+) -> Result<Report> {
+    if to.manifests.is_empty() {
+        return Err(Error::usage(format!("revision {} of `{}` recorded no manifests", to.revision, to.name)));
+    }
+    let targets = apply::discover(c, &to.manifests).await?;
+    let prune = prune_targets(c, history, &targets).await?;
+    let mut record = to.clone();
+    record.revision = history.last().map_or(1, |r| r.revision + 1);
+    record.status = Status::PendingRollback;
+    record.last_deployed = now();
+    record.description = format!("{description} in progress");
+    store.save(&record).await?;
+    let (mut report, error) = roll_out(c, &to.name, &Rollout { targets: &targets, prune: &prune }, opts, force).await;
+    report.revision = record.revision;
+    report.action = "rollback";
+    report.namespace = record.namespace.clone();
+    report.release = record.name.clone();
+    if let Some(e) = error {
+        record.status = Status::Failed;
+        record.description = format!("{description} failed: {e:#}");
+        store.save(&record).await?;
+        return Err(e).context(format!("rollback of `{}` to revision {} failed", to.name, to.revision));
+    }
+    record.status = Status::Deployed;
+    record.description = description;
+    store.save(&record).await?;
+    finish_history(store, history, &record, opts).await?;
+    report.description = record.description;
+    report.notes = record.notes.clone();
+    Ok(report)
+}

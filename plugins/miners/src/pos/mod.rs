@@ -1,0 +1,325 @@
+//! Proof of stake: geth + Lighthouse beacon node pairs, Lighthouse validator clients, and RPC
+//! pairs, all peered and keyed at render time from the secrets and genesis plugins' outputs.
+//!
+//! What it renders for release `r` (pod names are the ones the secrets plugin keys everything
+//! by, so a JWT, a node key and a beacon key always reach the pod they were made for):
+//!
+//! - headless Service `r-geth` (`publishNotReadyAddresses`): every pair pod is
+//!   `<pod>.r-geth.<ns>.svc.<clusterDomain>` before it is ready, for both clients' peering;
+//! - ConfigMap `r-geth-config`: `geth.toml` with `[Node.P2P] StaticNodes` and `TrustedNodes`,
+//!   the enode URL of every execution node (id from its node key, host its DNS name);
+//! - StatefulSet `r-signer-<i>` per signer (one replica, pod `r-signer-<i>-0`): containers `geth`
+//!   and `beacon`; StatefulSet `r-rpc` (pods `r-rpc-<k>`): the same pair without validators,
+//!   serving JSON-RPC behind Service `r-rpc` and the beacon API behind Service `r-beacon`;
+//! - StatefulSet `r-validator-<c>` per validator client (one replica, signer `c`'s slice of
+//!   the keys), headless Service `r-validator`, PodDisruptionBudget `r-validators`;
+//! - PodDisruptionBudgets `r-signers`, `r-rpc`, NetworkPolicy `r-rpc` (optional), as for clique.
+//!
+//! Each concern has its file: `values.rs` (`miners.beacon`, `miners.validator`), `node.rs` (the
+//! pair StatefulSets and their init containers), `peering.rs` (static nodes, libp2p addresses),
+//! `validator.rs` (the validator clients). This file resolves the inputs into pairs, renders the
+//! Services and budgets, and puts the pieces together.
+//!
+//! Decisions (see docs/research/pos-workloads.md for the evidence; the others are with the code
+//! they shape):
+//!
+//! - **Scaling down.** Fewer signers: their pair and validator StatefulSets are no longer rendered
+//!   and the host's prune deletes them. The secrets plugin re-splits the keys over the remaining
+//!   clients, so keys move: the clients whose database exists refuse them (`validator.rs`) until an
+//!   operator decides (delete that client's volume, then the doppelganger wait applies).
+//! - **Disruptions.** `r-validators` (maxUnavailable 0 by default) makes a node drain wait for an
+//!   operator, who moves a validator client deliberately; never force-delete a validator pod on an
+//!   unreachable node: the old one may still be signing.
+//! - **Fee recipient.** `validator.feeRecipient`, or the pair's signer address (the account the
+//!   secrets plugin derives and the genesis prefunds, clique's etherbase).
+
+mod node;
+mod peering;
+mod validator;
+mod values;
+
+pub use values::{Beacon, BeaconService, Validator, ValidatorPdb, ValidatorPersistence};
+
+use crate::{labels, pdb, rpc_network_policy, rpc_notes, rpc_pdb, Inputs, Values, P2P_PORT, POS_TAG, REPOSITORY};
+use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
+use ethwasm_plugin::k8s;
+use ethwasm_plugin::{Output, PluginError};
+use node::{pair_set, Role};
+use peering::geth_config;
+use sha2::{Digest, Sha256};
+use validator::validator_set;
+
+const LIGHTHOUSE: &str = "sigp/lighthouse";
+/// Fulu-capable; a security release of the v8.3 line.
+const LIGHTHOUSE_TAG: &str = "v8.3.3";
+/// Annotation carrying a digest of rendered configuration a pod reads at start (static nodes,
+/// peer lists), so a change rolls the pods.
+pub const CONFIG_HASH_ANNOTATION: &str = "ethwasm.io/config-hash";
+
+/// Paths, shared by the containers that write and read them.
+const DATA: &str = "/data";
+const GETH_DATADIR: &str = "/data/geth";
+const BEACON_DATADIR: &str = "/data/lighthouse";
+/// Lighthouse's network dir, `<datadir>/beacon/network`, and the key file it reads there.
+const BEACON_NETWORK_DIR: &str = "/data/lighthouse/beacon/network";
+const BEACON_KEY_FILE: &str = "/data/lighthouse/beacon/network/key";
+const TESTNET_DIR: &str = "/testnet";
+const VALIDATORS_DIR: &str = "/data/validators";
+const PASSWORD_DIR: &str = "/password";
+const PASSWORD_FILE: &str = "/password/password";
+const SLASHING_DB: &str = "/data/validators/slashing_protection.sqlite";
+
+fn missing(what: String) -> PluginError {
+    PluginError::MissingInput(what)
+}
+
+/// One execution/beacon pair pod and its keys.
+struct PairNode<'a> {
+    pod: &'a str,
+    /// Its enode id.
+    node_id: &'a str,
+    node_key: &'a SecretKeyRef,
+    jwt: &'a SecretKeyRef,
+    beacon: &'a BeaconNodeKey,
+}
+
+/// What every object of the render shares.
+struct Ctx<'a> {
+    namespace: &'a str,
+    release: &'a str,
+    v: &'a Values,
+    i: &'a Inputs,
+    pos: &'a PosGenesis,
+    /// The pairs' headless Service.
+    service: String,
+    geth_image: String,
+    beacon_image: String,
+}
+
+impl Ctx<'_> {
+    /// A pair pod's DNS name.
+    fn host(&self, pod: &str) -> String {
+        format!("{pod}.{}.{}.svc.{}", self.service, self.namespace, self.i.cluster_domain)
+    }
+}
+
+/// The pair running `pod`: its keys from the `validators` output.
+fn pair<'a>(
+    i: &'a Inputs,
+    pod: &'a str,
+    node_id: &'a str,
+    node_key: &'a SecretKeyRef,
+) -> Result<PairNode<'a>, PluginError> {
+    let jwt = i.validators.jwt.iter().find(|(p, _)| p == pod).map(|(_, r)| r).ok_or_else(|| {
+        missing(format!(
+            "validators: no engine API JWT for pod {pod}; the secrets plugin makes one per execution/beacon pair when \
+             global.consensus is pos"
+        ))
+    })?;
+    let beacon = i.validators.beacon_nodes.iter().find(|b| b.pod == pod).ok_or_else(|| {
+        missing(format!(
+            "validators: no beacon node key for pod {pod}; the secrets plugin makes one per execution/beacon pair \
+             when global.consensus is pos"
+        ))
+    })?;
+    Ok(PairNode { pod, node_id, node_key, jwt, beacon })
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex_lower(&Sha256::digest(text.as_bytes()))
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `0x` and 40 hex digits.
+fn is_address(a: &str) -> bool {
+    a.len() == 42 && a.starts_with("0x") && a[2..].bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Renders the proof-of-stake network.
+pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
+    let pos = i.genesis.pos.as_ref().ok_or_else(|| {
+        missing(
+            "genesis: consensus is pos but the output has no `pos` part; build the genesis plugin from this tree"
+                .into(),
+        )
+    })?;
+    if i.validators.clients.is_empty() {
+        return Err(missing(
+            "validators: the secrets plugin made no validator clients. It makes them when global.consensus is pos (a \
+             chart copies genesis.consensus there; with --plugins alone, also --set global.consensus=pos)"
+                .into(),
+        ));
+    }
+    if !v.validator.fee_recipient.is_empty() && !is_address(&v.validator.fee_recipient) {
+        return Err(PluginError::InvalidValues(format!(
+            "validator.feeRecipient: `{}` is not 0x and 40 hex digits",
+            v.validator.fee_recipient
+        )));
+    }
+    let ctx = Ctx {
+        namespace,
+        release,
+        v,
+        i,
+        pos,
+        service: format!("{release}-geth"),
+        geth_image: v.image.reference(REPOSITORY, POS_TAG),
+        beacon_image: v.beacon.image.reference(LIGHTHOUSE, LIGHTHOUSE_TAG),
+    };
+    let signers: Vec<PairNode<'_>> =
+        i.signers.signers.iter().map(|s| pair(i, &s.pod, &s.node_id, &s.node_key)).collect::<Result<_, _>>()?;
+    let rpcs: Vec<PairNode<'_>> =
+        i.rpc.nodes.iter().map(|n| pair(i, &n.pod, &n.node_id, &n.node_key)).collect::<Result<_, _>>()?;
+    let all: Vec<&PairNode<'_>> = signers.iter().chain(&rpcs).collect();
+    let b = &v.beacon;
+    let mut out = Output::new();
+
+    // One headless Service names every pair pod, for geth's static nodes and Lighthouse's
+    // multiaddrs; it publishes pods before they are ready, so peers resolve at start.
+    let group = k8s::selector(release, "geth");
+    out = out.manifest(k8s::service(
+        &ctx.service,
+        &group,
+        &group,
+        "Headless",
+        vec![
+            k8s::port("p2p", P2P_PORT, "TCP"),
+            k8s::port("beacon-p2p", b.p2p_port, "TCP"),
+            k8s::port("beacon-disc", b.p2p_port, "UDP"),
+            k8s::port("beacon-quic", b.p2p_port + 1, "UDP"),
+        ],
+    ));
+    let config = geth_config(&ctx, &all);
+    let mut cm = k8s::config_map(&format!("{release}-geth-config"), [("geth.toml", config.as_str())]);
+    cm["metadata"]["labels"] = group.clone();
+    out = out.manifest(cm);
+    // Every pair reads geth.toml at start, and its peer list is in its arguments: the digest of
+    // both rolls the pods when either changes.
+    let config_hash = sha256_hex(&config);
+
+    for (s, node) in i.signers.signers.iter().zip(&signers) {
+        let labels = labels(release, "signer", &s.stateful_set);
+        let peers: Vec<&PairNode<'_>> = all.iter().copied().filter(|p| p.pod != node.pod).collect();
+        let fee = if v.validator.fee_recipient.is_empty() { s.address.as_str() } else { &v.validator.fee_recipient };
+        let role = Role::Signer { fee_recipient: fee };
+        out = out.manifest(pair_set(&ctx, &s.stateful_set, &labels, &[node], &peers, role, &config_hash));
+    }
+    if v.pod_disruption_budget.enabled && !signers.is_empty() {
+        let sel = k8s::component_labels(release, "geth", "signer");
+        let max = v.pod_disruption_budget.max_unavailable;
+        out = out.manifest(pdb(&format!("{release}-signers"), &sel, sel.clone(), max));
+    }
+
+    if !rpcs.is_empty() {
+        let name = &i.rpc.stateful_set;
+        let labels = labels(release, "rpc", name);
+        let nodes: Vec<&PairNode<'_>> = rpcs.iter().collect();
+        out = out.manifest(pair_set(&ctx, name, &labels, &nodes, &all, Role::Rpc, &config_hash));
+        let r = &v.rpc;
+        let sel = k8s::component_labels(release, "geth", "rpc");
+        out = out.manifest(k8s::service(
+            name,
+            &sel,
+            &sel,
+            &r.service.type_,
+            vec![k8s::port("http", r.service.http_port, "TCP"), k8s::port("ws", r.service.ws_port, "TCP")],
+        ));
+        let beacon_labels = k8s::component_labels(release, "beacon", "rpc");
+        out = out.manifest(k8s::service(
+            &format!("{release}-beacon"),
+            &beacon_labels,
+            &sel,
+            &b.service.type_,
+            vec![k8s::port("beacon-api", b.http_port, "TCP")],
+        ));
+        if let Some(budget) = rpc_pdb(release, &sel, v) {
+            out = out.manifest(budget);
+        }
+        if r.network_policy.enabled {
+            let quic = b.p2p_port + 1;
+            let p2p = [(b.p2p_port, "TCP"), (b.p2p_port, "UDP"), (quic, "UDP")];
+            out = out.manifest(rpc_network_policy(release, &sel, r, &[(b.http_port, "TCP")], &p2p));
+        }
+    }
+
+    // Validator clients, one per slice, each beside its signer's beacon node.
+    let vc_labels = k8s::component_labels(release, "validator", "validator");
+    let vc_ports =
+        if v.metrics.enabled { vec![k8s::port("vc-metrics", v.validator.metrics_port, "TCP")] } else { Vec::new() };
+    out = out.manifest(k8s::service(&format!("{release}-validator"), &vc_labels, &vc_labels, "Headless", vc_ports));
+    let mut clients = Vec::new();
+    for client in &i.validators.clients {
+        let signer = i.signers.signers.iter().find(|s| s.index == client.signer).ok_or_else(|| {
+            missing(format!(
+                "validators: client {} runs beside signer {0}, which `signers` does not list",
+                client.signer
+            ))
+        })?;
+        let fee =
+            if v.validator.fee_recipient.is_empty() { signer.address.as_str() } else { &v.validator.fee_recipient };
+        out = out.manifest(validator_set(&ctx, client, signer, fee));
+        clients.push(format!(
+            "  {release}-validator-{c}: validators {first}..{last}, beside {pod}",
+            c = client.signer,
+            first = client.first,
+            last = client.first + client.count.max(1) - 1,
+            pod = signer.pod,
+        ));
+    }
+    if v.validator.pod_disruption_budget.enabled {
+        let max = v.validator.pod_disruption_budget.max_unavailable;
+        out = out.manifest(pdb(&format!("{release}-validators"), &vc_labels, vc_labels.clone(), max));
+    }
+
+    Ok(out.notes(notes(&ctx, &clients)))
+}
+
+/// How to reach the network and check it.
+fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
+    let (namespace, release, v, i, pos) = (ctx.namespace, ctx.release, ctx.v, ctx.i, ctx.pos);
+    let port = v.beacon.http_port;
+    let mut n = format!(
+        "Proof of stake: geth + Lighthouse pairs: {pairs} ({signers} with a validator client each, {rpc} for RPC); \
+         genesis at {time} (unix), {slot} s slots.\n",
+        pairs = i.signers.signers.len() + i.rpc.nodes.len(),
+        signers = i.signers.signers.len(),
+        rpc = i.rpc.nodes.len(),
+        time = pos.genesis_time,
+        slot = pos.seconds_per_slot,
+    );
+
+    if !i.rpc.nodes.is_empty() {
+        n.push_str(&rpc_notes(namespace, &i.rpc.stateful_set, &v.rpc, i.genesis.network_id));
+        n.push('\n');
+        n.push_str(&format!(
+            "Beacon API: kubectl -n {namespace} port-forward svc/{release}-beacon {port}:{port}, then\n"
+        ));
+    } else if let Some(s) = i.signers.signers.first() {
+        n.push_str(&format!(
+            "Beacon API (no RPC nodes; a signer's): kubectl -n {namespace} port-forward pod/{pod} {port}:{port}, then\n",
+            pod = s.pod
+        ));
+    }
+    // Finality needs two justified epochs after genesis: about three epochs of 32 slots.
+    let minutes = (3 * 32 * pos.seconds_per_slot).div_ceil(60);
+    n.push_str(&format!(
+        "  curl -s http://localhost:{port}/eth/v1/node/syncing\n  \
+         curl -s http://localhost:{port}/eth/v1/beacon/states/head/finality_checkpoints\n\
+         (finalized.epoch leaves 0 about three epochs, ~{minutes} min, after genesis once validators attest)\n"
+    ));
+    n.push_str(&format!("Validator clients (StatefulSet, one replica each):\n{}\n", clients.join("\n")));
+    if let Some(m) = &i.validators.mnemonic {
+        n.push_str(&format!(
+            "Validator mnemonic: kubectl -n {namespace} get secret {s} -o jsonpath='{{.data.{k}}}' | base64 -d",
+            s = m.secret_name,
+            k = m.key
+        ));
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests;

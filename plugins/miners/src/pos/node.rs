@@ -1,0 +1,235 @@
+//! The execution/beacon pair StatefulSets: geth and a Lighthouse beacon node in one pod, for
+//! signers (`r-signer-<i>`, one replica each) and RPC nodes (`r-rpc`), with the init containers
+//! that lay out what both clients read at start.
+//!
+//! A pair pod: init containers `testnet` (concatenates the `r-genesis-ssz-<k>` parts in order,
+//! gunzips them to `/testnet/genesis.ssz`, checks the sha256 the genesis plugin reports, and
+//! copies `config.yaml` and `deposit_contract_block.txt` from `r-testnet` beside it),
+//! `beacon-key` (copies the raw 32-byte libp2p key onto `/data/lighthouse/beacon/network/key`,
+//! where Lighthouse reads it; a read-only mount would not do, Lighthouse writes `enr.dat` beside
+//! it) and `init-genesis` (`geth init` only when the data dir holds no chain, as for clique). The
+//! engine API stays inside the pod: geth listens on 127.0.0.1:8551, the beacon node dials
+//! `http://127.0.0.1:8551`, and both read the pair's JWT from the same file, `/jwt/<pod>`.
+//!
+//! Decisions (see docs/research/pos-workloads.md for the evidence):
+//!
+//! - **Beacon node.** `--allow-insecure-genesis-sync` always (we never checkpoint-sync; it keeps
+//!   a beacon node whose volume is recreated weeks after genesis starting), `--supernode` by
+//!   default (a small network cannot rely on custody columns being spread), and
+//!   `--subscribe-all-subnets` by default (few nodes: every node carries every attestation
+//!   subnet, so aggregation never lacks a mesh).
+//! - **Probes.** geth on an RPC node: `GET /` on the HTTP port (geth answers an empty GET with
+//!   200). Signers serve no JSON-RPC (nothing to serve, nothing to expose), so their geth is
+//!   ready when its p2p port accepts connections. The beacon node: `GET /eth/v1/node/health`
+//!   (200 ready, 206 syncing: both pass).
+
+use super::peering::beacon_peer_args;
+use super::{
+    Ctx, PairNode, BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, CONFIG_HASH_ANNOTATION, DATA, GETH_DATADIR,
+    TESTNET_DIR,
+};
+use crate::{geth_common_args, geth_env, reporting_args, rpc_args, P2P_PORT};
+use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
+use ethwasm_plugin::workload::{self, Container, Pod};
+use serde_json::Value;
+
+/// The engine API, inside the pod only.
+const ENGINE_PORT: u16 = 8551;
+
+/// A projected volume holding one Secret key per pod, each as a file named after its pod.
+fn per_pod_volume<'a>(name: &str, refs: impl IntoIterator<Item = (&'a str, &'a SecretKeyRef)>) -> Value {
+    workload::projected_volume(
+        name,
+        refs.into_iter().map(|(pod, r)| workload::secret_items_source(&r.secret_name, [(r.key.as_str(), pod)])),
+    )
+}
+
+/// Unpacks genesis.ssz beside config.yaml and deposit_contract_block.txt in the testnet dir.
+fn testnet_script(pos: &PosGenesis) -> String {
+    let parts: Vec<String> = (0..pos.genesis_ssz_parts.len()).map(|k| format!("/genesis-ssz/part-{k}")).collect();
+    format!(
+        "set -eu\n\
+         cat {parts} | gunzip > {TESTNET_DIR}/genesis.ssz\n\
+         echo '{sha}  {TESTNET_DIR}/genesis.ssz' | sha256sum -c -\n\
+         cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n",
+        parts = parts.join(" "),
+        sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
+    )
+}
+
+/// Puts the pod's libp2p key where Lighthouse reads it (raw 32 bytes).
+fn beacon_key_script() -> String {
+    format!(
+        "set -eu\nmkdir -p {BEACON_NETWORK_DIR}\nrm -f {BEACON_KEY_FILE}\ncp \"/beacon-key/$POD_NAME\" {BEACON_KEY_FILE}\nchmod 600 {BEACON_KEY_FILE}\n"
+    )
+}
+
+/// `geth init` only when the data dir holds no chain.
+fn geth_init_script(genesis_key: &str) -> String {
+    format!(
+        "if [ -d {GETH_DATADIR}/geth/chaindata ]; then echo 'chain data exists; keeping it'; \
+         else geth init --datadir={GETH_DATADIR} /genesis/{genesis_key}; fi"
+    )
+}
+
+/// The role of a pair StatefulSet.
+pub(super) enum Role<'a> {
+    /// A signer's pair: its validator client dials this beacon node; fees to `fee_recipient`.
+    Signer { fee_recipient: &'a str },
+    /// RPC nodes: JSON-RPC and the beacon API for users, no validators.
+    Rpc,
+}
+
+/// One pair StatefulSet: `nodes` are its pods, `peers` the beacon nodes they dial.
+pub(super) fn pair_set(
+    ctx: &Ctx<'_>,
+    name: &str,
+    labels: &Value,
+    nodes: &[&PairNode<'_>],
+    peers: &[&PairNode<'_>],
+    role: Role<'_>,
+    config_hash: &str,
+) -> Value {
+    let (v, i, pos) = (ctx.v, ctx.i, ctx.pos);
+    let b = &v.beacon;
+    let geth_pull = v.image.pull_policy();
+    let beacon_pull = b.image.pull_policy();
+
+    let mut geth_args = geth_common_args(GETH_DATADIR, i.genesis.network_id, v);
+    geth_args.extend([
+        "--nodiscover".into(),
+        "--config=/config/geth.toml".into(),
+        "--nodekey=/nodekey/$(POD_NAME)".into(),
+        "--authrpc.addr=127.0.0.1".into(),
+        format!("--authrpc.port={ENGINE_PORT}"),
+        "--authrpc.vhosts=localhost".into(),
+        "--authrpc.jwtsecret=/jwt/$(POD_NAME)".into(),
+    ]);
+    let mut geth_ports = vec![workload::container_port("p2p", P2P_PORT, "TCP")];
+    if let Role::Rpc = role {
+        geth_args.extend(rpc_args(&v.rpc));
+        geth_ports.push(workload::container_port("http", v.rpc.service.http_port, "TCP"));
+        geth_ports.push(workload::container_port("ws", v.rpc.service.ws_port, "TCP"));
+    }
+    geth_args.extend(reporting_args(v, i));
+    if v.metrics.enabled {
+        geth_ports.push(workload::container_port("metrics", v.metrics.port, "TCP"));
+    }
+    let geth = Container::new("geth", &ctx.geth_image, geth_pull)
+        .command(["geth"])
+        .args(geth_args)
+        .args(v.extra_args.iter().cloned())
+        .env(geth_env(i))
+        .ports(geth_ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("geth-config", "/config"),
+            workload::read_only_mount("nodekey", "/nodekey"),
+            workload::read_only_mount("jwt", "/jwt"),
+        ]);
+    let geth = match role {
+        Role::Rpc => geth.http_readiness("/", "http"),
+        Role::Signer { .. } => geth.tcp_readiness("p2p"),
+    };
+
+    let quic = b.p2p_port + 1;
+    let mut beacon_args = vec![
+        "beacon_node".to_string(),
+        format!("--testnet-dir={TESTNET_DIR}"),
+        format!("--datadir={BEACON_DATADIR}"),
+        format!("--debug-level={}", b.debug_level),
+        format!("--execution-endpoint=http://127.0.0.1:{ENGINE_PORT}"),
+        "--execution-jwt=/jwt/$(POD_NAME)".into(),
+        "--http".into(),
+        "--http-address=0.0.0.0".into(),
+        format!("--http-port={}", b.http_port),
+        "--listen-address=0.0.0.0".into(),
+        format!("--port={}", b.p2p_port),
+        format!("--quic-port={quic}"),
+        "--enr-address=$(POD_IP)".into(),
+        format!("--enr-tcp-port={}", b.p2p_port),
+        format!("--enr-udp-port={}", b.p2p_port),
+        format!("--enr-quic-port={quic}"),
+        "--disable-enr-auto-update".into(),
+        "--disable-upnp".into(),
+        "--disable-packet-filter".into(),
+        "--enable-private-discovery".into(),
+        "--allow-insecure-genesis-sync".into(),
+    ];
+    if b.supernode {
+        beacon_args.push("--supernode".into());
+    }
+    if b.subscribe_all_subnets {
+        beacon_args.push("--subscribe-all-subnets".into());
+    }
+    beacon_args.extend(beacon_peer_args(ctx, peers));
+    if let Role::Signer { fee_recipient } = role {
+        beacon_args.push(format!("--suggested-fee-recipient={fee_recipient}"));
+    }
+    let mut beacon_ports = vec![
+        workload::container_port("beacon-p2p", b.p2p_port, "TCP"),
+        workload::container_port("beacon-disc", b.p2p_port, "UDP"),
+        workload::container_port("beacon-quic", quic, "UDP"),
+        workload::container_port("beacon-api", b.http_port, "TCP"),
+    ];
+    if v.metrics.enabled {
+        beacon_args.push("--metrics".into());
+        beacon_args.push("--metrics-address=0.0.0.0".into());
+        beacon_args.push(format!("--metrics-port={}", b.metrics_port));
+        beacon_ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
+    }
+    let beacon = Container::new("beacon", &ctx.beacon_image, beacon_pull)
+        .command(["lighthouse"])
+        .args(beacon_args)
+        .args(b.extra_args.iter().cloned())
+        .env(workload::pod_identity_env())
+        .ports(beacon_ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("jwt", "/jwt"),
+        ])
+        .http_readiness("/eth/v1/node/health", "beacon-api")
+        .resources(&b.resources);
+
+    let testnet =
+        Container::new("testnet", &ctx.geth_image, geth_pull).command(["sh", "-c", &testnet_script(pos)]).mounts([
+            workload::mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("genesis-ssz", "/genesis-ssz"),
+            workload::read_only_mount("testnet-config", "/testnet-config"),
+        ]);
+    let beacon_key = Container::new("beacon-key", &ctx.geth_image, geth_pull)
+        .command(["sh", "-c", &beacon_key_script()])
+        .env(workload::pod_identity_env())
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")]);
+    let init_genesis = Container::new("init-genesis", &ctx.geth_image, geth_pull)
+        .command(["sh", "-c", &geth_init_script(&i.genesis.key)])
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")]);
+
+    let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
+    let ssz = workload::projected_volume(
+        "genesis-ssz",
+        parts.iter().map(|(cm, path)| workload::config_map_source(cm, [("genesis.ssz.gz.part", path.as_str())])),
+    );
+    let pod = Pod::new(labels)
+        .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+        .annotation(CONFIG_HASH_ANNOTATION, config_hash)
+        .init_container(testnet)
+        .init_container(beacon_key)
+        .init_container(init_genesis)
+        .volumes([
+            workload::config_map_volume("genesis", &i.genesis.config_map),
+            workload::config_map_volume("testnet-config", &pos.testnet_config_map),
+            ssz,
+            workload::empty_dir_volume("testnet"),
+            workload::config_map_volume("geth-config", &format!("{}-geth-config", ctx.release)),
+            per_pod_volume("nodekey", nodes.iter().map(|n| (n.pod, n.node_key))),
+            per_pod_volume("jwt", nodes.iter().map(|n| (n.pod, n.jwt))),
+            per_pod_volume("beacon-key", nodes.iter().map(|n| (n.pod, &n.beacon.node_key))),
+        ])
+        .volumes(v.persistence.scratch_volume("data"))
+        .container(geth)
+        .container(beacon)
+        .placement(&v.placement);
+    workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"))
+}

@@ -1,0 +1,741 @@
+//! Tests of the proof-of-stake render against the secrets plugin's real outputs: every key,
+//! peer id, file name and path checked across the containers that share it.
+
+use super::*;
+use base64::Engine;
+use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, Signers, Topology};
+use ethwasm_plugin::Release;
+use ethwasm_plugin_secrets::eth::PrivateKey;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const DOMAIN: &str = "cluster.local";
+
+/// Deterministic stand-in for the host's derive-key.
+fn fake(label: &str, len: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0u32;
+    while out.len() < len as usize {
+        out.extend_from_slice(&Sha256::digest(format!("{label}#{i}").as_bytes()));
+        i += 1;
+    }
+    out.truncate(len as usize);
+    out
+}
+
+fn rel() -> Release {
+    Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 }
+}
+
+/// The secrets plugin's real render for a proof-of-stake topology, and the miners inputs
+/// built from its outputs (genesis by hand: its contents do not matter here).
+struct World {
+    secrets: Vec<Value>,
+    inputs: Inputs,
+}
+
+fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -> World {
+    let values: ethwasm_plugin_secrets::Values = serde_json::from_value(secrets_values).unwrap();
+    let topo = Topology { signers, rpc_nodes, bootnodes: 0, validators };
+    let out = ethwasm_plugin_secrets::render(&rel(), &values, topo, true, &mut fake).unwrap();
+    let output = |name: &str| out.get_output(name).unwrap();
+    let pos = PosGenesis {
+        fork: "fulu".into(),
+        genesis_time: 1_700_000_000,
+        seconds_per_slot: 12,
+        execution_genesis_hash: format!("0x{}", "11".repeat(32)),
+        genesis_validators_root: format!("0x{}", "22".repeat(32)),
+        fork_digest: "0x01020304".into(),
+        testnet_config_map: "eth-testnet".into(),
+        genesis_ssz_parts: vec!["eth-genesis-ssz-0".into(), "eth-genesis-ssz-1".into()],
+        genesis_ssz_sha256: format!("0x{}", "ab".repeat(32)),
+    };
+    let inputs = Inputs {
+        genesis: GenesisRef {
+            config_map: "eth-genesis".into(),
+            key: "genesis.json".into(),
+            chain_id: 98052,
+            network_id: 98052,
+            consensus: Consensus::Pos,
+            hash: "abc".into(),
+            pos: Some(pos),
+        },
+        bootnodes: Bootnodes { enodes: vec![], hosts: vec![] },
+        signers: serde_json::from_value::<Signers>(output("signers")).unwrap(),
+        rpc: serde_json::from_value::<NodeKeys>(output("node-keys")).unwrap().rpc,
+        ethstats: EthstatsEndpoint {
+            enabled: true,
+            address: "eth-ethstats:80".into(),
+            secret: SecretKeyRef { secret_name: "eth-ethstats".into(), key: "WS_SECRET".into() },
+        },
+        validators: serde_json::from_value(output("validators")).unwrap(),
+        cluster_domain: DOMAIN.into(),
+    };
+    World { secrets: out.manifests(), inputs }
+}
+
+fn default_world() -> World {
+    world(3, 2, 10, json!({}))
+}
+
+fn run(w: &World, v: &Values) -> Output {
+    crate::render(&rel(), v, &w.inputs).unwrap()
+}
+
+fn find<'a>(m: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    m.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name).unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn kinds<'a>(m: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    m.iter().filter(move |o| o["kind"] == kind)
+}
+
+fn pod_spec(sts: &Value) -> &Value {
+    &sts["spec"]["template"]["spec"]
+}
+
+fn container<'a>(sts: &'a Value, name: &str) -> &'a Value {
+    let spec = pod_spec(sts);
+    spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(spec["initContainers"].as_array().into_iter().flatten())
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in {}", sts["metadata"]["name"]))
+}
+
+fn args(c: &Value) -> Vec<String> {
+    serde_json::from_value(c["args"].clone()).unwrap_or_default()
+}
+
+/// The value of `--flag=` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().find_map(|a| a.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+}
+
+fn volume<'a>(sts: &'a Value, name: &str) -> &'a Value {
+    pod_spec(sts)["volumes"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap()
+}
+
+fn mount_path<'a>(c: &'a Value, volume: &str) -> &'a str {
+    c["volumeMounts"].as_array().unwrap().iter().find(|m| m["name"] == volume).unwrap()["mountPath"].as_str().unwrap()
+}
+
+/// `path -> (secret, key)` of a projected volume's Secret items.
+fn projected_secret_items(vol: &Value) -> BTreeMap<String, (String, String)> {
+    let mut m = BTreeMap::new();
+    for s in vol["projected"]["sources"].as_array().unwrap() {
+        for it in s["secret"]["items"].as_array().unwrap() {
+            let secret = s["secret"]["name"].as_str().unwrap().to_string();
+            m.insert(it["path"].as_str().unwrap().into(), (secret, it["key"].as_str().unwrap().into()));
+        }
+    }
+    m
+}
+
+fn secret_text<'a>(w: &'a World, name: &str, key: &str) -> &'a str {
+    find(&w.secrets, "Secret", name)["stringData"][key].as_str().unwrap()
+}
+
+fn secret_bytes(w: &World, name: &str, key: &str) -> Vec<u8> {
+    let b64 = find(&w.secrets, "Secret", name)["data"][key].as_str().unwrap();
+    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+}
+
+/// Pair StatefulSets with the pods each runs.
+fn pair_sets(w: &World, m: &[Value]) -> Vec<(Value, Vec<String>)> {
+    let mut sets: Vec<(Value, Vec<String>)> = w
+        .inputs
+        .signers
+        .signers
+        .iter()
+        .map(|s| (find(m, "StatefulSet", &s.stateful_set).clone(), vec![s.pod.clone()]))
+        .collect();
+    if !w.inputs.rpc.nodes.is_empty() {
+        let pods = w.inputs.rpc.nodes.iter().map(|n| n.pod.clone()).collect();
+        sets.push((find(m, "StatefulSet", &w.inputs.rpc.stateful_set).clone(), pods));
+    }
+    sets
+}
+
+fn host(pod: &str) -> String {
+    format!("{pod}.eth-geth.chain.svc.{DOMAIN}")
+}
+
+#[test]
+fn renders_the_pairs_validators_and_services_by_the_secrets_plugins_pod_names() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    for (kind, name) in [
+        ("Service", "eth-geth"),
+        ("ConfigMap", "eth-geth-config"),
+        ("StatefulSet", "eth-signer-0"),
+        ("StatefulSet", "eth-signer-1"),
+        ("StatefulSet", "eth-signer-2"),
+        ("StatefulSet", "eth-rpc"),
+        ("Service", "eth-rpc"),
+        ("Service", "eth-beacon"),
+        ("StatefulSet", "eth-validator-0"),
+        ("StatefulSet", "eth-validator-1"),
+        ("StatefulSet", "eth-validator-2"),
+        ("Service", "eth-validator"),
+        ("PodDisruptionBudget", "eth-signers"),
+        ("PodDisruptionBudget", "eth-rpc"),
+        ("PodDisruptionBudget", "eth-validators"),
+    ] {
+        find(&m, kind, name);
+    }
+    // Each pair StatefulSet names exactly the pods the secrets plugin keyed.
+    for (sts, pods) in pair_sets(&w, &m) {
+        let name = sts["metadata"]["name"].as_str().unwrap();
+        let named: Vec<String> =
+            (0..sts["spec"]["replicas"].as_u64().unwrap()).map(|k| format!("{name}-{k}")).collect();
+        assert_eq!(named, pods);
+        assert_eq!(sts["spec"]["serviceName"], "eth-geth");
+        assert_eq!(sts["spec"]["template"]["metadata"]["annotations"][crate::GENESIS_HASH_ANNOTATION], "abc");
+        let names: Vec<&str> =
+            pod_spec(&sts)["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["geth", "beacon"]);
+        let init: Vec<&str> =
+            pod_spec(&sts)["initContainers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(init, ["testnet", "beacon-key", "init-genesis"]);
+    }
+    let svc = find(&m, "Service", "eth-geth");
+    assert_eq!(svc["spec"]["clusterIP"], "None");
+    assert_eq!(svc["spec"]["publishNotReadyAddresses"], true);
+    // No bootnode wait and no geth discovery for proof of stake.
+    assert!(m.iter().all(|o| o["kind"] != "StatefulSet"
+        || pod_spec(o)["initContainers"].as_array().unwrap().iter().all(|c| c["name"] != "wait-for-bootnodes")));
+}
+
+#[test]
+fn images_are_the_pinned_fulu_releases_and_the_validator_follows_the_beacon_image() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    let sts = find(&m, "StatefulSet", "eth-signer-0");
+    assert_eq!(container(sts, "geth")["image"], "ethereum/client-go:v1.17.7");
+    assert_eq!(container(sts, "beacon")["image"], "sigp/lighthouse:v8.3.3");
+    assert_eq!(container(sts, "testnet")["image"], "ethereum/client-go:v1.17.7", "busybox sh, gunzip, sha256sum");
+    let vc = find(&m, "StatefulSet", "eth-validator-0");
+    assert_eq!(container(vc, "validator")["image"], "sigp/lighthouse:v8.3.3");
+    let mut v = Values::default();
+    v.beacon.image.tag = Some("v8.4.0".into());
+    let m = run(&w, &v).manifests();
+    assert_eq!(container(find(&m, "StatefulSet", "eth-validator-1"), "validator")["image"], "sigp/lighthouse:v8.4.0");
+    v.validator.image.repository = Some("my/lighthouse".into());
+    let m = run(&w, &v).manifests();
+    assert_eq!(container(find(&m, "StatefulSet", "eth-validator-1"), "validators")["image"], "my/lighthouse:v8.4.0");
+}
+
+#[test]
+fn each_pair_reads_its_own_jwt_from_one_file_in_both_containers() {
+    for shared in [false, true] {
+        let w = world(2, 2, 4, json!({ "jwt": { "shared": shared } }));
+        let m = run(&w, &Values::default()).manifests();
+        for (sts, pods) in pair_sets(&w, &m) {
+            let (geth, beacon) = (container(&sts, "geth"), container(&sts, "beacon"));
+            let (ga, ba) = (args(geth), args(beacon));
+            let file = flag(&ga, "--authrpc.jwtsecret").unwrap();
+            assert_eq!(flag(&ba, "--execution-jwt"), Some(file), "one file for both clients");
+            assert_eq!(file, "/jwt/$(POD_NAME)");
+            assert_eq!(mount_path(geth, "jwt"), "/jwt");
+            assert_eq!(mount_path(beacon, "jwt"), "/jwt");
+            for c in [geth, beacon] {
+                assert!(c["env"].as_array().unwrap().iter().any(|e| e["name"] == "POD_NAME"), "$(POD_NAME) expands");
+            }
+            // The engine API stays in the pod.
+            assert_eq!(flag(&ga, "--authrpc.addr"), Some("127.0.0.1"));
+            assert_eq!(flag(&ga, "--authrpc.port"), Some("8551"));
+            assert_eq!(flag(&ba, "--execution-endpoint"), Some("http://127.0.0.1:8551"));
+            // /jwt/<pod> is that pair's key of the JWT Secret.
+            let items = projected_secret_items(volume(&sts, "jwt"));
+            assert_eq!(items.keys().cloned().collect::<Vec<_>>(), pods);
+            for pod in &pods {
+                let want = &w.inputs.validators.jwt.iter().find(|(p, _)| p == pod).unwrap().1;
+                assert_eq!(items[pod], (want.secret_name.clone(), want.key.clone()));
+                let jwt = secret_text(&w, &want.secret_name, &want.key);
+                assert_eq!(jwt.len(), 64, "64 hex digits, as both clients read");
+            }
+        }
+    }
+}
+
+#[test]
+fn static_nodes_are_every_execution_node_with_the_id_of_its_node_key() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    let toml = find(&m, "ConfigMap", "eth-geth-config")["data"]["geth.toml"].as_str().unwrap().to_string();
+    let section = |name: &str| -> Vec<String> {
+        let start = toml.find(&format!("{name} = [\n")).unwrap() + name.len() + 5;
+        let end = start + toml[start..].find("\n]").unwrap();
+        toml[start..end].lines().map(|l| l.trim().trim_end_matches(',').trim_matches('"').to_string()).collect()
+    };
+    let statics = section("StaticNodes");
+    assert_eq!(statics, section("TrustedNodes"));
+    assert!(toml.contains("[Node.P2P]\n"));
+    let mut pods = BTreeSet::new();
+    for e in &statics {
+        let (id, rest) = e.strip_prefix("enode://").unwrap().split_once('@').unwrap();
+        let (h, port) = rest.rsplit_once(':').unwrap();
+        assert_eq!(port, "30303");
+        let pod = h.strip_suffix(&format!(".eth-geth.chain.svc.{DOMAIN}")).unwrap();
+        let key = PrivateKey::from_hex(secret_text(&w, "eth-nodekeys", pod)).unwrap();
+        assert_eq!(key.node_id(), id, "enode id of {pod} is its node key's");
+        pods.insert(pod.to_string());
+    }
+    let want: BTreeSet<String> = pair_sets(&w, &m).into_iter().flat_map(|(_, p)| p).collect();
+    assert_eq!(pods, want);
+    for (sts, pods) in pair_sets(&w, &m) {
+        let geth = container(&sts, "geth");
+        let a = args(geth);
+        assert!(a.contains(&"--nodiscover".to_string()));
+        assert!(!a.iter().any(|x| x.starts_with("--bootnodes") || x.starts_with("--mine")));
+        assert_eq!(flag(&a, "--config"), Some("/config/geth.toml"));
+        assert_eq!(volume(&sts, "geth-config")["configMap"]["name"], "eth-geth-config");
+        assert_eq!(flag(&a, "--nodekey"), Some("/nodekey/$(POD_NAME)"));
+        let items = projected_secret_items(volume(&sts, "nodekey"));
+        for pod in &pods {
+            assert_eq!(items[pod], ("eth-nodekeys".to_string(), pod.clone()));
+        }
+        // A new peer list rolls the pods (geth reads geth.toml only at start).
+        let hash = &sts["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION];
+        assert_eq!(hash.as_str().unwrap(), sha256_hex(&toml));
+    }
+}
+
+#[test]
+fn libp2p_addresses_carry_the_peer_ids_of_the_beacon_node_keys() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    let all: Vec<String> = pair_sets(&w, &m).into_iter().flat_map(|(_, p)| p).collect();
+    for (sts, pods) in pair_sets(&w, &m) {
+        let a = args(container(&sts, "beacon"));
+        let addrs: Vec<&str> = flag(&a, "--libp2p-addresses").unwrap().split(',').collect();
+        let trusted: Vec<&str> = flag(&a, "--trusted-peers").unwrap().split(',').collect();
+        let mut dialled = Vec::new();
+        for (addr, trusted_id) in addrs.iter().zip(&trusted) {
+            let rest = addr.strip_prefix("/dns4/").unwrap();
+            let (h, id) = rest.split_once("/tcp/9000/p2p/").unwrap();
+            assert_eq!(id, *trusted_id);
+            let pod = h.strip_suffix(&format!(".eth-geth.chain.svc.{DOMAIN}")).unwrap();
+            let key = PrivateKey::from_bytes(&secret_bytes(&w, "eth-beacon-nodekeys", pod)).unwrap();
+            assert_eq!(ethwasm_plugin_secrets::pos::peer_id(&key), id, "peer id of {pod} is its key's");
+            let out = w.inputs.validators.beacon_nodes.iter().find(|b| b.pod == pod).unwrap();
+            assert_eq!(out.peer_id, id);
+            dialled.push(pod.to_string());
+        }
+        // A signer dials every other beacon node; the RPC set (one template) dials them all.
+        let want: Vec<String> = if pods.len() == 1 && pods[0].starts_with("eth-signer") {
+            all.iter().filter(|p| **p != pods[0]).cloned().collect()
+        } else {
+            all.clone()
+        };
+        assert_eq!(dialled, want);
+        // The key file: the pod's raw 32 bytes, where Lighthouse reads it for its datadir.
+        assert_eq!(flag(&a, "--datadir"), Some(BEACON_DATADIR));
+        assert_eq!(BEACON_KEY_FILE, format!("{BEACON_DATADIR}/beacon/network/key"));
+        assert_eq!(BEACON_NETWORK_DIR, format!("{BEACON_DATADIR}/beacon/network"));
+        let init = container(&sts, "beacon-key");
+        let script = init["command"][2].as_str().unwrap();
+        assert!(script.contains(&format!("cp \"/beacon-key/$POD_NAME\" {BEACON_KEY_FILE}")), "{script}");
+        assert_eq!(mount_path(init, "beacon-key"), "/beacon-key");
+        assert_eq!(mount_path(init, "data"), DATA);
+        let items = projected_secret_items(volume(&sts, "beacon-key"));
+        for pod in &pods {
+            assert_eq!(items[pod], ("eth-beacon-nodekeys".to_string(), pod.clone()));
+            assert_eq!(secret_bytes(&w, "eth-beacon-nodekeys", pod).len(), 32);
+        }
+        for f in ["--disable-enr-auto-update", "--allow-insecure-genesis-sync", "--supernode", "--http"] {
+            assert!(a.contains(&f.to_string()), "{f} missing from {a:?}");
+        }
+        assert_eq!(flag(&a, "--enr-address"), Some("$(POD_IP)"));
+        assert_eq!(flag(&a, "--port"), Some("9000"));
+        assert_eq!(flag(&a, "--http-address"), Some("0.0.0.0"));
+        assert!(flag(&a, "--target-peers").is_none(), "the default already exceeds a small mesh");
+    }
+    // A large mesh raises the target above it.
+    let w = world(50, 3, 50, json!({}));
+    let m = run(&w, &Values::default()).manifests();
+    for (sts, _) in pair_sets(&w, &m) {
+        let a = args(container(&sts, "beacon"));
+        let peers = flag(&a, "--trusted-peers").unwrap().split(',').count();
+        assert_eq!(flag(&a, "--target-peers"), Some((peers + 5).to_string().as_str()));
+    }
+}
+
+#[test]
+fn the_testnet_dir_holds_genesis_ssz_beside_config_and_deposit_block() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    let pos = w.inputs.genesis.pos.as_ref().unwrap();
+    let sts = find(&m, "StatefulSet", "eth-signer-1");
+    let init = container(sts, "testnet");
+    let script = init["command"][2].as_str().unwrap();
+    assert!(script.contains("cat /genesis-ssz/part-0 /genesis-ssz/part-1 | gunzip > /testnet/genesis.ssz"), "{script}");
+    assert!(script.contains(&format!("echo '{}  /testnet/genesis.ssz' | sha256sum -c -", "ab".repeat(32))));
+    assert!(script.contains("cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt /testnet/"));
+    // part-k is ConfigMap k's part, in order.
+    let sources = volume(sts, "genesis-ssz")["projected"]["sources"].as_array().unwrap().clone();
+    for (k, s) in sources.iter().enumerate() {
+        assert_eq!(s["configMap"]["name"], pos.genesis_ssz_parts[k].as_str());
+        assert_eq!(s["configMap"]["items"][0], json!({ "key": "genesis.ssz.gz.part", "path": format!("part-{k}") }));
+    }
+    assert_eq!(volume(sts, "testnet-config")["configMap"]["name"], "eth-testnet");
+    assert_eq!(volume(sts, "testnet")["emptyDir"], json!({}));
+    assert_eq!(mount_path(init, "testnet"), TESTNET_DIR);
+    let beacon = container(sts, "beacon");
+    assert_eq!(flag(&args(beacon), "--testnet-dir"), Some(TESTNET_DIR));
+    assert_eq!(mount_path(beacon, "testnet"), TESTNET_DIR);
+    // geth init only on an empty data dir, from the genesis ConfigMap.
+    let g = container(sts, "init-genesis")["command"][2].as_str().unwrap().to_string();
+    assert!(g.starts_with("if [ -d /data/geth/geth/chaindata ]"), "{g}");
+    assert!(g.contains("geth init --datadir=/data/geth /genesis/genesis.json"), "{g}");
+    assert_eq!(flag(&args(container(sts, "geth")), "--datadir"), Some("/data/geth"));
+    // The validator client reads the network's config.yaml (genesis comes from its beacon node).
+    let vc = find(&m, "StatefulSet", "eth-validator-1");
+    assert_eq!(flag(&args(container(vc, "validator")), "--testnet-dir"), Some(TESTNET_DIR));
+    assert_eq!(volume(vc, "testnet")["configMap"]["name"], "eth-testnet");
+}
+
+#[test]
+fn validator_clients_pair_with_their_signer_and_never_share_a_key() {
+    let w = world(3, 1, 10, json!({}));
+    let m = run(&w, &Values::default()).manifests();
+    let vcs: Vec<&Value> =
+        kinds(&m, "StatefulSet").filter(|s| s["metadata"]["labels"]["app.kubernetes.io/name"] == "validator").collect();
+    assert_eq!(vcs.len(), 3);
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for (c, vc) in vcs.iter().enumerate() {
+        assert_eq!(vc["metadata"]["name"], format!("eth-validator-{c}"));
+        assert_eq!(vc["spec"]["replicas"], 1, "one pod per slice");
+        let signer = &w.inputs.signers.signers[c];
+        let a = args(container(vc, "validator"));
+        assert_eq!(a[0], "validator_client");
+        assert_eq!(flag(&a, "--beacon-nodes"), Some(format!("http://{}:5052", host(&signer.pod)).as_str()));
+        assert_eq!(flag(&a, "--suggested-fee-recipient"), Some(signer.address.as_str()));
+        let beacon = args(container(find(&m, "StatefulSet", &signer.stateful_set), "beacon"));
+        assert_eq!(flag(&beacon, "--suggested-fee-recipient"), Some(signer.address.as_str()));
+        // Its keystores: the Secrets of client c, and only those.
+        let client = &w.inputs.validators.clients[c];
+        let sources = volume(vc, "keystores")["projected"]["sources"].as_array().unwrap().clone();
+        let secrets: Vec<&str> = sources.iter().map(|s| s["secret"]["name"].as_str().unwrap()).collect();
+        assert_eq!(secrets, client.keystore_secrets);
+        let mut keys = BTreeSet::new();
+        for s in &secrets {
+            for k in find(&w.secrets, "Secret", s)["stringData"].as_object().unwrap().keys() {
+                keys.insert(k.trim_end_matches(".json").to_string());
+            }
+        }
+        let want: BTreeSet<String> = w.inputs.validators.pubkeys
+            [client.first as usize..(client.first + client.count) as usize]
+            .iter()
+            .cloned()
+            .collect();
+        assert_eq!(keys, want);
+        assert!(keys.is_disjoint(&seen), "a key on two validator clients");
+        seen.extend(keys);
+        let script = container(vc, "validators")["command"][2].as_str().unwrap().to_string();
+        assert!(script.contains(&format!("if [ \"$n\" != {} ]", client.count)));
+    }
+    assert_eq!(seen.len(), w.inputs.validators.pubkeys.len());
+    let pdb = find(&m, "PodDisruptionBudget", "eth-validators");
+    assert_eq!(pdb["spec"]["maxUnavailable"], 0);
+    assert_eq!(pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"], "validator");
+    // A given fee recipient wins.
+    let mut v = Values::default();
+    v.validator.fee_recipient = format!("0x{}", "aB".repeat(20));
+    let m = run(&w, &v).manifests();
+    let a = args(container(find(&m, "StatefulSet", "eth-validator-2"), "validator"));
+    assert_eq!(flag(&a, "--suggested-fee-recipient"), Some(v.validator.fee_recipient.as_str()));
+}
+
+/// Runs a pod's shell script natively with its absolute paths moved under `root`.
+fn sh(script: &str, root: &std::path::Path, moved: &[&str], args: &[&str], path: Option<&std::path::Path>) -> String {
+    let mut s = script.to_string();
+    for dir in moved {
+        s = s.replace(dir, &format!("{}{dir}", root.display()));
+    }
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(&s).arg("lighthouse").args(args);
+    if let Some(p) = path {
+        cmd.env("PATH", format!("{}:{}", p.display(), std::env::var("PATH").unwrap_or_default()));
+    }
+    let out = cmd.output().expect("sh runs");
+    assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_validator_init_lays_out_keystores_and_definitions_where_lighthouse_looks() {
+    let w = world(2, 0, 5, json!({}));
+    let m = run(&w, &Values::default()).manifests();
+    let client = &w.inputs.validators.clients[0];
+    let vc = find(&m, "StatefulSet", "eth-validator-0");
+    let init = container(vc, "validators");
+    assert_eq!(mount_path(init, "keystores"), "/keystores");
+    assert_eq!(mount_path(init, "data"), DATA);
+    let script = init["command"][2].as_str().unwrap();
+    // Lay out the keystores of its Secrets the way the pod's projected volume does.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("keystores")).unwrap();
+    for s in &client.keystore_secrets {
+        for (k, text) in find(&w.secrets, "Secret", s)["stringData"].as_object().unwrap() {
+            std::fs::write(root.join("keystores").join(k), text.as_str().unwrap()).unwrap();
+        }
+    }
+    for _ in 0..2 {
+        // Twice: a restart finds its own read-only copies and replaces them.
+        sh(script, root, &["/data", "/keystores"], &[], None);
+    }
+    let defs = std::fs::read_to_string(root.join("data/validators/validator_definitions.yml")).unwrap();
+    let field = |entry: &str, name: &str| -> String {
+        let line = entry.lines().find(|l| l.trim_start().starts_with(&format!("{name}:"))).unwrap();
+        line.split_once(": ").unwrap().1.trim_matches('"').to_string()
+    };
+    let entries: Vec<&str> = defs.trim_start_matches("---\n").split("- enabled: true\n").skip(1).collect();
+    assert_eq!(entries.len() as u32, client.count);
+    let validator = container(vc, "validator");
+    let password_mount = mount_path(validator, "password");
+    for e in entries {
+        assert_eq!(field(e, "type"), "local_keystore");
+        let pk = field(e, "voting_public_key");
+        let path = field(e, "voting_keystore_path");
+        let rel = path.strip_prefix(&root.display().to_string()).unwrap();
+        assert_eq!(rel, format!("{VALIDATORS_DIR}/{pk}/voting-keystore.json"));
+        let ks: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(format!("0x{}", ks["pubkey"].as_str().unwrap()), pk, "the keystore of that key");
+        // The password file is the client's password, on the validator's Secret mount.
+        let pw = field(e, "voting_keystore_password_path");
+        assert_eq!(pw, PASSWORD_FILE);
+        assert_eq!(format!("{password_mount}/password"), pw);
+    }
+    let vol = volume(vc, "password");
+    assert_eq!(vol["secret"]["secretName"], client.password.secret_name.as_str());
+    assert_eq!(vol["secret"]["items"][0], json!({ "key": client.password.key, "path": "password" }));
+    // Lighthouse's validators dir is <datadir>/validators: where the definitions are.
+    let a = args(validator);
+    assert_eq!(format!("{}/validators", flag(&a, "--datadir").unwrap()), VALIDATORS_DIR);
+    assert!(a.contains(&"--disable-auto-discover".to_string()));
+    assert_eq!(mount_path(validator, "data"), DATA);
+    // A missing keystore Secret stops the pod instead of running fewer keys.
+    std::fs::remove_file(std::fs::read_dir(root.join("keystores")).unwrap().next().unwrap().unwrap().path()).unwrap();
+    let moved = script
+        .replace("/data", &format!("{}/data", root.display()))
+        .replace("/keystores", &format!("{}/keystores", root.display()));
+    assert!(!std::process::Command::new("sh").arg("-c").arg(moved).output().unwrap().status.success());
+}
+
+#[test]
+fn slashing_protection_is_initialised_only_when_its_database_is_absent() {
+    let w = world(1, 0, 2, json!({}));
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("lighthouse");
+    std::fs::write(&fake, "#!/bin/sh\necho \"$@\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for doppelganger in [true, false] {
+        let mut v = Values::default();
+        v.validator.doppelganger_protection = doppelganger;
+        let m = run(&w, &v).manifests();
+        let c = container(find(&m, "StatefulSet", "eth-validator-0"), "validator");
+        assert_eq!(c["command"][0], "sh");
+        let script = c["command"][2].as_str().unwrap();
+        assert_eq!(c["command"][3], "lighthouse", "$0; the arguments follow");
+        let a = args(c);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let db = root.join("data/validators/slashing_protection.sqlite");
+        let _ = std::fs::remove_file(&db);
+        let fresh = sh(script, root, &["/data"], &a, Some(&bin));
+        assert!(fresh.contains("validator_client --testnet-dir=/testnet"), "{fresh}");
+        assert!(
+            fresh.trim_end().ends_with(if doppelganger {
+                "--init-slashing-protection --enable-doppelganger-protection"
+            } else {
+                "--init-slashing-protection"
+            }),
+            "{fresh}"
+        );
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        std::fs::write(&db, b"").unwrap();
+        let existing = sh(script, root, &["/data"], &a, Some(&bin));
+        assert!(!existing.contains("--init-slashing-protection"), "{existing}");
+        assert!(!existing.contains("doppelganger"), "{existing}");
+        assert!(existing.starts_with("validator_client "), "{existing}");
+    }
+}
+
+#[test]
+fn every_path_an_argument_names_is_mounted_and_every_mount_has_a_volume() {
+    let w = default_world();
+    let mut v = Values::default();
+    v.metrics.enabled = true;
+    v.persistence.enabled = false;
+    let m = run(&w, &v).manifests();
+    for sts in kinds(&m, "StatefulSet") {
+        let spec = pod_spec(sts);
+        let mut volumes: BTreeSet<&str> =
+            spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+        for c in sts["spec"]["volumeClaimTemplates"].as_array().into_iter().flatten() {
+            volumes.insert(c["metadata"]["name"].as_str().unwrap());
+        }
+        let containers =
+            spec["containers"].as_array().unwrap().iter().chain(spec["initContainers"].as_array().unwrap());
+        for c in containers {
+            let mounts: Vec<&str> = c["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    assert!(
+                        volumes.contains(m["name"].as_str().unwrap()),
+                        "{} has no volume {}",
+                        sts["metadata"]["name"],
+                        m["name"]
+                    );
+                    let path = m["mountPath"].as_str().unwrap();
+                    assert!(path.len() > 1 && path.starts_with('/') && !path.ends_with('/'), "mount path {path:?}");
+                    path
+                })
+                .collect();
+            for a in args(c) {
+                let Some((_, value)) = a.split_once('=') else { continue };
+                if !value.starts_with('/') || value.starts_with("/dns4/") {
+                    continue;
+                }
+                assert!(
+                    mounts.iter().any(|m| value == *m || value.starts_with(&format!("{m}/"))),
+                    "{}/{}: {a} is on no mount ({mounts:?})",
+                    sts["metadata"]["name"],
+                    c["name"]
+                );
+            }
+            // Ports are unique in a pod (the servicemonitor example selects geth's `metrics`).
+        }
+        let mut names = BTreeSet::new();
+        for c in spec["containers"].as_array().unwrap() {
+            for p in c["ports"].as_array().into_iter().flatten() {
+                assert!(names.insert(p["name"].as_str().unwrap().to_string()), "port {} twice", p["name"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn probes_services_and_metrics() {
+    let w = default_world();
+    let mut v = Values::default();
+    v.metrics.enabled = true;
+    v.rpc.network_policy.enabled = true;
+    let m = run(&w, &v).manifests();
+    let rpc = find(&m, "StatefulSet", "eth-rpc");
+    assert_eq!(container(rpc, "geth")["readinessProbe"]["httpGet"], json!({ "path": "/", "port": "http" }));
+    let signer = find(&m, "StatefulSet", "eth-signer-0");
+    assert_eq!(container(signer, "geth")["readinessProbe"]["tcpSocket"]["port"], "p2p");
+    assert!(!args(container(signer, "geth")).iter().any(|a| a.starts_with("--http")), "signers serve no RPC");
+    for sts in [rpc, signer] {
+        let b = container(sts, "beacon");
+        assert_eq!(b["readinessProbe"]["httpGet"], json!({ "path": "/eth/v1/node/health", "port": "beacon-api" }));
+        assert!(b["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "beacon-metrics" && p["containerPort"] == 5054));
+        // What examples/servicemonitor scrapes: port `metrics` on pods named geth.
+        let g = container(sts, "geth");
+        assert!(g["ports"].as_array().unwrap().iter().any(|p| p["name"] == "metrics" && p["containerPort"] == 6060));
+        assert_eq!(sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"], "geth");
+        assert_eq!(flag(&args(g), "--ethstats"), Some("$(POD_NAME):$(WS_SECRET)@eth-ethstats:80"));
+    }
+    let vc = container(find(&m, "StatefulSet", "eth-validator-0"), "validator");
+    assert_eq!(vc["readinessProbe"]["tcpSocket"]["port"], "vc-metrics");
+    assert_eq!(flag(&args(vc), "--metrics-port"), Some("5064"));
+    let svc = find(&m, "Service", "eth-rpc");
+    assert_eq!(svc["spec"]["ports"][0]["port"], 8545);
+    assert_eq!(svc["spec"]["ports"][1]["port"], 8546);
+    assert_eq!(svc["spec"]["selector"]["app.kubernetes.io/component"], "rpc");
+    let beacon = find(&m, "Service", "eth-beacon");
+    assert_eq!(
+        beacon["spec"]["ports"][0],
+        json!({ "name": "beacon-api", "port": 5052, "targetPort": "beacon-api", "protocol": "TCP" })
+    );
+    assert_eq!(beacon["spec"]["selector"], svc["spec"]["selector"]);
+    let np = find(&m, "NetworkPolicy", "eth-rpc");
+    let public: Vec<u64> =
+        np["spec"]["ingress"][0]["ports"].as_array().unwrap().iter().map(|p| p["port"].as_u64().unwrap()).collect();
+    assert_eq!(public, [8545, 8546, 5052]);
+    let p2p = np["spec"]["ingress"][1]["ports"].as_array().unwrap();
+    assert!(p2p.iter().any(|p| p["port"] == 9001 && p["protocol"] == "UDP"));
+    // Without metrics, a validator client has no probe and no ports.
+    let m = run(&w, &Values::default()).manifests();
+    let vc = container(find(&m, "StatefulSet", "eth-validator-0"), "validator");
+    assert!(vc.get("readinessProbe").is_none() && vc.get("ports").is_none());
+}
+
+#[test]
+fn fewer_signers_render_fewer_pairs_and_clients() {
+    let m = run(&world(2, 0, 4, json!({})), &Values::default()).manifests();
+    assert!(m.iter().all(|o| o["metadata"]["name"] != "eth-signer-2" && o["metadata"]["name"] != "eth-validator-2"));
+    assert!(m.iter().all(|o| o["metadata"]["name"] != "eth-beacon" && o["metadata"]["name"] != "eth-rpc"));
+    assert_eq!(kinds(&m, "StatefulSet").count(), 4);
+}
+
+#[test]
+fn notes_say_how_to_reach_rpc_the_beacon_api_finality_and_the_mnemonic() {
+    let w = default_world();
+    let notes = run(&w, &Values::default()).get_notes().unwrap().to_string();
+    for want in [
+        "kubectl -n chain port-forward svc/eth-rpc 8545:8545",
+        "kubectl -n chain port-forward svc/eth-beacon 5052:5052",
+        "curl -s http://localhost:5052/eth/v1/beacon/states/head/finality_checkpoints",
+        "kubectl -n chain get secret eth-validator-mnemonic -o jsonpath='{.data.mnemonic}' | base64 -d",
+        "eth-validator-0: validators 0..3, beside eth-signer-0-0",
+        "~20 min",
+    ] {
+        assert!(notes.contains(want), "{want} missing from:\n{notes}");
+    }
+    let notes = run(&world(1, 0, 1, json!({})), &Values::default()).get_notes().unwrap().to_string();
+    assert!(notes.contains("port-forward pod/eth-signer-0-0 5052:5052"), "{notes}");
+}
+
+#[test]
+fn missing_proof_of_stake_inputs_and_bad_values_say_what_to_do() {
+    let mut w = world(1, 0, 1, json!({}));
+    let mut v = Values::default();
+    v.validator.fee_recipient = "0x12".into();
+    match crate::render(&rel(), &v, &w.inputs) {
+        Err(PluginError::InvalidValues(m)) => assert!(m.starts_with("validator.feeRecipient"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    w.inputs.validators.beacon_nodes.clear();
+    match crate::render(&rel(), &Values::default(), &w.inputs) {
+        Err(PluginError::MissingInput(m)) => {
+            assert!(m.contains("no beacon node key for pod eth-signer-0-0"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+    w.inputs.genesis.pos = None;
+    assert!(matches!(crate::render(&rel(), &Values::default(), &w.inputs), Err(PluginError::MissingInput(_))));
+}
+
+#[test]
+fn the_charts_values_parse_and_keep_their_defaults() {
+    let v: Values = serde_json::from_value(json!({
+        "beacon": { "image": { "tag": "v8.3.3" }, "supernode": false, "service": { "type": "NodePort" } },
+        "validator": { "persistence": { "storageClass": "fast" }, "podDisruptionBudget": { "maxUnavailable": 1 },
+                       "nodeSelector": { "pool": "validators" } },
+    }))
+    .unwrap();
+    assert!(!v.beacon.supernode && v.beacon.subscribe_all_subnets);
+    assert_eq!(v.validator.persistence.size, "1Gi", "a partial persistence keeps the validator's size");
+    assert_eq!(v.validator.placement.node_selector["pool"], "validators");
+    let m = run(&default_world(), &v).manifests();
+    let vc = find(&m, "StatefulSet", "eth-validator-0");
+    assert_eq!(vc["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"], "fast");
+    assert_eq!(pod_spec(vc)["nodeSelector"]["pool"], "validators");
+    assert!(!args(container(find(&m, "StatefulSet", "eth-rpc"), "beacon")).contains(&"--supernode".to_string()));
+}

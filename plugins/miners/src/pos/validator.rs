@@ -1,0 +1,143 @@
+//! The Lighthouse validator clients: one StatefulSet of one replica per slice of the validator
+//! keys (`r-validator-<c>`, beside signer `c`'s beacon node), with the init container that lays
+//! the slice's keystores and `validator_definitions.yml` out where Lighthouse looks.
+//!
+//! Decisions (see docs/research/pos-workloads.md for the evidence):
+//!
+//! - **Validator clients.** One StatefulSet of one replica per slice: the StatefulSet
+//!   controller never runs two pods of one name, so one slice never runs twice, and no two
+//!   StatefulSets share a slice (each holds exactly the keystores of its client's Secrets). An
+//!   init container copies the keystores into `/data/validators/<pubkey>/voting-keystore.json` on
+//!   the client's volume and writes `validator_definitions.yml` from them (written at start rather
+//!   than rendered into a ConfigMap, which would pass the 1 MiB object limit at about 3,000 keys
+//!   per client); the password stays on its read-only Secret mount. Lighthouse needs the
+//!   directory writable (lock files, the slashing protection database).
+//! - **Slashing protection.** The database lives on the client's volume,
+//!   `/data/validators/slashing_protection.sqlite`. `--init-slashing-protection` is passed only
+//!   when it is absent: an existing database that lacks a key means the key has signed on
+//!   another client (signers scaled, so the slices moved), and Lighthouse then refuses to start
+//!   rather than sign without that key's history. An absent database (first start, a lost volume, a
+//!   client new after scaling, or persistence off) also turns on doppelganger protection
+//!   (`validator.doppelgangerProtection`): Lighthouse skips it in the genesis epoch, so first
+//!   starts lose nothing; later it waits 2–3 epochs and shuts down if the keys are live elsewhere.
+//! - **Probes.** A validator client serves nothing; it gets a TCP probe on its metrics port when
+//!   metrics are on, and none otherwise.
+
+use super::{
+    sha256_hex, Ctx, CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
+    SLASHING_DB, TESTNET_DIR, VALIDATORS_DIR,
+};
+use ethwasm_ethereum_types::{Signer, ValidatorClient};
+use ethwasm_plugin::k8s;
+use ethwasm_plugin::workload::{self, Container, Pod};
+use serde_json::{json, Value};
+
+/// Copies the client's keystores onto its volume and writes `validator_definitions.yml` for
+/// them; fails unless exactly `count` keystores arrived.
+fn validators_script(count: u32) -> String {
+    format!(
+        r#"set -eu
+v={VALIDATORS_DIR}
+mkdir -p "$v"
+defs="$v/validator_definitions.yml"
+echo '---' > "$defs.new"
+n=0
+for f in /keystores/*.json; do
+  pk=$(basename "$f" .json)
+  ks="$v/$pk/voting-keystore.json"
+  mkdir -p "$v/$pk"
+  rm -f "$ks"
+  cp "$f" "$ks"
+  chmod 600 "$ks"
+  printf -- '- enabled: true\n  voting_public_key: "%s"\n  description: ""\n  type: local_keystore\n  voting_keystore_path: "%s"\n  voting_keystore_password_path: "%s"\n' "$pk" "$ks" "{PASSWORD_FILE}" >> "$defs.new"
+  n=$((n + 1))
+done
+if [ "$n" != {count} ]; then echo "expected {count} keystores in /keystores, found $n" >&2; exit 1; fi
+mv "$defs.new" "$defs"
+chmod 600 "$defs"
+echo "$n validators in $defs"
+"#
+    )
+}
+
+/// Starts Lighthouse's validator client (its arguments follow), creating the slashing protection
+/// database only when it is absent.
+fn run_validator_script(doppelganger: bool) -> String {
+    let fresh = if doppelganger {
+        "--init-slashing-protection --enable-doppelganger-protection"
+    } else {
+        "--init-slashing-protection"
+    };
+    format!(
+        "if [ -f {SLASHING_DB} ]; then exec lighthouse \"$@\"; fi\n\
+         echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
+         exec lighthouse \"$@\" {fresh}\n"
+    )
+}
+
+/// One validator client: a StatefulSet of one pod beside signer `signer`'s beacon node.
+pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Signer, fee_recipient: &str) -> Value {
+    let (v, i) = (ctx.v, ctx.i);
+    let vc = &v.validator;
+    let name = format!("{}-validator-{}", ctx.release, client.signer);
+    let labels = k8s::merge_labels(
+        &k8s::component_labels(ctx.release, "validator", "validator"),
+        &json!({ "ethwasm.io/node-set": name }),
+    );
+    let b = &v.beacon;
+    let beacon_repo = b.image.repository.as_deref().unwrap_or(LIGHTHOUSE);
+    let beacon_tag = b.image.tag.as_deref().unwrap_or(LIGHTHOUSE_TAG);
+    let image = vc.image.reference(beacon_repo, beacon_tag);
+    let pull = vc.image.pull_policy.as_deref().or(b.image.pull_policy.as_deref()).unwrap_or("IfNotPresent");
+    let mut args = vec![
+        "validator_client".to_string(),
+        format!("--testnet-dir={TESTNET_DIR}"),
+        format!("--datadir={DATA}"),
+        format!("--beacon-nodes=http://{}:{}", ctx.host(&signer.pod), b.http_port),
+        format!("--suggested-fee-recipient={fee_recipient}"),
+        "--disable-auto-discover".into(),
+        format!("--debug-level={}", vc.debug_level),
+    ];
+    let mut ports = Vec::new();
+    if v.metrics.enabled {
+        args.extend(["--metrics".to_string(), "--metrics-address=0.0.0.0".into()]);
+        args.push(format!("--metrics-port={}", vc.metrics_port));
+        ports.push(workload::container_port("vc-metrics", vc.metrics_port, "TCP"));
+    }
+    let password = &client.password;
+    let mut container = Container::new("validator", &image, pull)
+        .command(["sh".to_string(), "-c".into(), run_validator_script(vc.doppelganger_protection), "lighthouse".into()])
+        .args(args)
+        .args(vc.extra_args.iter().cloned())
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("password", PASSWORD_DIR),
+        ]);
+    if v.metrics.enabled {
+        container = container.tcp_readiness("vc-metrics");
+    }
+    let init = Container::new("validators", &image, pull)
+        .command(["sh", "-c", &validators_script(client.count)])
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]);
+    let keystores =
+        workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
+    let slice = format!("{}..{}", client.first, client.first + client.count);
+    let persistence = vc.persistence.get();
+    let pod = Pod::new(&labels)
+        .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+        // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
+        .annotation(CONFIG_HASH_ANNOTATION, &sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(","))))
+        .init_container(init)
+        .volumes([
+            keystores,
+            workload::secret_volume("password", &password.secret_name, [(password.key.as_str(), "password")]),
+            workload::config_map_volume("testnet", &ctx.pos.testnet_config_map),
+        ])
+        .volumes(persistence.scratch_volume("data"))
+        .container(container)
+        .placement(&vc.placement);
+    let service = format!("{}-validator", ctx.release);
+    workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"))
+}

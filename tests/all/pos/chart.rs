@@ -1,0 +1,357 @@
+//! The Ethereum chart with proof of stake, rendered through the built components: every
+//! workload the miners plugin renders reads the keys, peers and genesis the secrets and genesis
+//! plugins made. Each is followed the way the pod would: through the container's own flags and
+//! mounts, with the init scripts run on the render's real Secrets and ConfigMaps, and keys
+//! derived independently where the test can ([`super::keys`]). That the genesis state commits
+//! to the execution genesis block hash is tests/pos/run.sh's (crosscheck.py over this chart's
+//! render); here, that every pod starts from exactly those files.
+
+use super::keys;
+use super::pod::{self, PodFs};
+use ethwasm::job::{Job, Spec};
+use ethwasm::manifest::Object;
+use ethwasm_plugin_secrets::eth::PrivateKey;
+use ethwasm_tests::chart_spec;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Three signers (10 validators split 4/3/3 over their clients) and two RPC pods that share one
+/// StatefulSet, so `$(POD_NAME)` has to pick each pod's own files. `global.consensus` comes from
+/// the chart's `globals`.
+const CHART_POS: [&str; 5] = [
+    "genesis.consensus=pos",
+    "genesis.pos.genesisTime=1767225600",
+    "global.topology.signers=3",
+    "global.topology.rpcNodes=2",
+    "global.topology.validators=10",
+];
+
+/// The chart rendered once, with a fixed seed, for every test below.
+fn chart() -> &'static [Object] {
+    static OBJECTS: OnceLock<Vec<Object>> = OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        let source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some("5a".repeat(32)), &CHART_POS) };
+        let job = Job::resolve(&source).expect("resolve");
+        ethwasm::render::render(&job.request).expect("render").objects
+    })
+}
+
+fn body<'a>(objs: &'a [Object], kind: &str, name: &str) -> &'a Value {
+    &objs.iter().find(|o| o.key.kind == kind && o.key.name == name).unwrap_or_else(|| panic!("no {kind} {name}")).body
+}
+
+/// The StatefulSets whose pods run a container named `container`.
+fn stateful_sets_running<'a>(objs: &'a [Object], container: &str) -> Vec<&'a Value> {
+    objs.iter()
+        .filter(|o| o.key.kind == "StatefulSet")
+        .map(|o| &o.body)
+        .filter(|s| {
+            s["spec"]["template"]["spec"]["containers"].as_array().unwrap().iter().any(|c| c["name"] == container)
+        })
+        .collect()
+}
+
+/// Every pod that runs geth beside a beacon node, its volumes laid out.
+fn pair_pods(objs: &[Object]) -> Vec<PodFs<'_>> {
+    let pods: Vec<PodFs<'_>> = stateful_sets_running(objs, "beacon")
+        .into_iter()
+        .flat_map(|s| (0..s["spec"]["replicas"].as_u64().unwrap() as usize).map(move |k| PodFs::new(objs, s, k)))
+        .collect();
+    let names: Vec<&str> = pods.iter().map(|p| p.pod.as_str()).collect();
+    assert_eq!(names, ["eth-rpc-0", "eth-rpc-1", "eth-signer-0-0", "eth-signer-1-0", "eth-signer-2-0"]);
+    pods
+}
+
+fn b64(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+}
+
+fn secret(name: &str, key: &str) -> pod::FileSource {
+    ("Secret".into(), name.into(), key.into())
+}
+
+/// Every execution/beacon pair: geth's `--authrpc.jwtsecret` and the beacon node's
+/// `--execution-jwt` are the same file, the key of the JWT Secret named after that pod.
+fn check_jwts(objs: &[Object]) {
+    let pods = pair_pods(objs);
+    let mut jwts = BTreeSet::new();
+    for p in &pods {
+        let at_geth = p.flag("geth", "--authrpc.jwtsecret").expect("geth names its JWT file");
+        let at_beacon = p.flag("beacon", "--execution-jwt").expect("the beacon node names its JWT file");
+        let own = secret("eth-jwt", &p.pod);
+        assert_eq!(p.source("geth", &at_geth), Some(&own), "{}: geth reads {at_geth}", p.pod);
+        assert_eq!(p.source("beacon", &at_beacon), Some(&own), "{}: the beacon node reads {at_beacon}", p.pod);
+        let jwt = String::from_utf8(p.read("geth", &at_geth)).unwrap();
+        assert_eq!(p.read("beacon", &at_beacon), jwt.as_bytes());
+        assert!(jwt.len() == 64 && jwt.bytes().all(|b| b.is_ascii_hexdigit()), "{}: 32 bytes in hex: {jwt}", p.pod);
+        jwts.insert(jwt);
+        // The engine API the beacon node dials is this pod's geth, where the JWT guards it.
+        let (addr, port) = (p.flag("geth", "--authrpc.addr").unwrap(), p.flag("geth", "--authrpc.port").unwrap());
+        assert_eq!(p.flag("beacon", "--execution-endpoint"), Some(format!("http://{addr}:{port}")), "{}", p.pod);
+    }
+    assert_eq!(jwts.len(), pods.len(), "one secret per pair");
+}
+
+/// Every beacon node loads its own key from the beacon node keys Secret (its init container
+/// copies it where Lighthouse reads it), and every other node dials it at its DNS name with the
+/// peer id derived from that key, and trusts it.
+fn check_libp2p_peers(objs: &[Object]) {
+    let pods = pair_pods(objs);
+    let keys_secret = &body(objs, "Secret", "eth-beacon-nodekeys")["data"];
+    // Each node's key where Lighthouse reads it, <datadir>/beacon/network/key, once its init
+    // container has run.
+    let mut ids = BTreeMap::new();
+    for p in &pods {
+        p.run("beacon-key");
+        let datadir = p.flag("beacon", "--datadir").unwrap();
+        let key = p.read("beacon", &format!("{datadir}/beacon/network/key"));
+        assert_eq!(key, b64(keys_secret[&p.pod].as_str().unwrap()), "{}: its key from the Secret, raw", p.pod);
+        ids.insert(p.pod.clone(), keys::peer_id(&key));
+    }
+    assert_eq!(ids.values().collect::<BTreeSet<_>>().len(), pods.len(), "one peer id per node");
+
+    for p in &pods {
+        let addrs = p.flag("beacon", "--libp2p-addresses").expect("every beacon node has peers to dial");
+        let (mut dialled, mut peer_ids) = (BTreeSet::new(), BTreeSet::new());
+        for a in addrs.split(',') {
+            let f: Vec<&str> = a.split('/').collect();
+            assert!(f.len() == 7 && (f[1], f[3], f[5]) == ("dns4", "tcp", "p2p"), "{}: {a}", p.pod);
+            let target = pods.iter().find(|t| t.dns_name() == f[2]).unwrap_or_else(|| panic!("{a} names no pair pod"));
+            assert_eq!(f[6], ids[&target.pod], "{}: {a} carries the peer id of {}'s key", p.pod, target.pod);
+            assert_eq!(
+                Some(f[4].to_string()),
+                target.flag("beacon", "--port"),
+                "{a}: the port {} listens on",
+                target.pod
+            );
+            dialled.insert(target.pod.clone());
+            peer_ids.insert(f[6]);
+        }
+        let others: BTreeSet<String> = pods.iter().map(|t| t.pod.clone()).filter(|t| *t != p.pod).collect();
+        assert!(dialled.is_superset(&others), "{} dials every other beacon node, not only {dialled:?}", p.pod);
+        let trusted = p.flag("beacon", "--trusted-peers").unwrap();
+        let trusted: BTreeSet<&str> = trusted.split(',').collect();
+        assert_eq!(trusted, peer_ids, "{}: the peers it dials are trusted", p.pod);
+    }
+    // The names resolve before the pods are ready: their headless Service publishes them.
+    for s in stateful_sets_running(objs, "beacon") {
+        let svc = &body(objs, "Service", s["spec"]["serviceName"].as_str().unwrap())["spec"];
+        assert_eq!((&svc["clusterIP"], &svc["publishNotReadyAddresses"]), (&Value::from("None"), &Value::from(true)));
+        let labels = &s["spec"]["template"]["metadata"]["labels"];
+        assert!(svc["selector"].as_object().unwrap().iter().all(|(k, v)| &labels[k] == v), "{svc} selects the pods");
+    }
+}
+
+/// The quoted entries of `key = [ ... ]` in the `[Node.P2P]` table of geth.toml.
+fn toml_list(toml: &str, key: &str) -> BTreeSet<String> {
+    let table = &toml[toml.find("[Node.P2P]\n").expect("a [Node.P2P] table")..];
+    let list = &table[table.find(&format!("\n{key} = [\n")).unwrap_or_else(|| panic!("no {key} in {table}"))..];
+    let list = &list[..list.find("\n]").unwrap()];
+    list.lines().skip(2).map(|l| l.trim().trim_end_matches(',').trim_matches('"').to_string()).collect()
+}
+
+/// geth.toml's static and trusted nodes are every execution node, by DNS name, with the id of the
+/// node key that node's geth loads.
+fn check_static_nodes(objs: &[Object]) {
+    let pods = pair_pods(objs);
+    let mut enodes = BTreeSet::new();
+    for p in &pods {
+        let at = p.flag("geth", "--nodekey").expect("geth names its node key");
+        assert_eq!(p.source("geth", &at), Some(&secret("eth-nodekeys", &p.pod)), "{}: geth reads {at}", p.pod);
+        let key = PrivateKey::from_hex(String::from_utf8(p.read("geth", &at)).unwrap().trim()).unwrap();
+        enodes.insert(format!("enode://{}@{}:{}", key.node_id(), p.dns_name(), p.flag("geth", "--port").unwrap()));
+    }
+    assert_eq!(enodes.len(), pods.len());
+    for p in &pods {
+        let args = &p.container("geth")["args"];
+        assert!(args.as_array().unwrap().contains(&Value::from("--nodiscover")), "{}: static peers only", p.pod);
+        let toml = String::from_utf8(p.read("geth", &p.flag("geth", "--config").unwrap())).unwrap();
+        assert_eq!(toml_list(&toml, "StaticNodes"), enodes, "{}: every execution node, by its key's id", p.pod);
+        assert_eq!(toml_list(&toml, "TrustedNodes"), enodes, "{}", p.pod);
+    }
+}
+
+/// Every genesis validator (from the state the beacon nodes unpack) runs in exactly one validator
+/// client: its keystore, from a Secret of that client's signer's slice, where the client's
+/// `validator_definitions.yml` says, in Lighthouse's validators dir under `--datadir`, and the
+/// password file the definition names opens it.
+fn check_validator_slices(objs: &[Object]) {
+    // The genesis validators: the state a beacon node unpacks (its init container checks the
+    // sha256 the genesis plugin reported).
+    let signer = PodFs::new(objs, body(objs, "StatefulSet", "eth-signer-0"), 0);
+    signer.run("testnet");
+    let testnet = signer.flag("beacon", "--testnet-dir").unwrap();
+    let (genesis_time, genesis) = keys::genesis_validators(&signer.read("beacon", &format!("{testnet}/genesis.ssz")));
+    assert_eq!((genesis_time, genesis.len()), (1767225600, 10), "the state of the chart's values");
+
+    let mut clients_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut slice_secrets: BTreeMap<String, String> = BTreeMap::new();
+    let vcs = stateful_sets_running(objs, "validator");
+    assert_eq!(vcs.len(), 3, "one client per signer");
+    for sts in vcs {
+        let name = sts["metadata"]["name"].as_str().unwrap();
+        let c = name.strip_prefix("eth-validator-").unwrap();
+        assert_eq!(sts["spec"]["replicas"], 1, "{name}: one pod, so its slice never runs twice");
+        let p = PodFs::new(objs, sts, 0);
+        // It signs through its own signer's beacon node.
+        let beacon = PodFs::new(objs, body(objs, "StatefulSet", &format!("eth-signer-{c}")), 0);
+        let api = format!("http://{}:{}", beacon.dns_name(), beacon.flag("beacon", "--http-port").unwrap());
+        assert_eq!(p.flag("validator", "--beacon-nodes"), Some(api), "{name}");
+
+        p.run("validators");
+        // Lighthouse's validators dir is <datadir>/validators, and its definitions name the rest.
+        let dir = format!("{}/validators", p.flag("validator", "--datadir").unwrap());
+        let defs = p.read("validator", &format!("{dir}/validator_definitions.yml"));
+        let defs: Vec<Value> = serde_yaml::from_slice(&defs).unwrap();
+        assert!(!defs.is_empty(), "{name} runs validators");
+        for d in &defs {
+            let pubkey = d["voting_public_key"].as_str().unwrap();
+            assert_eq!((&d["enabled"], &d["type"]), (&Value::from(true), &Value::from("local_keystore")), "{d}");
+            let at = p.seen_as("validator", Path::new(d["voting_keystore_path"].as_str().unwrap()));
+            assert!(at.starts_with(&format!("{dir}/")), "{name}: {at} is in the validators dir {dir}");
+            let keystore_bytes = p.read("validator", &at);
+            let keystore: Value = serde_json::from_slice(&keystore_bytes).unwrap();
+            assert_eq!(format!("0x{}", keystore["pubkey"].as_str().unwrap()), pubkey, "{at}");
+            // Copied unchanged from a Secret of this client's signer's slice.
+            let copied_from = format!("/keystores/{pubkey}.json");
+            assert_eq!(p.read("validators", &copied_from), keystore_bytes);
+            let (kind, secret_name, _) = p.source("validators", &copied_from).expect("a Secret key").clone();
+            assert!(
+                kind == "Secret" && secret_name.starts_with(&format!("eth-signer-{c}-validators-")),
+                "{secret_name}"
+            );
+            if let Some(other) = slice_secrets.insert(secret_name.clone(), name.to_string()) {
+                assert_eq!(other, name, "{secret_name} is mounted by two validator clients");
+            }
+            // The password file the definition names, from the Secret, opens the keystore.
+            let password_at = d["voting_keystore_password_path"].as_str().unwrap();
+            let source = p.source("validator", password_at).expect("the password is a Secret key");
+            assert_eq!(source, &secret("eth-validator-passwords", &format!("signer-{c}")), "{name}");
+            let password = String::from_utf8(p.read("validator", password_at)).unwrap();
+            assert!(keys::opens(&keystore, &password), "{name}: its password opens {pubkey}");
+            clients_of.entry(pubkey.to_string()).or_default().push(name.to_string());
+        }
+    }
+    for pubkey in &genesis {
+        assert_eq!(clients_of.get(pubkey).map(Vec::len), Some(1), "{pubkey} runs in {:?}", clients_of.get(pubkey));
+    }
+    assert_eq!(clients_of.len(), genesis.len(), "no client runs a key that is not in the genesis");
+}
+
+/// Every pair starts from the genesis files tests/pos/run.sh verifies: the beacon node's testnet
+/// dir holds the genesis.ssz the ConfigMap parts make (its sha256 checked by the init container)
+/// beside the testnet ConfigMap's files, and geth is initialised from the genesis ConfigMap.
+fn check_genesis_files(objs: &[Object]) {
+    let mut states = BTreeSet::new();
+    for p in pair_pods(objs) {
+        // The beacon node: genesis.ssz rebuilt from the ConfigMap parts (the init container
+        // fails unless its sha256 is the one the genesis plugin reported), beside config.yaml
+        // and deposit_contract_block.txt from the testnet ConfigMap.
+        p.run("testnet");
+        let testnet = p.flag("beacon", "--testnet-dir").unwrap();
+        for file in ["config.yaml", "deposit_contract_block.txt"] {
+            let want = body(objs, "ConfigMap", "eth-testnet")["data"][file].as_str().unwrap();
+            assert_eq!(p.read("beacon", &format!("{testnet}/{file}")), want.as_bytes(), "{}: {file}", p.pod);
+        }
+        states.insert(p.read("beacon", &format!("{testnet}/genesis.ssz")));
+        // geth: `geth init` of the genesis ConfigMap's genesis.json, in the datadir geth runs on.
+        let out = p.run_with("init-genesis", &["geth"]);
+        let args: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(args[0], "init", "{}: {out}", p.pod);
+        let datadir = args.iter().find_map(|a| a.strip_prefix("--datadir=")).unwrap();
+        assert_eq!(Some(p.seen_as("geth", Path::new(datadir))), p.flag("geth", "--datadir"), "{}", p.pod);
+        let genesis = p.seen_as("init-genesis", Path::new(args.last().unwrap()));
+        let source = p.source("init-genesis", &genesis);
+        assert_eq!(source, Some(&("ConfigMap".into(), "eth-genesis".into(), "genesis.json".into())), "{}", p.pod);
+    }
+    assert_eq!(states.len(), 1, "every beacon node starts from the same state");
+}
+
+#[test]
+fn every_pair_reads_its_own_jwt_in_both_containers_at_the_path_each_flag_names() {
+    check_jwts(chart());
+}
+
+#[test]
+fn libp2p_addresses_carry_the_peer_ids_of_the_keys_the_beacon_nodes_load() {
+    // A known answer for the derivation (coincurve + base58 in tests/pos/crosscheck.py).
+    let known = b64("WTr+NdEjkSUMwFeUqXfHw5yjHdXRFarFoRs0BtNSu0M=");
+    assert_eq!(keys::peer_id(&known), "16Uiu2HAmK13J1DFXpGwxMaJ15zPCdrx76faE5tFbs6hnP3v78mq6");
+    check_libp2p_peers(chart());
+}
+
+#[test]
+fn static_nodes_are_the_enodes_of_the_node_keys_every_geth_loads() {
+    check_static_nodes(chart());
+}
+
+#[test]
+fn each_genesis_validator_runs_in_exactly_one_client_from_its_slices_secrets() {
+    check_validator_slices(chart());
+}
+
+#[test]
+fn every_pair_starts_from_the_genesis_files_the_crosscheck_verifies() {
+    check_genesis_files(chart());
+}
+
+fn body_mut<'a>(objs: &'a mut [Object], kind: &str, name: &str) -> &'a mut Value {
+    &mut objs.iter_mut().find(|o| o.key.kind == kind && o.key.name == name).unwrap().body
+}
+
+/// Swaps the values of keys `a` and `b` of a map.
+fn swap(map: &mut Value, a: &str, b: &str) {
+    let x = map[a].take();
+    map[a] = map[b].take();
+    map[b] = x;
+}
+
+/// Negative controls: each check fails on the chart's render with one thing wired wrong.
+#[test]
+fn each_check_fails_when_what_it_checks_is_miswired() {
+    let broken = |mutate: &dyn Fn(&mut Vec<Object>), check: fn(&[Object])| {
+        let mut objs = chart().to_vec();
+        mutate(&mut objs);
+        std::panic::catch_unwind(|| check(&objs)).is_err()
+    };
+    // eth-rpc-1's beacon node reads eth-rpc-0's JWT.
+    let other_jwt = |objs: &mut Vec<Object>| {
+        let sts = body_mut(objs, "StatefulSet", "eth-rpc");
+        let containers = sts["spec"]["template"]["spec"]["containers"].as_array_mut().unwrap();
+        let beacon = containers.iter_mut().find(|c| c["name"] == "beacon").unwrap();
+        let arg = beacon["args"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a.as_str().unwrap().starts_with("--execution-jwt="));
+        *arg.unwrap() = "--execution-jwt=/jwt/eth-rpc-0".into();
+    };
+    assert!(broken(&other_jwt, check_jwts), "a beacon node reading another pair's JWT");
+    let swapped_beacon_keys = |objs: &mut Vec<Object>| {
+        swap(&mut body_mut(objs, "Secret", "eth-beacon-nodekeys")["data"], "eth-signer-0-0", "eth-rpc-1")
+    };
+    assert!(broken(&swapped_beacon_keys, check_libp2p_peers), "beacon nodes loading keys their peers do not expect");
+    let swapped_node_keys = |objs: &mut Vec<Object>| {
+        swap(&mut body_mut(objs, "Secret", "eth-nodekeys")["stringData"], "eth-signer-1-0", "eth-rpc-0")
+    };
+    assert!(broken(&swapped_node_keys, check_static_nodes), "geths loading keys the static nodes do not name");
+    // The client of signer 1 gets signer 0's password: right Secret key, wrong password.
+    let wrong_password = |objs: &mut Vec<Object>| {
+        let passwords = &mut body_mut(objs, "Secret", "eth-validator-passwords")["stringData"];
+        passwords["signer-1"] = passwords["signer-0"].clone();
+    };
+    assert!(broken(&wrong_password, check_validator_slices), "a password that does not open the keystores");
+    // One byte of the compressed genesis state changed.
+    let corrupt_state = |objs: &mut Vec<Object>| {
+        use base64::Engine;
+        let part = &mut body_mut(objs, "ConfigMap", "eth-genesis-ssz-0")["binaryData"]["genesis.ssz.gz.part"];
+        let mut bytes = b64(part.as_str().unwrap());
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 1;
+        *part = base64::engine::general_purpose::STANDARD.encode(bytes).into();
+    };
+    assert!(broken(&corrupt_state, check_genesis_files), "a genesis state that is not the one reported");
+}

@@ -1,0 +1,56 @@
+//! Contract versions side by side: a plugin built for ethwasm:plugin@0.1.0 (legacy-v1, straight
+//! from wit/0.1.0) renders beside 0.2.0 plugins in one render, with the host interface of its
+//! own version, and 0.2.0 plugins see the release's creation time.
+
+use ethwasm::job::{Job, Spec};
+use ethwasm::manifest::Object;
+use ethwasm_tests::{seed, spec, test_plugin_path};
+use serde_json::Value;
+
+const CREATED: u64 = 1_767_225_600;
+
+fn render_mixed(created: u64) -> Vec<Object> {
+    let source = Spec {
+        plugins: vec![
+            test_plugin_path("legacy-v1").display().to_string(),
+            test_plugin_path("misbehave").display().to_string(),
+        ],
+        release: Some("mix".into()),
+        namespace: Some("ns".into()),
+        seed: Some("5a".repeat(32)),
+        created: Some(created),
+        ..spec(&["legacy-v1.answer=42", "global.shared=yes"])
+    };
+    let job = Job::resolve(&source).expect("resolve");
+    let versions: Vec<(&str, &str)> = job.request.plugins.iter().map(|p| (p.name(), p.wit_version.as_str())).collect();
+    assert_eq!(versions, [("legacy-v1", "0.1.0"), ("misbehave", "0.2.0")]);
+    ethwasm::render::render(&job.request).expect("render").objects
+}
+
+fn data<'a>(objects: &'a [Object], name: &str) -> &'a Value {
+    let o = objects.iter().find(|o| o.key.name == name).unwrap_or_else(|| panic!("no {name}"));
+    &o.body["data"]
+}
+
+#[test]
+fn a_render_mixes_plugins_of_both_contract_versions() {
+    let objects = render_mixed(CREATED);
+    let legacy = data(&objects, "mix-legacy");
+    // The 0.1.0 plugin got its release (without `created`), its values and the global section.
+    assert_eq!((legacy["release"].as_str(), legacy["namespace"].as_str()), (Some("mix"), Some("ns")));
+    assert_eq!(legacy["revision"], "1");
+    let values: Value = serde_json::from_str(legacy["values"].as_str().unwrap()).unwrap();
+    assert_eq!(values["answer"], 42);
+    let global: Value = serde_json::from_str(legacy["global"].as_str().unwrap()).unwrap();
+    assert_eq!(global["shared"], "yes");
+    // Its 0.1.0 `derive-key` import is served from the same seed and rules as 0.2.0's.
+    let want: String =
+        seed(0x5a).derive("legacy-v1", "legacy", 8).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(legacy["key"], want.as_str());
+    // The 0.2.0 plugin sees the creation time.
+    assert_eq!(data(&objects, "mix-misbehave")["created"], CREATED.to_string());
+    // The creation time reaches 0.2.0 plugins only: the 0.1.0 plugin's output does not move.
+    let later = render_mixed(CREATED + 3600);
+    assert_eq!(data(&later, "mix-legacy"), legacy);
+    assert_eq!(data(&later, "mix-misbehave")["created"], (CREATED + 3600).to_string());
+}
