@@ -19,6 +19,11 @@ const SEED: &str = "010101010101010101010101010101010101010101010101010101010101
 const CREATED: &str = "1767225600";
 
 fn ethwasm(args: &[&str]) -> Output {
+    ethwasm_env(args, &[])
+}
+
+/// Runs the binary with `env` set, and none of the variables that change its defaults.
+fn ethwasm_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let cache = root().join("target/test-cache");
     Command::new(env!("CARGO_BIN_EXE_ethwasm"))
         .args(args)
@@ -26,6 +31,8 @@ fn ethwasm(args: &[&str]) -> Output {
         .env("ETHWASM_CACHE_DIR", cache)
         .env_remove("ETHWASM_SEED")
         .env_remove("ETHWASM_NAMESPACE")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().copied())
         .output()
         .expect("run ethwasm")
 }
@@ -63,9 +70,9 @@ fn render_test_plugin_matches_golden() {
 }
 
 #[test]
-fn render_default_chart_matches_golden() {
+fn render_clique_profile_matches_golden() {
     built("target/plugins/miners.wasm");
-    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--created", CREATED, "--no-notes"]);
+    let o = ethwasm(&["render", "charts/ethereum", "--set", "genesis.consensus=clique", "--seed", SEED, "--no-notes"]);
     assert!(o.status.success(), "{}", stderr(&o));
     golden("ethereum.yaml", &stdout(&o));
 }
@@ -89,7 +96,7 @@ fn render_output_dir_writes_one_file_per_object_in_install_order() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("999-stale.yaml"), "old").unwrap();
     std::fs::write(dir.path().join("kustomization.yaml"), "resources: []").unwrap();
-    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--output-dir", dir.path().to_str().unwrap()]);
+    let o = ethwasm(&["render", "charts/ethereum", "--set", "genesis.consensus=clique", "--seed", SEED, "--output-dir", dir.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -105,8 +112,13 @@ fn render_output_dir_writes_one_file_per_object_in_install_order() {
 
 #[test]
 fn same_seed_same_bytes() {
-    let a = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    // The default chart runs proof of stake, whose genesis time comes from the creation time:
+    // a render is reproducible given the seed and --created (or SOURCE_DATE_EPOCH).
+    let a = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--created", CREATED, "--no-notes"]);
     let b = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
+    assert!(a.status.success() && b.status.success());
+    assert_ne!(a.stdout, b.stdout, "without --created the genesis time is now's");
+    let b = ethwasm_env(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"], &[("SOURCE_DATE_EPOCH", CREATED)]);
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
 }
@@ -256,7 +268,7 @@ fn plugin_new_writes_a_crate() {
 
 #[test]
 fn cluster_commands_without_a_cluster_exit_4_naming_the_cause() {
-    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("kubeconfig /nonexistent/kubeconfig"), "{}", stderr(&out));
 
@@ -336,11 +348,11 @@ fn the_release_lifecycle_through_the_binary() {
         stdout(&out)
     };
 
-    let dry = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--dry-run"]);
+    let dry = ok(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--dry-run"]);
     assert!(dry.contains("would apply  StatefulSet eth/ethereum-signer-1"), "{dry}");
     assert!(fake.inventory().is_empty());
 
-    let out = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--wait", "--no-notes"]);
+    let out = ok(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--wait", "--no-notes"]);
     assert!(out.contains("applied  StatefulSet eth/ethereum-signer-0"), "{out}");
     assert!(out.contains("ready    StatefulSet eth/ethereum-signer-0 (1/1 ready)"), "plain progress lines: {out}");
     assert!(
@@ -349,10 +361,10 @@ fn the_release_lifecycle_through_the_binary() {
     );
 
     // Nothing to change: diff is empty and exits 0.
-    assert_eq!(ok(&["diff", "charts/ethereum", "--kubeconfig", k]), "");
+    assert_eq!(ok(&["diff", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k]), "");
 
     // One signer fewer: diff shows the pruned objects, secrets masked, and exits 1.
-    let out = ethwasm(&["diff", "charts/ethereum", "--kubeconfig", k, "--set", "global.topology.signers=1"]);
+    let out = ethwasm(&["diff", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--set", "global.topology.signers=1"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diff = stdout(&out);
     assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-signer-1\n+++ /dev/null"), "{diff}");
@@ -370,7 +382,7 @@ fn the_release_lifecycle_through_the_binary() {
         }
     }
 
-    let out = ok(&["deploy", "charts/ethereum", "--kubeconfig", k, "--set", "global.topology.signers=1", "--no-notes"]);
+    let out = ok(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--set", "global.topology.signers=1", "--no-notes"]);
     assert!(out.contains("revision 2 upgrade complete: 15 applied, 2 pruned"), "{out}");
     assert!(out.contains("pruned   StatefulSet eth/ethereum-signer-1"), "{out}");
 
@@ -427,7 +439,7 @@ fn the_release_lifecycle_through_the_binary() {
     holding.join().unwrap().unwrap().unwrap();
 
     // A --seed that differs from the recorded one is refused.
-    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", k, "--seed", SEED]);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--seed", SEED]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--rotate-keys"), "{}", stderr(&out));
 
@@ -442,7 +454,7 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     let (fake, _dir, kc) = fake_cluster();
     fake.set_ready(false);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ethwasm"))
-        .args(["deploy", "charts/ethereum", "--kubeconfig", &kc, "--wait", "--timeout", "5m", "--no-notes"])
+        .args(["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--wait", "--timeout", "5m", "--no-notes"])
         .current_dir(root())
         .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
         .env_remove("ETHWASM_SEED")
@@ -470,7 +482,7 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     );
 
     fake.set_ready(true);
-    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc, "--no-notes"]);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let history = ethwasm(&["history", "--kubeconfig", &kc]);
     let text = stdout(&history);
@@ -480,10 +492,10 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
 #[test]
 fn deploy_prints_the_plugins_notes_unless_asked_not_to() {
     let (_fake, _dir, kc) = fake_cluster();
-    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc]);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("NOTES:") && stderr(&out).contains("[miners]"), "{}", stderr(&out));
-    let out = ethwasm(&["deploy", "charts/ethereum", "--kubeconfig", &kc, "--no-notes"]);
+    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("NOTES:"), "{}", stderr(&out));
 }

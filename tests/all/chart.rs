@@ -10,7 +10,9 @@ use ethwasm_tests::chart_spec;
 use serde_json::Value;
 
 fn render(seed: &str, set: &[&str]) -> Vec<Object> {
-    let source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some(seed.repeat(32)), set) };
+    // These known-answer checks are of the Clique profile (proof of stake: tests/all/pos/).
+    let set: Vec<&str> = ["genesis.consensus=clique"].into_iter().chain(set.iter().copied()).collect();
+    let source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some(seed.repeat(32)), &set) };
     let job = Job::resolve(&source).expect("resolve");
     ethwasm::render::render(&job.request).expect("render").objects
 }

@@ -11,8 +11,11 @@ use std::time::Duration;
 
 const NS: &str = "eth";
 
+/// The Clique profile: its objects are named below (proof of stake on a cluster:
+/// host/tests/real_cluster.rs).
 fn source(set: &[&str]) -> Spec {
-    chart_spec(NS, None, set)
+    let set: Vec<&str> = ["genesis.consensus=clique"].into_iter().chain(set.iter().copied()).collect();
+    chart_spec(NS, None, &set)
 }
 
 fn opts() -> Options {
