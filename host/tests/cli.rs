@@ -96,7 +96,16 @@ fn render_output_dir_writes_one_file_per_object_in_install_order() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("999-stale.yaml"), "old").unwrap();
     std::fs::write(dir.path().join("kustomization.yaml"), "resources: []").unwrap();
-    let o = ethwasm(&["render", "charts/ethereum", "--set", "genesis.consensus=clique", "--seed", SEED, "--output-dir", dir.path().to_str().unwrap()]);
+    let o = ethwasm(&[
+        "render",
+        "charts/ethereum",
+        "--set",
+        "genesis.consensus=clique",
+        "--seed",
+        SEED,
+        "--output-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -118,7 +127,8 @@ fn same_seed_same_bytes() {
     let b = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"]);
     assert!(a.status.success() && b.status.success());
     assert_ne!(a.stdout, b.stdout, "without --created the genesis time is now's");
-    let b = ethwasm_env(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"], &[("SOURCE_DATE_EPOCH", CREATED)]);
+    let b =
+        ethwasm_env(&["render", "charts/ethereum", "--seed", SEED, "--no-notes"], &[("SOURCE_DATE_EPOCH", CREATED)]);
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
 }
@@ -268,7 +278,14 @@ fn plugin_new_writes_a_crate() {
 
 #[test]
 fn cluster_commands_without_a_cluster_exit_4_naming_the_cause() {
-    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    let out = ethwasm(&[
+        "deploy",
+        "charts/ethereum",
+        "--set",
+        "genesis.consensus=clique",
+        "--kubeconfig",
+        "/nonexistent/kubeconfig",
+    ]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("kubeconfig /nonexistent/kubeconfig"), "{}", stderr(&out));
 
@@ -352,7 +369,16 @@ fn the_release_lifecycle_through_the_binary() {
     assert!(dry.contains("would apply  StatefulSet eth/ethereum-signer-1"), "{dry}");
     assert!(fake.inventory().is_empty());
 
-    let out = ok(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--wait", "--no-notes"]);
+    let out = ok(&[
+        "deploy",
+        "charts/ethereum",
+        "--set",
+        "genesis.consensus=clique",
+        "--kubeconfig",
+        k,
+        "--wait",
+        "--no-notes",
+    ]);
     assert!(out.contains("applied  StatefulSet eth/ethereum-signer-0"), "{out}");
     assert!(out.contains("ready    StatefulSet eth/ethereum-signer-0 (1/1 ready)"), "plain progress lines: {out}");
     assert!(
@@ -364,7 +390,16 @@ fn the_release_lifecycle_through_the_binary() {
     assert_eq!(ok(&["diff", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k]), "");
 
     // One signer fewer: diff shows the pruned objects, secrets masked, and exits 1.
-    let out = ethwasm(&["diff", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--set", "global.topology.signers=1"]);
+    let out = ethwasm(&[
+        "diff",
+        "charts/ethereum",
+        "--set",
+        "genesis.consensus=clique",
+        "--kubeconfig",
+        k,
+        "--set",
+        "global.topology.signers=1",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diff = stdout(&out);
     assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-signer-1\n+++ /dev/null"), "{diff}");
@@ -382,7 +417,17 @@ fn the_release_lifecycle_through_the_binary() {
         }
     }
 
-    let out = ok(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--set", "global.topology.signers=1", "--no-notes"]);
+    let out = ok(&[
+        "deploy",
+        "charts/ethereum",
+        "--set",
+        "genesis.consensus=clique",
+        "--kubeconfig",
+        k,
+        "--set",
+        "global.topology.signers=1",
+        "--no-notes",
+    ]);
     assert!(out.contains("revision 2 upgrade complete: 15 applied, 2 pruned"), "{out}");
     assert!(out.contains("pruned   StatefulSet eth/ethereum-signer-1"), "{out}");
 
@@ -439,7 +484,8 @@ fn the_release_lifecycle_through_the_binary() {
     holding.join().unwrap().unwrap().unwrap();
 
     // A --seed that differs from the recorded one is refused.
-    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--seed", SEED]);
+    let out =
+        ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k, "--seed", SEED]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--rotate-keys"), "{}", stderr(&out));
 
@@ -454,7 +500,18 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     let (fake, _dir, kc) = fake_cluster();
     fake.set_ready(false);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ethwasm"))
-        .args(["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--wait", "--timeout", "5m", "--no-notes"])
+        .args([
+            "deploy",
+            "charts/ethereum",
+            "--set",
+            "genesis.consensus=clique",
+            "--kubeconfig",
+            &kc,
+            "--wait",
+            "--timeout",
+            "5m",
+            "--no-notes",
+        ])
         .current_dir(root())
         .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
         .env_remove("ETHWASM_SEED")
@@ -482,7 +539,8 @@ fn ctrl_c_releases_the_lock_and_the_next_deploy_marks_the_revision_failed() {
     );
 
     fake.set_ready(true);
-    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
+    let out =
+        ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let history = ethwasm(&["history", "--kubeconfig", &kc]);
     let text = stdout(&history);
@@ -495,7 +553,8 @@ fn deploy_prints_the_plugins_notes_unless_asked_not_to() {
     let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("NOTES:") && stderr(&out).contains("[miners]"), "{}", stderr(&out));
-    let out = ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
+    let out =
+        ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("NOTES:"), "{}", stderr(&out));
 }

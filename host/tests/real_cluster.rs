@@ -163,13 +163,15 @@ scenarios!(
     the_ethereum_chart_deploys_diffs_clean_and_uninstalls,
     deploy_wait_returns_once_every_workload_is_ready,
     a_broken_image_fails_the_wait_and_rolls_back,
-    a_changed_genesis_rolls_the_pods,
+    a_changed_genesis_needs_a_new_chain_which_replaces_every_node,
     uninstall_then_deleting_the_namespace_completes,
     two_deploys_at_once_keep_history_consistent,
     a_killed_deploy_is_recovered_within_one_lease,
     the_api_answers_as_kubernetes_does,
     proof_of_stake_artefacts_are_accepted_and_diff_clean,
     a_definition_and_its_resources_deploy_in_one_release,
+    a_proof_of_stake_node_added_keeps_the_genesis_and_every_key,
+    scaling_validator_clients_never_runs_a_key_twice,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -510,38 +512,40 @@ async fn genesis_hashes(t: &Env) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn a_changed_genesis_rolls_the_pods(t: Env) {
+async fn a_changed_genesis_needs_a_new_chain_which_replaces_every_node(t: Env) {
     t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
     let before = genesis_hashes(&t).await;
     assert!(before.len() >= 2, "{before:?}");
     let pods_before = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
-    t.ok(&[
-        "deploy",
-        "charts/ethereum",
-        "--set",
-        "genesis.gasLimit=0x9000000",
-        "--wait",
-        "--timeout",
-        "3m",
-        "--no-notes",
-    ]);
+    let claims_before = t.c.list(&builtin::persistent_volume_claim(), Some(&t.ns), "").await.unwrap_or_default();
+    let changed = ["deploy", "charts/ethereum", "--set", "genesis.gasLimit=0x9000000", "--wait", "--timeout", "3m"];
+    // Refused: the nodes' data belongs to the old genesis. Nothing is recorded or applied.
+    let o = t.ethwasm(&[&changed[..], &["--no-notes"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("changes the chain's genesis") && text(&o.stderr).contains("--new-chain"));
+    assert_eq!(deploy::history(&t.c, &t.ns, "ethereum").await.unwrap().len(), 1);
+    assert_eq!(genesis_hashes(&t).await, before);
+    // Asked for: the old chain's StatefulSets and volumes go first, then the new chain starts.
+    let out = t.ok(&[&changed[..], &["--new-chain", "--no-notes"]].concat());
+    assert!(out.contains("revision 2 upgrade complete"), "{out}");
     let after = genesis_hashes(&t).await;
     assert_eq!(before.len(), after.len());
     for ((name, a), (_, b)) in before.iter().zip(&after) {
         assert_ne!(a, b, "{name}: the genesis hash annotation did not change");
     }
+    let uid = |p: &Value| p["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+    let name = |p: &Value| p["metadata"]["name"].as_str().unwrap_or_default().to_string();
     if t.real() {
-        // The StatefulSet controller replaced every geth pod; --wait returned once it had.
+        // Every node pod is new, and so is every data volume the StatefulSets claimed.
         let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
-        let uid = |p: &Value| p["metadata"]["uid"].as_str().unwrap_or_default().to_string();
-        let name = |p: &Value| p["metadata"]["name"].as_str().unwrap_or_default().to_string();
         for (sts, _) in &after {
             for p in pods.iter().filter(|p| name(p).starts_with(&format!("{sts}-"))) {
                 assert!(pods_before.iter().all(|q| uid(q) != uid(p)), "{} was not replaced", name(p));
             }
         }
-        for s in t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
-            assert_eq!(s["status"]["currentRevision"], s["status"]["updateRevision"], "{}", s["metadata"]["name"]);
+        let claims = t.c.list(&builtin::persistent_volume_claim(), Some(&t.ns), "").await.unwrap();
+        for c in &claims {
+            assert!(claims_before.iter().all(|q| uid(q) != uid(c)), "{} survived the old chain", name(c));
         }
     }
 }
@@ -731,4 +735,165 @@ async fn proof_of_stake_artefacts_are_accepted_and_diff_clean(t: Env) {
     let d = t.ethwasm(&[&["diff"][..], &args].concat());
     assert_eq!(d.status.code(), Some(0), "a fresh deploy differs from its own render:\n{}", text(&d.stdout));
     assert!(!text(&d.stdout).contains("mnemonic"), "no secret in a diff");
+}
+
+/// The chart's key material as stored: every Secret data entry of the release's key Secrets,
+/// and the validator public keys its keystore Secrets hold.
+async fn key_material(t: &Env) -> (std::collections::BTreeMap<String, Value>, std::collections::BTreeSet<String>) {
+    let mut keys = std::collections::BTreeMap::new();
+    let mut pubkeys = std::collections::BTreeSet::new();
+    for s in t.c.list(&builtin::secret(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+        let name = s["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let data = s["data"].as_object().cloned().unwrap_or_default();
+        if name.contains("-validators-") {
+            pubkeys.extend(data.keys().map(|k| k.trim_end_matches(".json").to_string()));
+        } else if ["mnemonic", "nodekeys", "jwt", "withdrawal", "ethstats"].iter().any(|w| name.contains(w)) {
+            for (k, v) in data {
+                keys.insert(format!("{name}/{k}"), v);
+            }
+        }
+    }
+    (keys, pubkeys)
+}
+
+async fn a_proof_of_stake_node_added_keeps_the_genesis_and_every_key(t: Env) {
+    let deploy = |signers: &str| {
+        let set = format!("global.topology.signers={signers}");
+        t.ok(&["deploy", "charts/ethereum", "--set", &set, "--wait", "--timeout", "3m", "--no-notes"])
+    };
+    deploy("2");
+    let genesis = genesis_hashes(&t).await;
+    let (keys, pubkeys) = key_material(&t).await;
+    assert_eq!(pubkeys.len(), 64, "every genesis validator has a keystore");
+    assert!(keys.keys().any(|k| k.contains("mnemonic")) && keys.keys().any(|k| k.contains("jwt")), "{keys:?}");
+    let out = deploy("3");
+    assert!(out.contains("revision 2 upgrade complete"), "{out}");
+    // The new pair and validator client run from the same genesis as the others.
+    let after = genesis_hashes(&t).await;
+    assert_eq!(after.len(), genesis.len() + 2, "{after:?}");
+    let hashes: std::collections::BTreeSet<&String> = after.iter().map(|(_, h)| h).collect();
+    assert_eq!(hashes.len(), 1, "{after:?}");
+    assert!(genesis.iter().all(|(_, h)| hashes.contains(h)), "the genesis changed: {genesis:?} -> {after:?}");
+    // Every key the network had is still there, unchanged; the new node brought its own.
+    let (keys_after, pubkeys_after) = key_material(&t).await;
+    for (k, v) in &keys {
+        assert_eq!(keys_after.get(k), Some(v), "{k} changed or vanished");
+    }
+    assert!(keys_after.len() > keys.len(), "the new pair has its node keys and JWT");
+    assert_eq!(pubkeys_after, pubkeys, "the validator set is the genesis one");
+    let clients = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/component=validator").await;
+    assert_eq!(clients.unwrap().len(), 3);
+}
+
+/// The validator indices a pod runs, from the annotation the chart puts on validator clients.
+fn slice_of(pod: &Value) -> Option<std::ops::Range<u32>> {
+    let s = pod.pointer("/metadata/annotations/ethwasm.io~1validators")?.as_str()?;
+    let (a, b) = s.split_once("..")?;
+    Some(a.parse().ok()?..b.parse().ok()?)
+}
+
+/// Deploys with `signers` validator clients while polling every pod of the release; returns the
+/// deploy's output and, per poll, each pod's validator slice.
+async fn deploy_watching_slices(t: &Env, signers: u32) -> (Output, Vec<Vec<(String, std::ops::Range<u32>)>>) {
+    // The kit's kubelet deletes a terminating pod at once; a real one lets it run out its grace
+    // period (30 s by default). A finalizer on every validator pod stands in for that: a
+    // terminating validator stays for 1.5 s before the watch lets it go.
+    let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    for mut p in pods.into_iter().filter(|p| slice_of(p).is_some()) {
+        p["metadata"]["finalizers"] = json!([HOLD]);
+        let name = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        t.c.replace(&builtin::pod(), &t.ns, &name, &p).await.unwrap();
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut polls: Vec<Vec<(String, std::ops::Range<u32>)>> = Vec::new();
+    let mut terminating: std::collections::HashMap<String, std::time::Instant> = Default::default();
+    let watch = async {
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+            polls.push(
+                pods.iter().filter_map(|p| Some((p["metadata"]["name"].as_str()?.to_string(), slice_of(p)?))).collect(),
+            );
+            for p in pods.iter().filter(|p| p.pointer("/metadata/deletionTimestamp").is_some()) {
+                let uid = p["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+                let since = *terminating.entry(uid).or_insert_with(std::time::Instant::now);
+                if since.elapsed() > Duration::from_millis(1500) {
+                    release_hold(t, p).await;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let set = format!("global.topology.signers={signers}");
+    let (kubeconfig, ns) = (t.kubeconfig.clone(), t.ns.clone());
+    let deploy = async {
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ethwasm"))
+                .args(["deploy", "charts/ethereum", "--set", &set, "--wait", "--timeout", "3m", "--no-notes"])
+                .args(["--kubeconfig", kubeconfig.to_str().unwrap(), "-n", &ns])
+                .current_dir(root())
+                .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        out
+    };
+    let ((), out) = futures::join!(watch, deploy);
+    for p in t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+        release_hold(t, &p).await;
+    }
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (out, polls)
+}
+
+/// The finalizer that holds a terminating validator pod, as a grace period would.
+const HOLD: &str = "ethwasm.test/hold";
+
+/// Lets a held pod go (a conflict means it changed meanwhile: the next poll tries again).
+async fn release_hold(t: &Env, pod: &Value) {
+    let held = pod["metadata"]["finalizers"].as_array().is_some_and(|f| f.iter().any(|x| x == HOLD));
+    if held {
+        let mut p = pod.clone();
+        p["metadata"]["finalizers"] = json!([]);
+        let name = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let _ = t.c.replace(&builtin::pod(), &t.ns, &name, &p).await;
+    }
+}
+
+/// No poll shows one validator index in two pods (running, starting or terminating).
+fn assert_no_key_twice(polls: &[Vec<(String, std::ops::Range<u32>)>]) {
+    for (i, pods) in polls.iter().enumerate() {
+        for (a, (pa, ra)) in pods.iter().enumerate() {
+            for (pb, rb) in &pods[a + 1..] {
+                assert!(
+                    ra.end <= rb.start || rb.end <= ra.start,
+                    "poll {i}: {pa} ({ra:?}) and {pb} ({rb:?}) share keys"
+                );
+            }
+        }
+    }
+}
+
+async fn scaling_validator_clients_never_runs_a_key_twice(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    // Two clients to three and back: every slice moves both ways, and without stopping the
+    // changed clients first, a new client would start while the old holder of its keys runs.
+    for (signers, stopped, sizes) in
+        [(3, ["-validator-0", "-validator-1"], [22, 21]), (2, ["-validator-2", "-validator-1"], [32, 32])]
+    {
+        let (out, polls) = deploy_watching_slices(&t, signers).await;
+        let stdout = text(&out.stdout);
+        for s in stopped {
+            assert!(stdout.contains(&format!("stopped  StatefulSet {}/ethereum{s}", t.ns)), "{stdout}");
+        }
+        assert_no_key_twice(&polls);
+        if t.real() {
+            assert!(polls.len() > 3, "the watch saw the change ({} polls)", polls.len());
+            let last = polls.last().unwrap();
+            assert_eq!(last.len(), signers as usize, "{last:?}");
+            assert!(sizes.iter().all(|n| last.iter().any(|(_, r)| r.end - r.start == *n)), "{last:?}");
+        }
+    }
 }

@@ -188,6 +188,11 @@ pub struct RolloutArgs {
     /// Requests in flight at once within an install stage.
     #[arg(long, value_name = "N", default_value_t = 8, hide = true)]
     pub parallelism: usize,
+    /// Allow a revision that changes the chain's genesis (genesis time, fork, validator set,
+    /// alloc, chain id): first delete the old chain's StatefulSets and their data volumes
+    /// (PersistentVolumeClaims), so every node starts again from the new genesis.
+    #[arg(long)]
+    pub new_chain: bool,
 }
 
 impl RolloutArgs {
@@ -200,6 +205,7 @@ impl RolloutArgs {
             history_max: self.history_max,
             parallelism: self.parallelism.max(1),
             holder: deploy::lock::holder_identity(operation),
+            new_chain: self.new_chain,
             events: super::print::progress(),
             ..Options::default()
         }

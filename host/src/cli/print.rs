@@ -139,6 +139,7 @@ pub fn progress() -> Events {
             Event::Applied(k) => line(format!("applied  {k}")),
             Event::Pruned(k) => line(format!("pruned   {k}")),
             Event::Deleted(k) => line(format!("deleted  {k}")),
+            Event::Stopped(k) => line(format!("stopped  {k} (before the change)")),
             Event::WaitStarted(keys) => *d = wait_display(keys),
             Event::Readiness { index, key, state } => match &mut *d {
                 WaitDisplay::Bars { bars, .. } => {

@@ -219,6 +219,10 @@ pub mod builtin {
     pub fn pod() -> ResourceType {
         rt("", "v1", "Pod", "pods", true)
     }
+    /// v1 PersistentVolumeClaim.
+    pub fn persistent_volume_claim() -> ResourceType {
+        rt("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true)
+    }
 }
 
 impl crate::error::Classify for ClusterError {

@@ -7,7 +7,7 @@ use super::plan::{keys, plan, Plan, SeedChoice};
 use super::record::Store;
 use super::revision::{ReleaseFacts, Revision};
 use super::rollout::{finish_history, lock_release, restore, roll_out, Rollout};
-use super::{now, DryRun, Options, Report};
+use super::{chain, now, DryRun, Options, Report};
 use crate::cluster::{Cluster, WriteOptions};
 use crate::error::{Context, Error, Result};
 use crate::release::{Record, Status};
@@ -23,12 +23,34 @@ pub async fn deploy<C: Cluster>(
     opts: &Options,
 ) -> Result<Report> {
     match opts.dry_run {
-        Some(mode) => dry_run(c, plan(c, namespace, release, seed, render).await?, opts, mode).await,
+        Some(mode) => {
+            let plan = plan(c, namespace, release, seed, render).await?;
+            guard_genesis(&plan, opts)?;
+            dry_run(c, plan, opts, mode).await
+        }
         None => {
             let lock = lock_release(c, namespace, release, opts, true).await?;
-            lock.hold(c, async { rollout_revision(c, plan(c, namespace, release, seed, render).await?, opts).await })
-                .await
+            lock.hold(c, async {
+                let plan = plan(c, namespace, release, seed, render).await?;
+                let new_chain = guard_genesis(&plan, opts)?;
+                rollout_revision(c, plan, opts, new_chain).await
+            })
+            .await
         }
+    }
+}
+
+/// Refuses a revision that changes the chain's genesis unless `--new-chain`; true when it
+/// does and the old chain's data must go.
+fn guard_genesis<C>(plan: &Plan<'_, C>, opts: &Options) -> Result<bool> {
+    let what = format!("revision {} of `{}`", plan.revision, plan.store.release);
+    match chain::change(&plan.history, &plan.rendered.objects, what) {
+        Some(change) if !opts.new_chain => Err(change.into()),
+        Some(change) => {
+            tracing::info!("{change}: starting a new chain (--new-chain)");
+            Ok(true)
+        }
+        None => Ok(false),
     }
 }
 
@@ -67,8 +89,9 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// The real deploy, under the lock: record pending, apply, prune, wait, record.
-async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options) -> Result<Report> {
+/// The real deploy, under the lock: record pending, (for a new chain, delete the old one's
+/// nodes and data), apply, prune, wait, record.
+async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options, new_chain: bool) -> Result<Report> {
     let action = plan.action();
     let Plan { mut store, history, seed_hex, revision, created, upgrade, rendered: rev, targets, prune } = plan;
     let (namespace, release) = (store.namespace.clone(), store.release.clone());
@@ -90,8 +113,17 @@ async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options) 
         notes: rev.notes,
     };
     store.save(&record).await?;
-    let rollout = Rollout { targets: &targets, prune: &prune };
-    let (mut report, error) = roll_out(c, &release, &rollout, opts, opts.force_conflicts).await;
+    let wiped = match chain::live_record(&history).filter(|_| new_chain) {
+        Some(old) => chain::wipe(c, &namespace, old, opts).await,
+        None => Ok(()),
+    };
+    // After a new chain's wipe nothing of the old one runs: nothing to stop.
+    let previous = chain::live_record(&history).filter(|_| !new_chain);
+    let rollout = Rollout { targets: &targets, prune: &prune, previous };
+    let (mut report, error) = match wiped {
+        Ok(()) => roll_out(c, &release, &rollout, opts, opts.force_conflicts).await,
+        Err(e) => (Report::default(), Some(e)),
+    };
     report.namespace = namespace.clone();
     report.release = release.clone();
     report.revision = revision;

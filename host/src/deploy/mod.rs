@@ -8,6 +8,7 @@
 //! sink, and returns a [`Report`] or a typed [`Error`](crate::Error); nothing here prints.
 
 pub mod apply;
+pub mod chain;
 pub mod diff;
 pub mod install;
 pub mod lock;
@@ -17,6 +18,7 @@ pub mod record;
 pub mod revision;
 pub mod rollback;
 pub mod rollout;
+pub mod stop;
 pub mod uninstall;
 pub mod wait;
 
@@ -49,8 +51,10 @@ pub enum Event<'a> {
     Applied(&'a ObjectKey),
     /// An object the previous revision had was deleted.
     Pruned(&'a ObjectKey),
-    /// An object was deleted by uninstall.
+    /// An object was deleted by uninstall or `--new-chain`.
     Deleted(&'a ObjectKey),
+    /// A workload was stopped before the change (`ethwasm.io/stop-before-change`).
+    Stopped(&'a ObjectKey),
     /// Waiting starts for these workloads (indices of later `Readiness` events).
     WaitStarted(&'a [ObjectKey]),
     /// Workload `index` of the wait was read.
@@ -101,6 +105,9 @@ pub struct Options {
     pub lock_duration: Duration,
     /// `holderIdentity` of the lock.
     pub holder: String,
+    /// `--new-chain`: a revision that changes the chain's genesis deletes the old chain's
+    /// StatefulSets and data volumes first, instead of being refused.
+    pub new_chain: bool,
     /// Where progress goes.
     pub events: Events,
 }
@@ -119,6 +126,7 @@ impl Default for Options {
             poll_interval: Duration::from_secs(2),
             lock_duration: lock::LEASE_DURATION,
             holder: lock::holder_identity("ethwasm"),
+            new_chain: false,
             events: Events::none(),
         }
     }

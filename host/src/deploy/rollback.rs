@@ -2,7 +2,7 @@
 
 use super::record::Store;
 use super::rollout::{lock_release, restore};
-use super::{NotFound, Options, Report};
+use super::{chain, NotFound, Options, Report};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::release::Status;
@@ -33,6 +33,15 @@ pub async fn rollback<C: Cluster>(
                 .find(|r| r.revision < current.revision && r.status == Status::Superseded)
                 .ok_or_else(|| Error::usage(format!("release `{release}` has no earlier revision to roll back to")))?,
         };
+        let what = format!("rollback of `{release}` to revision {}", target.revision);
+        if let Some(change) = chain::change(&history, &target.manifests, what) {
+            if !opts.new_chain {
+                return Err(change.into());
+            }
+            if let Some(live) = chain::live_record(&history) {
+                chain::wipe(c, namespace, live, opts).await?;
+            }
+        }
         let description = format!("Rollback to {}", target.revision);
         restore(c, &mut store, &history, target, opts, opts.force_conflicts, description).await
     })

@@ -5,7 +5,7 @@ use super::apply::{self, Target};
 use super::lock::Lock;
 use super::plan::prune_targets;
 use super::record::Store;
-use super::{now, wait, Event, NotFound, Options, Report};
+use super::{now, stop, wait, Event, NotFound, Options, Report};
 use crate::cluster::{builtin, Cluster, ObjectError, WriteOptions};
 use crate::error::{Context, Error, Result};
 use crate::release::{to_trim, Record, Status};
@@ -56,14 +56,17 @@ pub(crate) async fn lock_release<C: Cluster>(
     }
 }
 
-/// What a rollout should leave behind: apply `targets`, then prune `prune`.
+/// What a rollout should leave behind: apply `targets`, then prune `prune`, over what
+/// `previous` (the live revision) applied.
 pub struct Rollout<'a> {
     pub targets: &'a [Target],
     pub prune: &'a [Target],
+    pub previous: Option<&'a Record>,
 }
 
-/// Applies (CustomResourceDefinitions first, each Established before the rest), prunes and
-/// waits. On failure returns the error and what was applied.
+/// Stops what must stop before a change, applies (CustomResourceDefinitions first, each
+/// Established before the rest), prunes and waits. On failure returns the error and what was
+/// applied.
 pub(crate) async fn roll_out<C: Cluster>(
     c: &C,
     release: &str,
@@ -74,6 +77,10 @@ pub(crate) async fn roll_out<C: Cluster>(
     let mut report = Report::default();
     let wopts = WriteOptions { force, dry_run: false };
     let events = &opts.events;
+    let namespace = plan.previous.map(|r| r.namespace.clone()).unwrap_or_default();
+    if let Err(e) = stop::stop_changed(c, &namespace, plan.previous, plan.targets, opts).await {
+        return (report, Some(e));
+    }
     let applied =
         apply::apply_all(c, plan.targets, wopts, opts.parallelism, opts.timeout, |k| events.send(Event::Applied(k)))
             .await;
@@ -156,7 +163,8 @@ pub(crate) async fn restore<C: Cluster>(
     record.last_deployed = now();
     record.description = format!("{description} in progress");
     store.save(&record).await?;
-    let (mut report, error) = roll_out(c, &to.name, &Rollout { targets: &targets, prune: &prune }, opts, force).await;
+    let rollout = Rollout { targets: &targets, prune: &prune, previous: super::chain::live_record(history) };
+    let (mut report, error) = roll_out(c, &to.name, &rollout, opts, force).await;
     report.revision = record.revision;
     report.action = "rollback";
     report.namespace = record.namespace.clone();

@@ -446,3 +446,48 @@ async fn a_revision_left_pending_by_a_crash_is_marked_failed_by_the_next_deploy(
     assert_eq!(report.pruned.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["b"], "its objects are pruned");
     assert_eq!(records(&c).await, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
 }
+
+/// Options whose events land in a list, as `kind name` lines.
+fn recording_opts() -> (Options, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let events = Events::new(move |e| {
+        let line = match e {
+            Event::Applied(k) => format!("applied {}", k.name),
+            Event::Pruned(k) => format!("pruned {}", k.name),
+            Event::Stopped(k) => format!("stopped {}", k.name),
+            _ => return,
+        };
+        sink.lock().unwrap().push(line);
+    });
+    (Options { events, ..opts() }, seen)
+}
+
+#[tokio::test]
+async fn workloads_that_ask_are_stopped_before_a_change_is_applied() {
+    let (fake, c) = setup();
+    let vc = |name: &str, slice: &str| {
+        let mut s = sts(name, 1);
+        s["metadata"]["annotations"] = json!({stop::STOP_BEFORE_CHANGE_ANNOTATION: "keys"});
+        s["spec"]["template"] = json!({"metadata": {"annotations": {"slice": slice}}});
+        s
+    };
+    run(&c, vec![config_map("c", "1"), vc("vc-0", "0..2"), vc("vc-1", "2..4")], &opts()).await.unwrap();
+    // Unchanged clients keep running.
+    let (o, seen) = recording_opts();
+    run(&c, vec![config_map("c", "2"), vc("vc-0", "0..2"), vc("vc-1", "2..4")], &o).await.unwrap();
+    assert!(!seen.lock().unwrap().iter().any(|l| l.starts_with("stopped")), "{:?}", seen.lock().unwrap());
+    // One client fewer: both old ones stop before anything is applied; the dropped one is gone.
+    let (o, seen) = recording_opts();
+    run(&c, vec![config_map("c", "2"), vc("vc-0", "0..4")], &o).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(&seen[..2], ["stopped vc-0", "stopped vc-1"], "{seen:?}");
+    assert!(seen[2..].iter().all(|l| !l.starts_with("stopped")), "{seen:?}");
+    assert!(seen.contains(&"applied vc-0".to_string()), "{seen:?}");
+    assert!(fake.object("apps/v1", "StatefulSet", NS, "vc-1").is_none());
+    let live = fake.object("apps/v1", "StatefulSet", NS, "vc-0").unwrap();
+    assert_eq!(
+        (live["spec"]["replicas"].as_i64(), &live["spec"]["template"]["metadata"]["annotations"]["slice"]),
+        (Some(1), &json!("0..4"))
+    );
+}

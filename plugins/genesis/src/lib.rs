@@ -334,7 +334,11 @@ mod tests {
         assert_eq!(g["timestamp"], "0x6955b900", "the genesis time");
         let alloc = g["alloc"].as_object().unwrap();
         assert!(alloc.keys().any(|k| k.eq_ignore_ascii_case("0x4242424242424242424242424242424242424242")));
-        assert!(alloc.keys().any(|k| k.eq_ignore_ascii_case(A)), "prefunded signers are funded");
+        assert!(!alloc.keys().any(|k| k.eq_ignore_ascii_case(A)), "proof of stake funds no node account");
+        assert!(
+            alloc.keys().any(|k| k.eq_ignore_ascii_case("0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB")),
+            "accounts are"
+        );
         let testnet = by_name("eth-testnet");
         assert!(testnet["data"]["config.yaml"].as_str().unwrap().contains("SECONDS_PER_SLOT: 12"));
         assert_eq!(testnet["data"]["deposit_contract_block_hash.txt"], p.execution_genesis_hash);
@@ -398,6 +402,16 @@ mod tests {
             .collect();
         assert_eq!(entries.len(), 1, "one account");
         assert_eq!(entries[0]["balance"], "0x7");
+    }
+
+    #[test]
+    fn adding_a_node_keeps_the_proof_of_stake_genesis() {
+        let hash = |signers: Vec<String>| {
+            let pf = Prefunded { signers, ..prefunded() };
+            let out = pos::render("eth", 1_767_225_600, &pos_values(json!({})), &pf, &validators(4)).unwrap();
+            serde_json::from_value::<GenesisRef>(out.get_output("genesis").unwrap()).unwrap().hash
+        };
+        assert_eq!(hash(vec![A.into()]), hash(vec![A.into(), B.into()]));
     }
 
     #[test]

@@ -129,11 +129,14 @@ pub fn render(
         input.validators.push(ValidatorInput::new(unhex("public key", pk)?, unhex("withdrawal credential", wc)?));
     }
     let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
-    let funded = if v.prefund_signers { prefunded.signers.iter() } else { [].iter() };
+    // The nodes' own accounts are not funded: they sign nothing on a proof-of-stake chain, and
+    // leaving them out keeps the genesis when a node is added (the host refuses a changed
+    // genesis). Generated and supplied accounts and the withdrawal account are.
+    let funded = prefunded.accounts.iter();
     // By address bytes: one entry per account however its address is written, a `genesis.alloc`
     // entry winning over a generated one.
     let mut accounts: std::collections::BTreeMap<[u8; 20], String> = std::collections::BTreeMap::new();
-    for a in funded.chain(prefunded.accounts.iter()) {
+    for a in funded {
         let bytes = address_bytes(a).map_err(|e| PluginError::MissingInput(format!("prefunded: {e}")))?;
         accounts.insert(bytes.try_into().unwrap_or_default(), balance.clone());
     }

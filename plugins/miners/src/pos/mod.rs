@@ -55,6 +55,12 @@ const LIGHTHOUSE_TAG: &str = "v8.3.3";
 /// Annotation carrying a digest of rendered configuration a pod reads at start (static nodes,
 /// peer lists), so a change rolls the pods.
 pub const CONFIG_HASH_ANNOTATION: &str = "ethwasm.io/config-hash";
+/// The validator indices a validator client's pod runs (`first..end`).
+pub const VALIDATORS_ANNOTATION: &str = "ethwasm.io/validators";
+/// Tells the host to stop (scale to zero, or delete) every changed workload of the named group
+/// and wait for its pods to go before it applies anything: no validator key runs in two
+/// clients while slices move.
+pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
 
 /// Paths, shared by the containers that write and read them.
 const DATA: &str = "/data";

@@ -528,7 +528,7 @@ fn the_validator_init_lays_out_keystores_and_definitions_where_lighthouse_looks(
 }
 
 #[test]
-fn slashing_protection_is_initialised_only_when_its_database_is_absent() {
+fn slashing_protection_is_created_when_absent_and_new_keys_are_watched_for_first() {
     let w = world(1, 0, 2, json!({}));
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
@@ -548,25 +548,40 @@ fn slashing_protection_is_initialised_only_when_its_database_is_absent() {
         assert_eq!(c["command"][3], "lighthouse", "$0; the arguments follow");
         let a = args(c);
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        // What the validators init container leaves: one directory per key.
+        let _ = std::fs::remove_dir_all(root.join("data"));
+        std::fs::create_dir_all(root.join("data/validators/0xaa")).unwrap();
         let db = root.join("data/validators/slashing_protection.sqlite");
-        let _ = std::fs::remove_file(&db);
+        let watch = if doppelganger { " --enable-doppelganger-protection" } else { "" };
+        // First start: the database is created, and the keys are new to this volume.
         let fresh = sh(script, root, &["/data"], &a, Some(&bin));
         assert!(fresh.contains("validator_client --testnet-dir=/testnet"), "{fresh}");
-        assert!(
-            fresh.trim_end().ends_with(if doppelganger {
-                "--init-slashing-protection --enable-doppelganger-protection"
-            } else {
-                "--init-slashing-protection"
-            }),
-            "{fresh}"
-        );
-        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        assert!(fresh.trim_end().ends_with(&format!("--init-slashing-protection{watch}")), "{fresh}");
+        // A restart with the same keys: nothing extra.
         std::fs::write(&db, b"").unwrap();
-        let existing = sh(script, root, &["/data"], &a, Some(&bin));
-        assert!(!existing.contains("--init-slashing-protection"), "{existing}");
-        assert!(!existing.contains("doppelganger"), "{existing}");
-        assert!(existing.starts_with("validator_client "), "{existing}");
+        let again = sh(script, root, &["/data"], &a, Some(&bin));
+        assert!(again.starts_with("validator_client ") && !again.contains("--init-slashing"), "{again}");
+        assert!(!again.contains("doppelganger"), "{again}");
+        // A key moved here (the signer count changed): watched for before it signs.
+        std::fs::create_dir_all(root.join("data/validators/0xbb")).unwrap();
+        let moved = sh(script, root, &["/data"], &a, Some(&bin));
+        assert!(!moved.contains("--init-slashing"), "{moved}");
+        assert_eq!(moved.contains("--enable-doppelganger-protection"), doppelganger, "{moved}");
     }
+}
+
+#[test]
+fn validator_clients_are_stopped_before_changes_and_say_their_slice() {
+    let w = world(2, 0, 4, json!({}));
+    let m = run(&w, &Values::default()).manifests();
+    for (c, slice) in [(0, "0..2"), (1, "2..4")] {
+        let sts = find(&m, "StatefulSet", &format!("eth-validator-{c}"));
+        assert_eq!(sts["metadata"]["annotations"][STOP_BEFORE_CHANGE_ANNOTATION], "validator-keys");
+        assert_eq!(sts["spec"]["template"]["metadata"]["annotations"][VALIDATORS_ANNOTATION], slice);
+    }
+    // Only validator clients: the nodes roll as StatefulSets do.
+    let signer = find(&m, "StatefulSet", "eth-signer-0");
+    assert!(signer["metadata"].get("annotations").and_then(|a| a.get(STOP_BEFORE_CHANGE_ANNOTATION)).is_none());
 }
 
 #[test]

@@ -25,7 +25,7 @@
 
 use super::{
     sha256_hex, Ctx, CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
-    SLASHING_DB, TESTNET_DIR, VALIDATORS_DIR,
+    SLASHING_DB, STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
 use ethwasm_ethereum_types::{Signer, ValidatorClient};
 use ethwasm_plugin::k8s;
@@ -61,17 +61,29 @@ echo "$n validators in $defs"
 }
 
 /// Starts Lighthouse's validator client (its arguments follow), creating the slashing protection
-/// database only when it is absent.
+/// database only when it is absent. With `doppelganger`, a start whose key set differs from the
+/// one this volume last ran (a first start, or keys moved here when the signer count changed)
+/// first watches the network for two to three epochs for the keys signing elsewhere
+/// (Lighthouse skips the wait in the genesis epoch). The host stops every changed validator
+/// client before any starts (`ethwasm.io/stop-before-change`), so a moved key is never live
+/// twice; the wait also covers an operator running the same keys outside the release.
 fn run_validator_script(doppelganger: bool) -> String {
-    let fresh = if doppelganger {
-        "--init-slashing-protection --enable-doppelganger-protection"
-    } else {
-        "--init-slashing-protection"
-    };
+    let watch = if doppelganger { "--enable-doppelganger-protection" } else { "" };
     format!(
-        "if [ -f {SLASHING_DB} ]; then exec lighthouse \"$@\"; fi\n\
-         echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
-         exec lighthouse \"$@\" {fresh}\n"
+        "set -eu\n\
+         keys=$(ls {VALIDATORS_DIR} | grep '^0x' | sort)\n\
+         known={DATA}/ethwasm-keys\n\
+         extra=\"\"\n\
+         if [ ! -f {SLASHING_DB} ]; then\n\
+         \x20 echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
+         \x20 extra=\"--init-slashing-protection\"\n\
+         fi\n\
+         if [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
+         \x20 echo 'validator keys differ from the last start on this volume'\n\
+         \x20 extra=\"$extra {watch}\"\n\
+         fi\n\
+         printf '%s\\n' \"$keys\" > \"$known\"\n\
+         exec lighthouse \"$@\" $extra\n"
     )
 }
 
@@ -129,6 +141,7 @@ pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Si
         .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(","))))
+        .annotation(VALIDATORS_ANNOTATION, &slice)
         .init_container(init)
         .volumes([
             keystores,
@@ -139,5 +152,8 @@ pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Si
         .container(container)
         .placement(&vc.placement);
     let service = format!("{}-validator", ctx.release);
-    workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"))
+    let mut sts = workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"));
+    // The host stops every changed validator client before it starts any (see the module docs).
+    sts["metadata"]["annotations"] = json!({ STOP_BEFORE_CHANGE_ANNOTATION: "validator-keys" });
+    sts
 }

@@ -1,0 +1,167 @@
+//! A chain's identity across revisions. Objects annotated `ethwasm.io/genesis-hash` (on
+//! themselves or on their pod template) run a chain from that genesis; their data volumes hold
+//! it. An upgrade or rollback that changes the genesis (genesis time, fork, validator set,
+//! alloc, chain id) would leave every node on chain data of another genesis, so it is refused
+//! unless the caller asks for a new chain, which first deletes the previous revision's
+//! StatefulSets (waiting for their pods to go) and their PersistentVolumeClaims.
+
+use super::apply::key_of;
+use super::stop::{pod_selector, wait_pods_gone};
+use super::{Event, Options};
+use crate::cluster::{builtin, Cluster, ObjectError, WriteOptions};
+use crate::error::Result;
+use crate::release::{Record, Status};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The annotation that names an object's genesis.
+pub const GENESIS_ANNOTATION: &str = "ethwasm.io/genesis-hash";
+
+/// The genesis hashes `objects` run from.
+pub(crate) fn genesis_of(objects: &[Value]) -> BTreeSet<String> {
+    let key = GENESIS_ANNOTATION.replace('/', "~1");
+    objects
+        .iter()
+        .flat_map(|o| {
+            [format!("/metadata/annotations/{key}"), format!("/spec/template/metadata/annotations/{key}")]
+                .into_iter()
+                .filter_map(|p| o.pointer(&p).and_then(Value::as_str).map(str::to_string))
+        })
+        .collect()
+}
+
+/// The revision whose chain data the cluster holds: the deployed one, else the latest that
+/// applied anything.
+pub(crate) fn live_record(history: &[Record]) -> Option<&Record> {
+    history.iter().rev().find(|r| r.status == Status::Deployed).or_else(|| history.last())
+}
+
+/// A change of genesis a deploy or rollback would make.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{what} changes the chain's genesis ({from} -> {to}): an upgrade keeps a chain's genesis time, fork, \
+     validator set, alloc and chain id, since every node's data belongs to its genesis. Revert the values \
+     that changed it, or pass --new-chain to start a new chain: that deletes the release's chain data (the \
+     PersistentVolumeClaims of its StatefulSets) and every node starts again from the new genesis"
+)]
+pub struct GenesisChange {
+    pub what: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl crate::error::Classify for GenesisChange {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Usage
+    }
+}
+
+/// The change from the live revision's genesis to `objects`', if any.
+pub(crate) fn change(history: &[Record], objects: &[Value], what: String) -> Option<GenesisChange> {
+    let before = genesis_of(&live_record(history)?.manifests);
+    let after = genesis_of(objects);
+    let short = |s: &BTreeSet<String>| s.iter().map(|h| h.chars().take(12).collect::<String>()).collect::<Vec<_>>();
+    (!before.is_empty() && !after.is_empty() && before != after).then(|| GenesisChange {
+        what,
+        from: short(&before).join(","),
+        to: short(&after).join(","),
+    })
+}
+
+/// Deletes the StatefulSets of `previous` that run its chain and their PersistentVolumeClaims,
+/// waiting (up to `opts.timeout`) until their pods are gone, so the next apply starts every
+/// node on empty volumes.
+pub(crate) async fn wipe<C: Cluster>(c: &C, namespace: &str, previous: &Record, opts: &Options) -> Result<()> {
+    let sts_rt = builtin::stateful_set();
+    let chained: Vec<&Value> = previous
+        .manifests
+        .iter()
+        .filter(|m| m.get("kind").and_then(Value::as_str) == Some("StatefulSet"))
+        .filter(|m| !genesis_of(std::slice::from_ref(*m)).is_empty())
+        .collect();
+    let mut claims: Vec<String> = Vec::new();
+    let mut selectors: Vec<String> = Vec::new();
+    for sts in &chained {
+        let key = key_of(sts);
+        if c.delete(&sts_rt, namespace, &key.name, WriteOptions::default())
+            .await
+            .map_err(|e| ObjectError::new("delete", &key, e))?
+        {
+            opts.events.send(Event::Deleted(&key));
+        }
+        for t in sts.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(name) = t.pointer("/metadata/name").and_then(Value::as_str) {
+                claims.push(format!("{name}-{}-", key.name));
+            }
+        }
+        selectors.extend(pod_selector(sts));
+    }
+    let why = "--new-chain: the old chain's nodes must stop before its data is deleted";
+    wait_pods_gone(c, namespace, &selectors, opts, why).await?;
+    let pvc_rt = builtin::persistent_volume_claim();
+    let all = c
+        .list(&pvc_rt, Some(namespace), "")
+        .await
+        .map_err(|e| ObjectError::new("list", format!("PersistentVolumeClaims in {namespace}"), e))?;
+    for pvc in all {
+        let key = key_of(&pvc);
+        let ours = claims.iter().any(|prefix| {
+            key.name
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if ours
+            && c.delete(&pvc_rt, namespace, &key.name, WriteOptions::default())
+                .await
+                .map_err(|e| ObjectError::new("delete", &key, e))?
+        {
+            opts.events.send(Event::Deleted(&key));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(status: Status, manifests: Vec<Value>) -> Record {
+        Record {
+            name: "eth".into(),
+            namespace: "ns".into(),
+            revision: 1,
+            chart: None,
+            plugins: vec![],
+            values: json!({}),
+            seed: "00".into(),
+            inventory: vec![],
+            manifests,
+            status,
+            first_deployed: 0,
+            last_deployed: 0,
+            description: String::new(),
+            notes: vec![],
+        }
+    }
+
+    fn sts(hash: &str) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "n"},
+               "spec": {"template": {"metadata": {"annotations": {GENESIS_ANNOTATION: hash}}}}})
+    }
+
+    #[test]
+    fn a_changed_genesis_is_found_on_pod_templates_and_objects() {
+        let cm = json!({"kind": "ConfigMap", "metadata": {"name": "g", "annotations": {GENESIS_ANNOTATION: "b"}}});
+        assert_eq!(genesis_of(&[sts("a"), cm.clone()]), BTreeSet::from(["a".to_string(), "b".to_string()]));
+        let history = [record(Status::Deployed, vec![sts("aaaa")]), record(Status::Failed, vec![sts("cccc")])];
+        // The deployed revision's chain counts, not a failed later one's.
+        assert!(change(&history, &[sts("aaaa")], "revision 3".into()).is_none());
+        let e = change(&history, &[sts("bbbb")], "revision 3".into()).unwrap();
+        assert!(e.to_string().starts_with("revision 3 changes the chain's genesis (aaaa -> bbbb)"), "{e}");
+        assert!(e.to_string().contains("--new-chain"), "{e}");
+        // Objects without a genesis (a first install, another kind of chart) never conflict.
+        assert!(change(&[], &[sts("a")], "x".into()).is_none());
+        assert!(change(&history, &[json!({"kind": "ConfigMap"})], "x".into()).is_none());
+    }
+}
