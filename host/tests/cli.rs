@@ -389,7 +389,8 @@ fn the_release_lifecycle_through_the_binary() {
     // Nothing to change: diff is empty and exits 0.
     assert_eq!(ok(&["diff", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k]), "");
 
-    // One signer fewer: diff shows the pruned objects, secrets masked, and exits 1.
+    // No RPC node and a new ethstats secret: diff shows the pruned objects and the changed
+    // Secret masked, and exits 1.
     let out = ethwasm(&[
         "diff",
         "charts/ethereum",
@@ -398,13 +399,16 @@ fn the_release_lifecycle_through_the_binary() {
         "--kubeconfig",
         k,
         "--set",
-        "global.topology.signers=1",
+        "global.topology.rpcNodes=0",
+        "--set",
+        "secrets.wsSecret=a-new-dashboard-secret",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diff = stdout(&out);
-    assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-signer-1\n+++ /dev/null"), "{diff}");
+    assert!(diff.contains("--- live/StatefulSet.apps/eth/ethereum-rpc\n+++ /dev/null"), "{diff}");
     assert!(diff.contains("*** (before)"), "{diff}");
-    for name in ["ethereum-keystore-password", "ethereum-signer-1-keystore", "ethereum-nodekeys"] {
+    assert!(!diff.contains("a-new-dashboard-secret"), "the new value is masked too");
+    for name in ["ethereum-keystore-password", "ethereum-signer-1-keystore", "ethereum-nodekeys", "ethereum-ethstats"] {
         let secret = fake.object("v1", "Secret", "eth", name).unwrap();
         let values: Vec<&str> = ["data", "stringData"]
             .iter()
@@ -417,19 +421,15 @@ fn the_release_lifecycle_through_the_binary() {
         }
     }
 
-    let out = ok(&[
-        "deploy",
-        "charts/ethereum",
-        "--set",
-        "genesis.consensus=clique",
-        "--kubeconfig",
-        k,
-        "--set",
-        "global.topology.signers=1",
-        "--no-notes",
-    ]);
-    assert!(out.contains("revision 2 upgrade complete: 15 applied, 2 pruned"), "{out}");
-    assert!(out.contains("pruned   StatefulSet eth/ethereum-signer-1"), "{out}");
+    // One Clique signer fewer changes the genesis (its extraData lists the signers): refused.
+    let clique = ["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", k];
+    let out = ethwasm(&[&clique[..], &["--set", "global.topology.signers=1", "--no-notes"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("changes the chain's genesis") && stderr(&out).contains("--new-chain"));
+
+    let out = ok(&[&clique[..], &["--set", "global.topology.rpcNodes=0", "--no-notes"]].concat());
+    assert!(out.contains("revision 2 upgrade complete: 14 applied, 3 pruned"), "{out}");
+    assert!(out.contains("pruned   StatefulSet eth/ethereum-rpc"), "{out}");
 
     let status = ok(&["status", "--kubeconfig", k]);
     for want in

@@ -53,11 +53,16 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
     let (text, changed) = deploy::diff::diff(&c, &plan.targets, &plan.prune, true, false, false).await.unwrap();
     assert!(!changed, "a no-op upgrade differs:\n{text}");
 
-    // One signer fewer: its StatefulSet and keystore Secret are pruned.
-    let third = deploy_with(&c, &["global.topology.signers=1"]).await.unwrap();
+    // One Clique signer fewer would change the genesis: refused, nothing recorded.
+    let e = deploy_with(&c, &["global.topology.signers=1"]).await.unwrap_err();
+    assert_eq!(e.class(), ethwasm::Class::Usage);
+    assert!(e.to_string().contains("--new-chain"), "{e}");
+    // No RPC node: its StatefulSet and Service are pruned.
+    let third = deploy_with(&c, &["global.topology.rpcNodes=0"]).await.unwrap();
+    assert_eq!(third.revision, 3);
     let pruned: Vec<String> = third.pruned.iter().map(|k| k.to_string()).collect();
-    assert!(pruned.contains(&"StatefulSet eth/ethereum-signer-1".to_string()), "{pruned:?}");
-    assert!(pruned.contains(&"Secret eth/ethereum-signer-1-keystore".to_string()), "{pruned:?}");
+    assert!(pruned.contains(&"StatefulSet eth/ethereum-rpc".to_string()), "{pruned:?}");
+    assert!(pruned.contains(&"Service eth/ethereum-rpc".to_string()), "{pruned:?}");
 
     deploy::uninstall(&c, NS, "ethereum", false, &opts()).await.unwrap();
     assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());

@@ -23,10 +23,12 @@
 //! Decisions (see docs/research/pos-workloads.md for the evidence; the others are with the code
 //! they shape):
 //!
-//! - **Scaling down.** Fewer signers: their pair and validator StatefulSets are no longer rendered
-//!   and the host's prune deletes them. The secrets plugin re-splits the keys over the remaining
-//!   clients, so keys move: the clients whose database exists refuse them (`validator.rs`) until an
-//!   operator decides (delete that client's volume, then the doppelganger wait applies).
+//! - **Scaling.** More or fewer signers: pairs and validator StatefulSets are added, or no longer
+//!   rendered and pruned. The secrets plugin re-splits the keys over the clients, so keys move.
+//!   Every validator StatefulSet carries `ethwasm.io/stop-before-change`: the host stops every
+//!   changed client (and deletes dropped ones) and waits for their pods to go before it applies
+//!   anything, so a moved key is never live twice; a client whose keys changed registers them in
+//!   its slashing protection database and waits for doppelgangers first (`validator.rs`).
 //! - **Disruptions.** `r-validators` (maxUnavailable 0 by default) makes a node drain wait for an
 //!   operator, who moves a validator client deliberately; never force-delete a validator pod on an
 //!   unreachable node: the old one may still be signing.

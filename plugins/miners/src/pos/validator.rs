@@ -13,13 +13,18 @@
 //!   per client); the password stays on its read-only Secret mount. Lighthouse needs the
 //!   directory writable (lock files, the slashing protection database).
 //! - **Slashing protection.** The database lives on the client's volume,
-//!   `/data/validators/slashing_protection.sqlite`. `--init-slashing-protection` is passed only
-//!   when it is absent: an existing database that lacks a key means the key has signed on
-//!   another client (signers scaled, so the slices moved), and Lighthouse then refuses to start
-//!   rather than sign without that key's history. An absent database (first start, a lost volume, a
-//!   client new after scaling, or persistence off) also turns on doppelganger protection
-//!   (`validator.doppelgangerProtection`): Lighthouse skips it in the genesis epoch, so first
-//!   starts lose nothing; later it waits 2–3 epochs and shuts down if the keys are live elsewhere.
+//!   `/data/validators/slashing_protection.sqlite`. Lighthouse refuses to start when a key is not
+//!   registered in it, unless given `--init-slashing-protection`, which creates the database and
+//!   registers every key. The start script passes it when the database is absent or the key set
+//!   differs from the one this volume last started with (recorded in `/data/ethwasm-keys`): a
+//!   first start, a lost volume, or keys moved here when the signer count changed. Such a start
+//!   also turns on doppelganger protection (`validator.doppelgangerProtection`): Lighthouse skips
+//!   it in the genesis epoch, so first starts lose nothing; later it watches 2–3 epochs and shuts
+//!   down if a key is live elsewhere. The host has stopped the key's previous client before this
+//!   one starts (`ethwasm.io/stop-before-change`), and the new client signs only for epochs after
+//!   the wait, past any target the old client signed, so moving keys makes no slashable
+//!   message. The init container removes key directories that left the slice, so the recorded
+//!   key set is exactly the keys the client runs.
 //! - **Probes.** A validator client serves nothing; it gets a TCP probe on its metrics port when
 //!   metrics are on, and none otherwise.
 
@@ -53,6 +58,11 @@ for f in /keystores/*.json; do
   n=$((n + 1))
 done
 if [ "$n" != {count} ]; then echo "expected {count} keystores in /keystores, found $n" >&2; exit 1; fi
+# Keys that left this client's slice leave its volume too (their history stays in the database).
+for d in "$v"/0x*; do
+  [ -d "$d" ] || continue
+  [ -f "/keystores/$(basename "$d").json" ] || rm -rf "$d"
+done
 mv "$defs.new" "$defs"
 chmod 600 "$defs"
 echo "$n validators in $defs"
@@ -60,15 +70,12 @@ echo "$n validators in $defs"
     )
 }
 
-/// Starts Lighthouse's validator client (its arguments follow), creating the slashing protection
-/// database only when it is absent. With `doppelganger`, a start whose key set differs from the
-/// one this volume last ran (a first start, or keys moved here when the signer count changed)
-/// first watches the network for two to three epochs for the keys signing elsewhere
-/// (Lighthouse skips the wait in the genesis epoch). The host stops every changed validator
-/// client before any starts (`ethwasm.io/stop-before-change`), so a moved key is never live
-/// twice; the wait also covers an operator running the same keys outside the release.
+/// Starts Lighthouse's validator client (its arguments follow). When the slashing protection
+/// database is absent or the key set differs from the one this volume last started with, it
+/// passes `--init-slashing-protection` (create the database, register every key) and, with
+/// `doppelganger`, `--enable-doppelganger-protection` (see the module docs).
 fn run_validator_script(doppelganger: bool) -> String {
-    let watch = if doppelganger { "--enable-doppelganger-protection" } else { "" };
+    let watch = if doppelganger { " --enable-doppelganger-protection" } else { "" };
     format!(
         "set -eu\n\
          keys=$(ls {VALIDATORS_DIR} | grep '^0x' | sort)\n\
@@ -76,11 +83,10 @@ fn run_validator_script(doppelganger: bool) -> String {
          extra=\"\"\n\
          if [ ! -f {SLASHING_DB} ]; then\n\
          \x20 echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
-         \x20 extra=\"--init-slashing-protection\"\n\
-         fi\n\
-         if [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
-         \x20 echo 'validator keys differ from the last start on this volume'\n\
-         \x20 extra=\"$extra {watch}\"\n\
+         \x20 extra=\"--init-slashing-protection{watch}\"\n\
+         elif [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
+         \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
+         \x20 extra=\"--init-slashing-protection{watch}\"\n\
          fi\n\
          printf '%s\\n' \"$keys\" > \"$known\"\n\
          exec lighthouse \"$@\" $extra\n"
