@@ -44,6 +44,11 @@ pub(crate) async fn lock_release<C: Cluster>(
     opts: &Options,
     create: bool,
 ) -> Result<Lock> {
+    if create && opts.create_namespace {
+        // Ask first: a lock created in a missing namespace is refused only after the API server's
+        // namespace admission waits (about 50 ms) for the namespace to appear.
+        ensure_namespace(c, namespace, opts).await?;
+    }
     match Lock::acquire(c, namespace, release, &opts.holder, opts.lock_duration).await {
         Err(e) if e.find::<ObjectError>().is_some_and(|o| o.cause.is_not_found()) => {
             if !create {
