@@ -61,9 +61,5 @@ pub async fn status<C: Cluster>(
 
 /// Every revision of a release, oldest first.
 pub async fn history<C: Cluster>(c: &C, namespace: &str, release: &str) -> Result<Vec<Record>> {
-    let records = Store::new(c, namespace, release).load().await?;
-    if records.is_empty() {
-        return Err(NotFound { release: release.into(), namespace: namespace.into() }.into());
-    }
-    Ok(records)
+    Store::new(c, namespace, release).load_existing().await
 }

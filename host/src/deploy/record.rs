@@ -78,6 +78,16 @@ impl<'c, C: Cluster> Store<'c, C> {
         Store { cluster, namespace: namespace.into(), release: release.into(), names: HashMap::new() }
     }
 
+    /// Every revision, oldest first; [`NotFound`](super::NotFound) when the release has none.
+    pub async fn load_existing(&mut self) -> Result<Vec<Record>> {
+        let records = self.load().await?;
+        if records.is_empty() {
+            let (release, namespace) = (self.release.clone(), self.namespace.clone());
+            return Err(super::NotFound { release, namespace }.into());
+        }
+        Ok(records)
+    }
+
     /// Every revision, oldest first.
     pub async fn load(&mut self) -> Result<Vec<Record>> {
         let rt = builtin::secret();

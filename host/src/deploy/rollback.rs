@@ -19,9 +19,9 @@ pub async fn rollback<C: Cluster>(
     let lock = lock_release(c, namespace, release, opts, false).await?;
     lock.hold(c, async {
         let mut store = Store::new(c, namespace, release);
-        let history = store.load().await?;
-        let latest = history.last().ok_or_else(|| NotFound { release: release.into(), namespace: namespace.into() })?;
-        let current = history.iter().rev().find(|r| r.status == Status::Deployed).unwrap_or(latest);
+        let history = store.load_existing().await?;
+        let current = chain::live_record(&history)
+            .ok_or_else(|| NotFound { release: release.into(), namespace: namespace.into() })?;
         let target = match to {
             Some(rev) => history.iter().find(|r| r.revision == rev).ok_or_else(|| {
                 let have: Vec<String> = history.iter().map(|r| r.revision.to_string()).collect();
