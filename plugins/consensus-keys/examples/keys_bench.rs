@@ -20,8 +20,11 @@ fn main() {
     let deriver = eip2333::ValidatorKeyDeriver::from_seed(&seed).expect("seed");
     println!("mnemonic -> seed -> m/12381/3600: {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
     let t = Instant::now();
-    bls::warm_up();
-    println!("fixed-base table build (once per process): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
+    bls::warm_up(1);
+    println!("fixed-base table build, 4-bit (up to 224 keys): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
+    let t = Instant::now();
+    bls::warm_up(usize::MAX);
+    println!("fixed-base table build, 8-bit (225 keys and more): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
 
     for n in sizes {
         println!("--- {n} validators ---");
@@ -31,7 +34,8 @@ fn main() {
         println!("withdrawal + signing key (EIP-2333, 3 child steps): {}", per(derive, n));
 
         let t = Instant::now();
-        let pubkeys: Vec<_> = keys.iter().map(|k| bls::public_key(&k.signing).expect("sk")).collect();
+        let signing: Vec<_> = keys.iter().map(|k| k.signing).collect();
+        let pubkeys = bls::public_keys(&signing).expect("sk");
         let pk = t.elapsed();
         println!("pubkey, fixed-base table:                          {}", per(pk, n));
 

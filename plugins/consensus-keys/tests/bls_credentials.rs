@@ -127,3 +127,22 @@ fn withdrawal_credentials() {
         assert!(matches!(credentials::parse_execution_address(bad), Err(Error::InvalidAddress(_))), "{bad}");
     }
 }
+
+#[test]
+fn batches_on_either_table_match_the_constant_time_product() {
+    // 300 keys take the 8-bit table, 7 the 4-bit one; both against the plain product.
+    for n in [7u64, 300] {
+        // Keys over the whole width (every window), below r (top two bits clear).
+        let sks: Vec<[u8; 32]> = (1..=n)
+            .map(|v| {
+                let mut k: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(v.to_be_bytes()).into();
+                k[0] &= 0x3f;
+                k
+            })
+            .collect();
+        let batch = bls::public_keys(&sks).unwrap();
+        for (k, pk) in sks.iter().zip(&batch).step_by(13) {
+            assert_eq!(*pk, bls::public_key_constant_time(k).unwrap(), "sk {}", hex::encode(k));
+        }
+    }
+}

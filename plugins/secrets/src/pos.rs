@@ -163,6 +163,10 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     };
     let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
 
+    // Every signing key and its public key at once: one fixed-base table and one field inversion
+    // for all of them.
+    let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
+    let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
     let mut pubkeys = Vec::with_capacity(count as usize);
     let mut client_refs = Vec::new();
     let password_secret = format!("{release}-validator-passwords");
@@ -175,8 +179,7 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
         let mut size = 0;
         for i in first..first + n {
-            let sk = deriver.signing_sk(i);
-            let pk = bls::public_key(&sk).map_err(|e| PluginError::Failed(format!("validator {i}: {e}")))?;
+            let (sk, pk) = (signing[i as usize], public[i as usize]);
             let nonce = nonce(src, &format!("validators/{i}"));
             let path = eip2333::signing_key_path(i);
             let input = KeystoreInput {
