@@ -8,10 +8,10 @@ Starts its own Kubernetes v1.28 test kit (../shared/k8s, or $ETHWASM_K8S_KIT) in
 own (target/k8s-bench) on ports that differ from both the kit's defaults and scripts/test-cluster.sh's,
 so those may run beside it, and stops and deletes it at exit whatever happens.
 Then, as whole processes, wall time, interleaved (ethwasm, kubectl, kubectl --validate=false, ethwasm, ...):
-  install   `ethwasm deploy charts/ethereum ... -n bench-e-<i> --create-namespace` against
+  install   `ethwasm deploy charts/ethereum ... -n bench-e-<i>` against
             `kubectl apply --server-side --field-manager=bench -f rendered-<i>.yaml` into bench-k-<i>
-            (namespace created untimed; the YAML rendered untimed beforehand, one file per namespace,
-            since the rendered objects carry metadata.namespace);
+            (for both, the namespace is created untimed beforehand; the YAML rendered untimed
+            beforehand, one file per namespace, since the rendered objects carry metadata.namespace);
   upgrade   the same commands again on the same namespaces (no change: a no-op upgrade).
 The budget is against kubectl's defaults (--validate=strict). As a reference, and unless
 --no-reference, the same apply with --validate=false (as scripts/bench.py runs kubectl) into
@@ -318,7 +318,7 @@ def bench(args, kit, work):
     kcache = os.path.join(work, "kubectl-cache")  # kubectl's discovery and HTTP (OpenAPI) cache
     k = [kubectl, "--kubeconfig", kc, "--cache-dir", kcache]
     render = [BIN, "render", CHART, *CHART_FLAGS, "--no-notes", "--cache-dir", cache]
-    deploy = [BIN, "deploy", CHART, *CHART_FLAGS, "--create-namespace", "--no-notes", "--kubeconfig", kc,
+    deploy = [BIN, "deploy", CHART, *CHART_FLAGS, "--no-notes", "--kubeconfig", kc,
               "--cache-dir", cache]
 
     def rendered(ns):
@@ -356,7 +356,7 @@ def bench(args, kit, work):
         for i in range(n):
             for tool, prefix in series:
                 ns = f"{prefix}-{i}"
-                if phase == "install" and tool != "ethwasm":
+                if phase == "install":
                     run(k + ["create", "namespace", ns])
                 settle(args.settle)
                 if tool == "ethwasm":
@@ -403,6 +403,7 @@ def bench(args, kit, work):
     print("\n== profile: one more install and no-op upgrade each, logged (ethwasm -vv, kubectl -v=6); "
           "times in ms since the process started")
     paths = {}
+    run(k + ["create", "namespace", "bench-e-prof"])
     for tool, prefix in series[1:]:
         run(k + ["create", "namespace", f"{prefix}-prof"])
         paths[tool] = rendered(f"{prefix}-prof")[0]

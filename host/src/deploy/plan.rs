@@ -147,8 +147,12 @@ pub async fn plan<'c, C: Cluster>(
     let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created };
     let rendering = tokio::task::spawn_blocking(move || render(&facts));
     // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
-    // needs the same ones); answers land in the cluster's discovery cache.
+    // needs the same ones), or, for an install, of the built-in ones charts mostly use; answers
+    // land in the cluster's discovery cache.
     let mut known: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    if history.is_empty() {
+        known.extend([("v1", "ConfigMap"), ("apps/v1", "StatefulSet"), ("policy/v1", "PodDisruptionBudget")]);
+    }
     for m in history.last().map(|r| r.manifests.as_slice()).unwrap_or_default() {
         if let (Some(av), Some(kind)) =
             (m.get("apiVersion").and_then(Value::as_str), m.get("kind").and_then(Value::as_str))
