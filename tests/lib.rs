@@ -53,7 +53,7 @@ pub fn seed(byte: u8) -> Seed {
 /// A render input for release `t` in namespace `test` with `values` as the plugin's section.
 pub fn input(values: serde_json::Value) -> RenderInput {
     RenderInput {
-        release: Release { name: "t".into(), namespace: "test".into(), revision: 1, created: 1_767_225_600 },
+        release: Release { name: "t".into(), namespace: "test".into(), created: 1_767_225_600 },
         values: values.to_string(),
         global_values: "{}".into(),
         inputs: vec![],

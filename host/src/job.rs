@@ -135,12 +135,8 @@ impl Job {
         let request = Request {
             plugins,
             values: merged,
-            release: Release {
-                name: release_name,
-                namespace,
-                revision: 1,
-                created: source.created.unwrap_or_else(now),
-            },
+            release: Release { name: release_name, namespace, created: source.created.unwrap_or_else(now) },
+            revision: 1,
             seed,
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),

@@ -67,6 +67,8 @@ pub struct Request {
     /// The merged values tree: `global` plus one section per plugin.
     pub values: Value,
     pub release: Release,
+    /// The release revision (1 without a cluster): plugins of WIT 0.1.0 see it.
+    pub revision: u32,
     pub seed: Seed,
     /// `app.kubernetes.io/part-of` for every object: the chart's name, or `ethwasm`.
     pub part_of: String,
@@ -144,7 +146,7 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
                 }
             })
             .collect();
-        let run = |(&i, input): (&usize, &RenderInput)| plugins[i].render(&req.seed, input);
+        let run = |(&i, input): (&usize, &RenderInput)| plugins[i].render_revision(&req.seed, input, req.revision);
         let done: Vec<_> = if level.len() == 1 {
             level.iter().zip(&inputs).map(run).collect()
         } else {

@@ -81,7 +81,7 @@ fn a_render_is_read_back_from_the_render_cache_with_its_seed_only() {
     // Replace the entry with another output: the next render with that seed returns it, so it
     // was read from the cache, not run.
     let memo = Memo::at(renders.clone());
-    let request = MemoRequest { component: &p.sha256, input: &i, limits: p.limits };
+    let request = MemoRequest { component: &p.sha256, input: &i, limits: p.limits, revision: None };
     let mut planted = first;
     planted.output.notes = Some("from the render cache".into());
     memo.put(&seed(1), &request, &planted);

@@ -54,3 +54,28 @@ fn a_render_mixes_plugins_of_both_contract_versions() {
     assert_eq!(data(&later, "mix-legacy"), legacy);
     assert_eq!(data(&later, "mix-misbehave")["created"], (CREATED + 3600).to_string());
 }
+
+#[test]
+fn renders_are_reused_across_revisions_except_for_plugins_that_see_the_revision() {
+    use ethwasm::plugin::{CompileCache, Limits, Plugin, Runtime};
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::new(CompileCache::at(dir.path().to_path_buf())).unwrap();
+    let renders = dir.path().join("renders");
+    let entries = || std::fs::read_dir(&renders).map_or(0, |d| d.count());
+    let i = ethwasm_tests::input(serde_json::json!({}));
+    // 0.2.0: the revision is not part of the input, so revision 2 reads revision 1's render.
+    let current = Plugin::load(&rt, &test_plugin_path("misbehave"), Limits::default()).unwrap();
+    let one = current.render_revision(&seed(7), &i, 1).unwrap();
+    let two = current.render_revision(&seed(7), &i, 2).unwrap();
+    assert_eq!(one.output.manifests, two.output.manifests);
+    assert_eq!(entries(), 1, "one render kept for both revisions");
+    // 0.1.0: the plugin sees the revision, so each revision is its own render.
+    let legacy = Plugin::load(&rt, &test_plugin_path("legacy-v1"), Limits::default()).unwrap();
+    let revision = |r: &ethwasm::plugin::PluginRender| -> Value {
+        let cm: Value = serde_json::from_str(&r.output.manifests[0]).unwrap();
+        cm["data"]["revision"].clone()
+    };
+    assert_eq!(revision(&legacy.render_revision(&seed(7), &i, 1).unwrap()), "1");
+    assert_eq!(revision(&legacy.render_revision(&seed(7), &i, 2).unwrap()), "2");
+    assert_eq!(entries(), 3);
+}

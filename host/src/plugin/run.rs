@@ -68,11 +68,28 @@ impl Plugin {
         PluginError::Trap { plugin, func, message }
     }
 
+    /// [`Plugin::render_revision`] of revision 1, as `render` without a cluster renders.
+    pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
+        self.render_revision(seed, input, 1)
+    }
+
     /// Calls `render` with `input`, checks the output size, and maps the plugin's own error. A
     /// render made before with the same component, input, limits and seed is read back from the
-    /// render cache instead ([`super::Memo`]).
-    pub fn render(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
-        let request = super::memo::Request { component: &self.sha256, input, limits: self.limits };
+    /// render cache instead ([`super::Memo`]). Only plugins of WIT 0.1.0 see `revision`; for them
+    /// it is part of what the render cache is keyed by.
+    pub fn render_revision(
+        &self,
+        seed: &Seed,
+        input: &RenderInput,
+        revision: u32,
+    ) -> Result<PluginRender, PluginError> {
+        let sees_revision = self.wit_version == super::bindings::v0_1_0::VERSION;
+        let request = super::memo::Request {
+            component: &self.sha256,
+            input,
+            limits: self.limits,
+            revision: sees_revision.then_some(revision),
+        };
         if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(seed, &request)) {
             tracing::debug!("plugin {}: render from the render cache", self.info.name);
             // What it logged when it ran, as if it ran now.
@@ -81,16 +98,16 @@ impl Plugin {
             }
             return Ok(hit);
         }
-        let render = self.render_fresh(seed, input)?;
+        let render = self.render_fresh(seed, input, revision)?;
         if let Some(memo) = self.memo.as_ref().filter(|_| !seed.is_fresh()) {
             memo.put(seed, &request, &render);
         }
         Ok(render)
     }
 
-    fn render_fresh(&self, seed: &Seed, input: &RenderInput) -> Result<PluginRender, PluginError> {
+    fn render_fresh(&self, seed: &Seed, input: &RenderInput, revision: u32) -> Result<PluginRender, PluginError> {
         let start = std::time::Instant::now();
-        let (result, state) = self.call_with_state("render", seed, |w, s| w.render(s, input))?;
+        let (result, state) = self.call_with_state("render", seed, |w, s| w.render(s, input, revision))?;
         tracing::debug!("plugin {}: render took {:?}", self.info.name, start.elapsed());
         let plugin = self.info.name.clone();
         let output = result.map_err(|e| match e {

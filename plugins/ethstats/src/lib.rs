@@ -119,7 +119,7 @@ mod tests {
     }
 
     fn rel() -> Release {
-        Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 }
+        Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 }
     }
 
     fn secret() -> SecretRef {

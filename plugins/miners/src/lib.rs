@@ -528,7 +528,7 @@ mod tests {
     use ethwasm_ethereum_types::{Node, SecretKeyRef as KeyRef, Signer};
 
     fn rel() -> Release {
-        Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 }
+        Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 }
     }
 
     fn key(s: &str, k: &str) -> KeyRef {

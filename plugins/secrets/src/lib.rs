@@ -340,7 +340,7 @@ mod tests {
     fn run(v: serde_json::Value, topo: Topology) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
         render(
-            &Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 },
+            &Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 },
             &values,
             topo,
             false,
@@ -441,7 +441,7 @@ mod tests {
         let values: Values = serde_json::from_value(v).unwrap();
         let topo = Topology { signers, rpc_nodes: 1, bootnodes: 0, validators };
         render(
-            &Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 },
+            &Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 },
             &values,
             topo,
             true,

@@ -24,7 +24,7 @@ fn fake(label: &str, len: u32) -> Vec<u8> {
 }
 
 fn rel() -> Release {
-    Release { name: "eth".into(), namespace: "chain".into(), revision: 1, created: 1_767_225_600 }
+    Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 }
 }
 
 /// The secrets plugin's real render for a proof-of-stake topology, and the miners inputs
