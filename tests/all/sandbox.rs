@@ -27,7 +27,7 @@ fn infinite_loop_stops_at_the_deadline() {
     assert_eq!(e.to_string(), "plugin `misbehave` exceeded its time limit of 1s in `render` (raise it with --plugin-timeout or the chart's `limits.timeout`)");
     // The lower bound is the property; the upper one only says it stopped, with room for a
     // busy machine (the epoch ticker is a thread that may be scheduled late).
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(10), "stopped after {took:?}");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(30), "stopped after {took:?}");
 }
 
 #[test]

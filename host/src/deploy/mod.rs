@@ -2,7 +2,9 @@
 //! [`install`] (install or upgrade, with dry runs), [`rollback`], [`uninstall`], [`query`]
 //! (status, history, list) and [`diff`], over shared modules: [`plan`] (seed, revision,
 //! discovery, what to prune), [`rollout`] (apply, prune, wait, record the outcome), [`apply`],
-//! [`wait`], [`lock`] and [`record`] (the release records in the cluster).
+//! [`wait`], [`lock`], [`record`] (the release records in the cluster), [`chain`] (a chain
+//! keeps its genesis; `--new-chain`), [`stop`] (stop-before-change workloads) and
+//! [`revision`] (rendering a revision).
 //!
 //! Every action takes a [`Cluster`](crate::cluster::Cluster), typed options and an [`Events`]
 //! sink, and returns a [`Report`] or a typed [`Error`](crate::Error); nothing here prints.

@@ -128,9 +128,10 @@ impl<C> Plan<'_, C> {
 }
 
 /// Reads the release's records, chooses the seed, revision and creation time, renders with
-/// `render(facts)` on a blocking thread (while discovery fetches the
-/// group-versions the previous revision used), applies the revision's CustomResourceDefinitions
-/// first when `crds` allows it, resolves every kind and works out what to prune.
+/// `render(facts)` on a blocking thread (while discovery fetches the group-versions the
+/// previous revision used, or the built-in ones for an install), resolves every kind (a kind a
+/// CustomResourceDefinition of this revision defines resolves from it) and works out what to
+/// prune. Nothing is written.
 pub async fn plan<'c, C: Cluster>(
     c: &'c C,
     namespace: &str,

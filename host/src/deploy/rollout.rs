@@ -82,8 +82,7 @@ pub(crate) async fn roll_out<C: Cluster>(
     let mut report = Report::default();
     let wopts = WriteOptions { force, dry_run: false };
     let events = &opts.events;
-    let namespace = plan.previous.map(|r| r.namespace.clone()).unwrap_or_default();
-    if let Err(e) = stop::stop_changed(c, &namespace, plan.previous, plan.targets, opts).await {
+    if let Err(e) = stop::stop_changed(c, plan.previous, plan.targets, opts).await {
         return (report, Some(e));
     }
     let applied =

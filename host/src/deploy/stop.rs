@@ -60,12 +60,12 @@ pub(crate) async fn wait_pods_gone<C: Cluster>(
 /// waits until their pods are gone.
 pub(crate) async fn stop_changed<C: Cluster>(
     c: &C,
-    namespace: &str,
     previous: Option<&Record>,
     targets: &[Target],
     opts: &Options,
 ) -> Result<()> {
     let Some(previous) = previous else { return Ok(()) };
+    let namespace = previous.namespace.as_str();
     let pointer = format!("/metadata/annotations/{}", STOP_BEFORE_CHANGE_ANNOTATION.replace('/', "~1"));
     let mut selectors = Vec::new();
     for old in previous.manifests.iter().filter(|m| m.pointer(&pointer).is_some()) {
