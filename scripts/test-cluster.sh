@@ -41,4 +41,6 @@ started=$(date +%s)
 ETHWASM_TEST_KUBECONFIG=$("$kit/start.sh" "$state" | tail -1)
 export ETHWASM_TEST_KUBECONFIG
 echo "test-cluster: API server up in $(( $(date +%s) - started )) s ($ETHWASM_TEST_KUBECONFIG)" >&2
-cargo test --locked -p ethwasm --test real_cluster -- --ignored "$@"
+# --workspace, as `make test` builds: the same features, so the same compiled dependencies
+# (with -p ethwasm alone, cargo resolves features anew and builds wasmtime a second time).
+cargo test --workspace --locked --test real_cluster -- --ignored "$@"
