@@ -209,11 +209,11 @@ fn check_schema(owner: &str, root: &str, schema: &Value, instance: &Value) -> Re
     let mut errors: Vec<(String, String)> = validator
         .iter_errors(instance)
         .map(|e| {
-            let path = value_path(root, &e.instance_path.to_string());
+            let path = value_path(root, &e.instance_path().to_string());
             let mut message = e.to_string();
             // The schema's message quotes the value; never quote a secret.
             if is_secret_path(&path) {
-                message = message.replace(&e.instance.to_string(), "<redacted>");
+                message = message.replace(&e.instance().to_string(), "<redacted>");
             }
             (path, message)
         })
