@@ -126,41 +126,67 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
     let global = req.values.get(GLOBAL).cloned().unwrap_or_else(|| Value::Object(Map::new())).to_string();
     let mut outputs: BTreeMap<String, String> = BTreeMap::new();
     let mut results: Vec<Option<crate::plugin::RenderOutput>> = vec![None; plugins.len()];
-    for level in levels {
-        let inputs: Vec<RenderInput> = level
-            .iter()
-            .map(|&i| {
-                let p = &plugins[i];
-                RenderInput {
-                    release: req.release.clone(),
-                    values: sections[i].to_string(),
-                    global_values: global.clone(),
-                    inputs: p
-                        .info
-                        .requires
-                        .iter()
-                        .map(|r| (r.clone(), outputs[r].clone()))
-                        .collect::<BTreeMap<_, _>>()
-                        .into_iter()
-                        .collect(),
+    std::thread::scope(|warm| -> Result<(), RenderError> {
+        let mut warming = false;
+        for level in &levels {
+            let inputs: Vec<RenderInput> = level
+                .iter()
+                .map(|&i| {
+                    let p = &plugins[i];
+                    RenderInput {
+                        release: req.release.clone(),
+                        values: sections[i].to_string(),
+                        global_values: global.clone(),
+                        inputs: p
+                            .info
+                            .requires
+                            .iter()
+                            .map(|r| (r.clone(), outputs[r].clone()))
+                            .collect::<BTreeMap<_, _>>()
+                            .into_iter()
+                            .collect(),
+                    }
+                })
+                .collect();
+            // The render cache first; a plugin it cannot serve needs its code. At the first such
+            // plugin, make the code of every plugin still to run, in parallel: plugins described
+            // by the compile cache open without it, and later levels will likely miss too.
+            let mut done: Vec<Option<Result<crate::plugin::PluginRender, PluginError>>> = level
+                .iter()
+                .zip(&inputs)
+                .map(|(&i, input)| plugins[i].recall(&req.seed, input, req.revision).map(Ok))
+                .collect();
+            if !warming && done.iter().any(Option::is_none) {
+                warming = true;
+                let ran: BTreeSet<usize> =
+                    level.iter().zip(&done).filter(|(_, d)| d.is_some()).map(|(&i, _)| i).collect();
+                for (i, p) in plugins.iter().enumerate() {
+                    if results[i].is_none() && !ran.contains(&i) && p.cached().is_none() {
+                        warm.spawn(move || p.prepare());
+                    }
                 }
-            })
-            .collect();
-        let run = |(&i, input): (&usize, &RenderInput)| plugins[i].render_revision(&req.seed, input, req.revision);
-        let done: Vec<_> = if level.len() == 1 {
-            level.iter().zip(&inputs).map(run).collect()
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = level.iter().zip(&inputs).map(|x| s.spawn(move || run(x))).collect();
-                handles.into_iter().map(|h| h.join().expect("plugin threads do not panic")).collect()
-            })
-        };
-        for (&i, r) in level.iter().zip(done) {
-            let out = r?.output;
-            collect_outputs(&plugins[i], &out.outputs, &mut outputs)?;
-            results[i] = Some(out);
+            }
+            let misses: Vec<usize> = (0..level.len()).filter(|&k| done[k].is_none()).collect();
+            let run = |k: usize| plugins[level[k]].render_new(&req.seed, &inputs[k], req.revision);
+            if misses.len() == 1 {
+                done[misses[0]] = Some(run(misses[0]));
+            } else if !misses.is_empty() {
+                let fresh: Vec<_> = std::thread::scope(|s| {
+                    let handles: Vec<_> = misses.iter().map(|&k| s.spawn(move || run(k))).collect();
+                    handles.into_iter().map(|h| h.join().expect("plugin threads do not panic")).collect()
+                });
+                for (&k, r) in misses.iter().zip(fresh) {
+                    done[k] = Some(r);
+                }
+            }
+            for (&i, r) in level.iter().zip(done) {
+                let out = r.expect("every plugin of the level ran or was recalled")?.output;
+                collect_outputs(&plugins[i], &out.outputs, &mut outputs)?;
+                results[i] = Some(out);
+            }
         }
-    }
+        Ok(())
+    })?;
 
     let stamp = Stamp { release: &req.release.name, namespace: &req.release.namespace, part_of: &req.part_of };
     let mut objects = Vec::new();

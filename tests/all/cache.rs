@@ -1,7 +1,8 @@
-//! The compile cache: hits, and corrupt or stale entries recompiled rather than trusted. The
+//! The compile cache: hits, and corrupt or stale entries recompiled rather than trusted; a
+//! plugin described by the cache opens without its code, which is made when first called. The
 //! render cache: a render read back only with its seed, never kept for a fresh seed.
 
-use ethwasm::plugin::{CompileCache, Limits, Memo, MemoRequest, Plugin, Runtime, Seed};
+use ethwasm::plugin::{CompileCache, Limits, Memo, MemoRequest, Plugin, Runtime, Seed, Source};
 use ethwasm_tests::{input, seed, test_plugin_path};
 use serde_json::json;
 
@@ -13,7 +14,10 @@ fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
             continue;
         }
         for e in std::fs::read_dir(sub.path()).unwrap() {
-            out.push(e.unwrap().path());
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "cwasm") {
+                out.push(path);
+            }
         }
     }
     out
@@ -24,9 +28,9 @@ fn second_load_comes_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let path = test_plugin_path("misbehave");
     let rt = Runtime::new(CompileCache::at(dir.path().to_path_buf())).unwrap();
-    assert!(!Plugin::load(&rt, &path, Limits::default()).unwrap().cached);
+    assert_eq!(Plugin::load(&rt, &path, Limits::default()).unwrap().cached(), Some(false));
     let p = Plugin::load(&rt, &path, Limits::default()).unwrap();
-    assert!(p.cached);
+    assert_eq!(p.cached(), Some(true));
     let files = entries(dir.path());
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].file_name().unwrap().to_string_lossy(), format!("{}.cwasm", p.sha256));
@@ -52,9 +56,9 @@ fn a_corrupt_entry_is_recompiled_not_trusted() {
     bytes[mid] ^= 0xff;
     std::fs::write(&entry, &bytes).unwrap();
     let p = Plugin::load(&rt, &path, Limits::default()).unwrap();
-    assert!(!p.cached, "a corrupt entry must not be used");
+    assert_eq!(p.cached(), Some(false), "a corrupt entry must not be used");
     assert_eq!(p.render(&seed(1), &input(json!({}))).unwrap().output.manifests.len(), 1);
-    assert!(Plugin::load(&rt, &path, Limits::default()).unwrap().cached, "the entry was rewritten");
+    assert_eq!(Plugin::load(&rt, &path, Limits::default()).unwrap().cached(), Some(true), "the entry was rewritten");
 }
 
 #[test]
@@ -66,7 +70,54 @@ fn a_stale_entry_with_a_valid_checksum_is_recompiled() {
     data.extend_from_slice(&junk);
     std::fs::write(&entry, data).unwrap();
     let p = Plugin::load(&rt, &path, Limits::default()).unwrap();
-    assert!(!p.cached);
+    assert_eq!(p.cached(), Some(false));
+}
+
+#[test]
+fn a_described_plugin_opens_without_its_code_and_makes_it_when_called() {
+    let (dir, rt, path, _) = one_cached_entry();
+    let src = Source::read(&path, Limits::default()).unwrap();
+    let p = src.load(&rt).unwrap();
+    assert_eq!(p.name(), "misbehave", "its description came from the cache");
+    assert_eq!(p.cached(), None, "no code was read to open it");
+    assert_eq!(p.render(&seed(1), &input(json!({}))).unwrap().output.manifests.len(), 1);
+    assert_eq!(p.cached(), Some(true), "the render made the code from the compile cache");
+
+    // A damaged description is not used: the component is asked again, and the entry rewritten.
+    let meta = std::fs::read_dir(entries(dir.path())[0].parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "meta"))
+        .expect("a description beside the compiled code");
+    let mut bytes = std::fs::read(&meta).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x01;
+    std::fs::write(&meta, &bytes).unwrap();
+    let p = src.load(&rt).unwrap();
+    assert_eq!((p.name(), p.cached()), ("misbehave", Some(true)), "asked again: its code was needed");
+    assert_eq!(src.load(&rt).unwrap().cached(), None, "the description was rewritten");
+}
+
+#[test]
+fn a_description_that_disagrees_with_the_component_is_refused_when_the_code_is_made() {
+    let (dir, rt, path, _) = one_cached_entry();
+    let meta = std::fs::read_dir(entries(dir.path())[0].parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "meta"))
+        .unwrap();
+    // A description with a valid checksum whose WIT version is not the component's.
+    let bytes = std::fs::read(&meta).unwrap();
+    let mut entry: serde_json::Value = serde_json::from_slice(&bytes[32..]).unwrap();
+    let other = if entry["wit_version"] == "0.2.0" { "0.1.0" } else { "0.2.0" };
+    entry["wit_version"] = json!(other);
+    let json = serde_json::to_vec(&entry).unwrap();
+    let mut data = ethwasm::plugin::sha256(&json).to_vec();
+    data.extend_from_slice(&json);
+    std::fs::write(&meta, data).unwrap();
+    let p = Source::read(&path, Limits::default()).unwrap().load(&rt).unwrap();
+    let err = p.render(&seed(1), &input(json!({}))).unwrap_err().to_string();
+    assert!(err.contains("differs from its description in the compile cache"), "{err}");
 }
 
 #[test]

@@ -62,6 +62,11 @@ impl CompileCache {
         Some(dir.join(format!("wasmtime-{}-{}", wasmtime_version(), &hex::encode(digest)[..16])))
     }
 
+    /// Where the description ([`super::meta`]) of the component with sha256 `sha256` is kept.
+    pub(crate) fn meta_path(&self, engine: &Engine, sha256: &str) -> Option<PathBuf> {
+        self.engine_dir(engine).map(|d| d.join(format!("{sha256}.meta")))
+    }
+
     /// The component for `bytes` (whose sha256 is `sha256`): from the cache when a valid entry
     /// exists, else compiled and stored. Returns whether it came from the cache.
     pub fn load(&self, engine: &Engine, bytes: &[u8], sha256: &str) -> wasmtime::Result<(Component, bool)> {
@@ -104,12 +109,19 @@ fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
 
 fn write_entry(component: &Component, path: &Path) -> anyhow::Result<()> {
     let artifact = component.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let dir = path.parent().expect("entries live in a directory");
+    let mut data = Sha256::digest(&artifact).to_vec();
+    data.extend_from_slice(&artifact);
+    write_atomic(path, &data)
+}
+
+/// Writes `data` to `path` through a temporary file in its directory (created) and a rename,
+/// so a reader sees the old file or the new one, never part of one.
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().ok_or_else(|| anyhow::anyhow!("{} has no directory", path.display()))?;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile_in(dir)?;
     use std::io::Write;
-    tmp.1.write_all(&Sha256::digest(&artifact))?;
-    tmp.1.write_all(&artifact)?;
+    tmp.1.write_all(data)?;
     tmp.1.sync_all().ok();
     std::fs::rename(&tmp.0, path)?;
     Ok(())

@@ -1,26 +1,22 @@
-//! Loading a plugin: read, check it is a component built for a supported WIT version with no
-//! imports beyond the sandbox, compile (through the cache), link and ask for its `info`.
+//! Loading a plugin: read and hash it; take its description from the compile cache, or check it
+//! is a component built for a supported WIT version with no imports beyond the sandbox, compile
+//! it (through the cache), link it and ask for its `info`. Code a plugin opened from its
+//! description is made when it is first called.
 
 use super::bindings::{PluginInfo, WorldPre};
+use super::cache::CompileCache;
 use super::engine::Runtime;
+use super::meta::{ImportKind, Meta};
 use super::state::{Seed, State};
 use super::{Limits, PluginError, SUPPORTED_WIT_VERSIONS};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
+use wasmtime::Engine;
 
-/// What a component import is, as the sandbox sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportKind {
-    /// `ethwasm:plugin/...`: the host interface.
-    Ethwasm,
-    /// `wasi:...@0.2.x`: served by an empty WASI context.
-    Wasi,
-}
-
-/// A loaded, linked plugin, ready for calls.
+/// A plugin: what it says about itself, and its code, compiled and linked when first called.
 pub struct Plugin {
     /// Where it was loaded from.
     pub path: PathBuf,
@@ -34,11 +30,9 @@ pub struct Plugin {
     pub imports: Vec<(String, ImportKind)>,
     /// What it says about itself.
     pub info: PluginInfo,
-    /// Whether the compiled code came from the cache.
-    pub cached: bool,
     /// Limits for its calls.
     pub limits: Limits,
-    pub(super) pre: WorldPre,
+    pub(super) code: Code,
     /// Where its renders are memoised (beside the compile cache), unless caching is off.
     pub(super) memo: Option<super::Memo>,
 }
@@ -49,6 +43,57 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+/// A component's code: compiled (or read from the compile cache) and linked on first use, once,
+/// whichever thread asks first; the others wait for it.
+pub(super) struct Code {
+    engine: Engine,
+    cache: CompileCache,
+    bytes: Arc<[u8]>,
+    /// sha256 of `bytes`, hex: the compile cache's key.
+    sha256: String,
+    linked: OnceLock<Result<Linked, Failed>>,
+}
+
+struct Linked {
+    pre: WorldPre,
+    /// Whether the compiled code came from the compile cache.
+    cached: bool,
+    /// The world's version and imports, as the component states them.
+    wit_version: String,
+    imports: Vec<(String, ImportKind)>,
+}
+
+/// Why the code could not be made, kept to be reported to every caller.
+#[derive(Clone)]
+enum Failed {
+    Compile(String),
+    Link(String),
+    NotAPlugin { exports: String },
+    WitVersion { found: String },
+    ForbiddenImport { import: String },
+}
+
+impl Failed {
+    fn error(&self, path: &Path) -> PluginError {
+        let path = path.to_path_buf();
+        match self.clone() {
+            Failed::Compile(message) => PluginError::Compile { path, message },
+            Failed::Link(message) => PluginError::Link { path, message },
+            Failed::NotAPlugin { exports } => PluginError::NotAPlugin { path, exports },
+            Failed::WitVersion { found } => PluginError::WitVersion {
+                path,
+                found,
+                supported: SUPPORTED_WIT_VERSIONS
+                    .iter()
+                    .map(|v| format!("ethwasm:plugin@{v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            Failed::ForbiddenImport { import } => PluginError::ForbiddenImport { path, import },
+        }
+    }
+}
+
 /// The component-model layer byte sequence that follows `\0asm`: version 0x0d, layer 1.
 const COMPONENT_HEADER: [u8; 4] = [0x0d, 0x00, 0x01, 0x00];
 
@@ -56,7 +101,7 @@ const COMPONENT_HEADER: [u8; 4] = [0x0d, 0x00, 0x01, 0x00];
 #[derive(Debug, Clone)]
 pub struct Source {
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<[u8]>,
     /// sha256 of `bytes`, hex.
     pub sha256: String,
     pub limits: Limits,
@@ -72,79 +117,179 @@ impl Source {
     /// Wraps bytes; `path` names them in errors.
     pub fn from_bytes(path: &Path, bytes: Vec<u8>, limits: Limits) -> Source {
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        Source { path: path.into(), bytes, sha256, limits }
+        Source { path: path.into(), bytes: bytes.into(), sha256, limits }
     }
 
-    /// Compiles (or loads from the cache), links, and asks for `info`.
+    /// Opens the plugin: its description from the compile cache when a host like this one
+    /// stored it, else compiled (or loaded from the cache), linked and asked for `info`. In the
+    /// first case its code is made when first called ([`Plugin::prepare`]).
     pub fn load(&self, rt: &Runtime) -> Result<Arc<Plugin>, PluginError> {
         Plugin::from_source(rt, self)
     }
 }
 
 impl Plugin {
-    /// Loads the component at `path` and asks for its `info`, within `limits`.
+    /// Loads the component at `path`, asks for its `info` and makes its code, within `limits`.
     pub fn load(rt: &Runtime, path: &Path, limits: Limits) -> Result<Arc<Plugin>, PluginError> {
-        Source::read(path, limits)?.load(rt)
+        let plugin = Source::read(path, limits)?.load(rt)?;
+        plugin.prepare()?;
+        Ok(plugin)
     }
 
-    /// Loads a component from `bytes`; `path` names it in errors.
+    /// Loads a component from `bytes` and makes its code; `path` names it in errors.
     pub fn from_bytes(rt: &Runtime, path: &Path, bytes: &[u8], limits: Limits) -> Result<Arc<Plugin>, PluginError> {
-        Source::from_bytes(path, bytes.to_vec(), limits).load(rt)
+        let plugin = Source::from_bytes(path, bytes.to_vec(), limits).load(rt)?;
+        plugin.prepare()?;
+        Ok(plugin)
     }
 
     fn from_source(rt: &Runtime, src: &Source) -> Result<Arc<Plugin>, PluginError> {
-        let (path, bytes, limits) = (src.path.as_path(), src.bytes.as_slice(), src.limits);
-        check_header(path, bytes)?;
+        let path = src.path.as_path();
+        check_header(path, &src.bytes)?;
         let start = std::time::Instant::now();
-        let sha256 = src.sha256.clone();
-        let (component, cached) = rt
-            .cache()
-            .load(rt.engine(), bytes, &sha256)
-            .map_err(|e| PluginError::Compile { path: path.into(), message: format!("{e:#}") })?;
-        let (wit_version, imports) = check_world(rt, path, &component)?;
-        let linker = linker(rt, path)?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
-        let pre = WorldPre::new(&wit_version, instance_pre)
-            .map_err(|e| PluginError::Link { path: path.into(), message: format!("{e:#}") })?;
-        let mut plugin = Plugin {
-            path: path.into(),
-            sha256,
-            size: bytes.len() as u64,
-            wit_version,
-            imports,
-            info: PluginInfo {
-                name: file_stem(path),
-                version: String::new(),
-                description: String::new(),
-                provides: vec![],
-                requires: vec![],
-                values_schema: None,
-            },
-            cached,
-            limits,
-            pre,
-            memo: rt.cache().dir().map(|d| super::Memo::at(d.join("renders"))),
+        let code = Code {
+            engine: rt.engine().clone(),
+            cache: rt.cache().clone(),
+            bytes: src.bytes.clone(),
+            sha256: src.sha256.clone(),
+            linked: OnceLock::new(),
         };
-        // `info` runs before the plugin's name is known: no seed material is derived from it.
-        let info = plugin.call("info", &Seed::zero(), |w, s| w.info(s))?;
-        if !is_dns_label(&info.name) {
-            return Err(PluginError::BadName { path: path.into(), name: info.name });
-        }
-        plugin.info = info;
+        let meta_path = rt.cache().meta_path(rt.engine(), &src.sha256);
+        let known = meta_path
+            .as_deref()
+            .and_then(super::meta::read)
+            .filter(|m| is_dns_label(&m.info.name) && SUPPORTED_WIT_VERSIONS.contains(&m.wit_version.as_str()));
+        let meta = match known {
+            Some(meta) => meta,
+            None => {
+                // Ask the component: compile, check its world, link, call `info`.
+                let linked = code.linked(path)?;
+                let (wit_version, imports) = (linked.wit_version.clone(), linked.imports.clone());
+                let mut plugin = Plugin::new(src, code, Meta { wit_version, imports, info: unnamed(path) }, rt);
+                // `info` runs before the plugin's name is known: no seed material is derived from it.
+                let info = plugin.call("info", &Seed::zero(), |w, s| w.info(s))?;
+                if !is_dns_label(&info.name) {
+                    return Err(PluginError::BadName { path: path.into(), name: info.name });
+                }
+                plugin.info = info;
+                let meta = Meta {
+                    wit_version: plugin.wit_version.clone(),
+                    imports: plugin.imports.clone(),
+                    info: plugin.info.clone(),
+                };
+                if let Some(p) = &meta_path {
+                    if let Err(e) = super::meta::write(p, &meta) {
+                        tracing::warn!("cannot write plugin meta {}: {e}", p.display());
+                    }
+                }
+                tracing::debug!("plugin {}: loaded in {:?} ({})", plugin.info.name, start.elapsed(), plugin.how());
+                return Ok(Arc::new(plugin));
+            }
+        };
+        let plugin = Plugin::new(src, code, meta, rt);
         tracing::debug!(
-            "plugin {}: loaded in {:?} ({})",
+            "plugin {}: opened in {:?} (described by the cache; code made when first called)",
             plugin.info.name,
-            start.elapsed(),
-            if cached { "compile cache" } else { "compiled" }
+            start.elapsed()
         );
         Ok(Arc::new(plugin))
+    }
+
+    fn new(src: &Source, code: Code, meta: Meta, rt: &Runtime) -> Plugin {
+        Plugin {
+            path: src.path.clone(),
+            sha256: src.sha256.clone(),
+            size: src.bytes.len() as u64,
+            wit_version: meta.wit_version,
+            imports: meta.imports,
+            info: meta.info,
+            limits: src.limits,
+            code,
+            memo: rt.cache().dir().map(|d| super::Memo::at(d.join("renders"))),
+        }
     }
 
     /// The plugin's name.
     pub fn name(&self) -> &str {
         &self.info.name
+    }
+
+    /// Makes its code now (compiled, or read from the compile cache, and linked) unless made
+    /// already; a render does this for plugins the render cache cannot serve.
+    pub fn prepare(&self) -> Result<(), PluginError> {
+        self.pre().map(|_| ())
+    }
+
+    /// Whether its compiled code came from the compile cache; `None` while it was not needed.
+    pub fn cached(&self) -> Option<bool> {
+        match self.code.linked.get() {
+            Some(Ok(l)) => Some(l.cached),
+            _ => None,
+        }
+    }
+
+    fn how(&self) -> &'static str {
+        match self.cached() {
+            Some(true) => "compile cache",
+            Some(false) => "compiled",
+            None => "not compiled",
+        }
+    }
+
+    /// The linked component, made on first use. A component whose world differs from what its
+    /// cached description says is refused (the cache was tampered with or is from a bug).
+    pub(super) fn pre(&self) -> Result<&WorldPre, PluginError> {
+        let linked = self.code.linked(&self.path)?;
+        if linked.wit_version != self.wit_version || linked.imports != self.imports {
+            return Err(PluginError::Link {
+                path: self.path.clone(),
+                message: format!(
+                    "the component's world (ethwasm:plugin@{}) differs from its description in the compile cache; remove {} and try again",
+                    linked.wit_version,
+                    self.code.cache.dir().map_or_else(|| "the cache".into(), |d| d.display().to_string())
+                ),
+            });
+        }
+        Ok(&linked.pre)
+    }
+}
+
+impl Code {
+    /// Makes the code once.
+    fn linked(&self, path: &Path) -> Result<&Linked, PluginError> {
+        match self.linked.get_or_init(|| self.link(path)) {
+            Ok(l) => Ok(l),
+            Err(failed) => Err(failed.error(path)),
+        }
+    }
+
+    fn link(&self, path: &Path) -> Result<Linked, Failed> {
+        let start = std::time::Instant::now();
+        let (component, cached) =
+            self.cache.load(&self.engine, &self.bytes, &self.sha256).map_err(|e| Failed::Compile(format!("{e:#}")))?;
+        let (wit_version, imports) = check_world(&self.engine, &component)?;
+        let link = |e: wasmtime::Error| Failed::Link(format!("{e:#}"));
+        let linker = linker(&self.engine).map_err(link)?;
+        let pre = WorldPre::new(&wit_version, linker.instantiate_pre(&component).map_err(link)?).map_err(link)?;
+        tracing::debug!(
+            "{}: code made in {:?} ({})",
+            path.display(),
+            start.elapsed(),
+            if cached { "compile cache" } else { "compiled" }
+        );
+        Ok(Linked { pre, cached, wit_version, imports })
+    }
+}
+
+/// A placeholder description until `info` answers: the file name.
+fn unnamed(path: &Path) -> PluginInfo {
+    PluginInfo {
+        name: file_stem(path),
+        version: String::new(),
+        description: String::new(),
+        provides: vec![],
+        requires: vec![],
+        values_schema: None,
     }
 }
 
@@ -163,33 +308,21 @@ fn check_header(path: &Path, bytes: &[u8]) -> Result<(), PluginError> {
 }
 
 /// Checks the export's WIT version and every import; returns the version and the imports.
-fn check_world(
-    rt: &Runtime,
-    path: &Path,
-    component: &Component,
-) -> Result<(String, Vec<(String, ImportKind)>), PluginError> {
+fn check_world(engine: &Engine, component: &Component) -> Result<(String, Vec<(String, ImportKind)>), Failed> {
     let ty = component.component_type();
-    let exports: Vec<String> = ty.exports(rt.engine()).map(|(n, _)| n.to_string()).collect();
+    let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
     let version = exports
         .iter()
         .find_map(|n| n.strip_prefix("ethwasm:plugin/plugin@"))
         .map(str::to_string)
-        .ok_or_else(|| PluginError::NotAPlugin { path: path.into(), exports: exports.join(", ") })?;
+        .ok_or_else(|| Failed::NotAPlugin { exports: exports.join(", ") })?;
     if !SUPPORTED_WIT_VERSIONS.contains(&version.as_str()) {
-        return Err(PluginError::WitVersion {
-            path: path.into(),
-            found: version,
-            supported: SUPPORTED_WIT_VERSIONS
-                .iter()
-                .map(|v| format!("ethwasm:plugin@{v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+        return Err(Failed::WitVersion { found: version });
     }
     let mut imports = Vec::new();
-    for (name, item) in ty.imports(rt.engine()) {
-        let kind = classify_import(name, &item.ty)
-            .ok_or_else(|| PluginError::ForbiddenImport { path: path.into(), import: name.to_string() })?;
+    for (name, item) in ty.imports(engine) {
+        let kind =
+            classify_import(name, &item.ty).ok_or_else(|| Failed::ForbiddenImport { import: name.to_string() })?;
         imports.push((name.to_string(), kind));
     }
     Ok((version, imports))
@@ -207,11 +340,10 @@ fn classify_import(name: &str, item: &ComponentItem) -> Option<ImportKind> {
 }
 
 /// The linker: the host interface plus WASI 0.2 served from an empty context.
-fn linker(rt: &Runtime, path: &Path) -> Result<Linker<State>, PluginError> {
-    let link = |e: wasmtime::Error| PluginError::Link { path: path.into(), message: format!("{e:#}") };
-    let mut linker = Linker::new(rt.engine());
-    super::bindings::add_to_linker(&mut linker).map_err(link)?;
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link)?;
+fn linker(engine: &Engine) -> wasmtime::Result<Linker<State>> {
+    let mut linker = Linker::new(engine);
+    super::bindings::add_to_linker(&mut linker)?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     Ok(linker)
 }
 

@@ -5,6 +5,7 @@ mod cache;
 mod engine;
 mod loader;
 mod memo;
+mod meta;
 mod run;
 mod state;
 
@@ -12,8 +13,9 @@ pub use bindings::{PluginError as WitPluginError, PluginInfo, Release, RenderInp
 pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
-pub use loader::{is_dns_label, ImportKind, Plugin, Source};
+pub use loader::{is_dns_label, Plugin, Source};
 pub use memo::{Memo, Request as MemoRequest};
+pub use meta::ImportKind;
 pub use run::PluginRender;
 pub use state::Seed;
 pub use state::{Level, LogLine};

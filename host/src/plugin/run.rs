@@ -33,11 +33,12 @@ impl Plugin {
         f: impl FnOnce(&WorldPre, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, State), PluginError> {
         let name = self.info.name.clone();
-        let mut store = Store::new(self.pre.engine(), State::new(&name, seed, self.limits.memory_bytes));
+        let pre = self.pre()?;
+        let mut store = Store::new(pre.engine(), State::new(&name, seed, self.limits.memory_bytes));
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_epoch_deadline(Runtime::ticks(self.limits.timeout));
         store.epoch_deadline_trap();
-        let result = f(&self.pre, &mut store);
+        let result = f(pre, &mut store);
         store.data_mut().drain_stdio();
         match result {
             Ok(r) => Ok((r, store.into_data())),
@@ -83,26 +84,40 @@ impl Plugin {
         input: &RenderInput,
         revision: u32,
     ) -> Result<PluginRender, PluginError> {
+        match self.recall(seed, input, revision) {
+            Some(hit) => Ok(hit),
+            None => self.render_new(seed, input, revision),
+        }
+    }
+
+    /// The render the render cache holds for this request, with what the plugin logged when it
+    /// ran logged again, as if it ran now.
+    pub fn recall(&self, seed: &Seed, input: &RenderInput, revision: u32) -> Option<PluginRender> {
+        let hit = self.memo.as_ref()?.get(seed, &self.memo_request(input, revision))?;
+        tracing::debug!("plugin {}: render from the render cache", self.info.name);
+        for line in &hit.logs {
+            super::state::emit(&self.info.name, line);
+        }
+        Some(hit)
+    }
+
+    /// Runs the render (no render-cache lookup) and keeps it in the render cache.
+    pub fn render_new(&self, seed: &Seed, input: &RenderInput, revision: u32) -> Result<PluginRender, PluginError> {
+        let render = self.render_fresh(seed, input, revision)?;
+        if let Some(memo) = self.memo.as_ref().filter(|_| !seed.is_fresh()) {
+            memo.put(seed, &self.memo_request(input, revision), &render);
+        }
+        Ok(render)
+    }
+
+    fn memo_request<'a>(&'a self, input: &'a RenderInput, revision: u32) -> super::memo::Request<'a> {
         let sees_revision = self.wit_version == super::bindings::v0_1_0::VERSION;
-        let request = super::memo::Request {
+        super::memo::Request {
             component: &self.sha256,
             input,
             limits: self.limits,
             revision: sees_revision.then_some(revision),
-        };
-        if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(seed, &request)) {
-            tracing::debug!("plugin {}: render from the render cache", self.info.name);
-            // What it logged when it ran, as if it ran now.
-            for line in &hit.logs {
-                super::state::emit(&self.info.name, line);
-            }
-            return Ok(hit);
         }
-        let render = self.render_fresh(seed, input, revision)?;
-        if let Some(memo) = self.memo.as_ref().filter(|_| !seed.is_fresh()) {
-            memo.put(seed, &request, &render);
-        }
-        Ok(render)
     }
 
     fn render_fresh(&self, seed: &Seed, input: &RenderInput, revision: u32) -> Result<PluginRender, PluginError> {
