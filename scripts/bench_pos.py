@@ -34,7 +34,9 @@ def render(validators, cache, seed=SEED):
         "--set", "global.consensus=pos", "--set", "genesis.consensus=pos",
         "--set", "genesis.pos.genesisTime=1767225600",
         "--set", f"global.topology.validators={validators}",
-        "--seed", seed, "--no-notes", "--cache-dir", cache,
+        # A fixed creation time: it is part of what a plugin receives (WIT 0.2.0), so without
+        # it a run in another second would miss the render cache.
+        "--seed", seed, "--created", "1767225000", "--no-notes", "--cache-dir", cache,
         # 16,384 validators need more than the 10 s and 16 MiB defaults (the chart sets them).
         "--plugin-timeout", "5m", "--max-output", "64Mi",
     ]

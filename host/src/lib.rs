@@ -12,7 +12,7 @@
 //! - [`job`] and [`render`]: resolve a request (chart, plugins, values) and run the plugins;
 //! - [`plugin`], [`chart`], [`values`], [`manifest`], [`release`], [`cluster`]: the sandbox, chart
 //!   files, values merging, object checks, release records, and the cluster client;
-//! - [`error`], [`units`], [`yaml`]: shared leaves.
+//! - [`error`], [`text`], [`units`], [`yaml`]: shared leaves.
 
 // The compile cache's deserialisation is the one allowed exception (plugin/cache.rs).
 #![deny(unsafe_code)]
@@ -26,6 +26,7 @@ pub mod manifest;
 pub mod plugin;
 pub mod release;
 pub mod render;
+pub mod text;
 pub mod units;
 pub mod values;
 pub mod yaml;

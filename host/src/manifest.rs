@@ -176,10 +176,27 @@ pub(crate) fn check(
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(invalid("`apiVersion` is missing or not a string".into())),
     };
+    if !is_api_version(&api_version) {
+        return Err(invalid(format!(
+            "`apiVersion` `{}` is not `version` or `group/version` (a DNS-1123 group, a version like v1beta1)",
+            crate::text::one_line(&api_version, 100)
+        )));
+    }
     let kind = match obj.get("kind") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(invalid("`kind` is missing or not a string".into())),
     };
+    if !is_kind(&kind) {
+        return Err(invalid(format!(
+            "`kind` `{}` is not a kind (a letter, then letters and digits, at most 63)",
+            crate::text::one_line(&kind, 100)
+        )));
+    }
+    if kind == "List" || (kind.ends_with("List") && obj.contains_key("items")) {
+        return Err(invalid(format!(
+            "a {kind} is not an object the cluster stores; return each of its items as a manifest of its own"
+        )));
+    }
     let meta = obj
         .entry("metadata")
         .or_insert_with(|| Value::Object(Map::new()))
@@ -227,11 +244,27 @@ pub(crate) fn check(
     Ok(Object { key: ObjectKey { group, kind, namespace, name }, plugin: plugin.into(), body })
 }
 
-/// `Kind name` of a manifest, as far as it can be read, for messages.
+/// `Kind name` of a manifest, as far as it can be read, for messages (escaped and cut: it is
+/// the plugin's text).
 fn describe(v: &Value) -> String {
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
     let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
-    format!("{kind} {name}")
+    crate::text::one_line(&format!("{kind} {name}"), 200)
+}
+
+/// A kind as Kubernetes accepts one (its lowercase form is a DNS-1035 label), without `-`, which
+/// no API uses: so never `/`, `.` or anything that could leave a directory as a file name.
+fn is_kind(k: &str) -> bool {
+    k.len() <= 63 && k.starts_with(|c: char| c.is_ascii_alphabetic()) && k.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `v1`, or `group/version` with a DNS-1123 subdomain group and a version label.
+fn is_api_version(v: &str) -> bool {
+    let (group, version) = v.rsplit_once('/').unwrap_or(("", v));
+    let version_ok = version.len() <= 63
+        && version.starts_with('v')
+        && version.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    version_ok && (group.is_empty() || is_dns_subdomain(group))
 }
 
 /// Rejects two objects with the same key, naming both plugins; then sorts into install order.
@@ -265,6 +298,37 @@ mod tests {
 
     fn err(text: &str) -> String {
         check("p", "1.0.0", 3, text, &STAMP).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn kinds_and_api_versions_are_checked_and_lists_refused() {
+        let st = Stamp { release: "r", namespace: "chain", part_of: "p" };
+        let err = |text: &str| check("p", "1", 0, text, &st).unwrap_err().to_string();
+        assert!(err(r#"{"apiVersion":"v1","kind":"../../x","metadata":{"name":"a"}}"#).contains("is not a kind"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"Config/Map","metadata":{"name":"a"}}"#).contains("is not a kind"));
+        assert!(err(r#"{"apiVersion":"../v1","kind":"ConfigMap","metadata":{"name":"a"}}"#).contains("`apiVersion`"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"List","items":[],"metadata":{"name":"a"}}"#)
+            .contains("each of its items"));
+        assert!(err(r#"{"apiVersion":"v1","kind":"ConfigMapList","items":[],"metadata":{"name":"a"}}"#)
+            .contains("each of its items"));
+        let e = err("{\"apiVersion\":\"v1\",\"kind\":\"\\u001b[2J\",\"metadata\":{\"name\":\"a\"}}");
+        assert!(!e.contains('\x1b') && e.contains("\\u{1b}"), "{e}");
+        assert!(check(
+            "p",
+            "1",
+            0,
+            r#"{"apiVersion":"monitoring.coreos.com/v1","kind":"ServiceMonitor","metadata":{"name":"a"}}"#,
+            &st
+        )
+        .is_ok());
+        assert!(check(
+            "p",
+            "1",
+            0,
+            r#"{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"a"}}"#,
+            &st
+        )
+        .is_ok());
     }
 
     #[test]

@@ -4,11 +4,14 @@
 use crate::manifest::{self, ManifestError, Object, Stamp};
 use crate::plugin::{Plugin, PluginError, Release, RenderInput, Seed};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// The key of the values section every plugin receives as `global-values`.
 pub(crate) const GLOBAL: &str = "global";
+
+/// The longest notes one plugin may print (escaped; cut past this many bytes).
+const MAX_NOTES: usize = 64 << 10;
 
 /// Why a render failed before or after the plugins ran.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,8 @@ pub enum RenderError {
     MissingOutput { plugin: String, output: String },
     #[error("plugin `{plugin}` returned output `{output}`, which it does not declare in `provides`")]
     UndeclaredOutput { plugin: String, output: String },
+    #[error("plugin `{plugin}` returned output `{output}` twice")]
+    RepeatedOutput { plugin: String, output: String },
     #[error("plugin `{plugin}` returned output `{output}` that is not JSON: {message}")]
     OutputNotJson { plugin: String, output: String, message: String },
     #[error(transparent)]
@@ -197,7 +202,7 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
             objects.push(manifest::check(p.name(), &p.info.version, i, m, &stamp)?);
         }
         if let Some(n) = out.notes.filter(|n| !n.trim().is_empty()) {
-            notes.push((p.name().to_string(), n));
+            notes.push((p.name().to_string(), crate::text::printable(&n, MAX_NOTES)));
         }
     }
     Ok(Rendered { objects: manifest::finish(objects)?, notes })
@@ -327,9 +332,14 @@ fn collect_outputs(
     all: &mut BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
     let plugin = || p.name().to_string();
+    let declared: HashSet<&str> = p.info.provides.iter().map(String::as_str).collect();
+    let mut seen: HashSet<&str> = HashSet::new();
     for (name, json) in returned {
-        if !p.info.provides.contains(name) {
-            return Err(RenderError::UndeclaredOutput { plugin: plugin(), output: name.clone() });
+        if !declared.contains(name.as_str()) {
+            return Err(RenderError::UndeclaredOutput { plugin: plugin(), output: crate::text::one_line(name, 256) });
+        }
+        if !seen.insert(name) {
+            return Err(RenderError::RepeatedOutput { plugin: plugin(), output: name.clone() });
         }
         serde_json::from_str::<Value>(json).map_err(|e| RenderError::OutputNotJson {
             plugin: plugin(),
@@ -339,7 +349,7 @@ fn collect_outputs(
         all.insert(name.clone(), json.clone());
     }
     for name in &p.info.provides {
-        if !returned.iter().any(|(n, _)| n == name) {
+        if !seen.contains(name.as_str()) {
             return Err(RenderError::MissingOutput { plugin: plugin(), output: name.clone() });
         }
     }

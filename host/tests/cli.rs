@@ -232,17 +232,20 @@ fn version_and_completions() {
     }
 }
 
-#[test]
-fn a_pin_mismatch_says_how_to_refresh() {
+/// A chart `demo` in a temporary directory whose one plugin is the misbehave test plugin.
+fn misbehave_chart() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let wasm = built("target/test-plugins/misbehave.wasm");
-    std::fs::write(
-        dir.path().join("chart.yaml"),
-        format!(
-            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: misbehave\n    path: {wasm}\n"
-        ),
-    )
-    .unwrap();
+    let chart = format!(
+        "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins:\n  - name: misbehave\n    path: {wasm}\n"
+    );
+    std::fs::write(dir.path().join("chart.yaml"), chart).unwrap();
+    dir
+}
+
+#[test]
+fn a_pin_mismatch_says_how_to_refresh() {
+    let dir = misbehave_chart();
     std::fs::write(dir.path().join("chart.lock"), "plugins:\n  misbehave: 0000\n").unwrap();
     let d = dir.path().to_str().unwrap();
     let o = ethwasm(&["render", d]);
@@ -557,4 +560,97 @@ fn deploy_prints_the_plugins_notes_unless_asked_not_to() {
         ethwasm(&["deploy", "charts/ethereum", "--set", "genesis.consensus=clique", "--kubeconfig", &kc, "--no-notes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("NOTES:"), "{}", stderr(&out));
+}
+
+/// A hostile plugin's text reaches the terminal escaped and bounded, and what the host does for
+/// it stays bounded: (mode, exit code, what stderr must say).
+#[test]
+fn a_hostile_plugin_gets_bounded_escaped_output_and_clear_errors() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let run = |mode: &str| {
+        let set = format!("misbehave.mode={mode}");
+        let started = std::time::Instant::now();
+        let o = ethwasm(&["render", "--plugins", &p, "--seed", SEED, "--set", &set, "--plugin-timeout", "20s"]);
+        (o, started.elapsed())
+    };
+    let no_escape =
+        |s: &str| assert!(!s.contains('\x1b') && !s.contains('\x07'), "a raw escape reached the terminal: {s:?}");
+
+    // 20,000 error lines of 64 KiB: at most 1,000 lines or 256 KiB of them, and a count.
+    let (o, _) = run("noisy");
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(err.len() < 400 << 10, "{} bytes of stderr", err.len());
+    assert!(err.contains("more log lines") && err.contains("dropped"), "{}", &err[err.len().saturating_sub(300)..]);
+
+    // Notes and a plugin error with escape sequences (retitle the terminal, clear the screen).
+    let (o, _) = run("escape");
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    no_escape(&err);
+    assert!(err.contains("title\\u{1b}]0;pwned\\u{7} clear\\u{1b}[2J"), "{err}");
+    let (o, _) = run("escape-error");
+    assert_eq!(o.status.code(), Some(3));
+    no_escape(&stderr(&o));
+    assert!(stderr(&o).starts_with("error: plugin `misbehave` failed: bad\\u{1b}[2J"), "{}", stderr(&o));
+
+    // A 10 MiB panic message: the error names the plugin first and is cut.
+    let (o, _) = run("big-panic");
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(err.len() < 32 << 10, "{} bytes of stderr", err.len());
+    assert!(err.contains("error: plugin `misbehave` trapped in `render`"), "{}", &err[..err.len().min(500)]);
+
+    // derive-key with a 120 MiB label: refused at once, the reason on the error's first line.
+    let (o, took) = run("long-label");
+    assert_eq!(o.status.code(), Some(3));
+    let first = stderr(&o).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("error: plugin `misbehave` trapped in `render`: derive-key label of 125829120 bytes; a label is at most 1024 bytes"), "{first}");
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+
+    // A `kind` that would name a file outside --output-dir, and a List hiding an object.
+    let dir = root().join("target/test-hostile-out");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (mode, says) in [("bad-kind", "is not a kind"), ("list", "return each of its items as a manifest of its own")] {
+        let set = format!("misbehave.mode={mode}");
+        let o =
+            ethwasm(&["render", "--plugins", &p, "--seed", SEED, "--set", &set, "--output-dir", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{mode}");
+        assert!(stderr(&o).contains(says), "{mode}: {}", stderr(&o));
+    }
+    assert!(!root().join("target/escaped.yaml").exists() && !dir.exists(), "nothing written");
+}
+
+#[test]
+fn a_plugin_file_too_large_is_refused_before_it_is_read() {
+    let dir = root().join("target/test-large-plugin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.wasm");
+    // A sparse file: 2 GiB long, no disk used.
+    std::fs::File::create(&path).unwrap().set_len(2 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let o = ethwasm(&["render", "--plugins", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is 2147483648 bytes; a plugin component is at most 67108864 bytes"), "{}", stderr(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// A values schema whose `$ref`s form a cycle (a→b→a, and `#` inside itself) is compiled in
+/// bounded time and memory; it once made the host grow without bound before any plugin ran.
+#[test]
+fn a_schema_with_a_ref_cycle_is_checked_in_bounded_time() {
+    let dir = misbehave_chart();
+    std::fs::write(
+        dir.path().join("values.schema.json"),
+        r##"{"$ref": "#/definitions/a", "properties": {"misbehave": {"$ref": "#"}},
+            "definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"allOf": [{"$ref": "#/definitions/a"}]}}}"##,
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(ethwasm(&["chart", "lock", d]).status.success());
+    let started = std::time::Instant::now();
+    let o = ethwasm(&["render", d, "--seed", SEED]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(o.status.success(), "{}", stderr(&o));
 }

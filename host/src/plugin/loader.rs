@@ -94,6 +94,9 @@ impl Failed {
     }
 }
 
+/// The largest component the host reads (the default chart's largest is under 1 MiB).
+pub(crate) const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+
 /// The component-model layer byte sequence that follows `\0asm`: version 0x0d, layer 1.
 const COMPONENT_HEADER: [u8; 4] = [0x0d, 0x00, 0x01, 0x00];
 
@@ -110,7 +113,23 @@ pub struct Source {
 impl Source {
     /// Reads `path` and hashes it.
     pub fn read(path: &Path, limits: Limits) -> Result<Source, PluginError> {
-        let bytes = std::fs::read(path).map_err(|source| PluginError::Read { path: path.into(), source })?;
+        // The size first: a huge file given by mistake (or malice) is refused before it is read.
+        let read = |source| PluginError::Read { path: path.into(), source };
+        let file = std::fs::File::open(path).map_err(read)?;
+        let size = file.metadata().map_err(read)?.len();
+        if size > MAX_COMPONENT_BYTES {
+            return Err(PluginError::TooLarge { path: path.into(), size, limit: MAX_COMPONENT_BYTES });
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        use std::io::Read;
+        file.take(MAX_COMPONENT_BYTES + 1).read_to_end(&mut bytes).map_err(read)?;
+        if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+            return Err(PluginError::TooLarge {
+                path: path.into(),
+                size: bytes.len() as u64,
+                limit: MAX_COMPONENT_BYTES,
+            });
+        }
         Ok(Source::from_bytes(path, bytes, limits))
     }
 
@@ -158,7 +177,7 @@ impl Plugin {
         let known = meta_path
             .as_deref()
             .and_then(super::meta::read)
-            .filter(|m| is_dns_label(&m.info.name) && SUPPORTED_WIT_VERSIONS.contains(&m.wit_version.as_str()));
+            .filter(|m| check_info(path, &m.info).is_ok() && SUPPORTED_WIT_VERSIONS.contains(&m.wit_version.as_str()));
         let meta = match known {
             Some(meta) => meta,
             None => {
@@ -168,9 +187,7 @@ impl Plugin {
                 let mut plugin = Plugin::new(src, code, Meta { wit_version, imports, info: unnamed(path) }, rt);
                 // `info` runs before the plugin's name is known: no seed material is derived from it.
                 let info = plugin.call("info", &Seed::zero(), |w, s| w.info(s))?;
-                if !is_dns_label(&info.name) {
-                    return Err(PluginError::BadName { path: path.into(), name: info.name });
-                }
+                check_info(path, &info)?;
                 plugin.info = info;
                 let meta = Meta {
                     wit_version: plugin.wit_version.clone(),
@@ -281,6 +298,62 @@ impl Code {
     }
 }
 
+/// Limits on what a plugin says about itself.
+const MAX_VERSION: usize = 64;
+const MAX_DESCRIPTION: usize = 4 << 10;
+const MAX_IO_NAMES: usize = 256;
+const MAX_IO_NAME: usize = 253;
+const MAX_SCHEMA: usize = 1 << 20;
+/// The values section every plugin shares; no plugin may take its name.
+const RESERVED_NAME: &str = "global";
+
+/// Checks a plugin's `info`: a DNS-label name that is not `global`, short printable version and
+/// description, output names of `[a-z0-9._/-]` each listed once, a schema of bounded size.
+fn check_info(path: &Path, info: &PluginInfo) -> Result<(), PluginError> {
+    let bad = |message: String| PluginError::BadInfo { path: path.into(), message };
+    let printable = |s: &str, lines: bool| s.chars().all(|c| !c.is_control() || (lines && (c == '\n' || c == '\t')));
+    if !is_dns_label(&info.name) {
+        return Err(PluginError::BadName { path: path.into(), name: crate::text::one_line(&info.name, 100) });
+    }
+    if info.name == RESERVED_NAME {
+        return Err(bad(format!("the name `{RESERVED_NAME}` is reserved for the values every plugin shares")));
+    }
+    if info.version.len() > MAX_VERSION || !printable(&info.version, false) {
+        return Err(bad(format!("its version must be printable and at most {MAX_VERSION} bytes")));
+    }
+    if info.description.len() > MAX_DESCRIPTION || !printable(&info.description, true) {
+        return Err(bad(format!(
+            "its description is {} bytes with{} control characters; at most {MAX_DESCRIPTION} bytes of printable text",
+            info.description.len(),
+            if printable(&info.description, true) { "out" } else { "" }
+        )));
+    }
+    for (what, names) in [("provides", &info.provides), ("requires", &info.requires)] {
+        if names.len() > MAX_IO_NAMES {
+            return Err(bad(format!("`{what}` lists {} outputs; at most {MAX_IO_NAMES}", names.len())));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for n in names {
+            let ok = !n.is_empty()
+                && n.len() <= MAX_IO_NAME
+                && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._/".contains(&b));
+            if !ok {
+                return Err(bad(format!(
+                    "`{what}` names `{}`; an output name is 1 to {MAX_IO_NAME} of [a-z0-9._/-]",
+                    crate::text::one_line(n, 100)
+                )));
+            }
+            if !seen.insert(n) {
+                return Err(bad(format!("`{what}` lists `{n}` twice")));
+            }
+        }
+    }
+    if info.values_schema.as_ref().is_some_and(|s| s.len() > MAX_SCHEMA) {
+        return Err(bad(format!("its values schema is over {} KiB", MAX_SCHEMA >> 10)));
+    }
+    Ok(())
+}
+
 /// A placeholder description until `info` answers: the file name.
 fn unnamed(path: &Path) -> PluginInfo {
     PluginInfo {
@@ -368,6 +441,33 @@ mod tests {
         assert!(check_header(p, &core).unwrap_err().to_string().contains("a core module"));
         let comp = [0, b'a', b's', b'm', 0x0d, 0, 1, 0];
         assert!(check_header(p, &comp).is_ok());
+    }
+
+    fn info(name: &str) -> PluginInfo {
+        PluginInfo {
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: "does\nthings".into(),
+            provides: vec!["a.b/c-1".into()],
+            requires: vec!["x".into()],
+            values_schema: None,
+        }
+    }
+
+    #[test]
+    fn info_is_checked_before_anything_trusts_it() {
+        let p = Path::new("p.wasm");
+        assert!(check_info(p, &info("ok")).is_ok());
+        let e = |i: PluginInfo| check_info(p, &i).unwrap_err().to_string();
+        assert!(e(info("global")).contains("reserved"));
+        assert!(e(info("Bad")).contains("not a DNS label"));
+        assert!(e(PluginInfo { description: "x".repeat(MAX_DESCRIPTION + 1), ..info("a") }).contains("at most 4096"));
+        assert!(e(PluginInfo { description: "\x1b]0;t\x07".into(), ..info("a") }).contains("control characters"));
+        assert!(e(PluginInfo { version: "1\r".into(), ..info("a") }).contains("printable"));
+        assert!(e(PluginInfo { requires: vec!["x".into(); 2], ..info("a") }).contains("`requires` lists `x` twice"));
+        assert!(e(PluginInfo { provides: vec!["../x Y".into()], ..info("a") }).contains("output name"));
+        assert!(e(PluginInfo { provides: (0..300).map(|i| format!("o{i}")).collect(), ..info("a") })
+            .contains("at most 256"));
     }
 
     #[test]

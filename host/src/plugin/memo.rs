@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// What the host contributes to a render, by version: derive-key (HKDF-SHA256 v1), WASI
 /// randomness (rand 0.10's StdRng seeded from the seed) and frozen clocks. Change it with them.
-const HOST_BEHAVIOUR: &str = "render memo v2; derive-key hkdf-sha256 v1; wasi rand 0.10.4 stdrng; clocks at epoch";
+const HOST_BEHAVIOUR: &str = "render memo v3 (logs escaped and bounded); derive-key hkdf-sha256 v1 (labels up to 1 KiB); wasi rand 0.10.4 stdrng; clocks at epoch";
 
 /// Entries beyond this many bytes in all are removed, oldest first.
 pub(crate) const MAX_BYTES: u64 = 512 << 20;

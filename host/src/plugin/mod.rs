@@ -64,6 +64,10 @@ pub enum PluginError {
     Link { path: PathBuf, message: String },
     #[error("plugin {path} reports the name `{name}`, which is not a DNS label ([a-z0-9-], at most 63 characters)")]
     BadName { path: PathBuf, name: String },
+    #[error("plugin {path} describes itself wrongly: {message}; fix its `info`")]
+    BadInfo { path: PathBuf, message: String },
+    #[error("plugin {path} is {size} bytes; a plugin component is at most {limit} bytes")]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("plugin `{plugin}` exceeded its memory limit of {limit} (raise it with --plugin-memory or the chart's `limits.memory`)")]
     MemoryLimit { plugin: String, limit: String },
     #[error("plugin `{plugin}` exceeded its time limit of {limit:?} in `{func}` (raise it with --plugin-timeout or the chart's `limits.timeout`)")]
@@ -100,7 +104,9 @@ impl crate::error::Classify for PluginError {
     /// Unreadable files and values a plugin's schema rejects are the caller's to fix.
     fn class(&self) -> crate::error::Class {
         match self {
-            PluginError::Read { .. } | PluginError::InvalidValues { .. } => crate::error::Class::Usage,
+            PluginError::Read { .. } | PluginError::InvalidValues { .. } | PluginError::TooLarge { .. } => {
+                crate::error::Class::Usage
+            }
             _ => crate::error::Class::Plugin,
         }
     }

@@ -7,6 +7,9 @@ use super::state::{LogLine, Seed, State};
 use super::{format_bytes, Level, PluginError};
 use wasmtime::{Store, Trap};
 
+/// The longest message of a plugin's that goes into an error, in bytes.
+const MAX_MESSAGE: usize = 4 << 10;
+
 /// A successful render: what the plugin returned and what it logged.
 #[derive(Debug)]
 pub struct PluginRender {
@@ -54,6 +57,8 @@ impl Plugin {
         if let Some(Trap::Interrupt) = e.downcast_ref::<Trap>() {
             return PluginError::Timeout { plugin, limit: self.limits.timeout, func };
         }
+        // The reason first, on one line; the wasm backtrace (the error's outer context) under -v.
+        tracing::debug!("plugin {plugin}: `{func}` stopped: {}", crate::text::printable(&format!("{e:?}"), 64 << 10));
         // The SDK's panic hook logs the panic message at error level just before the trap.
         let last_error = state.logs.iter().rev().find(|l| l.level == Level::Error).map(|l| l.message.clone());
         let mut message = match e.downcast_ref::<Trap>() {
@@ -61,10 +66,10 @@ impl Plugin {
                 "wasm `unreachable` executed (a panic or abort in the plugin)".to_string()
             }
             Some(t) => t.to_string(),
-            None => format!("{e:#}"),
+            None => crate::text::one_line(&e.root_cause().to_string(), MAX_MESSAGE),
         };
         if let Some(last) = last_error {
-            message = format!("{message}; its last error log: {last}");
+            message = format!("{message}; its last error log: {}", crate::text::one_line(&last, MAX_MESSAGE));
         }
         PluginError::Trap { plugin, func, message }
     }
@@ -125,10 +130,11 @@ impl Plugin {
         let (result, state) = self.call_with_state("render", seed, |w, s| w.render(s, input, revision))?;
         tracing::debug!("plugin {}: render took {:?}", self.info.name, start.elapsed());
         let plugin = self.info.name.clone();
+        let text = |m: String| crate::text::printable(&m, MAX_MESSAGE);
         let output = result.map_err(|e| match e {
-            WitError::InvalidValues(message) => PluginError::InvalidValues { plugin: plugin.clone(), message },
-            WitError::MissingInput(message) => PluginError::MissingInput { plugin: plugin.clone(), message },
-            WitError::Failed(message) => PluginError::Failed { plugin: plugin.clone(), message },
+            WitError::InvalidValues(m) => PluginError::InvalidValues { plugin: plugin.clone(), message: text(m) },
+            WitError::MissingInput(m) => PluginError::MissingInput { plugin: plugin.clone(), message: text(m) },
+            WitError::Failed(m) => PluginError::Failed { plugin: plugin.clone(), message: text(m) },
         })?;
         let size = output.manifests.iter().map(|m| m.len() as u64).sum::<u64>()
             + output.outputs.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>()

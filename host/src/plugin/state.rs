@@ -14,6 +14,16 @@ pub(crate) const MAX_DERIVE_LEN: u32 = 255 * 32;
 /// Bytes of WASI stdout/stderr kept per call.
 const STDIO_CAPTURE: usize = 64 << 10;
 
+/// A log line longer than this many bytes is cut.
+pub(crate) const MAX_LOG_LINE: usize = 4 << 10;
+/// Log lines one call may write; past it (or past [`MAX_LOG_BYTES`]) lines are dropped and counted.
+pub(crate) const MAX_LOG_LINES: usize = 1_000;
+/// Bytes of log text one call may write.
+pub(crate) const MAX_LOG_BYTES: usize = 256 << 10;
+/// The longest `derive-key` label: the host call cannot be interrupted, and HKDF hashes the
+/// label once per output block.
+pub(crate) const MAX_LABEL: usize = 1 << 10;
+
 /// The release seed every key is derived from. Never printed.
 #[derive(Clone)]
 pub struct Seed {
@@ -123,6 +133,12 @@ pub struct State {
     /// Set when the limiter refused a memory growth, so a trap can be reported as the limit.
     pub memory_denied: bool,
     pub logs: Vec<LogLine>,
+    /// Bytes in `logs`.
+    log_bytes: usize,
+    /// Lines (and their bytes) dropped over the limits.
+    dropped: (usize, usize),
+    /// Bytes of linear memory and tables the instance holds, against `memory_limit`.
+    held: u64,
     table: ResourceTable,
     wasi: WasiCtx,
     stdout: MemoryOutputPipe,
@@ -178,6 +194,9 @@ impl State {
             memory_limit,
             memory_denied: false,
             logs: Vec::new(),
+            log_bytes: 0,
+            dropped: (0, 0),
+            held: 0,
             table: ResourceTable::new(),
             wasi,
             stdout,
@@ -185,15 +204,29 @@ impl State {
         }
     }
 
-    /// Moves captured WASI stdout/stderr into the log, a line each.
+    /// Moves captured WASI stdout/stderr into the log, a line each, and says how many lines
+    /// the limits dropped.
     pub(crate) fn drain_stdio(&mut self) {
-        for (pipe, level) in [(&self.stdout, Level::Info), (&self.stderr, Level::Warn)] {
-            let text = String::from_utf8_lossy(&pipe.contents()).into_owned();
+        let captured = [(self.stdout.contents(), Level::Info), (self.stderr.contents(), Level::Warn)];
+        for (bytes, level) in captured {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             for line in text.lines().filter(|l| !l.is_empty()) {
-                let line = LogLine { level, message: line.to_string() };
-                emit(&self.plugin, &line);
-                self.logs.push(line);
+                self.log_line(level, line.to_string());
             }
+        }
+        if self.dropped.0 > 0 {
+            let line = LogLine {
+                level: Level::Warn,
+                message: format!(
+                    "{} more log lines ({} bytes) dropped: a call may log {MAX_LOG_LINES} lines or {} KiB",
+                    self.dropped.0,
+                    self.dropped.1,
+                    MAX_LOG_BYTES >> 10
+                ),
+            };
+            emit(&self.plugin, &line);
+            self.logs.push(line);
+            self.dropped = (0, 0);
         }
     }
 }
@@ -210,17 +243,29 @@ pub(super) fn emit(plugin: &str, line: &LogLine) {
 }
 
 impl State {
-    /// Logs a line for the plugin (kept, up to 10,000 per call, for the render cache).
+    /// Logs a line for the plugin, escaped and cut to [`MAX_LOG_LINE`], and keeps it for the
+    /// render cache; past [`MAX_LOG_LINES`] or [`MAX_LOG_BYTES`] a line is only counted.
     pub(crate) fn log_line(&mut self, level: Level, message: String) {
-        let line = LogLine { level, message };
-        emit(&self.plugin, &line);
-        if self.logs.len() < 10_000 {
-            self.logs.push(line);
+        if self.logs.len() >= MAX_LOG_LINES || self.log_bytes >= MAX_LOG_BYTES {
+            self.dropped.0 += 1;
+            self.dropped.1 += message.len();
+            return;
         }
+        let line = LogLine { level, message: crate::text::printable(&message, MAX_LOG_LINE) };
+        self.log_bytes += line.message.len();
+        emit(&self.plugin, &line);
+        self.logs.push(line);
     }
 
-    /// `derive-key` for the plugin; a length out of range traps.
+    /// `derive-key` for the plugin; a length out of range, or a label over [`MAX_LABEL`]
+    /// bytes, traps.
     pub(crate) fn derive_key_bytes(&mut self, label: &str, length: u32) -> wasmtime::Result<Vec<u8>> {
+        if label.len() > MAX_LABEL {
+            return Err(wasmtime::Error::msg(format!(
+                "derive-key label of {} bytes; a label is at most {MAX_LABEL} bytes",
+                label.len()
+            )));
+        }
         self.seed.derive(&self.plugin, label, length as usize).map_err(wasmtime::Error::msg)
     }
 }
@@ -231,27 +276,48 @@ impl WasiView for State {
     }
 }
 
-impl ResourceLimiter for State {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired as u64 > self.memory_limit {
+/// What a table element is charged against the memory limit (a function reference and its
+/// type, as wasmtime stores them, rounded up).
+const TABLE_ELEMENT_BYTES: u64 = 16;
+/// Core instances, tables and memories one plugin instance may create. Rust and C plugins use
+/// one memory and a handful of tables and instances; the counts bound the per-item overhead
+/// the byte limit does not see.
+const MAX_INSTANCES: usize = 100;
+const MAX_TABLES: usize = 100;
+const MAX_MEMORIES: usize = 10;
+
+impl State {
+    /// Charges `bytes` more to the instance, or refuses past the limit.
+    fn grow(&mut self, bytes: u64) -> wasmtime::Result<bool> {
+        let held = self.held.saturating_add(bytes);
+        if held > self.memory_limit {
             self.memory_denied = true;
             return Err(wasmtime::Error::msg("memory limit reached"));
         }
+        self.held = held;
         Ok(true)
     }
+}
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+impl ResourceLimiter for State {
+    /// The limit is on everything the instance holds: the sum over all its memories (a
+    /// component may have many) and its tables, not on each memory alone.
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.grow(desired.saturating_sub(current) as u64)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.grow((desired.saturating_sub(current) as u64).saturating_mul(TABLE_ELEMENT_BYTES))
     }
 
     fn instances(&self) -> usize {
-        100
+        MAX_INSTANCES
     }
     fn tables(&self) -> usize {
-        100
+        MAX_TABLES
     }
     fn memories(&self) -> usize {
-        100
+        MAX_MEMORIES
     }
 }
 
@@ -276,6 +342,47 @@ mod tests {
         assert!(s.derive("p", "l", 0).unwrap_err().contains("outside 1..=8160"));
         assert!(s.derive("p", "l", 8161).is_err());
         assert_eq!(s.derive("p", "l", 8160).unwrap().len(), 8160);
+    }
+
+    #[test]
+    fn the_memory_limit_is_on_all_memories_and_tables_together() {
+        let seed = Seed::from_hex(&"11".repeat(32)).unwrap();
+        let mut st = State::new("p", &seed, 100 << 20);
+        assert!(st.memory_growing(0, 60 << 20, None).unwrap());
+        // A second memory of 60 MiB: each is under 100 MiB, together they are not.
+        assert!(st.memory_growing(0, 60 << 20, None).is_err());
+        assert!(st.memory_denied);
+        let mut st = State::new("p", &seed, 100 << 20);
+        assert!(st.memory_growing(0, 90 << 20, None).unwrap());
+        assert!(st.table_growing(0, 1 << 20, None).is_err(), "16 MiB of table on top of 90 MiB");
+    }
+
+    #[test]
+    fn logs_are_escaped_cut_and_bounded() {
+        let seed = Seed::from_hex(&"11".repeat(32)).unwrap();
+        let mut st = State::new("p", &seed, 1 << 20);
+        st.log_line(Level::Error, "\x1b]0;title\x07".into());
+        assert_eq!(st.logs[0].message, "\\u{1b}]0;title\\u{7}");
+        st.log_line(Level::Info, "x".repeat(MAX_LOG_LINE * 4));
+        assert!(st.logs[1].message.len() < MAX_LOG_LINE + 64);
+        for _ in 0..5_000 {
+            st.log_line(Level::Info, "y".repeat(100));
+        }
+        assert!(st.logs.len() <= MAX_LOG_LINES);
+        st.drain_stdio();
+        let last = &st.logs.last().unwrap().message;
+        assert!(last.contains("more log lines") && last.contains("dropped"), "{last}");
+        let kept: usize = st.logs.iter().map(|l| l.message.len()).sum();
+        assert!(kept <= MAX_LOG_BYTES + MAX_LOG_LINE + 200, "{kept}");
+    }
+
+    #[test]
+    fn a_long_derive_key_label_is_refused_before_any_hashing() {
+        let seed = Seed::from_hex(&"11".repeat(32)).unwrap();
+        let mut st = State::new("p", &seed, 1 << 20);
+        let err = st.derive_key_bytes(&"l".repeat(MAX_LABEL + 1), 32).unwrap_err().to_string();
+        assert!(err.contains("at most 1024 bytes"), "{err}");
+        assert_eq!(st.derive_key_bytes(&"l".repeat(MAX_LABEL), 32).unwrap().len(), 32);
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! `misbehave.mode`: `ok` (a ConfigMap holding derived bytes and the release's creation
 //! time), `loop` (spins forever), `memory`
 //! (grows memory until refused), `flood` (returns more output than the host allows), `panic`,
-//! `abort` (a wasm trap), `error` (a typed plugin error), `log` (logs at every level).
+//! `abort` (a wasm trap), `error` (a typed plugin error), `log` (logs at every level); and
+//! hostile ones: `noisy` (20,000 log lines of 64 KiB), `escape` / `escape-error` (terminal
+//! escape sequences in notes and in an error), `big-panic` (a 10 MiB panic message),
+//! `long-label` (derive-key with a 120 MiB label), `bad-kind` (a `kind` with `/` and `..`),
+//! `list` (a `kind: List` wrapping an object in kube-system).
 
 use ethwasm_plugin::{export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
@@ -74,8 +78,33 @@ impl Plugin for Misbehave {
                 }
                 Ok(Output::new())
             }
+            // Hostile modes: what the host does for a plugin must stay bounded, and its text
+            // must reach the terminal escaped.
+            "noisy" => {
+                let big = "n".repeat(64 << 10);
+                for _ in 0..20_000 {
+                    log(Level::Error, &big);
+                }
+                Ok(Output::new())
+            }
+            "escape" => Ok(Output::new()
+                .manifest(k8s::config_map(&name, [("a", "b")]))
+                .notes("title\x1b]0;pwned\x07 clear\x1b[2J\x1b[H done")),
+            "escape-error" => Err(PluginError::Failed("bad\x1b[2J\x1b[H news".into())),
+            "big-panic" => panic!("{}", "p".repeat(10 << 20)),
+            "long-label" => Ok(Output::new().manifest(k8s::config_map(
+                &name,
+                [("k", keys::to_hex(&keys::derive(&"l".repeat(120 << 20), 8160)).as_str())],
+            ))),
+            "bad-kind" => Ok(Output::new().manifest(serde_json::json!({
+                "apiVersion": "v1", "kind": "../../escaped", "metadata": {"name": name}
+            }))),
+            "list" => Ok(Output::new().manifest(serde_json::json!({
+                "apiVersion": "v1", "kind": "List", "metadata": {"name": name},
+                "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hidden", "namespace": "kube-system"}}]
+            }))),
             other => Err(PluginError::InvalidValues(format!(
-                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error or log"
+                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind or list"
             ))),
         }
     }
