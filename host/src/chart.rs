@@ -52,6 +52,9 @@ pub struct PluginRef {
     /// Limits for this plugin that replace the host's defaults.
     #[serde(default)]
     pub limits: PluginLimits,
+    /// What it may create beyond the default ([`crate::permit::Grant`] names).
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// Per-plugin limit overrides in `chart.yaml`.
@@ -92,6 +95,7 @@ pub struct ResolvedPlugin {
     pub memory: Option<u64>,
     pub timeout: Option<Duration>,
     pub output: Option<u64>,
+    pub allow: std::collections::BTreeSet<crate::permit::Grant>,
 }
 
 impl Chart {
@@ -163,12 +167,16 @@ impl Chart {
                     path: path.clone(),
                     message: format!("plugins[{}].limits: {message}", p.name),
                 };
+                let allow = p.allow.iter().map(|g| g.parse()).collect::<Result<_, String>>().map_err(|message| {
+                    ChartError::Invalid { path: path.clone(), message: format!("plugins[{}].allow: {message}", p.name) }
+                })?;
                 Ok(ResolvedPlugin {
                     name: p.name.clone(),
                     path: self.dir.join(&p.path),
                     memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                     timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
                     output: p.limits.output.as_deref().map(parse_bytes).transpose().map_err(bad)?,
+                    allow,
                 })
             })
             .collect()

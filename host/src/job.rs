@@ -31,6 +31,8 @@ pub struct Spec {
     pub cache: CompileCache,
     /// Limits of plugins the chart does not give its own.
     pub limits: Limits,
+    /// Grants given on the command line, added to the chart's.
+    pub allow: crate::permit::Grants,
 }
 
 impl Default for Spec {
@@ -45,6 +47,7 @@ impl Default for Spec {
             values: ValueSources::default(),
             cache: CompileCache::disabled(),
             limits: Limits::default(),
+            allow: Default::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl Job {
         let defaults = source.limits;
         // Read and pin-check every component first, then compile or load them in parallel.
         let mut sources: Vec<(Option<String>, Source)> = Vec::new();
+        let mut grants = source.allow.clone();
         if let Some(chart) = &chart {
             let lock = chart.lock()?;
             for p in chart.plugins()? {
@@ -106,6 +110,7 @@ impl Job {
                     ))
                 })?;
                 chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?;
+                grants.entry(p.name.clone()).or_default().extend(p.allow.iter().copied());
                 sources.push((Some(p.name), src));
             }
         }
@@ -131,6 +136,13 @@ impl Job {
             }
             plugins.push(plugin);
         }
+        if let Some(name) = source.allow.keys().find(|n| !plugins.iter().any(|p| p.name() == n.as_str())) {
+            let names: Vec<&str> = plugins.iter().map(|p| p.name()).collect();
+            return Err(Error::usage(format!(
+                "--allow names `{name}`, which is not a plugin of this render (plugins: {})",
+                names.join(", ")
+            )));
+        }
         let part_of = chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone());
         let request = Request {
             plugins,
@@ -140,6 +152,7 @@ impl Job {
             seed,
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
+            grants,
         };
         Ok(Job { runtime, chart, request, user_values })
     }

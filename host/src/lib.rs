@@ -10,8 +10,9 @@
 //! - [`deploy`]: release actions over a cluster (install/upgrade, rollback, uninstall, status,
 //!   history, list, diff);
 //! - [`job`] and [`render`]: resolve a request (chart, plugins, values) and run the plugins;
-//! - [`plugin`], [`chart`], [`values`], [`manifest`], [`release`], [`cluster`]: the sandbox, chart
-//!   files, values merging, object checks, release records, and the cluster client;
+//! - [`plugin`], [`chart`], [`values`], [`manifest`], [`permit`], [`release`], [`cluster`]: the
+//!   sandbox, chart files, values merging, object checks, what plugins may create, release
+//!   records, and the cluster client;
 //! - [`error`], [`text`], [`units`], [`yaml`]: shared leaves.
 
 // The compile cache's deserialisation is the one allowed exception (plugin/cache.rs).
@@ -23,6 +24,7 @@ pub mod deploy;
 pub mod error;
 pub mod job;
 pub mod manifest;
+pub mod permit;
 pub mod plugin;
 pub mod release;
 pub mod render;

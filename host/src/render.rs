@@ -46,6 +46,8 @@ pub enum RenderError {
     Plugin(#[from] PluginError),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    NotGranted(#[from] crate::permit::NotGranted),
 }
 
 impl crate::error::Classify for RenderError {
@@ -79,6 +81,8 @@ pub struct Request {
     pub part_of: String,
     /// The chart's `values.schema.json`, checked against the whole values tree.
     pub schema: Option<Value>,
+    /// What each plugin may create beyond the default ([`crate::permit`]).
+    pub grants: crate::permit::Grants,
 }
 
 /// The result of a render.
@@ -205,7 +209,39 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
             notes.push((p.name().to_string(), crate::text::printable(&n, MAX_NOTES)));
         }
     }
-    Ok(Rendered { objects: manifest::finish(objects)?, notes })
+    let objects = manifest::finish(objects)?;
+    crate::permit::check(&objects, &req.release.namespace, &req.grants)?;
+    for (plugin, counts) in crate::permit::summary(&objects, &req.release.namespace) {
+        let counts: Vec<String> = counts.iter().map(|(category, n)| format!("{n} {category}")).collect();
+        tracing::info!("plugin {plugin} created: {}", counts.join(", "));
+    }
+    Ok(Rendered { objects, notes })
+}
+
+/// What each of `plugins` creates when they are rendered together, with their default values, a
+/// fresh seed and every grant, by category ([`crate::permit::summary`]): what `plugin inspect`
+/// shows. An error when they do not render so (one needs an output none of them provides, or
+/// values it has no default for).
+pub fn created(plugins: &[Arc<Plugin>]) -> Result<crate::permit::Summary, RenderError> {
+    let seed = Seed::random().map_err(|e| {
+        RenderError::Plugin(PluginError::Failed {
+            plugin: plugins.first().map_or_else(String::new, |p| p.name().into()),
+            message: format!("no OS randomness for a seed: {e}"),
+        })
+    })?;
+    let all = BTreeSet::from([crate::permit::Grant::All]);
+    let req = Request {
+        plugins: plugins.to_vec(),
+        values: Value::Object(Map::new()),
+        release: Release { name: "inspect".into(), namespace: "default".into(), created: 0 },
+        revision: 1,
+        seed,
+        part_of: "ethwasm".into(),
+        schema: None,
+        grants: plugins.iter().map(|p| (p.name().to_string(), all.clone())).collect(),
+    };
+    let rendered = render(&req)?;
+    Ok(crate::permit::summary(&rendered.objects, "default"))
 }
 
 /// Splits the values tree into one section per plugin (`{}` when absent), rejecting keys that

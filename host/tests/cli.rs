@@ -654,3 +654,71 @@ fn a_schema_with_a_ref_cycle_is_checked_in_bounded_time() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// What a plugin may create: by default namespaced objects in the release's namespace and pods
+/// within the baseline; more is granted per plugin, on the command line or in chart.yaml, and
+/// `render` refuses what is not granted as `deploy` does.
+#[test]
+fn a_plugin_creates_only_what_it_is_granted() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let render = |mode: &str, extra: &[&str]| {
+        let set = format!("misbehave.mode={mode}");
+        let mut args = vec!["render", "--plugins", &p, "--seed", SEED, "-n", "eth", "--set", &set];
+        args.extend_from_slice(extra);
+        ethwasm(&args)
+    };
+    for (mode, says) in [
+        (
+            "cluster-admin",
+            "error: plugin `misbehave` may not create ClusterRoleBinding ethwasm-misbehave: RBAC objects change who may do what in the cluster; if you trust it to, grant `rbac` with `--allow misbehave:rbac` or `allow: [rbac]` under the plugin in chart.yaml\n",
+        ),
+        (
+            "kube-system",
+            "error: plugin `misbehave` may not create ConfigMap kube-system/ethwasm-misbehave: it is in namespace `kube-system`, not the release's `eth`; if you trust it to, grant `other-namespaces` with `--allow misbehave:other-namespaces` or `allow: [other-namespaces]` under the plugin in chart.yaml\n",
+        ),
+        (
+            "privileged",
+            "error: plugin `misbehave` may not create Pod eth/ethwasm-misbehave: its pod mounts the host's files (hostPath volume `root`); if you trust it to, grant `privileged-pods` with `--allow misbehave:privileged-pods` or `allow: [privileged-pods]` under the plugin in chart.yaml\n",
+        ),
+    ] {
+        let o = render(mode, &[]);
+        assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(3), says), "{mode}");
+        assert!(stdout(&o).is_empty(), "{mode}: nothing is printed when one object is refused");
+    }
+    let o = render("cluster-admin", &["--allow", "misbehave:rbac", "-v"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kind: ClusterRoleBinding"));
+    assert!(stderr(&o).contains("plugin misbehave created: 1 rbac"), "{}", stderr(&o));
+    let o = render("privileged", &["--allow", "misbehave:all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = render("kube-system", &["--allow", "misbehave:rbac"]);
+    assert_eq!(o.status.code(), Some(3), "a grant allows its category only");
+    let o = render("ok", &["--allow", "nobody:rbac"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--allow names `nobody`, which is not a plugin of this render (plugins: misbehave)"));
+    let o = render("ok", &["--allow", "misbehave:root"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`root` is not a grant; grants: other-namespaces, cluster-scoped"), "{}", stderr(&o));
+
+    // In chart.yaml: the chart author's grant.
+    let dir = misbehave_chart();
+    let chart = dir.path().join("chart.yaml");
+    let text = std::fs::read_to_string(&chart).unwrap();
+    std::fs::write(&chart, format!("{text}    allow: [rbac]\n")).unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(ethwasm(&["chart", "lock", d]).status.success());
+    let o = ethwasm(&["render", d, "--seed", SEED, "--set", "misbehave.mode=cluster-admin"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(&chart, format!("{text}    allow: [everything]\n")).unwrap();
+    let o = ethwasm(&["render", d, "--seed", SEED]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("plugins[misbehave].allow: `everything` is not a grant"), "{}", stderr(&o));
+
+    // plugin inspect says what a plugin creates, by category.
+    let o = ethwasm(&["plugin", "inspect", &p]);
+    assert!(
+        stdout(&o).contains("creates:     1 in namespace default (rendered with its default values)"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -27,12 +27,18 @@ async fn deploy_with(c: &KubeCluster, set: &[&str]) -> ethwasm::Result<deploy::R
     deploy::deploy(c, NS, "ethereum", SeedChoice::default(), render, &opts()).await
 }
 
-#[tokio::test]
-async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
+/// A fake API server with namespace `eth`, reporting workloads ready, and a client of it.
+fn cluster() -> (FakeApi, KubeCluster) {
     let fake = FakeApi::new();
     fake.add_namespace(NS);
     fake.set_ready(true);
     let c = KubeCluster::new(fake.client());
+    (fake, c)
+}
+
+#[tokio::test]
+async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
+    let (fake, c) = cluster();
 
     let first = deploy_with(&c, &[]).await.unwrap();
     assert_eq!(first.revision, 1);
@@ -66,4 +72,26 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
 
     deploy::uninstall(&c, NS, "ethereum", false, &opts()).await.unwrap();
     assert!(fake.inventory().is_empty(), "{:?}", fake.inventory());
+}
+
+/// A plugin's object that needs a grant it was not given stops the deploy before anything is
+/// applied or recorded; with the grant, it deploys.
+#[tokio::test]
+async fn a_deploy_applies_nothing_a_plugin_was_not_granted() {
+    let (fake, c) = cluster();
+    let plugin = ethwasm_tests::test_plugin_path("misbehave").display().to_string();
+    let spec = |allow: &[(&str, ethwasm::permit::Grant)]| Spec {
+        plugins: vec![plugin.clone()],
+        allow: allow.iter().map(|(p, g)| (p.to_string(), [*g].into())).collect(),
+        ..ethwasm_tests::spec(&["misbehave.mode=cluster-admin"])
+    };
+    let render = renderer(&spec(&[]), NS, "hostile");
+    let e = deploy::deploy(&c, NS, "hostile", SeedChoice::default(), render, &opts()).await.unwrap_err();
+    assert_eq!(e.class(), ethwasm::Class::Plugin);
+    assert!(e.to_string().contains("may not create ClusterRoleBinding hostile-misbehave"), "{e}");
+    assert!(fake.inventory().is_empty(), "nothing applied or recorded: {:?}", fake.inventory());
+
+    let render = renderer(&spec(&[("misbehave", ethwasm::permit::Grant::Rbac)]), NS, "hostile");
+    deploy::deploy(&c, NS, "hostile", SeedChoice::default(), render, &opts()).await.unwrap();
+    assert!(fake.inventory().iter().any(|o| o == "ClusterRoleBinding /hostile-misbehave"), "{:?}", fake.inventory());
 }

@@ -35,6 +35,11 @@ pub struct SourceArgs {
     /// A deploy records it at the first install and keeps it after. Default: now.
     #[arg(long, value_name = "TIME", env = "SOURCE_DATE_EPOCH", value_parser = parse_time)]
     pub created: Option<u64>,
+    /// Let plugin PLUGIN create more than namespaced objects in the release's namespace:
+    /// GRANT is other-namespaces, cluster-scoped, namespaces, rbac, webhooks, crds,
+    /// privileged-pods or all (comma-separated; repeatable). Added to the chart's `allow:`.
+    #[arg(long = "allow", value_name = "PLUGIN:GRANT", value_parser = ethwasm::permit::parse_allow)]
+    pub allow: Vec<(String, std::collections::BTreeSet<ethwasm::permit::Grant>)>,
 }
 
 /// Unix seconds, or an RFC 3339 time.
@@ -132,6 +137,10 @@ pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &Run
         values: values.sources(),
         cache: runtime.cache(),
         limits: runtime.limits(),
+        allow: source.allow.iter().fold(Default::default(), |mut all: ethwasm::permit::Grants, (p, g)| {
+            all.entry(p.clone()).or_default().extend(g.iter().copied());
+            all
+        }),
     }
 }
 

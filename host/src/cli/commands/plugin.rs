@@ -5,6 +5,7 @@ use crate::cli::Outcome;
 use clap::{Args, Subcommand, ValueEnum};
 use ethwasm::plugin::{ImportKind, Plugin, Runtime};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Plugin subcommands.
@@ -55,12 +56,29 @@ impl InspectCommand {
         for f in &self.files {
             all.push(Plugin::load(&rt, f, self.runtime.limits())?);
         }
+        // What each creates (categories of ethwasm::permit): all rendered together with their
+        // defaults, else each alone.
+        let counts = |created: &[(String, BTreeMap<String, usize>)], name: &str| {
+            created.iter().find(|(p, _)| p == name).map(|(_, c)| c.clone()).unwrap_or_default()
+        };
+        let created: Vec<Created> = match ethwasm::render::created(&all) {
+            Ok(together) => all.iter().map(|p| Ok(counts(&together, p.name()))).collect(),
+            Err(_) => all
+                .iter()
+                .map(|p| {
+                    let alone = ethwasm::render::created(std::slice::from_ref(p)).map_err(|e| e.to_string())?;
+                    Ok(counts(&alone, p.name()))
+                })
+                .collect(),
+        };
         let text = match self.output {
             InspectFormat::Json => {
-                let v: Vec<_> = all.iter().map(|p| describe_json(p)).collect();
+                let v: Vec<_> = all.iter().zip(&created).map(|(p, c)| describe_json(p, c)).collect();
                 format!("{:#}\n", serde_json::Value::Array(v))
             }
-            InspectFormat::Text => all.iter().map(|p| describe_text(p)).collect::<Vec<_>>().join("\n"),
+            InspectFormat::Text => {
+                all.iter().zip(&created).map(|(p, c)| describe_text(p, c)).collect::<Vec<_>>().join("\n")
+            }
         };
         crate::cli::print::write_stdout(text.as_bytes())?;
         Ok(Outcome::Success)
@@ -74,8 +92,24 @@ fn kind_name(k: &ImportKind) -> &'static str {
     }
 }
 
-fn describe_json(p: &Plugin) -> serde_json::Value {
+/// Counts by category, or why the plugin does not render alone.
+type Created = Result<BTreeMap<String, usize>, String>;
+
+fn created_text(c: &Created) -> String {
+    match c {
+        Ok(counts) if counts.is_empty() => "nothing (rendered with its default values)".into(),
+        Ok(counts) => format!(
+            "{} (rendered with its default values)",
+            counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+        ),
+        Err(e) => format!("unknown: it does not render with its default values ({e})"),
+    }
+}
+
+fn describe_json(p: &Plugin, created: &Created) -> serde_json::Value {
     json!({
+        "creates": created.as_ref().ok(),
+        "createsUnknownBecause": created.as_ref().err(),
         "file": p.path.display().to_string(),
         "name": p.info.name,
         "version": p.info.version,
@@ -90,7 +124,7 @@ fn describe_json(p: &Plugin) -> serde_json::Value {
     })
 }
 
-fn describe_text(p: &Plugin) -> String {
+fn describe_text(p: &Plugin, created: &Created) -> String {
     let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
     let mut s = String::new();
     s.push_str(&format!("file:        {}\n", p.path.display()));
@@ -98,6 +132,7 @@ fn describe_text(p: &Plugin) -> String {
     s.push_str(&format!("version:     {}\n", p.info.version));
     s.push_str(&format!("description: {}\n", p.info.description));
     s.push_str(&format!("wit:         ethwasm:plugin@{}\n", p.wit_version));
+    s.push_str(&format!("creates:     {}\n", created_text(created)));
     s.push_str(&format!("provides:    {}\n", list(&p.info.provides)));
     s.push_str(&format!("requires:    {}\n", list(&p.info.requires)));
     s.push_str(&format!("sha256:      {}\n", p.sha256));

@@ -7,7 +7,9 @@
 //! hostile ones: `noisy` (20,000 log lines of 64 KiB), `escape` / `escape-error` (terminal
 //! escape sequences in notes and in an error), `big-panic` (a 10 MiB panic message),
 //! `long-label` (derive-key with a 120 MiB label), `bad-kind` (a `kind` with `/` and `..`),
-//! `list` (a `kind: List` wrapping an object in kube-system).
+//! `list` (a `kind: List` wrapping an object in kube-system); and beyond the default
+//! permissions: `cluster-admin` (a ClusterRoleBinding), `kube-system` (a ConfigMap there),
+//! `privileged` (a privileged Pod mounting the host's root).
 
 use ethwasm_plugin::{export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
@@ -103,8 +105,26 @@ impl Plugin for Misbehave {
                 "apiVersion": "v1", "kind": "List", "metadata": {"name": name},
                 "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hidden", "namespace": "kube-system"}}]
             }))),
+            // Objects beyond the default permissions.
+            "cluster-admin" => Ok(Output::new().manifest(serde_json::json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": name},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "default"}]
+            }))),
+            "kube-system" => Ok(Output::new().manifest(serde_json::json!({
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}
+            }))),
+            "privileged" => Ok(Output::new().manifest(serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {
+                    "containers": [{"name": "c", "image": "busybox", "securityContext": {"privileged": true},
+                                    "volumeMounts": [{"name": "root", "mountPath": "/host"}]}],
+                    "volumes": [{"name": "root", "hostPath": {"path": "/"}}]
+                }
+            }))),
             other => Err(PluginError::InvalidValues(format!(
-                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind or list"
+                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind, list, cluster-admin, kube-system or privileged"
             ))),
         }
     }

@@ -1,0 +1,293 @@
+//! What a plugin may create. By default: namespaced objects in the release's namespace, of kinds
+//! that are not RBAC, admission webhooks or API services, custom resource definitions or
+//! namespaces, and no pod that breaks the host-level rules of the Pod Security Standards'
+//! baseline (privileged containers, added capabilities beyond baseline's list, host network,
+//! PID or IPC namespaces, hostPath volumes, host ports). Anything more is a [`Grant`], given
+//! per plugin in chart.yaml (`allow:`) or on the command line (`--allow PLUGIN:GRANT`).
+//! `render` and `deploy` check the same rules, so a CI render gets the cluster's answer.
+
+use crate::manifest::Object;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+/// A permission beyond the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grant {
+    /// Namespaced objects outside the release's namespace.
+    OtherNamespaces,
+    /// Cluster-scoped objects of kinds no other grant names (StorageClass, PriorityClass, ...).
+    ClusterScoped,
+    /// `Namespace` objects (an uninstall deletes them, and all they hold).
+    Namespaces,
+    /// Role, RoleBinding, ClusterRole, ClusterRoleBinding.
+    Rbac,
+    /// Admission webhooks and policies, and APIService: they route the API server's requests.
+    Webhooks,
+    /// CustomResourceDefinition.
+    Crds,
+    /// Pods (and pod templates) that break the baseline's host-level rules.
+    PrivilegedPods,
+    /// Everything.
+    All,
+}
+
+/// Every grant, as written.
+pub const GRANTS: &[(&str, Grant)] = &[
+    ("other-namespaces", Grant::OtherNamespaces),
+    ("cluster-scoped", Grant::ClusterScoped),
+    ("namespaces", Grant::Namespaces),
+    ("rbac", Grant::Rbac),
+    ("webhooks", Grant::Webhooks),
+    ("crds", Grant::Crds),
+    ("privileged-pods", Grant::PrivilegedPods),
+    ("all", Grant::All),
+];
+
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = GRANTS.iter().find(|(_, g)| g == self).map_or("?", |(n, _)| n);
+        f.write_str(name)
+    }
+}
+
+impl FromStr for Grant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Grant, String> {
+        GRANTS.iter().find(|(n, _)| *n == s).map(|(_, g)| *g).ok_or_else(|| {
+            format!("`{s}` is not a grant; grants: {}", GRANTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
+        })
+    }
+}
+
+/// Grants by plugin name.
+pub type Grants = BTreeMap<String, BTreeSet<Grant>>;
+
+/// Parses `PLUGIN:GRANT[,GRANT...]`, as `--allow` takes it.
+pub fn parse_allow(text: &str) -> Result<(String, BTreeSet<Grant>), String> {
+    let (plugin, grants) =
+        text.split_once(':').ok_or_else(|| format!("`{text}` is not PLUGIN:GRANT (e.g. my-operator:crds)"))?;
+    if !crate::plugin::is_dns_label(plugin) {
+        return Err(format!("`{plugin}` in `{text}` is not a plugin name"));
+    }
+    let grants = grants.split(',').map(|g| g.trim().parse()).collect::<Result<BTreeSet<Grant>, String>>()?;
+    Ok((plugin.to_string(), grants))
+}
+
+/// An object a plugin may not create without a grant.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "plugin `{plugin}` may not create {object}: {why}; if you trust it to, grant `{grant}` with `--allow {plugin}:{grant}` or `allow: [{grant}]` under the plugin in chart.yaml"
+)]
+pub struct NotGranted {
+    pub plugin: String,
+    pub object: String,
+    pub why: String,
+    pub grant: Grant,
+}
+
+const RBAC: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
+const WEBHOOKS: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+];
+/// Capabilities the baseline standard lets a container add.
+const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// The category an object falls in: the grant it needs and why, or `None` for the default.
+pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
+    let kind = o.key.kind.as_str();
+    if RBAC.contains(&kind) {
+        return Some((Grant::Rbac, "RBAC objects change who may do what in the cluster".into()));
+    }
+    if WEBHOOKS.contains(&kind) {
+        return Some((Grant::Webhooks, format!("a {kind} routes the API server's requests")));
+    }
+    if kind == "CustomResourceDefinition" {
+        return Some((Grant::Crds, "a CustomResourceDefinition adds an API for the whole cluster".into()));
+    }
+    if kind == "Namespace" {
+        return Some((Grant::Namespaces, "an uninstall would delete the namespace and all it holds".into()));
+    }
+    if o.key.namespace.is_empty() {
+        return Some((Grant::ClusterScoped, format!("{kind} is cluster-scoped")));
+    }
+    if o.key.namespace != namespace {
+        return Some((
+            Grant::OtherNamespaces,
+            format!("it is in namespace `{}`, not the release's `{namespace}`", o.key.namespace),
+        ));
+    }
+    pod_spec(kind, &o.body).and_then(breaks_baseline).map(|why| (Grant::PrivilegedPods, why))
+}
+
+/// Checks every object against its plugin's grants; the first refusal, in install order.
+pub fn check(objects: &[Object], namespace: &str, grants: &Grants) -> Result<(), NotGranted> {
+    for o in objects {
+        if let Some((grant, why)) = category(o, namespace) {
+            let held = grants.get(&o.plugin);
+            if !held.is_some_and(|g| g.contains(&grant) || g.contains(&Grant::All)) {
+                return Err(NotGranted { plugin: o.plugin.clone(), object: o.key.to_string(), why, grant });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Counts of objects by category, per plugin.
+pub type Summary = Vec<(String, BTreeMap<String, usize>)>;
+
+/// What each plugin created, by category: `in namespace NS` or a grant's name, with counts, in
+/// plugin order of first appearance.
+pub fn summary(objects: &[Object], namespace: &str) -> Summary {
+    let mut out: Summary = Vec::new();
+    for o in objects {
+        let label = category(o, namespace).map_or_else(|| format!("in namespace {namespace}"), |(g, _)| g.to_string());
+        let i = match out.iter().position(|(p, _)| *p == o.plugin) {
+            Some(i) => i,
+            None => {
+                out.push((o.plugin.clone(), BTreeMap::new()));
+                out.len() - 1
+            }
+        };
+        *out[i].1.entry(label).or_default() += 1;
+    }
+    out
+}
+
+/// The pod spec of a Pod or of a workload's pod template.
+fn pod_spec<'a>(kind: &str, body: &'a Value) -> Option<&'a Value> {
+    match kind {
+        "Pod" => body.get("spec"),
+        "CronJob" => body.pointer("/spec/jobTemplate/spec/template/spec"),
+        _ => body.pointer("/spec/template/spec"),
+    }
+}
+
+/// Why a pod spec breaks the baseline's host-level rules, if it does.
+fn breaks_baseline(spec: &Value) -> Option<String> {
+    for field in ["hostNetwork", "hostPID", "hostIPC"] {
+        if spec.get(field) == Some(&Value::Bool(true)) {
+            return Some(format!("its pod sets `{field}`"));
+        }
+    }
+    for v in spec.get("volumes").and_then(Value::as_array).into_iter().flatten() {
+        if v.get("hostPath").is_some() {
+            let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+            return Some(format!("its pod mounts the host's files (hostPath volume `{name}`)"));
+        }
+    }
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in spec.get(list).and_then(Value::as_array).into_iter().flatten() {
+            let name = c.get("name").and_then(Value::as_str).unwrap_or("?");
+            let sc = c.get("securityContext");
+            if sc.and_then(|s| s.get("privileged")) == Some(&Value::Bool(true)) {
+                return Some(format!("container `{name}` is privileged"));
+            }
+            let added = sc.and_then(|s| s.pointer("/capabilities/add")).and_then(Value::as_array);
+            for cap in added.into_iter().flatten().filter_map(Value::as_str) {
+                let bare = cap.strip_prefix("CAP_").unwrap_or(cap);
+                if !BASELINE_CAPABILITIES.contains(&bare) {
+                    return Some(format!("container `{name}` adds capability {cap}"));
+                }
+            }
+            for p in c.get("ports").and_then(Value::as_array).into_iter().flatten() {
+                if p.get("hostPort").and_then(Value::as_u64).is_some_and(|h| h != 0) {
+                    return Some(format!("container `{name}` binds a host port"));
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::ObjectKey;
+    use serde_json::json;
+
+    fn obj(kind: &str, namespace: &str, body: Value) -> Object {
+        Object {
+            key: ObjectKey { group: String::new(), kind: kind.into(), namespace: namespace.into(), name: "x".into() },
+            plugin: "p".into(),
+            body,
+        }
+    }
+
+    fn grant_of(kind: &str, namespace: &str, body: Value) -> Option<Grant> {
+        category(&obj(kind, namespace, body), "eth").map(|(g, _)| g)
+    }
+
+    #[test]
+    fn categories() {
+        assert_eq!(grant_of("ConfigMap", "eth", json!({})), None);
+        assert_eq!(grant_of("ConfigMap", "kube-system", json!({})), Some(Grant::OtherNamespaces));
+        assert_eq!(grant_of("ClusterRoleBinding", "", json!({})), Some(Grant::Rbac));
+        assert_eq!(grant_of("Role", "eth", json!({})), Some(Grant::Rbac));
+        assert_eq!(grant_of("MutatingWebhookConfiguration", "", json!({})), Some(Grant::Webhooks));
+        assert_eq!(grant_of("CustomResourceDefinition", "", json!({})), Some(Grant::Crds));
+        assert_eq!(grant_of("Namespace", "", json!({})), Some(Grant::Namespaces));
+        assert_eq!(grant_of("StorageClass", "", json!({})), Some(Grant::ClusterScoped));
+    }
+
+    #[test]
+    fn pods_beyond_the_baseline() {
+        let sts = |spec: Value| json!({"spec": {"template": {"spec": spec}}});
+        let c = |sc: Value| json!({"containers": [{"name": "c", "securityContext": sc}]});
+        assert_eq!(grant_of("StatefulSet", "eth", sts(c(json!({"runAsNonRoot": true})))), None);
+        assert_eq!(grant_of("StatefulSet", "eth", sts(c(json!({"privileged": true})))), Some(Grant::PrivilegedPods));
+        let caps = |cap: &str| sts(c(json!({"capabilities": {"add": [cap]}})));
+        assert_eq!(grant_of("Deployment", "eth", caps("NET_BIND_SERVICE")), None);
+        assert_eq!(grant_of("Deployment", "eth", caps("SYS_ADMIN")), Some(Grant::PrivilegedPods));
+        assert_eq!(grant_of("DaemonSet", "eth", sts(json!({"hostNetwork": true}))), Some(Grant::PrivilegedPods));
+        let host_path = json!({"volumes": [{"name": "root", "hostPath": {"path": "/"}}], "containers": []});
+        assert_eq!(grant_of("Pod", "eth", json!({"spec": host_path})), Some(Grant::PrivilegedPods));
+        let cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"hostPID": true}}}}}});
+        assert_eq!(grant_of("CronJob", "eth", cron), Some(Grant::PrivilegedPods));
+        let port = json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 80}]}]});
+        assert_eq!(grant_of("Deployment", "eth", sts(port)), Some(Grant::PrivilegedPods));
+    }
+
+    #[test]
+    fn a_refusal_names_plugin_object_and_grant_and_a_grant_allows() {
+        let objects = vec![obj("ClusterRoleBinding", "", json!({}))];
+        let err = check(&objects, "eth", &Grants::new()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "plugin `p` may not create ClusterRoleBinding x: RBAC objects change who may do what in the cluster; if you trust it to, grant `rbac` with `--allow p:rbac` or `allow: [rbac]` under the plugin in chart.yaml"
+        );
+        let grants: Grants = [("p".to_string(), BTreeSet::from([Grant::Rbac]))].into();
+        assert!(check(&objects, "eth", &grants).is_ok());
+        let all: Grants = [("p".to_string(), BTreeSet::from([Grant::All]))].into();
+        assert!(check(&objects, "eth", &all).is_ok());
+        let other: Grants = [("q".to_string(), BTreeSet::from([Grant::All]))].into();
+        assert!(check(&objects, "eth", &other).is_err(), "another plugin's grant is not this one's");
+    }
+
+    #[test]
+    fn allow_flags_parse() {
+        let (p, g) = parse_allow("op:crds,rbac").unwrap();
+        assert_eq!((p.as_str(), g), ("op", BTreeSet::from([Grant::Crds, Grant::Rbac])));
+        assert!(parse_allow("op").unwrap_err().contains("PLUGIN:GRANT"));
+        assert!(parse_allow("op:root").unwrap_err().contains("grants: other-namespaces"));
+    }
+}
