@@ -98,7 +98,11 @@ impl Job {
                     timeout: p.timeout.unwrap_or(defaults.timeout),
                     output_bytes: p.output.unwrap_or(defaults.output_bytes),
                 };
-                let src = Source::read(&p.path, limits).map_err(|e| {
+                let read = match &p.bytes {
+                    Some(bytes) => Ok(Source::from_bytes(&p.path, bytes.to_vec(), limits)),
+                    None => Source::read(&p.path, limits),
+                };
+                let src = read.map_err(|e| {
                     let why = match &e {
                         crate::plugin::PluginError::Read { source, .. } => source.to_string(),
                         other => other.to_string(),

@@ -722,3 +722,65 @@ fn a_plugin_creates_only_what_it_is_granted() {
         stdout(&o)
     );
 }
+
+/// `ethwasm package` packs the chart with its plugins; the archive renders exactly as the
+/// directory does, reproducibly, and a tampered archive is refused by its lock.
+#[test]
+fn a_packaged_chart_renders_as_its_directory() {
+    let out = tempfile::tempdir().unwrap();
+    let d = out.path().to_str().unwrap();
+    let o = ethwasm(&["package", "charts/ethereum", "-d", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let archive = stdout(&o).trim().to_string();
+    assert!(archive.ends_with(".tgz") && archive.contains("ethereum-"), "{archive}");
+    let first = std::fs::read(&archive).unwrap();
+    assert!(ethwasm(&["package", "charts/ethereum", "-d", d]).status.success());
+    assert_eq!(std::fs::read(&archive).unwrap(), first, "packing is reproducible");
+
+    let args = |chart: &str| {
+        vec![
+            "render".to_string(),
+            chart.into(),
+            "--seed".into(),
+            SEED.into(),
+            "--created".into(),
+            CREATED.into(),
+            "--no-notes".into(),
+        ]
+    };
+    let from_dir = ethwasm(&args("charts/ethereum").iter().map(String::as_str).collect::<Vec<_>>());
+    let from_archive = ethwasm(&args(&archive).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(from_archive.status.success(), "{}", stderr(&from_archive));
+    assert_eq!(stdout(&from_archive), stdout(&from_dir));
+
+    // A plugin changed inside the archive no longer matches the packed lock.
+    let dir = out.path().join("unpacked");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("tar").args(["-xzf", &archive, "-C", dir.to_str().unwrap()]).status().unwrap();
+    assert!(status.success());
+    let top = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let wasm = top.join("plugins/ethstats.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.extend_from_slice(b"\0");
+    std::fs::write(&wasm, bytes).unwrap();
+    let tampered = out.path().join("tampered.tgz");
+    let status = Command::new("tar")
+        .args([
+            "-czf",
+            tampered.to_str().unwrap(),
+            "-C",
+            dir.to_str().unwrap(),
+            top.file_name().unwrap().to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = ethwasm(&["render", tampered.to_str().unwrap(), "--seed", SEED]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("tampered.tgz has sha256")
+            && stderr(&o).contains("the archive was changed after it was packed"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -172,6 +172,7 @@ scenarios!(
     a_definition_and_its_resources_deploy_in_one_release,
     a_proof_of_stake_node_added_keeps_the_genesis_and_every_key,
     scaling_validator_clients_never_runs_a_key_twice,
+    a_packaged_chart_deploys_as_its_directory,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -896,4 +897,23 @@ async fn scaling_validator_clients_never_runs_a_key_twice(t: Env) {
             assert!(sizes.iter().all(|n| last.iter().any(|(_, r)| r.end - r.start == *n)), "{last:?}");
         }
     }
+}
+
+/// The chart packed by `ethwasm package` deploys (and waits) from the archive alone, and the
+/// chart directory then diffs clean against it: the same objects, keys and genesis.
+async fn a_packaged_chart_deploys_as_its_directory(t: Env) {
+    let out = tempfile::tempdir().unwrap();
+    let archive = t.ok(&["package", "charts/ethereum", "-d", out.path().to_str().unwrap()]).trim().to_string();
+    t.ok(&["deploy", &archive, "--wait", "--timeout", "2m", "--no-notes"]);
+    let d = t.ethwasm(&["diff", "charts/ethereum"]);
+    assert_eq!(
+        d.status.code(),
+        Some(0),
+        "the directory differs from its archive:\n{}{}",
+        text(&d.stdout),
+        text(&d.stderr)
+    );
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert_eq!((history.len(), history[0].status), (1, Status::Deployed));
+    t.ok(&["uninstall"]);
 }

@@ -16,7 +16,8 @@ use std::time::Duration;
 /// What to render: a chart and/or plugin files, and the release.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// Chart directory (holding chart.yaml, values.yaml and chart.lock).
+    /// Chart directory (holding chart.yaml, values.yaml and chart.lock), or a chart archive
+    /// made by `ethwasm package` (the plugins inside it).
     #[arg(value_name = "CHART")]
     pub chart: Option<PathBuf>,
     /// Plugin component files or glob patterns (quote them: 'plugins/*.wasm'); repeatable.

@@ -61,6 +61,9 @@ pub enum Command {
     /// Work with charts.
     #[command(subcommand)]
     Chart(commands::chart::ChartCommand),
+    /// Pack a chart and its plugin components into one archive (NAME-VERSION.tgz) that
+    /// render, deploy and diff take in place of the chart directory.
+    Package(commands::chart::PackageCommand),
     /// Print the version of ethwasm, wasmtime and the supported WIT packages.
     Version(commands::version::VersionCommand),
     /// Install or upgrade a release in the cluster (server-side apply, prune, wait).
@@ -89,6 +92,7 @@ impl Cli {
             Command::Render(c) => c.execute(g),
             Command::Plugin(c) => c.execute(),
             Command::Chart(c) => c.execute(),
+            Command::Package(c) => c.execute(),
             Command::Version(c) => c.execute(),
             Command::Deploy(c) => c.execute(g),
             Command::Diff(c) => c.execute(g),

@@ -21,6 +21,29 @@ impl ChartCommand {
     }
 }
 
+/// `ethwasm package CHART [-d DIR]`: the chart and its plugins in one archive.
+#[derive(Debug, Args)]
+pub struct PackageCommand {
+    /// Chart directory (its plugins built and pinned in chart.lock).
+    #[arg(value_name = "CHART")]
+    pub chart: PathBuf,
+    /// Where to write NAME-VERSION.tgz.
+    #[arg(short = 'd', long = "destination", value_name = "DIR", default_value = ".")]
+    pub destination: PathBuf,
+}
+
+impl PackageCommand {
+    /// Packs the chart, checking every plugin against its pin, and prints the archive's path.
+    pub fn execute(self) -> ethwasm::Result<Outcome> {
+        let chart = Chart::load(&self.chart)?;
+        let archive = ethwasm::chart::archive::package(&chart, &self.destination)?;
+        let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);
+        eprintln!("packed {} ({size} bytes; {} plugins)", archive.display(), chart.file.plugins.len());
+        println!("{}", archive.display());
+        Ok(Outcome::Success)
+    }
+}
+
 /// `ethwasm chart lock [CHART]`
 #[derive(Debug, Args)]
 pub struct LockCommand {

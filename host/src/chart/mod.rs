@@ -1,7 +1,11 @@
 //! Charts: a directory with `chart.yaml` (name, version, plugins), `values.yaml` (defaults) and
-//! `chart.lock` (the sha256 of every plugin, written by `ethwasm chart lock` / `make build`).
+//! `chart.lock` (the sha256 of every plugin, written by `ethwasm chart lock` / `make build`), or
+//! the same packed into one archive with its plugins ([`archive`]).
+
+pub mod archive;
 
 use crate::units::{parse_bytes, parse_duration};
+use archive::Files;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -19,6 +23,8 @@ pub enum ChartError {
     NoLock { path: PathBuf, chart: PathBuf },
     #[error("plugin `{plugin}` ({file}) has sha256 {actual}, but {lock} pins {pinned}; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {}`", .lock.parent().unwrap_or(Path::new(".")).display())]
     PinMismatch { plugin: String, file: PathBuf, actual: String, pinned: String, lock: PathBuf },
+    #[error("plugin `{plugin}` in {archive} has sha256 {actual}, but the archive's chart.lock pins {pinned}: the archive was changed after it was packed; package it again, or get it again from where it came")]
+    Tampered { plugin: String, archive: PathBuf, actual: String, pinned: String },
     #[error("{lock} has no pin for plugin `{plugin}`; refresh the pins with `ethwasm chart lock {chart}`")]
     Unpinned { plugin: String, lock: PathBuf, chart: PathBuf },
 }
@@ -79,7 +85,10 @@ pub struct LockFile {
 /// A chart read from disk.
 #[derive(Debug, Clone)]
 pub struct Chart {
+    /// The chart's directory, or its archive.
     pub dir: PathBuf,
+    /// Where its files are read from.
+    pub files: Files,
     pub file: ChartFile,
     /// The parsed `values.yaml` (an empty map when the file is absent).
     pub values: Value,
@@ -91,7 +100,10 @@ pub struct Chart {
 #[derive(Debug, Clone)]
 pub struct ResolvedPlugin {
     pub name: String,
+    /// The component file (in an archive: the archive's path and the entry's name).
     pub path: PathBuf,
+    /// The component's bytes, for a chart read from an archive.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
     pub memory: Option<u64>,
     pub timeout: Option<Duration>,
     pub output: Option<u64>,
@@ -99,10 +111,15 @@ pub struct ResolvedPlugin {
 }
 
 impl Chart {
-    /// Reads `dir/chart.yaml` and `dir/values.yaml`.
+    /// Reads a chart directory (`chart.yaml`, `values.yaml`, `values.schema.json`), or a chart
+    /// archive written by [`archive::package`].
     pub fn load(dir: &Path) -> Result<Chart, ChartError> {
-        let path = dir.join("chart.yaml");
-        let text = std::fs::read_to_string(&path).map_err(|source| ChartError::Read { path: path.clone(), source })?;
+        let files = Files::open(dir)?;
+        let path = files.path_of("chart.yaml");
+        let text = files.read_text("chart.yaml")?.ok_or_else(|| ChartError::Read {
+            path: path.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
         let file: ChartFile = serde_yaml::from_str(&text)
             .map_err(|e| ChartError::Invalid { path: path.clone(), message: e.to_string() })?;
         let invalid = |message: String| ChartError::Invalid { path: path.clone(), message };
@@ -112,21 +129,19 @@ impl Chart {
         if !crate::plugin::is_dns_label(&file.name) {
             return Err(invalid(format!("name `{}` is not a DNS label ([a-z0-9-], at most 63 characters)", file.name)));
         }
-        let values_path = dir.join("values.yaml");
-        let values = match std::fs::read_to_string(&values_path) {
-            Ok(t) => crate::values::parse_yaml(&values_path, &t)
+        let values_path = files.path_of("values.yaml");
+        let values = match files.read_text("values.yaml")? {
+            Some(t) => crate::values::parse_yaml(&values_path, &t)
                 .map_err(|e| ChartError::Invalid { path: values_path.clone(), message: e.to_string() })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Default::default()),
-            Err(source) => return Err(ChartError::Read { path: values_path, source }),
+            None => Value::Object(Default::default()),
         };
-        let schema_path = dir.join("values.schema.json");
-        let schema = match std::fs::read_to_string(&schema_path) {
-            Ok(t) => Some(
+        let schema_path = files.path_of("values.schema.json");
+        let schema = match files.read_text("values.schema.json")? {
+            Some(t) => Some(
                 serde_json::from_str(&t)
                     .map_err(|e| ChartError::Invalid { path: schema_path.clone(), message: e.to_string() })?,
             ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(ChartError::Read { path: schema_path, source }),
+            None => None,
         };
         for (key, from) in &file.globals {
             if from.split('.').try_fold(&values, |v, k| v.get(k)).is_none() {
@@ -135,7 +150,7 @@ impl Chart {
                 )));
             }
         }
-        Ok(Chart { dir: dir.into(), file, values, schema })
+        Ok(Chart { dir: dir.into(), files, file, values, schema })
     }
 
     /// Copies the chart's `globals` into `values.global` (see [`ChartFile::globals`]).
@@ -153,12 +168,12 @@ impl Chart {
 
     /// Path of the lock file.
     pub fn lock_path(&self) -> PathBuf {
-        self.dir.join("chart.lock")
+        self.files.path_of("chart.lock")
     }
 
     /// The plugins with paths made absolute-or-cwd-relative and limits parsed.
     pub fn plugins(&self) -> Result<Vec<ResolvedPlugin>, ChartError> {
-        let path = self.dir.join("chart.yaml");
+        let path = self.files.path_of("chart.yaml");
         self.file
             .plugins
             .iter()
@@ -170,9 +185,21 @@ impl Chart {
                 let allow = p.allow.iter().map(|g| g.parse()).collect::<Result<_, String>>().map_err(|message| {
                     ChartError::Invalid { path: path.clone(), message: format!("plugins[{}].allow: {message}", p.name) }
                 })?;
+                let (file, bytes) = match &self.files {
+                    Files::Dir(dir) => (dir.join(&p.path), None),
+                    Files::Archive { .. } => {
+                        let entry = p.path.to_string_lossy();
+                        let bytes = self.files.entry(&entry).ok_or_else(|| ChartError::Invalid {
+                            path: path.clone(),
+                            message: format!("plugins[{}].path: `{entry}` is not in the archive", p.name),
+                        })?;
+                        (self.files.path_of(&entry), Some(bytes))
+                    }
+                };
                 Ok(ResolvedPlugin {
                     name: p.name.clone(),
-                    path: self.dir.join(&p.path),
+                    path: file,
+                    bytes,
                     memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                     timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
                     output: p.limits.output.as_deref().map(parse_bytes).transpose().map_err(bad)?,
@@ -185,20 +212,22 @@ impl Chart {
     /// Reads `chart.lock`.
     pub fn lock(&self) -> Result<LockFile, ChartError> {
         let path = self.lock_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ChartError::NoLock { path, chart: self.dir.clone() })
-            }
-            Err(source) => return Err(ChartError::Read { path, source }),
-        };
-        serde_yaml::from_str(&text).map_err(|e| ChartError::Invalid { path, message: e.to_string() })
+        match self.files.read_text("chart.lock")? {
+            Some(text) => serde_yaml::from_str(&text).map_err(|e| ChartError::Invalid { path, message: e.to_string() }),
+            None => Err(ChartError::NoLock { path, chart: self.dir.clone() }),
+        }
     }
 
     /// Checks that `sha256` is the pinned digest of plugin `name`.
     pub(crate) fn check_pin(&self, lock: &LockFile, name: &str, file: &Path, sha256: &str) -> Result<(), ChartError> {
         match lock.plugins.get(name) {
             None => Err(ChartError::Unpinned { plugin: name.into(), lock: self.lock_path(), chart: self.dir.clone() }),
+            Some(p) if p != sha256 && matches!(self.files, Files::Archive { .. }) => Err(ChartError::Tampered {
+                plugin: name.into(),
+                archive: self.dir.clone(),
+                actual: sha256.into(),
+                pinned: p.clone(),
+            }),
             Some(p) if p != sha256 => Err(ChartError::PinMismatch {
                 plugin: name.into(),
                 file: file.into(),
@@ -212,6 +241,12 @@ impl Chart {
 
     /// Writes `chart.lock` with the sha256 of every plugin file as it is now.
     pub fn write_lock(&self) -> Result<LockFile, ChartError> {
+        if let Files::Archive { path, .. } = &self.files {
+            return Err(ChartError::Invalid {
+                path: path.clone(),
+                message: "a packaged chart is locked as it was packed; package the chart directory again".into(),
+            });
+        }
         let mut lock = LockFile::default();
         for p in self.plugins()? {
             let bytes = std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;

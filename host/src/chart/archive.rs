@@ -1,0 +1,272 @@
+//! Packaged charts: one gzipped tar, `NAME-VERSION.tgz`, holding `NAME/chart.yaml` (each plugin's
+//! path made `plugins/NAME.wasm`), `values.yaml`, `values.schema.json`, `chart.lock` and every
+//! plugin component, checked against the lock when packed. `render`, `deploy` and `diff` take it
+//! as they take a chart directory, with no build and no network; the lock is checked again when
+//! it is read.
+//!
+//! Packing is reproducible (entries sorted, times, owners and modes fixed, the gzip header
+//! without a time), so a chart packs to the same bytes wherever it is packed. Reading never
+//! extracts: entries are read into memory, only regular files under the one top directory
+//! count, and sizes are bounded, so no entry can land anywhere.
+
+use super::{Chart, ChartError};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest archive read, and the most its entries may hold in all.
+pub(crate) const MAX_ARCHIVE: u64 = 512 << 20;
+
+/// Where a chart's files come from.
+#[derive(Debug, Clone)]
+pub enum Files {
+    /// A chart directory.
+    Dir(PathBuf),
+    /// A chart archive, read into memory: entry name (relative to its top directory) -> bytes.
+    Archive { path: PathBuf, entries: BTreeMap<String, Arc<[u8]>> },
+}
+
+impl Files {
+    /// A directory as it is, a file as a chart archive.
+    pub fn open(path: &Path) -> Result<Files, ChartError> {
+        if path.is_file() {
+            read_archive(path)
+        } else {
+            Ok(Files::Dir(path.to_path_buf()))
+        }
+    }
+
+    /// How to name file `name` of the chart in messages: the directory's file, or
+    /// `ARCHIVE:name`.
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        match self {
+            Files::Dir(dir) => dir.join(name),
+            Files::Archive { path, .. } => PathBuf::from(format!("{}:{name}", path.display())),
+        }
+    }
+
+    /// The bytes of archive entry `name`.
+    pub(crate) fn entry(&self, name: &str) -> Option<Arc<[u8]>> {
+        match self {
+            Files::Dir(_) => None,
+            Files::Archive { entries, .. } => entries.get(name.trim_start_matches("./")).cloned(),
+        }
+    }
+
+    /// File `name` as text, or `None` when the chart has no such file.
+    pub(crate) fn read_text(&self, name: &str) -> Result<Option<String>, ChartError> {
+        let path = self.path_of(name);
+        match self {
+            Files::Dir(dir) => match std::fs::read_to_string(dir.join(name)) {
+                Ok(t) => Ok(Some(t)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(ChartError::Read { path, source }),
+            },
+            Files::Archive { .. } => match self.entry(name) {
+                None => Ok(None),
+                Some(bytes) => String::from_utf8(bytes.to_vec())
+                    .map(Some)
+                    .map_err(|_| ChartError::Invalid { path, message: "not UTF-8 text".into() }),
+            },
+        }
+    }
+}
+
+fn read_archive(path: &Path) -> Result<Files, ChartError> {
+    let invalid = |message: String| ChartError::Invalid { path: path.into(), message };
+    let read = |source| ChartError::Read { path: path.into(), source };
+    let file = std::fs::File::open(path).map_err(read)?;
+    let size = file.metadata().map_err(read)?.len();
+    if size > MAX_ARCHIVE {
+        return Err(invalid(format!("{size} bytes; a chart archive is at most {MAX_ARCHIVE} bytes")));
+    }
+    let not_archive = |e: std::io::Error| {
+        invalid(format!("not a chart archive ({e}); give a chart directory or an archive from `ethwasm package`"))
+    };
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut entries = BTreeMap::new();
+    let mut top: Option<String> = None;
+    let mut total: u64 = 0;
+    for entry in tar.entries().map_err(not_archive)? {
+        let mut entry = entry.map_err(not_archive)?;
+        let name = entry.path().map_err(not_archive)?.into_owned();
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            return Err(invalid(format!("entry {} is not a regular file", name.display())));
+        }
+        let mut parts = Vec::new();
+        for c in name.components() {
+            match c {
+                Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+                Component::CurDir => {}
+                _ => return Err(invalid(format!("entry {} leaves the archive's directory", name.display()))),
+            }
+        }
+        if parts.len() < 2 {
+            return Err(invalid(format!("entry {} is not under the chart's directory", name.display())));
+        }
+        let first = parts.remove(0);
+        if top.get_or_insert_with(|| first.clone()) != &first {
+            return Err(invalid(format!("entries under both `{}/` and `{first}/`", top.unwrap_or_default())));
+        }
+        total = total.saturating_add(entry.size());
+        if total > MAX_ARCHIVE {
+            return Err(invalid(format!("its entries hold over {MAX_ARCHIVE} bytes")));
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut bytes).map_err(not_archive)?;
+        entries.insert(parts.join("/"), Arc::from(bytes));
+    }
+    Ok(Files::Archive { path: path.into(), entries })
+}
+
+/// Packs the chart directory `chart` with its plugins into `out/NAME-VERSION.tgz`, after
+/// checking every plugin against `chart.lock`; returns the archive's path.
+pub fn package(chart: &Chart, out: &Path) -> Result<PathBuf, ChartError> {
+    let Files::Dir(dir) = &chart.files else {
+        return Err(ChartError::Invalid { path: chart.dir.clone(), message: "is packaged already".into() });
+    };
+    let lock = chart.lock()?;
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut paths: BTreeMap<String, String> = BTreeMap::new();
+    for p in chart.plugins()? {
+        let bytes = std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;
+        use sha2::Digest;
+        chart.check_pin(&lock, &p.name, &p.path, &hex::encode(sha2::Sha256::digest(&bytes)))?;
+        let entry = format!("plugins/{}.wasm", p.name);
+        paths.insert(p.name.clone(), entry.clone());
+        files.insert(entry, bytes);
+    }
+    // chart.yaml as written, each plugin's path pointing into the archive.
+    let yaml_path = dir.join("chart.yaml");
+    let text =
+        std::fs::read_to_string(&yaml_path).map_err(|source| ChartError::Read { path: yaml_path.clone(), source })?;
+    let mut doc: serde_json::Value = serde_yaml::from_str(&text)
+        .map_err(|e| ChartError::Invalid { path: yaml_path.clone(), message: e.to_string() })?;
+    for p in doc.get_mut("plugins").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+        let name = p.get("name").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        if let (Some(entry), Some(obj)) = (paths.get(&name), p.as_object_mut()) {
+            obj.insert("path".into(), entry.clone().into());
+        }
+    }
+    files.insert(
+        "chart.yaml".into(),
+        format!("# Packed by `ethwasm package`.\n{}", crate::yaml::to_string(&doc)).into_bytes(),
+    );
+    for name in ["values.yaml", "values.schema.json", "chart.lock"] {
+        match std::fs::read(dir.join(name)) {
+            Ok(bytes) => {
+                files.insert(name.into(), bytes);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(ChartError::Read { path: dir.join(name), source }),
+        }
+    }
+    let top = &chart.file.name;
+    let target = out.join(format!("{top}-{}.tgz", chart.file.version));
+    let write = |source| ChartError::Read { path: target.clone(), source };
+    std::fs::create_dir_all(out).map_err(|source| ChartError::Read { path: out.into(), source })?;
+    let gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    for (name, bytes) in &files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut header, format!("{top}/{name}"), bytes.as_slice()).map_err(write)?;
+    }
+    let gz = tar.into_inner().map_err(write)?;
+    let bytes = gz.finish().map_err(write)?;
+    // Through a temporary file and a rename: never a half-written archive under its name.
+    let tmp = out.join(format!(".{top}.tgz.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, &bytes).map_err(write)?;
+    std::fs::rename(&tmp, &target).map_err(write)?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chart directory with one plugin `a` (bytes `abc`), locked.
+    fn chart_dir() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("chart.yaml"),
+            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.2.0\nplugins:\n  - name: a\n    path: a.wasm\n    allow: [crds]\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("values.yaml"), "a: {x: 1}\n").unwrap();
+        std::fs::write(d.path().join("a.wasm"), b"abc").unwrap();
+        Chart::load(d.path()).unwrap().write_lock().unwrap();
+        d
+    }
+
+    #[test]
+    fn a_packed_chart_reads_back_with_its_plugins_and_packs_reproducibly() {
+        let d = chart_dir();
+        let out = tempfile::tempdir().unwrap();
+        let chart = Chart::load(d.path()).unwrap();
+        let archive = package(&chart, out.path()).unwrap();
+        assert_eq!(archive.file_name().unwrap(), "demo-0.2.0.tgz");
+        let first = std::fs::read(&archive).unwrap();
+        let again = package(&chart, out.path()).unwrap();
+        assert_eq!(std::fs::read(again).unwrap(), first, "the same chart packs to the same bytes");
+
+        let packed = Chart::load(&archive).unwrap();
+        assert_eq!(packed.values, serde_json::json!({"a": {"x": 1}}));
+        let plugins = packed.plugins().unwrap();
+        assert_eq!(plugins[0].bytes.as_deref(), Some(&b"abc"[..]));
+        assert_eq!(plugins[0].path, PathBuf::from(format!("{}:plugins/a.wasm", archive.display())));
+        assert_eq!(plugins[0].allow.len(), 1, "grants are packed");
+        assert_eq!(packed.lock().unwrap(), chart.lock().unwrap());
+        assert!(packed.write_lock().unwrap_err().to_string().contains("locked as it was packed"));
+    }
+
+    #[test]
+    fn a_plugin_that_differs_from_the_lock_is_not_packed() {
+        let d = chart_dir();
+        std::fs::write(d.path().join("a.wasm"), b"abd").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let e = package(&Chart::load(d.path()).unwrap(), out.path()).unwrap_err().to_string();
+        assert!(e.contains("pins ba7816bf"), "{e}");
+        assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written");
+    }
+
+    /// An archive with the given (name, bytes) entries, written as a tar would be by anyone.
+    fn archive_of(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let gz = flate2::write::GzEncoder::new(f.reopen().unwrap(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        for (name, bytes) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            // set_path refuses `..`; write the raw name as a hostile packer would.
+            h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_cksum();
+            tar.append(&h, *bytes).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap();
+        f
+    }
+
+    #[test]
+    fn a_hostile_archive_is_refused() {
+        let f = archive_of(&[("demo/../../etc/x", b"x")]);
+        assert!(Chart::load(f.path()).unwrap_err().to_string().contains("leaves the archive's directory"));
+        let f = archive_of(&[("demo/chart.yaml", b"x"), ("other/values.yaml", b"y")]);
+        assert!(Chart::load(f.path()).unwrap_err().to_string().contains("entries under both"));
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), b"not gzip").unwrap();
+        assert!(Chart::load(f.path()).unwrap_err().to_string().contains("not a chart archive"));
+    }
+}
