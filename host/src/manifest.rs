@@ -74,6 +74,9 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ValidatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "ClusterTrustBundle",
     "CertificateSigningRequest",
     "FlowSchema",
     "PriorityLevelConfiguration",
@@ -192,7 +195,9 @@ pub(crate) fn check(
             crate::text::one_line(&kind, 100)
         )));
     }
-    if kind == "List" || (kind.ends_with("List") && obj.contains_key("items")) {
+    // kubectl reads any object with a top-level `items` as a list of objects: refuse it whatever
+    // its kind, so nothing slips past these checks into a `render | kubectl apply`.
+    if kind == "List" || obj.contains_key("items") {
         return Err(invalid(format!(
             "a {kind} is not an object the cluster stores; return each of its items as a manifest of its own"
         )));
@@ -207,6 +212,7 @@ pub(crate) fn check(
         _ => return Err(invalid("`metadata.name` is missing or not a string".into())),
     };
     if !is_dns_subdomain(&name) {
+        let name = crate::text::one_line(&name, 300);
         return Err(invalid(format!(
             "`metadata.name` `{name}` is not a DNS-1123 name (lowercase letters, digits, `-` and `.`, at most 253 characters)"
         )));

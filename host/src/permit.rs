@@ -61,6 +61,13 @@ impl FromStr for Grant {
     }
 }
 
+impl crate::error::Classify for NotGranted {
+    /// A plugin went past what it may create, as it would past a limit.
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Plugin
+    }
+}
+
 /// Grants by plugin name.
 pub type Grants = BTreeMap<String, BTreeSet<Grant>>;
 
@@ -93,6 +100,8 @@ const WEBHOOKS: &[&str] = &[
     "ValidatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
     "APIService",
 ];
 /// Capabilities the baseline standard lets a container add.
@@ -112,8 +121,22 @@ const BASELINE_CAPABILITIES: &[&str] = &[
     "SYS_CHROOT",
 ];
 
-/// The category an object falls in: the grant it needs and why, or `None` for the default.
+/// The category an object falls in: the first grant it needs and why, or `None` for the default.
 pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
+    needs(o, namespace).into_iter().next()
+}
+
+/// Every grant an object needs, with why: a privileged pod in another namespace needs both.
+pub fn needs(o: &Object, namespace: &str) -> Vec<(Grant, String)> {
+    let mut out: Vec<(Grant, String)> = where_it_goes(o, namespace).into_iter().collect();
+    if let Some(why) = pod_spec(&o.key.kind, &o.body).and_then(breaks_baseline) {
+        out.push((Grant::PrivilegedPods, why));
+    }
+    out
+}
+
+/// The grant an object's kind or place needs, if any.
+fn where_it_goes(o: &Object, namespace: &str) -> Option<(Grant, String)> {
     let kind = o.key.kind.as_str();
     if RBAC.contains(&kind) {
         return Some((Grant::Rbac, "RBAC objects change who may do what in the cluster".into()));
@@ -136,20 +159,24 @@ pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
             format!("it is in namespace `{}`, not the release's `{namespace}`", o.key.namespace),
         ));
     }
-    pod_spec(kind, &o.body).and_then(breaks_baseline).map(|why| (Grant::PrivilegedPods, why))
+    None
 }
 
 /// Checks every object against its plugin's grants; the first refusal, in install order.
 pub fn check(objects: &[Object], namespace: &str, grants: &Grants) -> Result<(), NotGranted> {
     for o in objects {
-        if let Some((grant, why)) = category(o, namespace) {
-            let held = grants.get(&o.plugin);
-            if !held.is_some_and(|g| g.contains(&grant) || g.contains(&Grant::All)) {
+        for (grant, why) in needs(o, namespace) {
+            if !holds(grants, &o.plugin, grant) {
                 return Err(NotGranted { plugin: o.plugin.clone(), object: o.key.to_string(), why, grant });
             }
         }
     }
     Ok(())
+}
+
+/// Whether `plugin` holds `grant` (or `all`).
+pub fn holds(grants: &Grants, plugin: &str, grant: Grant) -> bool {
+    grants.get(plugin).is_some_and(|g| g.contains(&grant) || g.contains(&Grant::All))
 }
 
 /// Counts of objects by category, per plugin.
@@ -177,8 +204,12 @@ pub fn summary(objects: &[Object], namespace: &str) -> Summary {
 fn pod_spec<'a>(kind: &str, body: &'a Value) -> Option<&'a Value> {
     match kind {
         "Pod" => body.get("spec"),
+        "PodTemplate" => body.pointer("/template/spec"),
         "CronJob" => body.pointer("/spec/jobTemplate/spec/template/spec"),
-        _ => body.pointer("/spec/template/spec"),
+        _ => body
+            .pointer("/spec/template/spec")
+            .or_else(|| body.pointer("/spec/jobTargetRef/template/spec"))
+            .or_else(|| body.pointer("/spec/jobTemplate/spec/template/spec")),
     }
 }
 
@@ -188,6 +219,11 @@ fn breaks_baseline(spec: &Value) -> Option<String> {
         if spec.get(field) == Some(&Value::Bool(true)) {
             return Some(format!("its pod sets `{field}`"));
         }
+    }
+    let host_process =
+        |sc: Option<&Value>| sc.and_then(|s| s.pointer("/windowsOptions/hostProcess")) == Some(&Value::Bool(true));
+    if host_process(spec.get("securityContext")) {
+        return Some("its pod runs as a Windows host process".into());
     }
     for v in spec.get("volumes").and_then(Value::as_array).into_iter().flatten() {
         if v.get("hostPath").is_some() {
@@ -202,6 +238,9 @@ fn breaks_baseline(spec: &Value) -> Option<String> {
             if sc.and_then(|s| s.get("privileged")) == Some(&Value::Bool(true)) {
                 return Some(format!("container `{name}` is privileged"));
             }
+            if host_process(sc) {
+                return Some(format!("container `{name}` runs as a Windows host process"));
+            }
             let added = sc.and_then(|s| s.pointer("/capabilities/add")).and_then(Value::as_array);
             for cap in added.into_iter().flatten().filter_map(Value::as_str) {
                 let bare = cap.strip_prefix("CAP_").unwrap_or(cap);
@@ -210,7 +249,9 @@ fn breaks_baseline(spec: &Value) -> Option<String> {
                 }
             }
             for p in c.get("ports").and_then(Value::as_array).into_iter().flatten() {
-                if p.get("hostPort").and_then(Value::as_u64).is_some_and(|h| h != 0) {
+                // Any value but absent, null or zero (80.0 is a port to the API server too).
+                let host_port = p.get("hostPort").filter(|h| !h.is_null());
+                if host_port.is_some_and(|h| h.as_f64() != Some(0.0)) {
                     return Some(format!("container `{name}` binds a host port"));
                 }
             }
@@ -265,6 +306,21 @@ mod tests {
         assert_eq!(grant_of("CronJob", "eth", cron), Some(Grant::PrivilegedPods));
         let port = json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 80}]}]});
         assert_eq!(grant_of("Deployment", "eth", sts(port)), Some(Grant::PrivilegedPods));
+        let port = json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 80.0}]}]});
+        assert_eq!(grant_of("Deployment", "eth", sts(port)), Some(Grant::PrivilegedPods));
+        let zero = json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 0}]}]});
+        assert_eq!(grant_of("Deployment", "eth", sts(zero)), None);
+        let win = json!({"securityContext": {"windowsOptions": {"hostProcess": true}}, "containers": []});
+        assert_eq!(grant_of("Deployment", "eth", sts(win)), Some(Grant::PrivilegedPods));
+        let tpl = json!({"template": {"spec": {"hostNetwork": true}}});
+        assert_eq!(grant_of("PodTemplate", "eth", tpl), Some(Grant::PrivilegedPods));
+        // In another namespace, a privileged pod needs both grants.
+        let o = obj("Deployment", "kube-system", sts(c(json!({"privileged": true}))));
+        let only_ns: Grants = [("p".to_string(), BTreeSet::from([Grant::OtherNamespaces]))].into();
+        let e = check(std::slice::from_ref(&o), "eth", &only_ns).unwrap_err();
+        assert_eq!(e.grant, Grant::PrivilegedPods);
+        let both: Grants = [("p".to_string(), BTreeSet::from([Grant::OtherNamespaces, Grant::PrivilegedPods]))].into();
+        assert!(check(&[o], "eth", &both).is_ok());
     }
 
     #[test]

@@ -779,7 +779,7 @@ fn a_packaged_chart_renders_as_its_directory() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("tampered.tgz has sha256")
-            && stderr(&o).contains("the archive was changed after it was packed"),
+            && stderr(&o).contains("the archive is damaged or was changed after it was packed"),
         "{}",
         stderr(&o)
     );

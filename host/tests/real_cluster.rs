@@ -207,7 +207,7 @@ fn sts(ns: &str, name: &str, replicas: i64) -> Value {
 }
 
 fn revision(objects: Vec<Value>) -> Revision {
-    Revision { objects, notes: vec![], values: json!({}), chart: None, plugins: vec![] }
+    Revision { objects, notes: vec![], values: json!({}), chart: None, plugins: vec![], grants: Default::default() }
 }
 
 fn opts() -> Options {

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 /// The largest archive read, and the most its entries may hold in all.
 pub(crate) const MAX_ARCHIVE: u64 = 512 << 20;
+/// The most an archive may unpack to, tar headers and all.
+const MAX_UNPACKED: u64 = MAX_ARCHIVE + (16 << 20);
 
 /// Where a chart's files come from.
 #[derive(Debug, Clone)]
@@ -82,9 +84,14 @@ fn read_archive(path: &Path) -> Result<Files, ChartError> {
         return Err(invalid(format!("{size} bytes; a chart archive is at most {MAX_ARCHIVE} bytes")));
     }
     let not_archive = |e: std::io::Error| {
-        invalid(format!("not a chart archive ({e}); give a chart directory or an archive from `ethwasm package`"))
+        invalid(format!(
+            "not a chart archive, or over {} MiB unpacked ({e}); give a chart directory or an archive from `ethwasm package`",
+            MAX_UNPACKED >> 20
+        ))
     };
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    // The cap is on the unpacked stream itself, headers and skipped entries included (a small
+    // archive could otherwise unpack to anything): past it the tar reads a truncated stream.
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file).take(MAX_UNPACKED));
     let mut entries = BTreeMap::new();
     let mut top: Option<String> = None;
     let mut total: u64 = 0;

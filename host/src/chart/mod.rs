@@ -23,7 +23,7 @@ pub enum ChartError {
     NoLock { path: PathBuf, chart: PathBuf },
     #[error("plugin `{plugin}` ({file}) has sha256 {actual}, but {lock} pins {pinned}; if you rebuilt it on purpose, refresh the pins with `ethwasm chart lock {}`", .lock.parent().unwrap_or(Path::new(".")).display())]
     PinMismatch { plugin: String, file: PathBuf, actual: String, pinned: String, lock: PathBuf },
-    #[error("plugin `{plugin}` in {archive} has sha256 {actual}, but the archive's chart.lock pins {pinned}: the archive was changed after it was packed; package it again, or get it again from where it came")]
+    #[error("plugin `{plugin}` in {archive} has sha256 {actual}, but the archive's chart.lock pins {pinned}: the archive is damaged or was changed after it was packed; package it again, or get it again from where it came")]
     Tampered { plugin: String, archive: PathBuf, actual: String, pinned: String },
     #[error("{lock} has no pin for plugin `{plugin}`; refresh the pins with `ethwasm chart lock {chart}`")]
     Unpinned { plugin: String, lock: PathBuf, chart: PathBuf },

@@ -46,6 +46,27 @@ pub(crate) fn choose_seed(release: &str, history: &[Record], choice: SeedChoice)
 }
 
 /// The keys of `targets`, in order.
+/// A kind the render took for namespaced (it does not know every kind) that this cluster serves
+/// cluster-scoped would be applied cluster-wide: the plugin that made it needs `cluster-scoped`.
+/// Objects without the plugin annotation were not rendered by a plugin and are not checked.
+fn cluster_scoped_granted(targets: &[Target], grants: &crate::permit::Grants) -> Result<()> {
+    use crate::permit::{holds, Grant, NotGranted};
+    for t in targets.iter().filter(|t| !t.rt.namespaced && !t.key.namespace.is_empty()) {
+        let annotation = t.body.pointer("/metadata/annotations/ethwasm.io~1plugin").and_then(Value::as_str);
+        let Some(plugin) = annotation.map(|a| a.split('@').next().unwrap_or(a)) else { continue };
+        if !holds(grants, plugin, Grant::ClusterScoped) {
+            return Err(NotGranted {
+                plugin: plugin.into(),
+                object: format!("{} {}", t.key.kind, t.key.name),
+                why: format!("this cluster serves {} cluster-scoped", t.key.kind),
+                grant: Grant::ClusterScoped,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn keys(targets: &[Target]) -> Vec<ObjectKey> {
     targets.iter().map(|t| t.key.clone()).collect()
 }
@@ -165,6 +186,46 @@ pub async fn plan<'c, C: Cluster>(
     let (rendered, _) = futures::join!(rendering, prefetch);
     let rendered = rendered.map_err(|e| Error::internal(format!("the render thread failed: {e}")))??;
     let targets = apply::discover(c, &rendered.objects).await?;
+    cluster_scoped_granted(&targets, &rendered.grants)?;
     let prune = prune_targets(c, &history, &targets).await?;
     Ok(Plan { store, history, seed_hex, revision, created, upgrade, rendered, targets, prune })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ResourceType;
+    use crate::permit::Grant;
+    use serde_json::json;
+
+    fn target(namespaced: bool, annotation: Option<&str>) -> Target {
+        let mut body =
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "eth"}});
+        if let Some(a) = annotation {
+            body["metadata"]["annotations"] = json!({"ethwasm.io/plugin": a});
+        }
+        Target {
+            key: ObjectKey {
+                group: "example.com".into(),
+                kind: "Widget".into(),
+                namespace: "eth".into(),
+                name: "w".into(),
+            },
+            rt: ResourceType::new("example.com", "v1", "Widget", "widgets", namespaced),
+            body,
+            pending_definition: false,
+        }
+    }
+
+    #[test]
+    fn a_kind_the_cluster_serves_cluster_scoped_needs_the_grant() {
+        let none = crate::permit::Grants::new();
+        assert!(cluster_scoped_granted(&[target(true, Some("p@1"))], &none).is_ok(), "namespaced: as rendered");
+        let e = cluster_scoped_granted(&[target(false, Some("p@1"))], &none).unwrap_err().to_string();
+        assert!(e.contains("plugin `p` may not create Widget w: this cluster serves Widget cluster-scoped"), "{e}");
+        assert!(e.contains("--allow p:cluster-scoped"), "{e}");
+        let granted: crate::permit::Grants = [("p".to_string(), [Grant::ClusterScoped].into())].into();
+        assert!(cluster_scoped_granted(&[target(false, Some("p@1"))], &granted).is_ok());
+        assert!(cluster_scoped_granted(&[target(false, None)], &none).is_ok(), "not a plugin's object");
+    }
 }

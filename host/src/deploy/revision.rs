@@ -26,6 +26,9 @@ pub struct Revision {
     pub values: Value,
     pub chart: Option<ChartRef>,
     pub plugins: Vec<PluginDigest>,
+    /// What each plugin was granted ([`crate::permit`]): checked again once the cluster says
+    /// where each kind lives.
+    pub grants: crate::permit::Grants,
 }
 
 /// Renders `spec` as a revision of `release` in `namespace` with the release's seed and
@@ -56,6 +59,7 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
                 sha256: p.sha256.clone(),
             })
             .collect(),
+        grants: job.request.grants.clone(),
     })
 }
 

@@ -41,7 +41,14 @@ fn sts(name: &str, replicas: i64) -> Value {
 }
 
 fn revision(objects: Vec<Value>) -> Revision {
-    Revision { objects, notes: vec![], values: json!({"x": 1}), chart: None, plugins: vec![] }
+    Revision {
+        objects,
+        notes: vec![],
+        values: json!({"x": 1}),
+        chart: None,
+        plugins: vec![],
+        grants: Default::default(),
+    }
 }
 
 fn setup() -> (FakeApi, KubeCluster) {

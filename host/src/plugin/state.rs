@@ -139,6 +139,8 @@ pub struct State {
     dropped: (usize, usize),
     /// Bytes of linear memory and tables the instance holds, against `memory_limit`.
     held: u64,
+    /// The last growth charged, refunded if the growth then fails.
+    pending: u64,
     table: ResourceTable,
     wasi: WasiCtx,
     stdout: MemoryOutputPipe,
@@ -197,6 +199,7 @@ impl State {
             log_bytes: 0,
             dropped: (0, 0),
             held: 0,
+            pending: 0,
             table: ResourceTable::new(),
             wasi,
             stdout,
@@ -251,7 +254,8 @@ impl State {
             self.dropped.1 += message.len();
             return;
         }
-        let line = LogLine { level, message: crate::text::printable(&message, MAX_LOG_LINE) };
+        // One line: a newline inside a message could forge a line of the host's own output.
+        let line = LogLine { level, message: crate::text::one_line(&message, MAX_LOG_LINE) };
         self.log_bytes += line.message.len();
         emit(&self.plugin, &line);
         self.logs.push(line);
@@ -295,7 +299,13 @@ impl State {
             return Err(wasmtime::Error::msg("memory limit reached"));
         }
         self.held = held;
+        self.pending = bytes;
         Ok(true)
+    }
+
+    /// A growth the limiter allowed failed after all (over the declared maximum): not held.
+    fn refund(&mut self) {
+        self.held = self.held.saturating_sub(std::mem::take(&mut self.pending));
     }
 }
 
@@ -308,6 +318,16 @@ impl ResourceLimiter for State {
 
     fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         self.grow((desired.saturating_sub(current) as u64).saturating_mul(TABLE_ELEMENT_BYTES))
+    }
+
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.refund();
+        Ok(())
+    }
+
+    fn table_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.refund();
+        Ok(())
     }
 
     fn instances(&self) -> usize {
@@ -355,6 +375,11 @@ mod tests {
         let mut st = State::new("p", &seed, 100 << 20);
         assert!(st.memory_growing(0, 90 << 20, None).unwrap());
         assert!(st.table_growing(0, 1 << 20, None).is_err(), "16 MiB of table on top of 90 MiB");
+        // A growth allowed here that fails in wasmtime (over the declared maximum) is refunded.
+        let mut st = State::new("p", &seed, 100 << 20);
+        assert!(st.memory_growing(0, 60 << 20, None).unwrap());
+        st.memory_grow_failed(wasmtime::Error::msg("over the maximum")).unwrap();
+        assert!(st.memory_growing(0, 60 << 20, None).unwrap(), "the failed 60 MiB is not held");
     }
 
     #[test]
@@ -363,8 +388,12 @@ mod tests {
         let mut st = State::new("p", &seed, 1 << 20);
         st.log_line(Level::Error, "\x1b]0;title\x07".into());
         assert_eq!(st.logs[0].message, "\\u{1b}]0;title\\u{7}");
+        st.logs.clear();
+        st.log_line(Level::Info, "ok\nerror: forged".into());
+        assert_eq!(st.logs[0].message, "ok\\u{a}error: forged", "one line, never two");
+        st.logs.clear();
         st.log_line(Level::Info, "x".repeat(MAX_LOG_LINE * 4));
-        assert!(st.logs[1].message.len() < MAX_LOG_LINE + 64);
+        assert!(st.logs[0].message.len() < MAX_LOG_LINE + 64);
         for _ in 0..5_000 {
             st.log_line(Level::Info, "y".repeat(100));
         }
