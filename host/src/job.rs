@@ -99,14 +99,7 @@ impl Job {
                     output_bytes: p.output.unwrap_or(defaults.output_bytes),
                 };
                 let read = match &p.bytes {
-                    Some(bytes) if bytes.len() as u64 > crate::plugin::MAX_COMPONENT_BYTES => {
-                        Err(crate::plugin::PluginError::TooLarge {
-                            path: p.path.clone(),
-                            size: bytes.len() as u64,
-                            limit: crate::plugin::MAX_COMPONENT_BYTES,
-                        })
-                    }
-                    Some(bytes) => Ok(Source::from_bytes(&p.path, bytes.to_vec(), limits)),
+                    Some(bytes) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
                     None => Source::read(&p.path, limits),
                 };
                 let src = read.map_err(|e| {

@@ -54,7 +54,19 @@ pub struct Object {
     pub body: Value,
 }
 
-/// Kinds that live outside namespaces (core and common APIs).
+/// Kinds that route the API server's requests to someone else: admission webhooks and policies,
+/// and API services (all cluster-scoped; what plugins may create treats them apart).
+pub(crate) const WEBHOOK_KINDS: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "APIService",
+];
+
+/// Kinds that live outside namespaces (core and common APIs), besides [`WEBHOOK_KINDS`].
 const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
     "Node",
@@ -66,16 +78,9 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ClusterRole",
     "ClusterRoleBinding",
     "CustomResourceDefinition",
-    "APIService",
     "PriorityClass",
     "RuntimeClass",
     "IngressClass",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
     "ClusterTrustBundle",
     "CertificateSigningRequest",
     "FlowSchema",
@@ -119,7 +124,7 @@ const INSTALL_ORDER: &[&str] = &[
 
 /// Whether objects of `kind` are namespaced (unknown kinds are assumed to be).
 pub(crate) fn is_namespaced(kind: &str) -> bool {
-    !CLUSTER_SCOPED.contains(&kind)
+    !CLUSTER_SCOPED.contains(&kind) && !WEBHOOK_KINDS.contains(&kind)
 }
 
 /// Position of `kind` in the install order.

@@ -95,15 +95,6 @@ pub struct NotGranted {
 }
 
 const RBAC: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
-const WEBHOOKS: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "APIService",
-];
 /// Capabilities the baseline standard lets a container add.
 const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
@@ -141,7 +132,7 @@ fn where_it_goes(o: &Object, namespace: &str) -> Option<(Grant, String)> {
     if RBAC.contains(&kind) {
         return Some((Grant::Rbac, "RBAC objects change who may do what in the cluster".into()));
     }
-    if WEBHOOKS.contains(&kind) {
+    if crate::manifest::WEBHOOK_KINDS.contains(&kind) {
         return Some((Grant::Webhooks, format!("a {kind} routes the API server's requests")));
     }
     if kind == "CustomResourceDefinition" {

@@ -123,20 +123,17 @@ impl Source {
         let mut bytes = Vec::with_capacity(size as usize);
         use std::io::Read;
         file.take(MAX_COMPONENT_BYTES + 1).read_to_end(&mut bytes).map_err(read)?;
-        if bytes.len() as u64 > MAX_COMPONENT_BYTES {
-            return Err(PluginError::TooLarge {
-                path: path.into(),
-                size: bytes.len() as u64,
-                limit: MAX_COMPONENT_BYTES,
-            });
-        }
-        Ok(Source::from_bytes(path, bytes, limits))
+        Source::from_bytes(path, bytes, limits)
     }
 
-    /// Wraps bytes; `path` names them in errors.
-    pub fn from_bytes(path: &Path, bytes: Vec<u8>, limits: Limits) -> Source {
+    /// Wraps bytes (at most 64 MiB, as a component file); `path` names them in errors.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<Source, PluginError> {
+        if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+            let size = bytes.len() as u64;
+            return Err(PluginError::TooLarge { path: path.into(), size, limit: MAX_COMPONENT_BYTES });
+        }
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        Source { path: path.into(), bytes: bytes.into(), sha256, limits }
+        Ok(Source { path: path.into(), bytes: bytes.into(), sha256, limits })
     }
 
     /// Opens the plugin: its description from the compile cache when a host like this one
@@ -157,7 +154,7 @@ impl Plugin {
 
     /// Loads a component from `bytes` and makes its code; `path` names it in errors.
     pub fn from_bytes(rt: &Runtime, path: &Path, bytes: &[u8], limits: Limits) -> Result<Arc<Plugin>, PluginError> {
-        let plugin = Source::from_bytes(path, bytes.to_vec(), limits).load(rt)?;
+        let plugin = Source::from_bytes(path, bytes.to_vec(), limits)?.load(rt)?;
         plugin.prepare()?;
         Ok(plugin)
     }

@@ -13,7 +13,6 @@ pub use bindings::{PluginError as WitPluginError, PluginInfo, Release, RenderInp
 pub use cache::wasmtime_version;
 pub use cache::CompileCache;
 pub use engine::Runtime;
-pub(crate) use loader::MAX_COMPONENT_BYTES;
 pub use loader::{is_dns_label, Plugin, Source};
 pub use memo::{Memo, Request as MemoRequest};
 pub use meta::ImportKind;
