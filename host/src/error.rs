@@ -20,6 +20,9 @@ pub enum Class {
     Cluster,
     /// Anything else: local I/O, a broken invariant.
     Internal,
+    /// An OCI registry refused or failed: unreachable, credentials refused, content whose
+    /// digest does not match its reference.
+    Registry,
 }
 
 /// A stage error that knows its class.

@@ -33,6 +33,8 @@ pub struct Spec {
     pub limits: Limits,
     /// Grants given on the command line, added to the chart's.
     pub allow: crate::permit::Grants,
+    /// What was pulled from registries for `oci://` references ([`crate::oci::fetch`]).
+    pub fetched: crate::oci::Fetched,
 }
 
 impl Default for Spec {
@@ -48,6 +50,7 @@ impl Default for Spec {
             cache: CompileCache::disabled(),
             limits: Limits::default(),
             allow: Default::default(),
+            fetched: Default::default(),
         }
     }
 }
@@ -59,6 +62,10 @@ pub struct Job {
     pub request: Request,
     /// The values the user gave (files and --set flags over `{}`), as a release records them.
     pub user_values: serde_json::Value,
+    /// Where the chart came from when pulled: its reference, pinned by digest.
+    pub chart_source: Option<String>,
+    /// Where each plugin pulled from a registry came from: name -> reference, pinned.
+    pub plugin_sources: std::collections::BTreeMap<String, String>,
 }
 
 impl Job {
@@ -67,7 +74,22 @@ impl Job {
         if source.chart.is_none() && source.plugins.is_empty() {
             return Err(Error::usage("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"));
         }
-        let chart = source.chart.as_deref().map(Chart::load).transpose()?;
+        let chart = match &source.chart {
+            Some(c) if crate::oci::is_oci(&c.to_string_lossy()) => Some(source.fetched.load_chart().ok_or_else(|| {
+                Error::internal(format!("{} was not pulled before the render", c.display()))
+            })??),
+            Some(c) => Some(Chart::load(c)?),
+            None => None,
+        };
+        let chart_source = source.fetched.chart.as_ref().map(|p| p.reference.to_string());
+        let mut plugin_sources = std::collections::BTreeMap::new();
+        let pulled = |text: &str| {
+            source
+                .fetched
+                .plugins
+                .get(text)
+                .ok_or_else(|| Error::internal(format!("{text} was not pulled before the render")))
+        };
         let release_name = release_name(source, chart.as_ref())?;
         let namespace = source.namespace.clone().unwrap_or_else(|| "default".into());
         check_namespace(&namespace)?;
@@ -98,9 +120,14 @@ impl Job {
                     timeout: p.timeout.unwrap_or(defaults.timeout),
                     output_bytes: p.output.unwrap_or(defaults.output_bytes),
                 };
-                let read = match &p.bytes {
-                    Some(bytes) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
-                    None => Source::read(&p.path, limits),
+                let remote = match &p.remote {
+                    Some(text) => Some(pulled(text)?),
+                    None => None,
+                };
+                let read = match (&p.bytes, remote) {
+                    (_, Some(r)) => Source::from_bytes(&p.path, r.bytes.to_vec(), limits),
+                    (Some(bytes), None) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
+                    (None, None) => Source::read(&p.path, limits),
                 };
                 let src = read.map_err(|e| {
                     let why = match &e {
@@ -113,13 +140,28 @@ impl Job {
                         p.path.display()
                     ))
                 })?;
-                chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?;
+                match remote {
+                    // Pinned by the digest in chart.yaml, checked when pulled.
+                    Some(r) => {
+                        plugin_sources.insert(p.name.clone(), r.reference.to_string());
+                    }
+                    None => chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?,
+                }
                 grants.entry(p.name.clone()).or_default().extend(p.allow.iter().copied());
                 sources.push((Some(p.name), src));
             }
         }
-        for path in expand_globs(&source.plugins)? {
+        let (remote, local): (Vec<String>, Vec<String>) =
+            source.plugins.iter().cloned().partition(|p| crate::oci::is_oci(p));
+        for path in expand_globs(&local)? {
             sources.push((None, Source::read(&path, defaults)?));
+        }
+        let mut remote_names = Vec::new();
+        for text in &remote {
+            let r = pulled(text)?;
+            let label = PathBuf::from(r.reference.to_string());
+            sources.push((None, Source::from_bytes(&label, r.bytes.to_vec(), defaults)?));
+            remote_names.push((sources.len() - 1, r.reference.to_string()));
         }
         let loaded: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = sources.iter().map(|(_, src)| s.spawn(|| src.load(&runtime))).collect();
@@ -129,8 +171,11 @@ impl Job {
                 .collect()
         });
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
-        for ((chart_name, src), plugin) in sources.iter().zip(loaded) {
+        for (i, ((chart_name, src), plugin)) in sources.iter().zip(loaded).enumerate() {
             let plugin = plugin??;
+            if let Some((_, r)) = remote_names.iter().find(|(at, _)| *at == i) {
+                plugin_sources.insert(plugin.name().to_string(), r.clone());
+            }
             if let Some(name) = chart_name.as_ref().filter(|n| *n != plugin.name()) {
                 return Err(Error::usage(format!(
                     "chart.yaml lists `{name}` at {}, but that component calls itself `{}`",
@@ -158,7 +203,7 @@ impl Job {
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
             grants,
         };
-        Ok(Job { runtime, chart, request, user_values })
+        Ok(Job { runtime, chart, request, user_values, chart_source, plugin_sources })
     }
 }
 
@@ -168,6 +213,7 @@ pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
         (Some(r), _) => r.clone(),
         (None, Some(c)) => c.file.name.clone(),
         (None, None) => match &source.chart {
+            Some(_) if source.fetched.chart_name.is_some() => source.fetched.chart_name.clone().unwrap_or_default(),
             Some(dir) => Chart::load(dir)?.file.name,
             None => "ethwasm".to_string(),
         },

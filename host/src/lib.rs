@@ -24,6 +24,7 @@ pub mod deploy;
 pub mod error;
 pub mod job;
 pub mod manifest;
+pub mod oci;
 pub mod permit;
 pub mod plugin;
 pub mod release;

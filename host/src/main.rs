@@ -16,6 +16,9 @@ const PLUGIN: i32 = 3;
 const CLUSTER: i32 = 4;
 /// Exit code of anything else (I/O, internal).
 const OTHER: i32 = 5;
+/// Exit code of a registry failure: unreachable, refused credentials, a digest that does not
+/// match.
+const REGISTRY: i32 = 6;
 
 fn exit_code(class: Class) -> i32 {
     match class {
@@ -23,6 +26,7 @@ fn exit_code(class: Class) -> i32 {
         Class::Plugin => PLUGIN,
         Class::Cluster => CLUSTER,
         Class::Internal => OTHER,
+        Class::Registry => REGISTRY,
     }
 }
 

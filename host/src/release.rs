@@ -69,6 +69,9 @@ impl Status {
 pub struct ChartRef {
     pub name: String,
     pub version: String,
+    /// Where it came from, when pulled: `oci://HOST/REPO:TAG@sha256:...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One plugin a revision ran.
@@ -77,6 +80,9 @@ pub struct PluginDigest {
     pub name: String,
     pub version: String,
     pub sha256: String,
+    /// Where it came from, when pulled on its own (not inside its chart): `oci://...@sha256:...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One revision of a release.
@@ -255,7 +261,7 @@ mod tests {
             name: "eth".into(),
             namespace: "eth".into(),
             revision: 3,
-            chart: Some(ChartRef { name: "ethereum".into(), version: "0.1.0".into() }),
+            chart: Some(ChartRef { name: "ethereum".into(), version: "0.1.0".into(), source: None }),
             plugins: vec![PluginDigest { name: "secrets".into(), version: "0.1.0".into(), sha256: "ab".repeat(32) }],
             values,
             seed: "cd".repeat(32),

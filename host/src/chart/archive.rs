@@ -76,10 +76,15 @@ impl Files {
 }
 
 fn read_archive(path: &Path) -> Result<Files, ChartError> {
-    let invalid = |message: String| ChartError::Invalid { path: path.into(), message };
     let read = |source| ChartError::Read { path: path.into(), source };
     let file = std::fs::File::open(path).map_err(read)?;
     let size = file.metadata().map_err(read)?.len();
+    read_archive_from(path, file, size)
+}
+
+/// Reads an archive of `size` bytes from `file`, naming it `path` in messages.
+pub(crate) fn read_archive_from(path: &Path, file: impl Read, size: u64) -> Result<Files, ChartError> {
+    let invalid = |message: String| ChartError::Invalid { path: path.into(), message };
     if size > MAX_ARCHIVE {
         return Err(invalid(format!("{size} bytes; a chart archive is at most {MAX_ARCHIVE} bytes")));
     }
@@ -132,18 +137,39 @@ fn read_archive(path: &Path) -> Result<Files, ChartError> {
 }
 
 /// Packs the chart directory `chart` with its plugins into `out/NAME-VERSION.tgz`, after
-/// checking every plugin against `chart.lock`; returns the archive's path.
-pub fn package(chart: &Chart, out: &Path) -> Result<PathBuf, ChartError> {
+/// checking every plugin against `chart.lock`; returns the archive's path. A plugin the chart
+/// names by `oci://` reference is taken from `remote` (reference -> component, pulled and
+/// checked by the caller) and pinned in the archive's lock like the others.
+pub fn package(
+    chart: &Chart,
+    out: &Path,
+    remote: &BTreeMap<String, Arc<[u8]>>,
+) -> Result<PathBuf, ChartError> {
     let Files::Dir(dir) = &chart.files else {
         return Err(ChartError::Invalid { path: chart.dir.clone(), message: "is packaged already".into() });
     };
-    let lock = chart.lock()?;
+    let mut lock = chart.lock()?;
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut paths: BTreeMap<String, String> = BTreeMap::new();
+    let mut remote_pins = BTreeMap::new();
     for p in chart.plugins()? {
-        let bytes = std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;
         use sha2::Digest;
-        chart.check_pin(&lock, &p.name, &p.path, &hex::encode(sha2::Sha256::digest(&bytes)))?;
+        let bytes = match &p.remote {
+            Some(r) => {
+                let bytes = remote.get(r).ok_or_else(|| ChartError::Invalid {
+                    path: chart.files.path_of("chart.yaml"),
+                    message: format!("plugins[{}].path: {r} was not pulled", p.name),
+                })?;
+                remote_pins.insert(p.name.clone(), hex::encode(sha2::Sha256::digest(bytes)));
+                bytes.to_vec()
+            }
+            None => {
+                let bytes =
+                    std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;
+                chart.check_pin(&lock, &p.name, &p.path, &hex::encode(sha2::Sha256::digest(&bytes)))?;
+                bytes
+            }
+        };
         let entry = format!("plugins/{}.wasm", p.name);
         paths.insert(p.name.clone(), entry.clone());
         files.insert(entry, bytes);
@@ -164,7 +190,16 @@ pub fn package(chart: &Chart, out: &Path) -> Result<PathBuf, ChartError> {
         "chart.yaml".into(),
         format!("# Packed by `ethwasm package`.\n{}", crate::yaml::to_string(&doc)).into_bytes(),
     );
-    for name in ["values.yaml", "values.schema.json", "chart.lock"] {
+    lock.plugins.extend(remote_pins);
+    files.insert(
+        "chart.lock".into(),
+        format!(
+            "# Written by `ethwasm package`: the sha256 of each plugin this chart runs.\n{}",
+            crate::yaml::to_string(&serde_json::json!({"plugins": lock.plugins}))
+        )
+        .into_bytes(),
+    );
+    for name in ["values.yaml", "values.schema.json"] {
         match std::fs::read(dir.join(name)) {
             Ok(bytes) => {
                 files.insert(name.into(), bytes);
@@ -222,10 +257,10 @@ mod tests {
         let d = chart_dir();
         let out = tempfile::tempdir().unwrap();
         let chart = Chart::load(d.path()).unwrap();
-        let archive = package(&chart, out.path()).unwrap();
+        let archive = package(&chart, out.path(), &BTreeMap::new()).unwrap();
         assert_eq!(archive.file_name().unwrap(), "demo-0.2.0.tgz");
         let first = std::fs::read(&archive).unwrap();
-        let again = package(&chart, out.path()).unwrap();
+        let again = package(&chart, out.path(), &BTreeMap::new()).unwrap();
         assert_eq!(std::fs::read(again).unwrap(), first, "the same chart packs to the same bytes");
 
         let packed = Chart::load(&archive).unwrap();
@@ -243,7 +278,7 @@ mod tests {
         let d = chart_dir();
         std::fs::write(d.path().join("a.wasm"), b"abd").unwrap();
         let out = tempfile::tempdir().unwrap();
-        let e = package(&Chart::load(d.path()).unwrap(), out.path()).unwrap_err().to_string();
+        let e = package(&Chart::load(d.path()).unwrap(), out.path(), &BTreeMap::new()).unwrap_err().to_string();
         assert!(e.contains("pins ba7816bf"), "{e}");
         assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written");
     }

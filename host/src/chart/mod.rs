@@ -53,7 +53,8 @@ pub struct ChartFile {
 pub struct PluginRef {
     /// The name the plugin reports in `info`.
     pub name: String,
-    /// The component file, relative to the chart directory.
+    /// The component file, relative to the chart directory; or a Wasm OCI artifact pinned by
+    /// digest, `oci://HOST/REPO@sha256:...` (pulled, or read from the local store, at render).
     pub path: PathBuf,
     /// Limits for this plugin that replace the host's defaults.
     #[serde(default)]
@@ -104,6 +105,9 @@ pub struct ResolvedPlugin {
     pub path: PathBuf,
     /// The component's bytes, for a chart read from an archive.
     pub bytes: Option<std::sync::Arc<[u8]>>,
+    /// The `oci://` reference the chart names the plugin by (then `path` is that text and the
+    /// component comes from the registry, pinned by the reference's digest, not by the lock).
+    pub remote: Option<String>,
     pub memory: Option<u64>,
     pub timeout: Option<Duration>,
     pub output: Option<u64>,
@@ -114,7 +118,17 @@ impl Chart {
     /// Reads a chart directory (`chart.yaml`, `values.yaml`, `values.schema.json`), or a chart
     /// archive written by [`archive::package`].
     pub fn load(dir: &Path) -> Result<Chart, ChartError> {
-        let files = Files::open(dir)?;
+        Chart::from_files(dir, Files::open(dir)?)
+    }
+
+    /// Reads a chart archive held in memory (pulled from a registry), naming it `label` (its
+    /// reference) in messages.
+    pub fn from_archive_bytes(label: &str, bytes: &[u8]) -> Result<Chart, ChartError> {
+        let label = Path::new(label);
+        Chart::from_files(label, archive::read_archive_from(label, bytes, bytes.len() as u64)?)
+    }
+
+    fn from_files(dir: &Path, files: Files) -> Result<Chart, ChartError> {
         let path = files.path_of("chart.yaml");
         let text = files.read_text("chart.yaml")?.ok_or_else(|| ChartError::Read {
             path: path.clone(),
@@ -185,7 +199,10 @@ impl Chart {
                 let allow = p.allow.iter().map(|g| g.parse()).collect::<Result<_, String>>().map_err(|message| {
                     ChartError::Invalid { path: path.clone(), message: format!("plugins[{}].allow: {message}", p.name) }
                 })?;
+                let text = p.path.to_string_lossy();
+                let remote = text.starts_with("oci://").then(|| text.to_string());
                 let (file, bytes) = match &self.files {
+                    _ if remote.is_some() => (p.path.clone(), None),
                     Files::Dir(dir) => (dir.join(&p.path), None),
                     Files::Archive { .. } => {
                         let entry = p.path.to_string_lossy();
@@ -200,6 +217,7 @@ impl Chart {
                     name: p.name.clone(),
                     path: file,
                     bytes,
+                    remote,
                     memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                     timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
                     output: p.limits.output.as_deref().map(parse_bytes).transpose().map_err(bad)?,
@@ -248,7 +266,8 @@ impl Chart {
             });
         }
         let mut lock = LockFile::default();
-        for p in self.plugins()? {
+        // A plugin named by oci:// is pinned by the digest in chart.yaml.
+        for p in self.plugins()?.into_iter().filter(|p| p.remote.is_none()) {
             let bytes = std::fs::read(&p.path).map_err(|source| ChartError::Read { path: p.path.clone(), source })?;
             use sha2::Digest;
             lock.plugins.insert(p.name, hex::encode(sha2::Sha256::digest(&bytes)));

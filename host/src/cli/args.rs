@@ -16,12 +16,17 @@ use std::time::Duration;
 /// What to render: a chart and/or plugin files, and the release.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// Chart directory (holding chart.yaml, values.yaml and chart.lock), or a chart archive
-    /// made by `ethwasm package` (the plugins inside it).
+    /// Chart directory (holding chart.yaml, values.yaml and chart.lock), a chart archive made
+    /// by `ethwasm package` (the plugins inside it), or a chart in a registry:
+    /// oci://HOST/REPO[:TAG][@sha256:DIGEST] (pushed by `ethwasm push`).
     #[arg(value_name = "CHART")]
     pub chart: Option<PathBuf>,
-    /// Plugin component files or glob patterns (quote them: 'plugins/*.wasm'); repeatable.
-    /// Added to the chart's plugins, or used alone.
+    /// With an oci:// chart: the tag to take, its version (as Helm's --version).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Plugin component files or glob patterns (quote them: 'plugins/*.wasm'), or a Wasm OCI
+    /// artifact oci://HOST/REPO[:TAG][@sha256:DIGEST]; repeatable. Added to the chart's
+    /// plugins, or used alone.
     #[arg(long = "plugins", value_name = "GLOB")]
     pub plugins: Vec<String>,
     /// Release name [default: the chart's name, or `ethwasm` with only --plugins].
@@ -41,6 +46,29 @@ pub struct SourceArgs {
     /// privileged-pods or all (comma-separated; repeatable). Added to the chart's `allow:`.
     #[arg(long = "allow", value_name = "PLUGIN:GRANT", value_parser = ethwasm::permit::parse_allow)]
     pub allow: Vec<(String, std::collections::BTreeSet<ethwasm::permit::Grant>)>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How to reach OCI registries.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// Speak plain HTTP (no TLS) to the registry. Loopback registries (localhost, 127.0.0.1,
+    /// ::1) are always spoken to over plain HTTP; any other needs this flag to go without TLS.
+    #[arg(long)]
+    pub plain_http: bool,
+}
+
+impl RegistryArgs {
+    /// The registry client these flags give, keeping pulls in the cache directory's `oci/`
+    /// (none with `no_cache`).
+    pub fn registry(&self, cache_dir: Option<PathBuf>, no_cache: bool) -> ethwasm::oci::Registry {
+        let store = match (no_cache, cache_dir.or_else(CompileCache::default_dir)) {
+            (false, Some(dir)) => ethwasm::oci::Store::at(dir.join("oci")),
+            _ => ethwasm::oci::Store::disabled(),
+        };
+        ethwasm::oci::Registry { store, plain_http: self.plain_http }
+    }
 }
 
 /// Unix seconds, or an RFC 3339 time.
@@ -126,9 +154,21 @@ impl RuntimeArgs {
     }
 }
 
-/// The render request the flags describe, in `namespace` (else the global -n).
-pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Spec {
-    Spec {
+/// The render request the flags describe, in `namespace` (else the global -n), with what its
+/// `oci://` references name pulled (or read from the local store).
+pub fn spec(
+    g: &Globals,
+    source: &SourceArgs,
+    values: &ValuesArgs,
+    runtime: &RuntimeArgs,
+) -> Result<Spec> {
+    let fetched = ethwasm::oci::fetch_blocking(
+        &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache),
+        source.chart.as_deref(),
+        source.version.as_deref(),
+        &source.plugins,
+    )?;
+    Ok(Spec {
         chart: source.chart.clone(),
         plugins: source.plugins.clone(),
         release: source.release.clone(),
@@ -142,7 +182,8 @@ pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &Run
             all.entry(p.clone()).or_default().extend(g.iter().copied());
             all
         }),
-    }
+        fetched,
+    })
 }
 
 /// Connects with the global flags (kubeconfig, context, or in-cluster).

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "ethwasm", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Exit codes: 0 success, 1 differences found (diff), 2 usage or values error, \
-3 plugin failure, 4 cluster failure, 5 other error (I/O).")]
+3 plugin failure, 4 cluster failure, 5 other error (I/O), 6 registry failure.")]
 pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
@@ -64,6 +64,13 @@ pub enum Command {
     /// Pack a chart and its plugin components into one archive (NAME-VERSION.tgz) that
     /// render, deploy and diff take in place of the chart directory.
     Package(commands::chart::PackageCommand),
+    /// Push a chart archive and each of its plugins to an OCI registry.
+    Push(commands::registry::PushCommand),
+    /// Pull a chart archive or a plugin component from an OCI registry, digests checked.
+    Pull(commands::registry::PullCommand),
+    /// Log in to or out of an OCI registry.
+    #[command(subcommand)]
+    Registry(commands::registry::RegistryCommand),
     /// Print the version of ethwasm, wasmtime and the supported WIT packages.
     Version(commands::version::VersionCommand),
     /// Install or upgrade a release in the cluster (server-side apply, prune, wait).
@@ -93,6 +100,9 @@ impl Cli {
             Command::Plugin(c) => c.execute(),
             Command::Chart(c) => c.execute(),
             Command::Package(c) => c.execute(),
+            Command::Push(c) => c.execute(),
+            Command::Pull(c) => c.execute(),
+            Command::Registry(c) => c.execute(),
             Command::Version(c) => c.execute(),
             Command::Deploy(c) => c.execute(g),
             Command::Diff(c) => c.execute(g),

@@ -48,7 +48,11 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
         objects: rendered.objects.into_iter().map(|o| o.body).collect(),
         notes: rendered.notes,
         values: job.user_values,
-        chart: job.chart.as_ref().map(|c| ChartRef { name: c.file.name.clone(), version: c.file.version.clone() }),
+        chart: job.chart.as_ref().map(|c| ChartRef {
+            name: c.file.name.clone(),
+            version: c.file.version.clone(),
+            source: job.chart_source.clone(),
+        }),
         plugins: job
             .request
             .plugins
@@ -57,6 +61,7 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
                 name: p.name().to_string(),
                 version: p.info.version.clone(),
                 sha256: p.sha256.clone(),
+                source: job.plugin_sources.get(p.name()).cloned(),
             })
             .collect(),
         grants: job.request.grants.clone(),

@@ -30,13 +30,18 @@ pub struct PackageCommand {
     /// Where to write NAME-VERSION.tgz.
     #[arg(short = 'd', long = "destination", value_name = "DIR", default_value = ".")]
     pub destination: PathBuf,
+    /// For plugins the chart names by oci:// reference.
+    #[command(flatten)]
+    pub store: super::registry::StoreArgs,
 }
 
 impl PackageCommand {
     /// Packs the chart, checking every plugin against its pin, and prints the archive's path.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
         let chart = Chart::load(&self.chart)?;
-        let archive = ethwasm::chart::archive::package(&chart, &self.destination)?;
+        let fetched = ethwasm::oci::fetch_blocking(&self.store.registry(), Some(&self.chart), None, &[])?;
+        let remote = fetched.plugins.into_iter().map(|(text, p)| (text, p.bytes)).collect();
+        let archive = ethwasm::chart::archive::package(&chart, &self.destination, &remote)?;
         let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);
         eprintln!("packed {} ({size} bytes; {} plugins)", archive.display(), chart.file.plugins.len());
         println!("{}", archive.display());

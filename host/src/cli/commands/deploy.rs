@@ -49,7 +49,7 @@ pub struct DeployCommand {
 impl DeployCommand {
     /// Runs the deploy.
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
-        let spec = args::spec(g, &self.source, &self.values, &self.runtime);
+        let spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
         let release = ethwasm::job::release_name(&spec, None)?;
         let report = block_on(async {
             let cluster = args::connect(g).await?;

@@ -41,7 +41,7 @@ pub struct DiffCommand {
 impl DiffCommand {
     /// Runs the diff.
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
-        let spec = args::spec(g, &self.source, &self.values, &self.runtime);
+        let spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
         let release = ethwasm::job::release_name(&spec, None)?;
         let color = match self.color {
             Color::Always => true,

@@ -29,11 +29,13 @@ impl HistoryCommand {
             return Ok(Outcome::Success);
         }
         let mut out =
-            String::from("REVISION  UPDATED                  STATUS            CHART            DESCRIPTION\n");
+            String::from("REVISION  UPDATED                  STATUS            CHART            SOURCE  DESCRIPTION\n");
         for r in &records {
             let chart = r.chart.as_ref().map_or("-".to_string(), |c| format!("{}-{}", c.name, c.version));
+            // Where the chart came from: a registry reference, pinned; `-` for a local chart.
+            let source = r.chart.as_ref().and_then(|c| c.source.as_deref()).unwrap_or("-");
             out.push_str(&format!(
-                "{:<9} {:<24} {:<17} {:<16} {}\n",
+                "{:<9} {:<24} {:<17} {:<16} {source}  {}\n",
                 r.revision,
                 print::time(r.last_deployed),
                 r.status.as_str(),

@@ -8,6 +8,7 @@ pub mod history;
 pub mod list;
 pub mod plugin;
 pub mod plugin_new;
+pub mod registry;
 pub mod render;
 pub mod rollback;
 pub mod status;

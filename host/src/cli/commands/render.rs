@@ -42,7 +42,7 @@ pub struct RenderCommand {
 impl RenderCommand {
     /// Runs the render.
     pub fn execute(self, g: &Globals) -> Result<Outcome> {
-        let job = Job::resolve(&args::spec(g, &self.source, &self.values, &self.runtime))?;
+        let job = Job::resolve(&args::spec(g, &self.source, &self.values, &self.runtime)?)?;
         let rendered = ethwasm::render::render(&job.request)?;
         match &self.output_dir {
             Some(dir) => write_dir(dir, &rendered.objects, self.output)?,

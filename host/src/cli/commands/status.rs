@@ -58,6 +58,16 @@ impl StatusCommand {
         out.push_str(&format!("LAST DEPLOYED: {}\n", print::time(record.last_deployed)));
         if let Some(c) = &record.chart {
             out.push_str(&format!("CHART: {}-{}\n", c.name, c.version));
+            if let Some(source) = &c.source {
+                out.push_str(&format!("CHART SOURCE: {source}\n"));
+            }
+        }
+        let pulled: Vec<_> = record.plugins.iter().filter_map(|p| Some((&p.name, p.source.as_ref()?))).collect();
+        if !pulled.is_empty() {
+            out.push_str("PLUGIN SOURCES:\n");
+            for (name, source) in pulled {
+                out.push_str(&format!("  {name}: {source}\n"));
+            }
         }
         out.push_str(&format!("DESCRIPTION: {}\n", record.description));
         out.push_str(&format!("OBJECTS: {}\n", record.inventory.len()));

@@ -1,0 +1,453 @@
+//! Talking to a registry: pull an artifact (through the local store), push a chart archive
+//! and its plugins, check credentials.
+
+use super::reference::{tag_of_version, OciRef};
+use super::store::{digest_of, Store};
+use super::{auth, Kind, OciError, CHART_LAYER, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
+use crate::chart::Chart;
+use futures::StreamExt;
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::manifest::{OciDescriptor, OciImageManifest};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, RegistryOperation};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The largest manifest read.
+const MAX_MANIFEST: usize = 4 << 20;
+
+/// How to reach registries, and where pulled content is kept.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    /// The local content-addressed store.
+    pub store: Store,
+    /// Speak plain HTTP to every registry, not only to loopback ones.
+    pub plain_http: bool,
+}
+
+/// An artifact pulled (or read from the store).
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    /// The reference as asked, pinned to the manifest's digest.
+    pub reference: OciRef,
+    /// What it is.
+    pub kind: Kind,
+    /// The layer: a chart archive or a component.
+    pub bytes: Arc<[u8]>,
+    /// `sha256:` of the layer.
+    pub layer_digest: String,
+    /// The file name the pusher gave the layer (`org.opencontainers.image.title`).
+    pub title: Option<String>,
+    /// Whether nothing had to be fetched.
+    pub from_store: bool,
+}
+
+/// What a push made.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    /// The chart, pinned to its manifest's digest.
+    pub chart: OciRef,
+    /// Each plugin's artifact, pinned.
+    pub plugins: Vec<(String, OciRef)>,
+}
+
+/// Maps oci-client's error for `reference` to ours.
+fn classify(reference: &OciRef, e: OciDistributionError) -> OciError {
+    let reference_text = reference.to_string();
+    let unauthorized = || OciError::Unauthorized {
+        reference: reference_text.clone(),
+        hint: format!(
+            "; log in with `ethwasm registry login {}` (or docker login), or check the repository's permissions",
+            reference.registry
+        ),
+    };
+    match e {
+        OciDistributionError::UnauthorizedError { .. } | OciDistributionError::AuthenticationFailure(_) => {
+            unauthorized()
+        }
+        OciDistributionError::ImageManifestNotFoundError(detail) => {
+            OciError::NotFound { reference: reference_text, detail }
+        }
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            let detail = envelope.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
+            if codes.iter().any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied)) {
+                unauthorized()
+            } else if codes.iter().any(|c| {
+                matches!(
+                    c,
+                    OciErrorCode::ManifestUnknown
+                        | OciErrorCode::NameUnknown
+                        | OciErrorCode::NotFound
+                        | OciErrorCode::BlobUnknown
+                )
+            }) {
+                OciError::NotFound { reference: reference_text, detail }
+            } else {
+                OciError::Registry { reference: reference_text, message: detail }
+            }
+        }
+        OciDistributionError::ServerError { code: 404, message, .. } => {
+            OciError::NotFound { reference: reference_text, detail: message }
+        }
+        OciDistributionError::ServerError { code: 401 | 403, .. } => unauthorized(),
+        OciDistributionError::RequestError(e) if e.is_connect() || e.is_timeout() => {
+            OciError::Unreachable { reference: reference_text, detail: error_chain(&e) }
+        }
+        other => OciError::Registry { reference: reference_text, message: error_chain(&other) },
+    }
+}
+
+/// An error and its sources on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl Registry {
+    /// A client for `r`'s registry: HTTPS, or plain HTTP for a loopback registry or with
+    /// `--plain-http`.
+    fn client(&self, r: &OciRef) -> Client {
+        // reqwest is built without a default TLS provider: use ring, as kube does. Installing
+        // twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let protocol = if self.plain_http {
+            ClientProtocol::Http
+        } else if r.is_loopback() {
+            ClientProtocol::HttpsExcept(vec![r.registry.clone()])
+        } else {
+            ClientProtocol::Https
+        };
+        Client::new(ClientConfig {
+            protocol,
+            connect_timeout: Some(Duration::from_secs(10)),
+            read_timeout: Some(Duration::from_secs(60)),
+            user_agent: concat!("ethwasm/", env!("CARGO_PKG_VERSION")),
+            platform_resolver: None,
+            ..ClientConfig::default()
+        })
+    }
+
+    /// Pulls `r`, which must be a `kind` artifact (either, given none): by digest from the
+    /// store when it is there, else from the registry, checking every digest.
+    pub async fn pull(&self, r: &OciRef, kind: Option<Kind>) -> Result<Pulled, OciError> {
+        let client = self.client(r);
+        let credentials = auth::credentials(&r.registry)?;
+        let mut fetched = false;
+        let digest = match &r.digest {
+            Some(d) => d.clone(),
+            None => match client.fetch_manifest_digest(&r.client(), &credentials).await.map_err(|e| classify(r, e)) {
+                Ok(d) => {
+                    super::reference::check_digest(&d).map_err(|why| OciError::Registry {
+                        reference: r.to_string(),
+                        message: format!("the registry answered with digest {why}"),
+                    })?;
+                    d
+                }
+                Err(OciError::Unreachable { detail, .. }) => match self.store.tag(r) {
+                    Some(d) => {
+                        tracing::warn!(
+                            "{r}: registry unreachable ({detail}); using {d}, what the tag resolved to when last pulled"
+                        );
+                        d
+                    }
+                    None => return Err(OciError::Offline { reference: r.to_string(), detail }),
+                },
+                Err(e) => return Err(e),
+            },
+        };
+        let pinned = r.pinned(&digest);
+        let manifest_bytes = match self.store.get(&digest) {
+            Some(b) => b,
+            None => {
+                fetched = true;
+                let (bytes, _) = client
+                    .pull_manifest_raw(&pinned.client(), &credentials, &[OCI_MANIFEST])
+                    .await
+                    .map_err(|e| match e {
+                        OciDistributionError::DigestError(d) => OciError::Registry {
+                            reference: pinned.to_string(),
+                            message: format!("the manifest does not match its digest: {d}"),
+                        },
+                        other => classify(&pinned, other),
+                    })?;
+                let actual = digest_of(&bytes);
+                if actual != digest || bytes.len() > MAX_MANIFEST {
+                    return Err(OciError::Digest {
+                        reference: pinned.to_string(),
+                        what: "its manifest".into(),
+                        expected: digest,
+                        actual,
+                    });
+                }
+                self.store.put(&digest, &bytes);
+                bytes.to_vec()
+            }
+        };
+        let manifest: OciImageManifest = serde_json::from_slice(&manifest_bytes).map_err(|e| OciError::Registry {
+            reference: pinned.to_string(),
+            message: format!("the manifest is not an OCI image manifest: {e}"),
+        })?;
+        let found = match manifest.config.media_type.as_str() {
+            super::CHART_CONFIG => Some(Kind::Chart),
+            WASM_CONFIG => Some(Kind::Plugin),
+            _ => None,
+        };
+        let kind = match (found, kind) {
+            (Some(f), None) => f,
+            (Some(f), Some(k)) if f == k => k,
+            (found, wanted) => {
+                return Err(OciError::WrongKind {
+                    reference: pinned.to_string(),
+                    found: found.map_or("another kind of artifact", Kind::name).into(),
+                    wanted: wanted.map_or("an ethwasm chart or a Wasm component", Kind::name).into(),
+                    media_type: manifest.config.media_type.clone(),
+                })
+            }
+        };
+        let wanted_layer = match kind {
+            Kind::Chart => CHART_LAYER,
+            Kind::Plugin => WASM_LAYER,
+        };
+        let layer = match manifest.layers.as_slice() {
+            [one] if one.media_type == wanted_layer => one,
+            _ => {
+                return Err(OciError::Registry {
+                    reference: pinned.to_string(),
+                    message: format!("{} must have exactly one `{wanted_layer}` layer", kind.name()),
+                })
+            }
+        };
+        super::reference::check_digest(&layer.digest).map_err(|why| OciError::Registry {
+            reference: pinned.to_string(),
+            message: format!("layer {why}"),
+        })?;
+        let limit = match kind {
+            Kind::Chart => crate::chart::archive::MAX_ARCHIVE,
+            Kind::Plugin => crate::plugin::MAX_COMPONENT,
+        };
+        if layer.size < 0 || layer.size as u64 > limit {
+            return Err(OciError::Registry {
+                reference: pinned.to_string(),
+                message: format!("its layer is {} bytes; the most read is {limit}", layer.size),
+            });
+        }
+        let bytes = match self.store.get(&layer.digest) {
+            Some(b) => b,
+            None => {
+                fetched = true;
+                let b = self.fetch_blob(&client, &pinned, layer, limit).await?;
+                self.store.put(&layer.digest, &b);
+                b
+            }
+        };
+        if r.digest.is_none() {
+            self.store.set_tag(r, &digest);
+        }
+        let title = layer.annotations.as_ref().and_then(|a| a.get("org.opencontainers.image.title")).cloned();
+        Ok(Pulled {
+            reference: pinned,
+            kind,
+            bytes: Arc::from(bytes),
+            layer_digest: layer.digest.clone(),
+            title,
+            from_store: !fetched,
+        })
+    }
+
+    /// Downloads the blob `layer` of `r`, at most `limit` bytes, and checks its digest.
+    async fn fetch_blob(
+        &self,
+        client: &Client,
+        r: &OciRef,
+        layer: &OciDescriptor,
+        limit: u64,
+    ) -> Result<Vec<u8>, OciError> {
+        let mut stream = client.pull_blob_stream(&r.client(), layer).await.map_err(|e| classify(r, e))?;
+        let mut bytes = Vec::with_capacity(layer.size.max(0) as usize);
+        let mut failed = None;
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(c) if (bytes.len() + c.len()) as u64 <= limit => bytes.extend_from_slice(&c),
+                Ok(_) => {
+                    return Err(OciError::Registry {
+                        reference: r.to_string(),
+                        message: format!("blob {} is over {limit} bytes", layer.digest),
+                    })
+                }
+                // oci-client's own check fails at the end of a changed blob: ours names both
+                // digests below.
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let actual = digest_of(&bytes);
+        if actual != layer.digest {
+            return Err(OciError::Digest {
+                reference: r.to_string(),
+                what: "its layer".into(),
+                expected: layer.digest.clone(),
+                actual,
+            });
+        }
+        if let Some(e) = failed {
+            return Err(OciError::Registry { reference: r.to_string(), message: error_chain(&e) });
+        }
+        Ok(bytes)
+    }
+
+    /// Pushes the chart archive at `archive` to `target` (tag: the chart's version unless
+    /// given), after each of its plugins to `target/<plugin>` with the same tag.
+    pub async fn push_chart(&self, archive: &Path, target: &OciRef) -> crate::Result<Pushed> {
+        if target.digest.is_some() {
+            return Err(OciError::BadReference {
+                text: target.to_string(),
+                why: "a push names a tag, not a digest (the digest is what the push makes)".into(),
+            }
+            .into());
+        }
+        let chart = Chart::load(archive)?;
+        if !matches!(chart.files, crate::chart::archive::Files::Archive { .. }) {
+            return Err(crate::Error::usage(format!(
+                "{} is a chart directory; push takes an archive: run `ethwasm package {}` first",
+                archive.display(),
+                archive.display()
+            )));
+        }
+        let archive_bytes = std::fs::read(archive)
+            .map_err(|e| crate::Error::internal(format!("cannot read {}: {e}", archive.display())))?;
+        let lock = chart.lock()?;
+        let tag = target.tag.clone().unwrap_or_else(|| tag_of_version(&chart.file.version));
+        let target = OciRef { tag: Some(tag.clone()), ..target.clone() };
+        let client = self.client(&target);
+        let credentials = auth::credentials(&target.registry)?;
+        let plugins = chart.plugins()?;
+        let pushes = plugins.iter().map(|p| {
+            let (client, credentials) = (&client, &credentials);
+            let r = target.child(&p.name, &tag);
+            let bytes = p.bytes.clone().unwrap_or_else(|| Arc::from(Vec::new()));
+            async move {
+                let config = wasm_config(&bytes);
+                let digest =
+                    self.push_artifact(client, credentials, &r, (WASM_CONFIG, config), (WASM_LAYER, &bytes), &p.name).await?;
+                Ok::<_, OciError>((p.name.clone(), r.pinned(&digest)))
+            }
+        });
+        let pushed_plugins = futures::future::try_join_all(pushes).await?;
+        let config = json!({
+            "apiVersion": chart.file.api_version,
+            "name": chart.file.name,
+            "version": chart.file.version,
+            "description": chart.file.description,
+            "plugins": pushed_plugins.iter().map(|(name, r)| json!({
+                "name": name,
+                "sha256": lock.plugins.get(name),
+                "reference": r.to_string(),
+            })).collect::<Vec<_>>(),
+        });
+        let title = format!("{}-{}.tgz", chart.file.name, chart.file.version);
+        let digest = self
+            .push_artifact(
+                &client,
+                &credentials,
+                &target,
+                (super::CHART_CONFIG, serde_json::to_vec(&config).unwrap_or_default()),
+                (CHART_LAYER, &archive_bytes),
+                &title,
+            )
+            .await?;
+        self.store.set_tag(&target, &digest);
+        Ok(Pushed { chart: target.pinned(&digest), plugins: pushed_plugins })
+    }
+
+    /// Pushes one artifact (config and one layer, each only if the registry lacks it, then
+    /// the manifest under `r`'s tag) and keeps it in the store; returns the manifest's digest.
+    async fn push_artifact(
+        &self,
+        client: &Client,
+        credentials: &RegistryAuth,
+        r: &OciRef,
+        (config_type, config): (&str, Vec<u8>),
+        (layer_type, layer): (&str, &[u8]),
+        title: &str,
+    ) -> Result<String, OciError> {
+        let reference = r.client();
+        client.auth(&reference, credentials, RegistryOperation::Push).await.map_err(|e| classify(r, e))?;
+        let config_digest = digest_of(&config);
+        let layer_digest = digest_of(layer);
+        for (digest, bytes) in [(&config_digest, &config[..]), (&layer_digest, layer)] {
+            if !client.blob_exists(&reference, digest).await.map_err(|e| classify(r, e))? {
+                client.push_blob(&reference, bytes.to_vec(), digest).await.map_err(|e| classify(r, e))?;
+            }
+            self.store.put(digest, bytes);
+        }
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": config_type, "digest": config_digest, "size": config.len()},
+            "layers": [{
+                "mediaType": layer_type,
+                "digest": layer_digest,
+                "size": layer.len(),
+                "annotations": {"org.opencontainers.image.title": title},
+            }],
+        });
+        let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+        let digest = digest_of(&bytes);
+        let content_type = http::HeaderValue::from_static(OCI_MANIFEST);
+        client.push_manifest_raw(&reference, bytes.clone(), content_type).await.map_err(|e| classify(r, e))?;
+        self.store.put(&digest, &bytes);
+        Ok(digest)
+    }
+
+    /// Checks that `registry` takes `user`/`password`.
+    pub async fn check_login(&self, registry: &str, user: &str, password: &str) -> Result<(), OciError> {
+        let probe = OciRef {
+            registry: registry.into(),
+            repository: "ethwasm/login-check".into(),
+            tag: Some("latest".into()),
+            digest: None,
+        };
+        let client = self.client(&probe);
+        let credentials = RegistryAuth::Basic(user.into(), password.into());
+        client.auth(&probe.client(), &credentials, RegistryOperation::Pull).await.map_err(|e| classify(&probe, e))?;
+        // A registry with basic auth checks the password on a request, not on `auth`.
+        match client.fetch_manifest_digest(&probe.client(), &credentials).await.map_err(|e| classify(&probe, e)) {
+            Ok(_) | Err(OciError::NotFound { .. }) => Ok(()),
+            Err(OciError::Unauthorized { .. }) => Err(OciError::Unauthorized {
+                reference: format!("oci://{registry}"),
+                hint: " for that user and password".into(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The config of a Wasm OCI artifact (CNCF TAG Runtime, wasm-oci artifact layout). `created`
+/// is fixed (from SOURCE_DATE_EPOCH, else the epoch), so a component pushes to the same digest
+/// wherever it is pushed.
+fn wasm_config(component: &[u8]) -> Vec<u8> {
+    let created = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let config = json!({
+        "created": created.to_string(),
+        "architecture": "wasm",
+        "os": "wasip2",
+        "layerDigests": [digest_of(component)],
+    });
+    serde_json::to_vec(&config).unwrap_or_default()
+}
