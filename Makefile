@@ -38,6 +38,7 @@ bench: build
 	$(CARGO) build --release --locked -p fake-apiserver --bin fake-apiserver
 	python3 scripts/bench.py
 	python3 scripts/bench_pos.py
+	python3 scripts/bench_oci.py
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
 
 fmt:

@@ -75,9 +75,12 @@ impl Job {
             return Err(Error::usage("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"));
         }
         let chart = match &source.chart {
-            Some(c) if crate::oci::is_oci(&c.to_string_lossy()) => Some(source.fetched.load_chart().ok_or_else(|| {
-                Error::internal(format!("{} was not pulled before the render", c.display()))
-            })??),
+            Some(c) if crate::oci::is_oci(&c.to_string_lossy()) => Some(
+                source
+                    .fetched
+                    .load_chart()
+                    .ok_or_else(|| Error::internal(format!("{} was not pulled before the render", c.display())))??,
+            ),
             Some(c) => Some(Chart::load(c)?),
             None => None,
         };

@@ -13,6 +13,9 @@
 //! a real cluster (../shared/k8s's fake kubelet fails it on purpose), and the fake models that.
 //! Scenarios through the binary need `make build` (the chart's plugins).
 
+#[path = "support/registry.rs"]
+mod registry;
+
 use ethwasm::cluster::kube::{Connect, KubeCluster};
 use ethwasm::cluster::{builtin, Cause, Cluster, ClusterError, WriteOptions};
 use ethwasm::deploy::{self, lock::Lock, Options, Revision, SeedChoice};
@@ -173,6 +176,7 @@ scenarios!(
     a_proof_of_stake_node_added_keeps_the_genesis_and_every_key,
     scaling_validator_clients_never_runs_a_key_twice,
     a_packaged_chart_deploys_as_its_directory,
+    a_chart_from_a_registry_deploys_and_records_its_source,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -915,5 +919,35 @@ async fn a_packaged_chart_deploys_as_its_directory(t: Env) {
     );
     let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
     assert_eq!((history.len(), history[0].status), (1, Status::Deployed));
+    t.ok(&["uninstall"]);
+}
+
+/// A chart pushed to a registry on loopback deploys by `oci://` reference; the release record
+/// says where it came from (reference and digest) and `status` and `history` show it; with the
+/// registry gone, `diff` of the same tag works from the local store and `rollback` from the
+/// record.
+async fn a_chart_from_a_registry_deploys_and_records_its_source(t: Env) {
+    let Some(mut reg) = registry::TestRegistry::start(None) else { return };
+    let out = tempfile::tempdir().unwrap();
+    let archive = t.ok(&["package", "charts/ethereum", "-d", out.path().to_str().unwrap()]).trim().to_string();
+    let tag = reg.oci("charts/ethereum:deploy");
+    let pinned = t.ok(&["push", &archive, &tag]).trim().to_string();
+    t.ok(&["deploy", &tag, "--wait", "--timeout", "2m", "--no-notes"]);
+    let status = t.ok(&["status"]);
+    assert!(status.contains(&format!("CHART SOURCE: {pinned}")), "{status}");
+    t.ok(&["deploy", &pinned, "--no-notes"]);
+    let history: Value = serde_json::from_str(&t.ok(&["history", "-o", "json"])).unwrap();
+    for r in history.as_array().unwrap() {
+        assert_eq!(r["chart"]["source"], pinned.as_str(), "{r}");
+    }
+    assert!(t.ok(&["history"]).contains(&pinned));
+
+    reg.stop();
+    let d = t.ethwasm(&["diff", &tag]);
+    assert_eq!(d.status.code(), Some(0), "{}{}", text(&d.stdout), text(&d.stderr));
+    t.ok(&["rollback", "1"]);
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history.last().unwrap().chart.as_ref().and_then(|c| c.source.as_deref()), Some(pinned.as_str()));
     t.ok(&["uninstall"]);
 }

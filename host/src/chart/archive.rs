@@ -140,11 +140,7 @@ pub(crate) fn read_archive_from(path: &Path, file: impl Read, size: u64) -> Resu
 /// checking every plugin against `chart.lock`; returns the archive's path. A plugin the chart
 /// names by `oci://` reference is taken from `remote` (reference -> component, pulled and
 /// checked by the caller) and pinned in the archive's lock like the others.
-pub fn package(
-    chart: &Chart,
-    out: &Path,
-    remote: &BTreeMap<String, Arc<[u8]>>,
-) -> Result<PathBuf, ChartError> {
+pub fn package(chart: &Chart, out: &Path, remote: &BTreeMap<String, Arc<[u8]>>) -> Result<PathBuf, ChartError> {
     let Files::Dir(dir) = &chart.files else {
         return Err(ChartError::Invalid { path: chart.dir.clone(), message: "is packaged already".into() });
     };

@@ -22,8 +22,8 @@ pub struct SourceArgs {
     #[arg(value_name = "CHART")]
     pub chart: Option<PathBuf>,
     /// With an oci:// chart: the tag to take, its version (as Helm's --version).
-    #[arg(long, value_name = "VERSION")]
-    pub version: Option<String>,
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
     /// Plugin component files or glob patterns (quote them: 'plugins/*.wasm'), or a Wasm OCI
     /// artifact oci://HOST/REPO[:TAG][@sha256:DIGEST]; repeatable. Added to the chart's
     /// plugins, or used alone.
@@ -156,16 +156,11 @@ impl RuntimeArgs {
 
 /// The render request the flags describe, in `namespace` (else the global -n), with what its
 /// `oci://` references name pulled (or read from the local store).
-pub fn spec(
-    g: &Globals,
-    source: &SourceArgs,
-    values: &ValuesArgs,
-    runtime: &RuntimeArgs,
-) -> Result<Spec> {
+pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Result<Spec> {
     let fetched = ethwasm::oci::fetch_blocking(
         &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache),
         source.chart.as_deref(),
-        source.version.as_deref(),
+        source.chart_version.as_deref(),
         &source.plugins,
     )?;
     Ok(Spec {

@@ -54,6 +54,7 @@ pub enum Outcome {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render manifests to stdout or a directory, without a cluster.
+    #[command(disable_version_flag = true)]
     Render(commands::render::RenderCommand),
     /// Work with plugin components.
     #[command(subcommand)]
@@ -67,6 +68,7 @@ pub enum Command {
     /// Push a chart archive and each of its plugins to an OCI registry.
     Push(commands::registry::PushCommand),
     /// Pull a chart archive or a plugin component from an OCI registry, digests checked.
+    #[command(disable_version_flag = true)]
     Pull(commands::registry::PullCommand),
     /// Log in to or out of an OCI registry.
     #[command(subcommand)]
@@ -74,8 +76,10 @@ pub enum Command {
     /// Print the version of ethwasm, wasmtime and the supported WIT packages.
     Version(commands::version::VersionCommand),
     /// Install or upgrade a release in the cluster (server-side apply, prune, wait).
+    #[command(disable_version_flag = true)]
     Deploy(commands::deploy::DeployCommand),
     /// Show what a deploy would change: live objects against the rendered ones.
+    #[command(disable_version_flag = true)]
     Diff(commands::diff::DiffCommand),
     /// Show a release's revision, status and workload readiness.
     Status(commands::status::StatusCommand),

@@ -146,7 +146,8 @@ fn write_private(path: &Path, value: &Value) -> Result<(), OciError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
     let tmp = dir.join(format!(".config.json.tmp-{}", std::process::id()));
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(fail)?;
+    let mut f =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(fail)?;
     let text = serde_json::to_string_pretty(value).map_err(|e| fail(std::io::Error::other(e)))?;
     f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
@@ -166,7 +167,9 @@ mod tests {
             r#"{"auths":{"https://index.docker.io/v1/":{"auth":"eDp5"},"other.io":{"username":"u","password":"p"}},"psFormat":"x"}"#,
         )
         .unwrap();
-        assert!(matches!(credentials_in(&path, "index.docker.io").unwrap(), RegistryAuth::Basic(u, p) if u == "x" && p == "y"));
+        assert!(
+            matches!(credentials_in(&path, "index.docker.io").unwrap(), RegistryAuth::Basic(u, p) if u == "x" && p == "y")
+        );
         assert!(matches!(credentials_in(&path, "other.io").unwrap(), RegistryAuth::Basic(u, _) if u == "u"));
         store(&path, "localhost:5000", "alice", "s:ecret").unwrap();
         assert!(matches!(credentials_in(&path, "localhost:5000").unwrap(),

@@ -44,11 +44,9 @@ pub async fn fetch(
             fetched.chart_name = chart.as_ref().map(|c| c.file.name.clone());
             chart
         }
-        Some(_) if version.is_some() => {
-            return Err(crate::Error::usage(
-                "--version picks the tag of an oci:// chart; a chart directory or archive has its version in chart.yaml",
-            ))
-        }
+        Some(_) if version.is_some() => return Err(crate::Error::usage(
+            "--version picks the tag of an oci:// chart; a chart directory or archive has its version in chart.yaml",
+        )),
         Some(_) => chart.map(Chart::load).transpose()?,
         None => None,
     };
@@ -56,7 +54,8 @@ pub async fn fetch(
     if let Some(c) = &loaded {
         for p in c.plugins()? {
             if let Some(r) = p.remote {
-                wanted.push((r, Some(format!("{}: plugins[{}].path", c.files.path_of("chart.yaml").display(), p.name))));
+                wanted
+                    .push((r, Some(format!("{}: plugins[{}].path", c.files.path_of("chart.yaml").display(), p.name))));
             }
         }
     }
@@ -90,9 +89,11 @@ pub fn fetch_blocking(
             ));
         }
         // A chart directory may still name oci:// plugins (an archive holds all of its own).
-        let remote = chart.filter(|c| c.is_dir()).map(Chart::load).transpose()?.is_some_and(|c| {
-            c.plugins().map(|ps| ps.iter().any(|p| p.remote.is_some())).unwrap_or(false)
-        });
+        let remote = chart
+            .filter(|c| c.is_dir())
+            .map(Chart::load)
+            .transpose()?
+            .is_some_and(|c| c.plugins().map(|ps| ps.iter().any(|p| p.remote.is_some())).unwrap_or(false));
         if !remote {
             return Ok(Fetched::default());
         }

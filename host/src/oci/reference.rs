@@ -35,7 +35,8 @@ impl OciRef {
         if let Some(d) = &digest {
             check_digest(d).map_err(|why| bad(&why))?;
         }
-        let (registry, path) = rest.split_once('/').ok_or_else(|| bad("it names no repository (oci://HOST/REPOSITORY)"))?;
+        let (registry, path) =
+            rest.split_once('/').ok_or_else(|| bad("it names no repository (oci://HOST/REPOSITORY)"))?;
         if registry.is_empty()
             || !registry.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
         {
@@ -49,7 +50,9 @@ impl OciRef {
         if repository.is_empty()
             || repository.split('/').any(|part| {
                 part.is_empty()
-                    || !part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+                    || !part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
                     || !part.starts_with(|c: char| c.is_ascii_alphanumeric())
             })
         {

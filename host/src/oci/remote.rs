@@ -94,6 +94,14 @@ fn classify(reference: &OciRef, e: OciDistributionError) -> OciError {
             OciError::NotFound { reference: reference_text, detail: message }
         }
         OciDistributionError::ServerError { code: 401 | 403, .. } => unauthorized(),
+        OciDistributionError::RequestError(e)
+            if e.status().is_some_and(|s| s == http::StatusCode::UNAUTHORIZED || s == http::StatusCode::FORBIDDEN) =>
+        {
+            unauthorized()
+        }
+        OciDistributionError::RequestError(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => {
+            OciError::NotFound { reference: reference_text, detail: error_chain(&e) }
+        }
         OciDistributionError::RequestError(e) if e.is_connect() || e.is_timeout() => {
             OciError::Unreachable { reference: reference_text, detail: error_chain(&e) }
         }
@@ -227,10 +235,8 @@ impl Registry {
                 })
             }
         };
-        super::reference::check_digest(&layer.digest).map_err(|why| OciError::Registry {
-            reference: pinned.to_string(),
-            message: format!("layer {why}"),
-        })?;
+        super::reference::check_digest(&layer.digest)
+            .map_err(|why| OciError::Registry { reference: pinned.to_string(), message: format!("layer {why}") })?;
         let limit = match kind {
             Kind::Chart => crate::chart::archive::MAX_ARCHIVE,
             Kind::Plugin => crate::plugin::MAX_COMPONENT,
@@ -339,8 +345,9 @@ impl Registry {
             let bytes = p.bytes.clone().unwrap_or_else(|| Arc::from(Vec::new()));
             async move {
                 let config = wasm_config(&bytes);
-                let digest =
-                    self.push_artifact(client, credentials, &r, (WASM_CONFIG, config), (WASM_LAYER, &bytes), &p.name).await?;
+                let digest = self
+                    .push_artifact(client, credentials, &r, (WASM_CONFIG, config), (WASM_LAYER, &bytes), &p.name)
+                    .await?;
                 Ok::<_, OciError>((p.name.clone(), r.pinned(&digest)))
             }
         });

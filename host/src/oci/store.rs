@@ -44,7 +44,10 @@ impl Store {
         let path = self.blob_path(digest)?;
         let bytes = std::fs::read(&path).ok()?;
         if digest_of(&bytes) != digest {
-            tracing::warn!("{}: content does not match its digest {digest}; removed, to be fetched again", path.display());
+            tracing::warn!(
+                "{}: content does not match its digest {digest}; removed, to be fetched again",
+                path.display()
+            );
             let _ = std::fs::remove_file(&path);
             return None;
         }

@@ -11,11 +11,11 @@ mod state;
 
 pub use bindings::{PluginError as WitPluginError, PluginInfo, Release, RenderInput, RenderOutput};
 pub use cache::wasmtime_version;
-pub use cache::CompileCache;
 pub(crate) use cache::write_atomic;
+pub use cache::CompileCache;
 pub use engine::Runtime;
-pub use loader::{is_dns_label, Plugin, Source};
 pub(crate) use loader::MAX_COMPONENT_BYTES as MAX_COMPONENT;
+pub use loader::{is_dns_label, Plugin, Source};
 pub use memo::{Memo, Request as MemoRequest};
 pub use meta::ImportKind;
 pub use run::PluginRender;

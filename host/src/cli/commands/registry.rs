@@ -63,8 +63,8 @@ pub struct PullCommand {
     #[arg(value_name = "REFERENCE")]
     pub reference: String,
     /// The tag to take, the chart's version (as Helm's --version).
-    #[arg(long, value_name = "VERSION")]
-    pub version: Option<String>,
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
     /// Where to write it.
     #[arg(short = 'd', long = "destination", value_name = "DIR", default_value = ".")]
     pub destination: PathBuf,
@@ -75,7 +75,7 @@ pub struct PullCommand {
 impl PullCommand {
     /// Pulls (or reads from the local store), writes the file and prints its path.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
-        let r = OciRef::parse(&self.reference)?.with_version(self.version.as_deref())?;
+        let r = OciRef::parse(&self.reference)?.with_version(self.chart_version.as_deref())?;
         let pulled = oci::block_on(async { Ok(self.store.registry().pull(&r, None).await?) })?;
         let name = file_name(&pulled);
         let path = self.destination.join(name);
@@ -182,8 +182,9 @@ impl LoginCommand {
         }
         let registry = self.registry.registry(None, true);
         oci::block_on(async { Ok(registry.check_login(&host, &self.username, &password).await?) })?;
-        let path = auth::config_path()
-            .ok_or_else(|| ethwasm::Error::usage("neither DOCKER_CONFIG nor HOME is set: nowhere to keep credentials"))?;
+        let path = auth::config_path().ok_or_else(|| {
+            ethwasm::Error::usage("neither DOCKER_CONFIG nor HOME is set: nowhere to keep credentials")
+        })?;
         auth::store(&path, &host, &self.username, &password)?;
         eprintln!("Login Succeeded: credentials for {host} kept in {}", path.display());
         Ok(Outcome::Success)
