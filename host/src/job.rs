@@ -132,16 +132,18 @@ impl Job {
                     (Some(bytes), None) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
                     (None, None) => Source::read(&p.path, limits),
                 };
+                let from_registry = remote.is_some();
                 let src = read.map_err(|e| {
                     let why = match &e {
                         crate::plugin::PluginError::Read { source, .. } => source.to_string(),
                         other => other.to_string(),
                     };
-                    Error::usage(format!(
-                        "chart plugin `{}`: cannot read {}: {why}; build the plugins with `make build`",
-                        p.name,
-                        p.path.display()
-                    ))
+                    let fix = if from_registry {
+                        "the registry holds no usable component there; name another digest"
+                    } else {
+                        "build the plugins with `make build`"
+                    };
+                    Error::usage(format!("chart plugin `{}`: cannot read {}: {why}; {fix}", p.name, p.path.display()))
                 })?;
                 match remote {
                     // Pinned by the digest in chart.yaml, checked when pulled.

@@ -262,7 +262,12 @@ mod tests {
             namespace: "eth".into(),
             revision: 3,
             chart: Some(ChartRef { name: "ethereum".into(), version: "0.1.0".into(), source: None }),
-            plugins: vec![PluginDigest { name: "secrets".into(), version: "0.1.0".into(), sha256: "ab".repeat(32) }],
+            plugins: vec![PluginDigest {
+                name: "secrets".into(),
+                version: "0.1.0".into(),
+                sha256: "ab".repeat(32),
+                source: None,
+            }],
             values,
             seed: "cd".repeat(32),
             inventory: vec![key("Secret", "s"), key("StatefulSet", "x")],

@@ -942,6 +942,25 @@ async fn a_chart_from_a_registry_deploys_and_records_its_source(t: Env) {
     }
     assert!(t.ok(&["history"]).contains(&pinned));
 
+    // Plugins pulled on their own are recorded one by one.
+    let plugin = |name: &str| reg.oci(&format!("charts/ethereum/{name}:deploy"));
+    t.ok(&[
+        "deploy",
+        "--release",
+        "stats",
+        "--plugins",
+        &plugin("secrets"),
+        "--plugins",
+        &plugin("ethstats"),
+        "--no-notes",
+    ]);
+    let status = t.ok(&["status", "--release", "stats"]);
+    assert!(status.contains("PLUGIN SOURCES:"), "{status}");
+    for name in ["secrets", "ethstats"] {
+        assert!(status.contains(&format!("  {name}: {}@sha256:", plugin(name))), "{status}");
+    }
+    t.ok(&["uninstall", "--release", "stats"]);
+
     reg.stop();
     let d = t.ethwasm(&["diff", &tag]);
     assert_eq!(d.status.code(), Some(0), "{}{}", text(&d.stdout), text(&d.stderr));

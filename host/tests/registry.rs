@@ -33,15 +33,18 @@ impl World {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ethwasm"))
-            .args(args)
+        self.command(args).output().expect("run ethwasm")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ethwasm"));
+        c.args(args)
             .current_dir(root())
             .env("ETHWASM_CACHE_DIR", self.path("cache"))
             .env("DOCKER_CONFIG", self.path("docker"))
             .env_remove("ETHWASM_SEED")
-            .env_remove("SOURCE_DATE_EPOCH")
-            .output()
-            .expect("run ethwasm")
+            .env_remove("SOURCE_DATE_EPOCH");
+        c
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -159,6 +162,50 @@ fn a_tampered_blob_is_refused_naming_the_reference_and_both_digests() {
 }
 
 #[test]
+fn a_tampered_manifest_is_refused_and_a_stored_one_needs_no_credentials() {
+    let Some(reg) = TestRegistry::start(None) else { return };
+    let w = World::new();
+    let archive = w.package();
+    let pinned = w.ok(&["push", archive.to_str().unwrap(), &reg.oci("charts/ethereum:m1")]).trim().to_string();
+    let digest = digest_of_ref(&pinned).to_string();
+
+    // Served from the store: a broken Docker config is never read.
+    std::fs::create_dir_all(w.path("docker")).unwrap();
+    std::fs::write(w.path("docker/config.json"), "{ not json").unwrap();
+    w.ok(&["pull", &pinned, "-d", w.path("a").to_str().unwrap()]);
+    w.clear_store();
+    let o = w.run(&["pull", &pinned]);
+    assert_eq!(o.status.code(), Some(2), "now it is needed: {}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("config.json"), "{}", text(&o.stderr));
+    std::fs::remove_file(w.path("docker/config.json")).unwrap();
+
+    let file = reg.blob_file(&digest);
+    let mut manifest = std::fs::read(&file).unwrap();
+    let at = manifest.windows(6).position(|w| w == b"ethwas").unwrap_or(20);
+    manifest[at] = b'E';
+    std::fs::write(&file, &manifest).unwrap();
+    let o = w.run(&["render", &pinned, "--seed", SEED]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{e}");
+    let actual = {
+        use sha2::Digest;
+        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&manifest)))
+    };
+    assert!(e.contains(&pinned) && e.contains(&digest) && e.contains(&actual) && e.contains("manifest"), "{e}");
+}
+
+#[test]
+fn a_chart_is_not_a_plugin() {
+    let Some(reg) = TestRegistry::start(None) else { return };
+    let w = World::new();
+    let archive = w.package();
+    let pinned = w.ok(&["push", archive.to_str().unwrap(), &reg.oci("charts/ethereum:k1")]);
+    let o = w.run(&["render", "--plugins", pinned.trim(), "--seed", SEED]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("is an ethwasm chart, not a Wasm component"), "{}", text(&o.stderr));
+}
+
+#[test]
 fn a_missing_tag_or_repository_is_a_usage_error_naming_it() {
     let Some(reg) = TestRegistry::start(None) else { return };
     let w = World::new();
@@ -230,6 +277,39 @@ fn a_registry_with_htpasswd_needs_credentials_from_login() {
     w.clear_store();
     let o = w.run(&["pull", pinned.trim()]);
     assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+
+    // Credentials as other tools leave them: an `auths` entry written by hand, and a
+    // credential helper (`credHelpers`) on the PATH.
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode("alice:wonder-land");
+    std::fs::write(
+        w.path("docker/config.json"),
+        format!(r#"{{"auths":{{"http://{}":{{"auth":"{auth}"}}}}}}"#, reg.host),
+    )
+    .unwrap();
+    w.clear_store();
+    w.ok(&["pull", pinned.trim(), "-d", w.path("out2").to_str().unwrap()]);
+    let bin = w.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-ethwasmtest");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\nread host\n[ \"$host\" = \"{}\" ] || exit 1\necho '{{\"ServerURL\":\"'$host'\",\"Username\":\"alice\",\"Secret\":\"wonder-land\"}}'\n", reg.host),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(w.path("docker/config.json"), format!(r#"{{"credHelpers":{{"{}":"ethwasmtest"}}}}"#, reg.host))
+        .unwrap();
+    w.clear_store();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let o = w
+        .command(&["pull", pinned.trim(), "-d", w.path("out3").to_str().unwrap(), "-vv"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("wonder-land"), "no password in debug logs");
 }
 
 #[test]

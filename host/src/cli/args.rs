@@ -67,7 +67,7 @@ impl RegistryArgs {
             (false, Some(dir)) => ethwasm::oci::Store::at(dir.join("oci")),
             _ => ethwasm::oci::Store::disabled(),
         };
-        ethwasm::oci::Registry { store, plain_http: self.plain_http }
+        ethwasm::oci::Registry::new(store, self.plain_http)
     }
 }
 

@@ -50,15 +50,20 @@ pub fn credentials(registry: &str) -> Result<RegistryAuth, OciError> {
 pub fn credentials_in(path: &Path, registry: &str) -> Result<RegistryAuth, OciError> {
     let config = read_config(path)?;
     let bad = |message: String| OciError::Credentials { path: path.into(), message };
-    let helper = config
-        .get("credHelpers")
-        .and_then(|h| h.get(registry))
-        .or_else(|| config.get("credsStore"))
-        .and_then(Value::as_str);
+    // Docker's order: a helper for this registry, then `auths`, then the default store.
+    if let Some(helper) = config.get("credHelpers").and_then(|h| h.get(registry)).and_then(Value::as_str) {
+        return from_helper(path, helper, registry);
+    }
+    let helper = config.get("credsStore").and_then(Value::as_str);
+    // Docker Hub's entry is keyed `https://index.docker.io/v1/`.
+    let same = |key: &str| {
+        let host = host_of_key(key);
+        host == registry || (registry == "docker.io" && host == "index.docker.io")
+    };
     let entry = config
         .get("auths")
         .and_then(Value::as_object)
-        .and_then(|auths| auths.iter().find(|(k, _)| host_of_key(k) == registry).map(|(_, v)| v));
+        .and_then(|auths| auths.iter().find(|(k, _)| same(k)).map(|(_, v)| v));
     if let Some(entry) = entry {
         if let Some(auth) = entry.get("auth").and_then(Value::as_str).filter(|a| !a.is_empty()) {
             let decoded = base64::engine::general_purpose::STANDARD
@@ -76,6 +81,9 @@ pub fn credentials_in(path: &Path, registry: &str) -> Result<RegistryAuth, OciEr
         {
             return Ok(RegistryAuth::Basic(u.into(), p.into()));
         }
+        if let Some(token) = entry.get("registrytoken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+            return Ok(RegistryAuth::Bearer(token.into()));
+        }
     }
     match helper {
         Some(helper) => from_helper(path, helper, registry),
@@ -83,22 +91,51 @@ pub fn credentials_in(path: &Path, registry: &str) -> Result<RegistryAuth, OciEr
     }
 }
 
+/// How long a credential helper may take.
+const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Asks `docker-credential-<helper>` for `registry`'s credentials.
 fn from_helper(path: &Path, helper: &str, registry: &str) -> Result<RegistryAuth, OciError> {
-    use std::io::Write;
+    use std::io::{Read, Write};
     let program = format!("docker-credential-{helper}");
     let bad = |message: String| OciError::Credentials { path: path.into(), message };
     let mut child = std::process::Command::new(&program)
         .arg("get")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
-        .map_err(|e| bad(format!("credential helper `{program}` (named for {registry}) cannot run: {e}")))?;
+        .map_err(|e| {
+            bad(format!(
+                "credential helper `{program}` (named for {registry}) cannot run: {e}; install it, or remove it from credHelpers/credsStore in this file"
+            ))
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(registry.as_bytes());
     }
-    let out = child.wait_with_output().map_err(|e| bad(format!("`{program} get`: {e}")))?;
+    // Read in a thread, so a helper that hangs is stopped after the timeout.
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(1 << 20).read_to_end(&mut out);
+        }
+        out
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < HELPER_TIMEOUT => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(bad(format!("`{program} get` did not answer in {} s", HELPER_TIMEOUT.as_secs())));
+            }
+            Err(e) => return Err(bad(format!("`{program} get`: {e}"))),
+        }
+    };
+    let out = std::process::Output { status, stdout: reader.join().unwrap_or_default(), stderr: Vec::new() };
     if !out.status.success() {
         // "credentials not found" is no credentials, not a failure.
         return Ok(RegistryAuth::Anonymous);

@@ -28,6 +28,15 @@ impl OciRef {
     pub fn parse(text: &str) -> Result<OciRef, OciError> {
         let bad = |why: &str| OciError::BadReference { text: text.into(), why: why.into() };
         let rest = text.strip_prefix(SCHEME).ok_or_else(|| bad("it does not start with oci://"))?;
+        // `user:password@host` would put a secret in shell history and in every message.
+        if let Some(at) = rest.find('@').filter(|at| rest.find('/').is_none_or(|slash| *at < slash)) {
+            return Err(OciError::BadReference {
+                text: format!("{SCHEME}…@{}", &rest[at + 1..]),
+                why:
+                    "credentials do not go in a reference; log in with `ethwasm registry login HOST` (or docker login)"
+                        .into(),
+            });
+        }
         let (rest, digest) = match rest.split_once('@') {
             Some((r, d)) => (r, Some(d.to_string())),
             None => (rest, None),
@@ -37,7 +46,7 @@ impl OciRef {
         }
         let (registry, path) =
             rest.split_once('/').ok_or_else(|| bad("it names no repository (oci://HOST/REPOSITORY)"))?;
-        if registry.is_empty()
+        if !registry.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[')
             || !registry.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
         {
             return Err(bad("the registry must be a host name or address, with an optional :port"));
@@ -103,9 +112,7 @@ impl OciRef {
             Some(v6) => v6.split(']').next().unwrap_or_default(),
             None => self.registry.split(':').next().unwrap_or_default(),
         };
-        host == "localhost"
-            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-            || host.ends_with(".localhost")
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 
     /// The reference as oci-client takes it: by digest when known, else by tag (`latest` when
@@ -193,9 +200,12 @@ mod tests {
             ("oci://ghcr.io/a:+x", "not a valid OCI tag"),
             ("oci://ghcr.io/a@sha256:00", "not sha256: and 64"),
             ("oci://gh cr.io/a", "host name"),
+            ("oci://../a", "host name"),
+            ("oci://alice:pw@ghcr.io/a", "credentials do not go in a reference"),
         ] {
             let e = OciRef::parse(text).unwrap_err().to_string();
-            assert!(e.contains(why) && e.contains(text), "{text}: {e}");
+            assert!(e.contains(why), "{text}: {e}");
+            assert!(!e.contains("pw@"), "a password is never repeated: {e}");
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Registry {
     pub store: Store,
     /// Speak plain HTTP to every registry, not only to loopback ones.
     pub plain_http: bool,
+    /// Credentials already looked up, by registry (a helper runs once per registry).
+    credentials: Arc<std::sync::Mutex<std::collections::BTreeMap<String, RegistryAuth>>>,
 }
 
 /// An artifact pulled (or read from the store).
@@ -109,6 +111,21 @@ fn classify(reference: &OciRef, e: OciDistributionError) -> OciError {
     }
 }
 
+/// oci-client's digest check failure for `what` of `r` as ours, naming both digests (its
+/// message is `Invalid digest. Expected X, got Y`).
+fn digest_error(r: &OciRef, what: &str, message: &str) -> OciError {
+    let found = message.split_once("Expected ").and_then(|(_, rest)| rest.split_once(", got "));
+    match found {
+        Some((expected, actual)) => OciError::Digest {
+            reference: r.to_string(),
+            what: what.into(),
+            expected: expected.trim().into(),
+            actual: actual.trim().into(),
+        },
+        None => OciError::Registry { reference: r.to_string(), message: format!("{what}: {message}") },
+    }
+}
+
 /// An error and its sources on one line.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -122,6 +139,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl Registry {
+    /// A registry client keeping pulls in `store`.
+    pub fn new(store: Store, plain_http: bool) -> Registry {
+        Registry { store, plain_http, credentials: Default::default() }
+    }
+
+    /// `registry`'s credentials from Docker's config, looked up once; only asked for when the
+    /// network is needed, so a pull served by the store works whatever the config holds.
+    fn credentials(&self, registry: &str) -> Result<RegistryAuth, OciError> {
+        if let Some(found) = self.credentials.lock().ok().and_then(|m| m.get(registry).cloned()) {
+            return Ok(found);
+        }
+        let found = auth::credentials(registry)?;
+        if let Ok(mut m) = self.credentials.lock() {
+            m.insert(registry.into(), found.clone());
+        }
+        Ok(found)
+    }
+
     /// A client for `r`'s registry: HTTPS, or plain HTTP for a loopback registry or with
     /// `--plain-http`.
     fn client(&self, r: &OciRef) -> Client {
@@ -145,15 +180,27 @@ impl Registry {
         })
     }
 
+    /// What to try when `r`'s registry cannot be reached.
+    fn hint(&self, r: &OciRef) -> String {
+        if self.plain_http || r.is_loopback() {
+            "check the address and that the registry is running".into()
+        } else {
+            "check the address; a registry that speaks only plain HTTP needs --plain-http".into()
+        }
+    }
+
     /// Pulls `r`, which must be a `kind` artifact (either, given none): by digest from the
     /// store when it is there, else from the registry, checking every digest.
     pub async fn pull(&self, r: &OciRef, kind: Option<Kind>) -> Result<Pulled, OciError> {
         let client = self.client(r);
-        let credentials = auth::credentials(&r.registry)?;
         let mut fetched = false;
         let digest = match &r.digest {
             Some(d) => d.clone(),
-            None => match client.fetch_manifest_digest(&r.client(), &credentials).await.map_err(|e| classify(r, e)) {
+            None => match client
+                .fetch_manifest_digest(&r.client(), &self.credentials(&r.registry)?)
+                .await
+                .map_err(|e| classify(r, e))
+            {
                 Ok(d) => {
                     super::reference::check_digest(&d).map_err(|why| OciError::Registry {
                         reference: r.to_string(),
@@ -168,7 +215,7 @@ impl Registry {
                         );
                         d
                     }
-                    None => return Err(OciError::Offline { reference: r.to_string(), detail }),
+                    None => return Err(OciError::Offline { reference: r.to_string(), detail, hint: self.hint(r) }),
                 },
                 Err(e) => return Err(e),
             },
@@ -179,17 +226,21 @@ impl Registry {
             None => {
                 fetched = true;
                 let (bytes, _) = client
-                    .pull_manifest_raw(&pinned.client(), &credentials, &[OCI_MANIFEST])
+                    .pull_manifest_raw(&pinned.client(), &self.credentials(&r.registry)?, &[OCI_MANIFEST])
                     .await
                     .map_err(|e| match e {
-                        OciDistributionError::DigestError(d) => OciError::Registry {
-                            reference: pinned.to_string(),
-                            message: format!("the manifest does not match its digest: {d}"),
-                        },
+                        // oci-client checks the body against the digest asked for first.
+                        OciDistributionError::DigestError(d) => digest_error(&pinned, "its manifest", &d.to_string()),
                         other => classify(&pinned, other),
                     })?;
+                if bytes.len() > MAX_MANIFEST {
+                    return Err(OciError::Registry {
+                        reference: pinned.to_string(),
+                        message: format!("its manifest is {} bytes; the most read is {MAX_MANIFEST}", bytes.len()),
+                    });
+                }
                 let actual = digest_of(&bytes);
-                if actual != digest || bytes.len() > MAX_MANIFEST {
+                if actual != digest {
                     return Err(OciError::Digest {
                         reference: pinned.to_string(),
                         what: "its manifest".into(),
@@ -251,6 +302,11 @@ impl Registry {
             Some(b) => b,
             None => {
                 fetched = true;
+                let credentials = self.credentials(&r.registry)?;
+                client
+                    .auth(&pinned.client(), &credentials, RegistryOperation::Pull)
+                    .await
+                    .map_err(|e| classify(r, e))?;
                 let b = self.fetch_blob(&client, &pinned, layer, limit).await?;
                 self.store.put(&layer.digest, &b);
                 b
@@ -298,6 +354,20 @@ impl Registry {
                 }
             }
         }
+        // A download cut short is a network failure, not a changed blob.
+        if let Some(e) = failed.as_ref().filter(|_| (bytes.len() as i64) < layer.size) {
+            return Err(OciError::Unreachable {
+                reference: r.to_string(),
+                detail: format!(
+                    "the download of {} stopped after {} of {} bytes: {}{}",
+                    layer.digest,
+                    bytes.len(),
+                    layer.size,
+                    error_chain(e),
+                    "; try again"
+                ),
+            });
+        }
         let actual = digest_of(&bytes);
         if actual != layer.digest {
             return Err(OciError::Digest {
@@ -337,8 +407,17 @@ impl Registry {
         let tag = target.tag.clone().unwrap_or_else(|| tag_of_version(&chart.file.version));
         let target = OciRef { tag: Some(tag.clone()), ..target.clone() };
         let client = self.client(&target);
-        let credentials = auth::credentials(&target.registry)?;
+        let credentials = self.credentials(&target.registry)?;
         let plugins = chart.plugins()?;
+        for p in &plugins {
+            if !crate::plugin::is_dns_label(&p.name) || p.bytes.as_ref().is_none_or(|b| b.is_empty()) {
+                return Err(crate::Error::usage(format!(
+                    "{}: plugin `{}` is not a component packed in the archive; package the chart again with `ethwasm package`",
+                    archive.display(),
+                    crate::text::one_line(&p.name, 64)
+                )));
+            }
+        }
         let pushes = plugins.iter().map(|p| {
             let (client, credentials) = (&client, &credentials);
             let r = target.child(&p.name, &tag);
@@ -418,7 +497,9 @@ impl Registry {
         Ok(digest)
     }
 
-    /// Checks that `registry` takes `user`/`password`.
+    /// Checks that `registry` takes `user`/`password`, as `docker login` does: `GET /v2/`
+    /// with them; a registry that answers with a Bearer challenge checks them at its token
+    /// service instead, so a token is asked for.
     pub async fn check_login(&self, registry: &str, user: &str, password: &str) -> Result<(), OciError> {
         let probe = OciRef {
             registry: registry.into(),
@@ -426,17 +507,44 @@ impl Registry {
             tag: Some("latest".into()),
             digest: None,
         };
-        let client = self.client(&probe);
-        let credentials = RegistryAuth::Basic(user.into(), password.into());
-        client.auth(&probe.client(), &credentials, RegistryOperation::Pull).await.map_err(|e| classify(&probe, e))?;
-        // A registry with basic auth checks the password on a request, not on `auth`.
-        match client.fetch_manifest_digest(&probe.client(), &credentials).await.map_err(|e| classify(&probe, e)) {
-            Ok(_) | Err(OciError::NotFound { .. }) => Ok(()),
-            Err(OciError::Unauthorized { .. }) => Err(OciError::Unauthorized {
-                reference: format!("oci://{registry}"),
-                hint: " for that user and password".into(),
-            }),
-            Err(e) => Err(e),
+        let at = format!("oci://{registry}");
+        let refused = || OciError::Unauthorized { reference: at.clone(), hint: " for that user and password".into() };
+        let scheme = if self.plain_http || probe.is_loopback() { "http" } else { "https" };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("ethwasm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OciError::Registry { reference: at.clone(), message: error_chain(&e) })?;
+        let res = http
+            .get(format!("{scheme}://{registry}/v2/"))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .map_err(|e| OciError::Unreachable { reference: at.clone(), detail: error_chain(&e) })?;
+        match res.status() {
+            s if s.is_success() => Ok(()),
+            http::StatusCode::UNAUTHORIZED => {
+                let challenge = res
+                    .headers()
+                    .get(http::header::WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if !challenge.starts_with("bearer") {
+                    return Err(refused());
+                }
+                let credentials = RegistryAuth::Basic(user.into(), password.into());
+                match self.client(&probe).auth(&probe.client(), &credentials, RegistryOperation::Pull).await {
+                    Ok(_) => Ok(()),
+                    Err(
+                        OciDistributionError::AuthenticationFailure(_) | OciDistributionError::UnauthorizedError { .. },
+                    ) => Err(refused()),
+                    Err(e) => Err(OciError::Registry { reference: at.clone(), message: error_chain(&e) }),
+                }
+            }
+            s => Err(OciError::Registry { reference: at.clone(), message: format!("GET /v2/ answered {s}") }),
         }
     }
 }

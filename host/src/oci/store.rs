@@ -1,6 +1,6 @@
 //! The local content-addressed store of what was pulled: every manifest and blob under its
 //! sha256 (`blobs/sha256/<hex>`), and the digest each tag last resolved to
-//! (`tags/<registry>/<repository>/<tag>`), so a second pull works with the registry gone.
+//! (`tags/<registry>/<repository>/@tags/<tag>`: no repository part holds `@`), so a second pull works with the registry gone.
 //!
 //! Everything read back is hashed again: an entry that does not match its name is deleted and
 //! fetched anew (or, offline, reported).
@@ -71,7 +71,7 @@ impl Store {
         for part in r.repository.split('/') {
             path.push(part);
         }
-        Some(path.join(r.tag_or_latest()))
+        Some(path.join("@tags").join(r.tag_or_latest()))
     }
 
     /// The digest `r`'s tag resolved to when last pulled.

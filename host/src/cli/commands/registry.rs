@@ -79,7 +79,9 @@ impl PullCommand {
         let pulled = oci::block_on(async { Ok(self.store.registry().pull(&r, None).await?) })?;
         let name = file_name(&pulled);
         let path = self.destination.join(name);
-        let fail = |e: std::io::Error| ethwasm::Error::internal(format!("cannot write {}: {e}", path.display()));
+        let fail = |e: std::io::Error| {
+            ethwasm::Error::usage(format!("cannot write {}: {e}; give a writable directory with -d", path.display()))
+        };
         std::fs::create_dir_all(&self.destination).map_err(fail)?;
         let tmp = self.destination.join(format!(".pull-{}.tmp", std::process::id()));
         std::fs::write(&tmp, &pulled.bytes).and_then(|_| std::fs::rename(&tmp, &path)).map_err(fail)?;
@@ -138,7 +140,7 @@ impl RegistryCommand {
 }
 
 /// `ethwasm registry login HOST -u USER --password-stdin`
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct LoginCommand {
     /// The registry: HOST or HOST:PORT.
     #[arg(value_name = "HOST")]
@@ -153,6 +155,16 @@ pub struct LoginCommand {
     pub password_stdin: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+impl std::fmt::Debug for LoginCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginCommand")
+            .field("host", &self.host)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// The registry host, as `oci://HOST/...` references name it.
