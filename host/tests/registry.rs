@@ -124,6 +124,11 @@ fn push_then_pull_by_tag_and_by_digest_gives_back_the_archive_and_each_plugin() 
     assert!(wasm.trim().ends_with("genesis.wasm"), "{wasm}");
     assert_eq!(file_digest(Path::new(wasm.trim())), file_digest(&root().join("target/plugins/genesis.wasm")));
 
+    // `plugin inspect` reads one from the registry.
+    let inspect = w.ok(&["plugin", "inspect", &reg.oci(&format!("charts/ethereum/genesis:{version}")), "-o", "json"]);
+    let inspect: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    assert_eq!(inspect[0]["name"], "genesis", "{inspect}");
+
     // --plugins takes one from the registry; pushing again makes the same digests.
     let o = w.run(&["render", "--plugins", &reg.oci(&format!("charts/ethereum/ethstats:{version}")), "--seed", SEED]);
     assert!(text(&o.stderr).contains("ethstats-secret"), "ethstats needs its secret provider: {}", text(&o.stderr));

@@ -38,7 +38,7 @@ pub enum InspectFormat {
 /// `ethwasm plugin inspect FILE...`
 #[derive(Debug, Args)]
 pub struct InspectCommand {
-    /// Component files.
+    /// Component files, or Wasm OCI artifacts (oci://HOST/REPO[:TAG][@sha256:DIGEST]).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
@@ -46,15 +46,26 @@ pub struct InspectCommand {
     pub output: InspectFormat,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
+    #[command(flatten)]
+    pub registry: crate::cli::args::RegistryArgs,
 }
 
 impl InspectCommand {
     /// Loads each plugin and prints what it says about itself.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
         let rt = Runtime::new(self.runtime.cache())?;
+        let refs: Vec<String> = self.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        let registry = self.registry.registry(self.runtime.cache_dir.clone(), self.runtime.no_cache);
+        let fetched = ethwasm::oci::fetch_blocking(&registry, None, None, &refs)?;
         let mut all = Vec::new();
-        for f in &self.files {
-            all.push(Plugin::load(&rt, f, self.runtime.limits())?);
+        for (f, text) in self.files.iter().zip(&refs) {
+            all.push(match fetched.plugins.get(text) {
+                Some(p) => {
+                    let label = PathBuf::from(p.reference.to_string());
+                    Plugin::from_bytes(&rt, &label, &p.bytes, self.runtime.limits())?
+                }
+                None => Plugin::load(&rt, f, self.runtime.limits())?,
+            });
         }
         // What each creates (categories of ethwasm::permit): all rendered together with their
         // defaults, else each alone.
