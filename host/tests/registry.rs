@@ -6,7 +6,7 @@
 #[path = "support/registry.rs"]
 mod registry;
 
-use registry::{file_digest, TestRegistry};
+use registry::{digest, file_digest, TestRegistry};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -157,10 +157,7 @@ fn a_tampered_blob_is_refused_naming_the_reference_and_both_digests() {
         let o = w.run(&args);
         let e = text(&o.stderr);
         assert_eq!(o.status.code(), Some(6), "{args:?}: {e}");
-        let actual = format!("sha256:{}", {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(&bytes))
-        });
+        let actual = digest(&bytes);
         assert!(e.contains(digest_of_ref(&pinned)) && e.contains(&layer) && e.contains(&actual), "{args:?}: {e}");
         assert!(!out.exists(), "nothing is written");
     }
@@ -172,7 +169,7 @@ fn a_tampered_manifest_is_refused_and_a_stored_one_needs_no_credentials() {
     let w = World::new();
     let archive = w.package();
     let pinned = w.ok(&["push", archive.to_str().unwrap(), &reg.oci("charts/ethereum:m1")]).trim().to_string();
-    let digest = digest_of_ref(&pinned).to_string();
+    let pinned_digest = digest_of_ref(&pinned).to_string();
 
     // Served from the store: a broken Docker config is never read.
     std::fs::create_dir_all(w.path("docker")).unwrap();
@@ -184,7 +181,7 @@ fn a_tampered_manifest_is_refused_and_a_stored_one_needs_no_credentials() {
     assert!(text(&o.stderr).contains("config.json"), "{}", text(&o.stderr));
     std::fs::remove_file(w.path("docker/config.json")).unwrap();
 
-    let file = reg.blob_file(&digest);
+    let file = reg.blob_file(&pinned_digest);
     let mut manifest = std::fs::read(&file).unwrap();
     let at = manifest.windows(6).position(|w| w == b"ethwas").unwrap_or(20);
     manifest[at] = b'E';
@@ -192,11 +189,8 @@ fn a_tampered_manifest_is_refused_and_a_stored_one_needs_no_credentials() {
     let o = w.run(&["render", &pinned, "--seed", SEED]);
     let e = text(&o.stderr);
     assert_eq!(o.status.code(), Some(6), "{e}");
-    let actual = {
-        use sha2::Digest;
-        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&manifest)))
-    };
-    assert!(e.contains(&pinned) && e.contains(&digest) && e.contains(&actual) && e.contains("manifest"), "{e}");
+    let actual = digest(&manifest);
+    assert!(e.contains(&pinned) && e.contains(&pinned_digest) && e.contains(&actual) && e.contains("manifest"), "{e}");
 }
 
 #[test]
@@ -329,10 +323,7 @@ fn a_chart_names_a_plugin_by_digest_and_packs_it() {
     let (_, body) = reg
         .get_accept("/v2/charts/ethereum/miners/manifests/p1", "application/vnd.oci.image.manifest.v1+json")
         .unwrap();
-    let manifest = {
-        use sha2::Digest;
-        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&body)))
-    };
+    let manifest = digest(&body);
     assert!(text(&body).contains(&miners));
 
     // A copy of the chart whose miners plugin comes from the registry.

@@ -118,8 +118,13 @@ impl Drop for TestRegistry {
     }
 }
 
+/// sha256 of `bytes`, `sha256:` and hex.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
 /// sha256 of a file, `sha256:` and hex.
 pub fn file_digest(path: &Path) -> String {
-    use sha2::Digest;
-    format!("sha256:{}", hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap())))
+    digest(&std::fs::read(path).unwrap())
 }
