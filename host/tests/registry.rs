@@ -370,3 +370,38 @@ fn plain_http_is_for_loopback_or_when_asked() {
     let o = w.run(&["pull", "oci://ethwasm-test.invalid/charts/x:1", "--plain-http"]);
     assert!(text(&o.stderr).contains("http://ethwasm-test.invalid/"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_registry_with_a_private_ca_is_trusted_with_ca_file() {
+    let Some(reg) = TestRegistry::start_tls() else { return };
+    let w = World::new();
+    let archive = w.package();
+    let archive = archive.to_str().unwrap();
+    let target = reg.oci("charts/ethereum:tls");
+    let ca = reg.ca_file();
+    let ca = ca.to_str().unwrap();
+    // Loopback speaks plain HTTP unless a TLS option is given; this registry speaks only TLS.
+    let o = w.run(&["push", archive, &target]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--ca-file"), "the error says what to do: {}", text(&o.stderr));
+    let pinned = w.ok(&["push", archive, &target, "--ca-file", ca]).trim().to_string();
+    w.clear_store();
+    assert_eq!(
+        w.ok(&["render", &target, "--ca-file", ca, "--seed", SEED, "--created", CREATED, "--no-notes"]),
+        w.render(archive)
+    );
+
+    // A CA that did not sign the registry's certificate is refused; --insecure-skip-tls-verify
+    // takes any (the digest still pins what is pulled).
+    let other = w.path("other.pem");
+    std::fs::write(&other, rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap().cert.pem()).unwrap();
+    w.clear_store();
+    let o = w.run(&["pull", &pinned, "--ca-file", other.to_str().unwrap(), "-d", w.path("x").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).to_lowercase().contains("certificate"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not trusted") && text(&o.stderr).contains("--ca-file"), "{}", text(&o.stderr));
+    w.ok(&["pull", &pinned, "--insecure-skip-tls-verify", "-d", w.path("y").to_str().unwrap()]);
+    let o = w.run(&["pull", &pinned, "--ca-file", "/nonexistent.pem"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--ca-file /nonexistent.pem"), "{}", text(&o.stderr));
+}

@@ -57,17 +57,40 @@ pub struct RegistryArgs {
     /// ::1) are always spoken to over plain HTTP; any other needs this flag to go without TLS.
     #[arg(long)]
     pub plain_http: bool,
+    /// PEM file of certificate authorities to trust for registries, besides the system's (a
+    /// registry with a private CA). With it, a loopback registry is spoken to over HTTPS too.
+    #[arg(long, value_name = "FILE", conflicts_with = "plain_http")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate from registries: anyone on the way can then read and change what
+    /// is pulled (digests pinned in references are still checked). For tests only.
+    #[arg(long, conflicts_with = "plain_http")]
+    pub insecure_skip_tls_verify: bool,
 }
 
 impl RegistryArgs {
     /// The registry client these flags give, keeping pulls in the cache directory's `oci/`
     /// (none with `no_cache`).
-    pub fn registry(&self, cache_dir: Option<PathBuf>, no_cache: bool) -> ethwasm::oci::Registry {
+    pub fn registry(&self, cache_dir: Option<PathBuf>, no_cache: bool) -> Result<ethwasm::oci::Registry> {
         let store = match (no_cache, cache_dir.or_else(CompileCache::default_dir)) {
             (false, Some(dir)) => ethwasm::oci::Store::at(dir.join("oci")),
             _ => ethwasm::oci::Store::disabled(),
         };
-        ethwasm::oci::Registry::new(store, self.plain_http)
+        let ca_pem = match &self.ca_file {
+            Some(path) => {
+                let pem =
+                    std::fs::read(path).map_err(|e| Error::usage(format!("--ca-file {}: {e}", path.display())))?;
+                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(Error::usage(format!(
+                        "--ca-file {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    )));
+                }
+                Some(pem)
+            }
+            None => None,
+        };
+        let tls = ethwasm::oci::Tls { ca_pem, insecure: self.insecure_skip_tls_verify };
+        Ok(ethwasm::oci::Registry::new(store, self.plain_http, tls))
     }
 }
 
@@ -158,7 +181,7 @@ impl RuntimeArgs {
 /// `oci://` references name pulled (or read from the local store).
 pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Result<Spec> {
     let fetched = ethwasm::oci::fetch_blocking(
-        &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache),
+        &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache)?,
         source.chart.as_deref(),
         source.chart_version.as_deref(),
         &source.plugins,

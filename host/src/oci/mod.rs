@@ -21,7 +21,7 @@ pub mod store;
 
 pub use fetch::{block_on, fetch, fetch_blocking, Fetched};
 pub use reference::{is_oci, OciRef};
-pub use remote::{Pulled, Pushed, Registry};
+pub use remote::{Pulled, Pushed, Registry, Tls};
 pub use store::Store;
 
 use std::path::PathBuf;
@@ -74,6 +74,8 @@ pub enum OciError {
     Registry { reference: String, message: String },
     #[error("{path}: {message}")]
     Credentials { path: PathBuf, message: String },
+    #[error("{reference}: the registry's TLS certificate is not trusted ({detail}); give its certificate authority with --ca-file FILE (or, for tests only, --insecure-skip-tls-verify)")]
+    Tls { reference: String, detail: String },
     #[error("{reference}: not in the local store and the registry cannot be reached ({detail}); {hint}, or use a reference pulled before (a digest, or a tag the store remembers)")]
     Offline { reference: String, detail: String, hint: String },
 }

@@ -6,7 +6,7 @@ use super::store::{digest_of, Store};
 use super::{auth, Kind, OciError, CHART_LAYER, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
 use crate::chart::Chart;
 use futures::StreamExt;
-use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{OciDescriptor, OciImageManifest};
 use oci_client::secrets::RegistryAuth;
@@ -26,8 +26,26 @@ pub struct Registry {
     pub store: Store,
     /// Speak plain HTTP to every registry, not only to loopback ones.
     pub plain_http: bool,
+    /// How TLS is checked.
+    pub tls: Tls,
     /// Credentials already looked up, by registry (a helper runs once per registry).
     credentials: Arc<std::sync::Mutex<std::collections::BTreeMap<String, RegistryAuth>>>,
+}
+
+/// How a registry's certificate is checked, besides the system's roots.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// PEM certificates of authorities to trust as well (`--ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Accept any certificate (`--insecure-skip-tls-verify`).
+    pub insecure: bool,
+}
+
+impl Tls {
+    /// Whether TLS was asked for explicitly (then loopback registries speak it too).
+    fn given(&self) -> bool {
+        self.ca_pem.is_some() || self.insecure
+    }
 }
 
 /// An artifact pulled (or read from the store).
@@ -104,8 +122,22 @@ fn classify(reference: &OciRef, e: OciDistributionError) -> OciError {
         OciDistributionError::RequestError(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => {
             OciError::NotFound { reference: reference_text, detail: error_chain(&e) }
         }
+        OciDistributionError::RequestError(e) if e.is_connect() && error_chain(&e).contains("certificate") => {
+            OciError::Tls { reference: reference_text, detail: error_chain(&e) }
+        }
         OciDistributionError::RequestError(e) if e.is_connect() || e.is_timeout() => {
             OciError::Unreachable { reference: reference_text, detail: error_chain(&e) }
+        }
+        OciDistributionError::RequestError(e)
+            if e.status() == Some(http::StatusCode::BAD_REQUEST) && e.url().is_some_and(|u| u.scheme() == "http") =>
+        {
+            OciError::Registry {
+                reference: reference_text,
+                message: format!(
+                    "{}; if the registry speaks TLS, give --ca-file FILE (a loopback registry is spoken to over plain HTTP unless a TLS option is given)",
+                    error_chain(&e)
+                ),
+            }
         }
         other => OciError::Registry { reference: reference_text, message: error_chain(&other) },
     }
@@ -140,8 +172,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Registry {
     /// A registry client keeping pulls in `store`.
-    pub fn new(store: Store, plain_http: bool) -> Registry {
-        Registry { store, plain_http, credentials: Default::default() }
+    pub fn new(store: Store, plain_http: bool, tls: Tls) -> Registry {
+        Registry { store, plain_http, tls, credentials: Default::default() }
+    }
+
+    /// The scheme for `r`: HTTPS, or plain HTTP with `--plain-http` or for a loopback registry
+    /// when no TLS option was given.
+    fn plain(&self, r: &OciRef) -> bool {
+        self.plain_http || (r.is_loopback() && !self.tls.given())
     }
 
     /// `registry`'s credentials from Docker's config, looked up once; only asked for when the
@@ -157,32 +195,36 @@ impl Registry {
         Ok(found)
     }
 
-    /// A client for `r`'s registry: HTTPS, or plain HTTP for a loopback registry or with
-    /// `--plain-http`.
-    fn client(&self, r: &OciRef) -> Client {
+    /// A client for `r`'s registry (see [`Registry::plain`]).
+    fn client(&self, r: &OciRef) -> Result<Client, OciError> {
         // reqwest is built without a default TLS provider: use ring, as kube does. Installing
         // twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let protocol = if self.plain_http {
-            ClientProtocol::Http
-        } else if r.is_loopback() {
-            ClientProtocol::HttpsExcept(vec![r.registry.clone()])
-        } else {
-            ClientProtocol::Https
+        let protocol = if self.plain(r) { ClientProtocol::Http } else { ClientProtocol::Https };
+        let extra_root_certificates = match &self.tls.ca_pem {
+            Some(pem) => vec![Certificate { encoding: CertificateEncoding::Pem, data: pem.clone() }],
+            None => Vec::new(),
         };
-        Client::new(ClientConfig {
+        // Not Client::new: it falls back to a default client (other scheme, no CA) on error.
+        Client::try_from(ClientConfig {
             protocol,
+            extra_root_certificates,
+            accept_invalid_certificates: self.tls.insecure,
             connect_timeout: Some(Duration::from_secs(10)),
             read_timeout: Some(Duration::from_secs(60)),
             user_agent: concat!("ethwasm/", env!("CARGO_PKG_VERSION")),
             platform_resolver: None,
             ..ClientConfig::default()
         })
+        .map_err(|e| OciError::Registry {
+            reference: r.to_string(),
+            message: format!("cannot make a client: {}", error_chain(&e)),
+        })
     }
 
     /// What to try when `r`'s registry cannot be reached.
     fn hint(&self, r: &OciRef) -> String {
-        if self.plain_http || r.is_loopback() {
+        if self.plain(r) {
             "check the address and that the registry is running".into()
         } else {
             "check the address; a registry that speaks only plain HTTP needs --plain-http".into()
@@ -192,7 +234,7 @@ impl Registry {
     /// Pulls `r`, which must be a `kind` artifact (either, given none): by digest from the
     /// store when it is there, else from the registry, checking every digest.
     pub async fn pull(&self, r: &OciRef, kind: Option<Kind>) -> Result<Pulled, OciError> {
-        let client = self.client(r);
+        let client = self.client(r)?;
         let mut fetched = false;
         let digest = match &r.digest {
             Some(d) => d.clone(),
@@ -406,7 +448,7 @@ impl Registry {
         let lock = chart.lock()?;
         let tag = target.tag.clone().unwrap_or_else(|| tag_of_version(&chart.file.version));
         let target = OciRef { tag: Some(tag.clone()), ..target.clone() };
-        let client = self.client(&target);
+        let client = self.client(&target)?;
         let credentials = self.credentials(&target.registry)?;
         let plugins = chart.plugins()?;
         for p in &plugins {
@@ -509,20 +551,27 @@ impl Registry {
         };
         let at = format!("oci://{registry}");
         let refused = || OciError::Unauthorized { reference: at.clone(), hint: " for that user and password".into() };
-        let scheme = if self.plain_http || probe.is_loopback() { "http" } else { "https" };
+        let scheme = if self.plain(&probe) { "http" } else { "https" };
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder().tls_danger_accept_invalid_certs(self.tls.insecure);
+        if let Some(pem) = &self.tls.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| OciError::Registry { reference: at.clone(), message: error_chain(&e) })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("ethwasm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| OciError::Registry { reference: at.clone(), message: error_chain(&e) })?;
-        let res = http
-            .get(format!("{scheme}://{registry}/v2/"))
-            .basic_auth(user, Some(password))
-            .send()
-            .await
-            .map_err(|e| OciError::Unreachable { reference: at.clone(), detail: error_chain(&e) })?;
+        let res =
+            http.get(format!("{scheme}://{registry}/v2/")).basic_auth(user, Some(password)).send().await.map_err(
+                |e| match error_chain(&e) {
+                    detail if detail.contains("certificate") => OciError::Tls { reference: at.clone(), detail },
+                    detail => OciError::Unreachable { reference: at.clone(), detail },
+                },
+            )?;
         match res.status() {
             s if s.is_success() => Ok(()),
             http::StatusCode::UNAUTHORIZED => {
@@ -536,7 +585,7 @@ impl Registry {
                     return Err(refused());
                 }
                 let credentials = RegistryAuth::Basic(user.into(), password.into());
-                match self.client(&probe).auth(&probe.client(), &credentials, RegistryOperation::Pull).await {
+                match self.client(&probe)?.auth(&probe.client(), &credentials, RegistryOperation::Pull).await {
                     Ok(_) => Ok(()),
                     Err(
                         OciDistributionError::AuthenticationFailure(_) | OciDistributionError::UnauthorizedError { .. },

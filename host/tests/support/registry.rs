@@ -33,6 +33,21 @@ impl TestRegistry {
     /// Starts a registry (with one user when `user` is given), or returns `None` when none
     /// is installed outside CI.
     pub fn start(user: Option<(&str, &str)>) -> Option<TestRegistry> {
+        TestRegistry::start_with(user, false)
+    }
+
+    /// A registry speaking TLS with a self-signed certificate for 127.0.0.1 and localhost, its
+    /// PEM at [`TestRegistry::ca_file`].
+    pub fn start_tls() -> Option<TestRegistry> {
+        TestRegistry::start_with(None, true)
+    }
+
+    /// The TLS registry's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    fn start_with(user: Option<(&str, &str)>, tls: bool) -> Option<TestRegistry> {
         let Some(bin) = binary() else {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("docker-registry is not installed; .ci/run installs it (apt-get install docker-registry)");
@@ -54,6 +69,16 @@ impl TestRegistry {
             std::fs::write(&file, format!("{u}:{}\n", bcrypt::hash(p, 4).unwrap())).unwrap();
             config.push_str(&format!("auth:\n  htpasswd:\n    realm: ethwasm-test\n    path: {}\n", file.display()));
         }
+        if tls {
+            let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+            std::fs::write(dir.path().join("cert.pem"), made.cert.pem()).unwrap();
+            std::fs::write(dir.path().join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+            config.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                dir.path().join("cert.pem").display(),
+                dir.path().join("key.pem").display()
+            ));
+        }
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
         let child = Command::new(&bin)
@@ -65,7 +90,11 @@ impl TestRegistry {
             .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
         let reg = TestRegistry { child, host, dir };
         let start = Instant::now();
-        while reg.get("/v2/").is_none() {
+        let up = |reg: &TestRegistry| match tls {
+            true => TcpStream::connect(&reg.host).is_ok(),
+            false => reg.get("/v2/").is_some(),
+        };
+        while !up(&reg) {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
                 "the registry did not answer in 20 s: {}",

@@ -22,7 +22,7 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    pub fn registry(&self) -> oci::Registry {
+    pub fn registry(&self) -> ethwasm::Result<oci::Registry> {
         self.registry.registry(self.cache_dir.clone(), self.no_cache)
     }
 }
@@ -45,7 +45,7 @@ impl PushCommand {
     /// Pushes, then prints the chart's reference pinned by digest on stdout.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
         let target = OciRef::parse(&self.reference)?;
-        let registry = self.store.registry();
+        let registry = self.store.registry()?;
         let pushed = oci::block_on(registry.push_chart(&self.archive, &target))?;
         for (name, r) in &pushed.plugins {
             eprintln!("pushed plugin {name}: {r}");
@@ -76,7 +76,7 @@ impl PullCommand {
     /// Pulls (or reads from the local store), writes the file and prints its path.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
         let r = OciRef::parse(&self.reference)?.with_version(self.chart_version.as_deref())?;
-        let pulled = oci::block_on(async { Ok(self.store.registry().pull(&r, None).await?) })?;
+        let pulled = oci::block_on(async { Ok(self.store.registry()?.pull(&r, None).await?) })?;
         let name = file_name(&pulled);
         let path = self.destination.join(name);
         let fail = |e: std::io::Error| {
@@ -192,7 +192,7 @@ impl LoginCommand {
         if password.is_empty() {
             return Err(ethwasm::Error::usage("the password is empty"));
         }
-        let registry = self.registry.registry(None, true);
+        let registry = self.registry.registry(None, true)?;
         oci::block_on(async { Ok(registry.check_login(&host, &self.username, &password).await?) })?;
         let path = auth::config_path().ok_or_else(|| {
             ethwasm::Error::usage("neither DOCKER_CONFIG nor HOME is set: nowhere to keep credentials")
