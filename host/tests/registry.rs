@@ -217,6 +217,13 @@ fn a_missing_tag_or_repository_is_a_usage_error_naming_it() {
     let o = w.run(&["render", "oci://127.0.0.1:1/Bad", "--seed", SEED]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not an OCI reference"), "{}", text(&o.stderr));
+    for args in
+        [&["render", "charts/ethereum", "--version", "1"][..], &["render", "--version", "1", "--plugins", "x.wasm"]]
+    {
+        let o = w.run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains("--version picks the tag of an oci:// chart"), "{}", text(&o.stderr));
+    }
 }
 
 #[test]

@@ -44,9 +44,7 @@ pub async fn fetch(
             fetched.chart_name = chart.as_ref().map(|c| c.file.name.clone());
             chart
         }
-        Some(_) if version.is_some() => return Err(crate::Error::usage(
-            "--version picks the tag of an oci:// chart; a chart directory or archive has its version in chart.yaml",
-        )),
+        _ if version.is_some() => return Err(version_without_oci()),
         Some(_) => chart.map(Chart::load).transpose()?,
         None => None,
     };
@@ -83,10 +81,8 @@ pub fn fetch_blocking(
 ) -> crate::Result<Fetched> {
     let needs = chart.is_some_and(|c| super::is_oci(&c.to_string_lossy())) || plugins.iter().any(|p| super::is_oci(p));
     if !needs {
-        if version.is_some() && chart.is_some() {
-            return Err(crate::Error::usage(
-                "--version picks the tag of an oci:// chart; a chart directory or archive has its version in chart.yaml",
-            ));
+        if version.is_some() {
+            return Err(version_without_oci());
         }
         // A chart directory may still name oci:// plugins (an archive holds all of its own).
         let remote = chart
@@ -99,6 +95,13 @@ pub fn fetch_blocking(
         }
     }
     block_on(fetch(registry, chart, version, plugins))
+}
+
+/// `--version` given for a chart that is not an `oci://` reference.
+fn version_without_oci() -> crate::Error {
+    crate::Error::usage(
+        "--version picks the tag of an oci:// chart; a chart directory or archive has its version in chart.yaml",
+    )
 }
 
 /// Runs `f` on a current-thread runtime.

@@ -15,6 +15,7 @@
 
 pub mod auth;
 mod fetch;
+mod push;
 pub mod reference;
 mod remote;
 pub mod store;
