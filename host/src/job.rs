@@ -74,17 +74,8 @@ impl Job {
         if source.chart.is_none() && source.plugins.is_empty() {
             return Err(Error::usage("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"));
         }
-        let chart = match &source.chart {
-            Some(c) if crate::oci::is_oci(&c.to_string_lossy()) => Some(
-                source
-                    .fetched
-                    .load_chart()
-                    .ok_or_else(|| Error::internal(format!("{} was not pulled before the render", c.display())))??,
-            ),
-            Some(c) => Some(Chart::load(c)?),
-            None => None,
-        };
-        let chart_source = source.fetched.chart.as_ref().map(|p| p.reference.to_string());
+        let chart = chart_of(source)?;
+        let chart_source = source.fetched.pulled_chart.as_ref().map(|p| p.reference.to_string());
         let mut plugin_sources = std::collections::BTreeMap::new();
         let pulled = |text: &str| {
             source
@@ -217,9 +208,8 @@ pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
     let name = match (&source.release, chart) {
         (Some(r), _) => r.clone(),
         (None, Some(c)) => c.file.name.clone(),
-        (None, None) => match &source.chart {
-            Some(_) if source.fetched.chart_name.is_some() => source.fetched.chart_name.clone().unwrap_or_default(),
-            Some(dir) => Chart::load(dir)?.file.name,
+        (None, None) => match chart_of(source)? {
+            Some(c) => c.file.name,
             None => "ethwasm".to_string(),
         },
     };
@@ -229,6 +219,19 @@ pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
         )));
     }
     Ok(name)
+}
+
+/// The spec's chart: as [`crate::oci::fetch`] loaded it, else read from its path (an `oci://`
+/// chart must have been fetched).
+fn chart_of(source: &Spec) -> Result<Option<Chart>> {
+    match (&source.chart, &source.fetched.chart) {
+        (Some(_), Some(loaded)) => Ok(Some(loaded.clone())),
+        (Some(c), None) if crate::oci::is_oci(&c.to_string_lossy()) => {
+            Err(Error::internal(format!("{} was not pulled before the render", c.display())))
+        }
+        (Some(c), None) => Ok(Some(Chart::load(c)?)),
+        (None, _) => Ok(None),
+    }
 }
 
 /// A namespace must be a DNS label.

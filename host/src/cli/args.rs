@@ -180,7 +180,7 @@ impl RuntimeArgs {
 /// The render request the flags describe, in `namespace` (else the global -n), with what its
 /// `oci://` references name pulled (or read from the local store).
 pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Result<Spec> {
-    let fetched = ethwasm::oci::fetch_blocking(
+    let fetched = ethwasm::oci::fetch(
         &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache)?,
         source.chart.as_deref(),
         source.chart_version.as_deref(),

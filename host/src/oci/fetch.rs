@@ -1,34 +1,26 @@
-//! Everything a render needs from registries, fetched before it starts: the chart when it is
-//! an `oci://` reference, the chart's `oci://` plugins, and `--plugins oci://...`. The render
-//! itself then reads only memory, so it needs no network and no async runtime.
+//! Everything a render needs, read once before it starts: the chart (a directory, an archive,
+//! or an `oci://` reference pulled), the chart's `oci://` plugins, and `--plugins oci://...`.
+//! The render itself then reads only memory, so it needs no network and no async runtime.
 
 use super::{Kind, OciError, OciRef, Pulled, Registry};
 use crate::chart::Chart;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What was pulled for one render, by the reference as written.
+/// The chart and what was pulled for one render.
 #[derive(Debug, Clone, Default)]
 pub struct Fetched {
-    /// The chart, when given as `oci://`.
-    pub chart: Option<Pulled>,
-    /// Its name (from its chart.yaml), the release's default name.
-    pub chart_name: Option<String>,
+    /// The chart, loaded (from its directory, its archive, or the pulled archive).
+    pub chart: Option<Chart>,
+    /// The pulled chart, when given as `oci://`.
+    pub pulled_chart: Option<Pulled>,
     /// Plugins: the chart's `oci://` paths and `--plugins oci://...`, by the text as written.
     pub plugins: BTreeMap<String, Pulled>,
 }
 
-impl Fetched {
-    /// The chart, loaded from the pulled archive (named by its pinned reference).
-    pub fn load_chart(&self) -> Option<Result<Chart, crate::chart::ChartError>> {
-        self.chart.as_ref().map(|p| Chart::from_archive_bytes(&p.reference.to_string(), &p.bytes))
-    }
-}
-
-/// Pulls what `chart` (a directory, an archive or an `oci://` reference, with `version` as
-/// its tag) and the `--plugins` entries name from registries. Nothing is fetched when nothing
-/// is `oci://`.
-pub async fn fetch(
+/// Loads `chart` (pulling it when it is `oci://`, with `version` as its tag) and pulls the
+/// `oci://` plugins it and `plugins` name. No runtime is started when nothing is `oci://`.
+pub fn fetch(
     registry: &Registry,
     chart: Option<&Path>,
     version: Option<&str>,
@@ -36,28 +28,31 @@ pub async fn fetch(
 ) -> crate::Result<Fetched> {
     let mut fetched = Fetched::default();
     let chart_text = chart.map(|c| c.to_string_lossy().into_owned());
-    let loaded = match chart_text.as_deref() {
-        Some(text) if super::is_oci(text) => {
+    fetched.chart = match (chart_text.as_deref(), chart) {
+        (Some(text), _) if super::is_oci(text) => {
             let r = OciRef::parse(text)?.with_version(version)?;
-            fetched.chart = Some(registry.pull(&r, Some(Kind::Chart)).await?);
-            let chart = fetched.load_chart().transpose()?;
-            fetched.chart_name = chart.as_ref().map(|c| c.file.name.clone());
-            chart
+            let pulled = block_on(async { Ok(registry.pull(&r, Some(Kind::Chart)).await?) })?;
+            let loaded = Chart::from_archive_bytes(&pulled.reference.to_string(), &pulled.bytes)?;
+            fetched.pulled_chart = Some(pulled);
+            Some(loaded)
         }
         _ if version.is_some() => return Err(version_without_oci()),
-        Some(_) => chart.map(Chart::load).transpose()?,
-        None => None,
+        (_, Some(path)) => Some(Chart::load(path)?),
+        _ => None,
     };
     let mut wanted: Vec<(String, Option<String>)> = Vec::new();
-    if let Some(c) = &loaded {
+    if let Some(c) = &fetched.chart {
         for p in c.plugins()? {
             if let Some(r) = p.remote {
-                wanted
-                    .push((r, Some(format!("{}: plugins[{}].path", c.files.path_of("chart.yaml").display(), p.name))));
+                let place = format!("{}: plugins[{}].path", c.files.path_of("chart.yaml").display(), p.name);
+                wanted.push((r, Some(place)));
             }
         }
     }
     wanted.extend(plugins.iter().filter(|p| super::is_oci(p)).map(|p| (p.clone(), None)));
+    if wanted.is_empty() {
+        return Ok(fetched);
+    }
     let pulls = wanted.iter().map(|(text, from_chart)| async move {
         let r = OciRef::parse(text)?;
         if let (Some(place), None) = (from_chart, &r.digest) {
@@ -68,33 +63,8 @@ pub async fn fetch(
         }
         Ok((text.clone(), registry.pull(&r, Some(Kind::Plugin)).await?))
     });
-    fetched.plugins = futures::future::try_join_all(pulls).await?.into_iter().collect();
+    fetched.plugins = block_on(async { Ok(futures::future::try_join_all(pulls).await?.into_iter().collect()) })?;
     Ok(fetched)
-}
-
-/// [`fetch`] on a runtime of its own, for callers outside one.
-pub fn fetch_blocking(
-    registry: &Registry,
-    chart: Option<&Path>,
-    version: Option<&str>,
-    plugins: &[String],
-) -> crate::Result<Fetched> {
-    let needs = chart.is_some_and(|c| super::is_oci(&c.to_string_lossy())) || plugins.iter().any(|p| super::is_oci(p));
-    if !needs {
-        if version.is_some() {
-            return Err(version_without_oci());
-        }
-        // A chart directory may still name oci:// plugins (an archive holds all of its own).
-        let remote = chart
-            .filter(|c| c.is_dir())
-            .map(Chart::load)
-            .transpose()?
-            .is_some_and(|c| c.plugins().map(|ps| ps.iter().any(|p| p.remote.is_some())).unwrap_or(false));
-        if !remote {
-            return Ok(Fetched::default());
-        }
-    }
-    block_on(fetch(registry, chart, version, plugins))
 }
 
 /// `--version` given for a chart that is not an `oci://` reference.

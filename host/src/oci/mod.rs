@@ -20,7 +20,7 @@ pub mod reference;
 mod remote;
 pub mod store;
 
-pub use fetch::{block_on, fetch, fetch_blocking, Fetched};
+pub use fetch::{block_on, fetch, Fetched};
 pub use reference::{is_oci, OciRef};
 pub use remote::{Pulled, Pushed, Registry, Tls};
 pub use store::Store;

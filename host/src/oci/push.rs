@@ -25,16 +25,17 @@ impl Registry {
             }
             .into());
         }
-        let chart = Chart::load(archive)?;
-        if !matches!(chart.files, crate::chart::archive::Files::Archive { .. }) {
+        if archive.is_dir() {
             return Err(crate::Error::usage(format!(
                 "{} is a chart directory; push takes an archive: run `ethwasm package {}` first",
                 archive.display(),
                 archive.display()
             )));
         }
+        // Read once: these bytes are both checked as a chart and pushed.
         let archive_bytes = std::fs::read(archive)
-            .map_err(|e| crate::Error::internal(format!("cannot read {}: {e}", archive.display())))?;
+            .map_err(|e| crate::Error::usage(format!("cannot read {}: {e}", archive.display())))?;
+        let chart = Chart::from_archive_bytes(&archive.display().to_string(), &archive_bytes)?;
         let lock = chart.lock()?;
         let tag = target.tag.clone().unwrap_or_else(|| tag_of_version(&chart.file.version));
         let target = OciRef { tag: Some(tag.clone()), ..target.clone() };

@@ -38,8 +38,8 @@ pub struct PackageCommand {
 impl PackageCommand {
     /// Packs the chart, checking every plugin against its pin, and prints the archive's path.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
-        let chart = Chart::load(&self.chart)?;
-        let fetched = ethwasm::oci::fetch_blocking(&self.store.registry()?, Some(&self.chart), None, &[])?;
+        let fetched = ethwasm::oci::fetch(&self.store.registry()?, Some(&self.chart), None, &[])?;
+        let chart = fetched.chart.ok_or_else(|| ethwasm::Error::internal("the chart was not loaded"))?;
         let remote = fetched.plugins.into_iter().map(|(text, p)| (text, p.bytes)).collect();
         let archive = ethwasm::chart::archive::package(&chart, &self.destination, &remote)?;
         let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);

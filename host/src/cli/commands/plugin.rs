@@ -56,7 +56,7 @@ impl InspectCommand {
         let rt = Runtime::new(self.runtime.cache())?;
         let refs: Vec<String> = self.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
         let registry = self.registry.registry(self.runtime.cache_dir.clone(), self.runtime.no_cache)?;
-        let fetched = ethwasm::oci::fetch_blocking(&registry, None, None, &refs)?;
+        let fetched = ethwasm::oci::fetch(&registry, None, None, &refs)?;
         let mut all = Vec::new();
         for (f, text) in self.files.iter().zip(&refs) {
             all.push(match fetched.plugins.get(text) {
