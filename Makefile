@@ -20,11 +20,15 @@ lock: host plugins
 test: build
 	$(CARGO) test --workspace --locked
 	bash tests/pos/run.sh
+	bash tests/lodestar/run.sh
 
-# Proof-of-stake keys and genesis, as rendered, against independent implementations from PyPI
-# (py_ecc, the executable consensus specs, py-trie, rlp, ethstaker-deposit) in target/pos-venv.
+# Proof-of-stake keys and genesis, as rendered, against independent implementations: from PyPI
+# (py_ecc, the executable consensus specs, py-trie, rlp, ethstaker-deposit) in target/pos-venv,
+# and an independent consensus client from npm (Lodestar's state transition drives the rendered
+# network to finality; EthereumJS executes its blocks) in tests/lodestar/node_modules.
 test-crosscheck: build
 	bash tests/pos/run.sh
+	bash tests/lodestar/run.sh
 
 # The real-cluster tests against a local Kubernetes API server (../shared/k8s), started and
 # stopped around them.

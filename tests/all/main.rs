@@ -2,6 +2,7 @@
 
 mod cache;
 mod chart;
+mod compat;
 mod deploy;
 mod examples;
 mod pos;

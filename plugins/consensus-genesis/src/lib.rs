@@ -154,6 +154,10 @@ pub struct GenesisInput {
     /// CONFIG_NAME: [a-z0-9-], not "mainnet".
     pub config_name: String,
     pub fork_versions: ForkVersions,
+    /// Write an `osaka` entry in genesis.json's blobSchedule. geth ignores it since v1.17.5
+    /// (go-ethereum #35029: from Osaka until BPO1 it uses the `prague` entry), so new chains
+    /// leave it out; chains made before keep it, since their genesis.json bytes name the chain.
+    pub osaka_blob_entry: bool,
 }
 
 impl GenesisInput {
@@ -173,6 +177,7 @@ impl GenesisInput {
             extra_data: Vec::new(),
             config_name: format!("ethwasm-{chain_id}"),
             fork_versions: ForkVersions::for_chain(chain_id),
+            osaka_blob_entry: false,
         }
     }
 }

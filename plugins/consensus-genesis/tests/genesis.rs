@@ -195,7 +195,13 @@ fn genesis_json_has_geths_shape() {
     assert_eq!(cfg["terminalTotalDifficulty"], 0);
     assert_eq!(cfg["depositContractAddress"], "0x4242424242424242424242424242424242424242");
     assert_eq!(cfg["blobSchedule"]["bpo2"]["max"], 21);
-    assert_eq!(cfg["blobSchedule"]["osaka"]["baseFeeUpdateFraction"], 5007716);
+    // geth >= 1.17.5 ignores an osaka entry (go-ethereum #35029): left out unless asked for.
+    assert!(cfg["blobSchedule"].get("osaka").is_none());
+    assert_eq!(cfg["blobSchedule"]["prague"]["baseFeeUpdateFraction"], 5007716);
+    let mut older = sample_input(4, GenesisFork::Fulu);
+    older.osaka_blob_entry = true;
+    let older: serde_json::Value = serde_json::from_str(&build_genesis(&older, &aggregate).unwrap().genesis_json).unwrap();
+    assert_eq!(older["config"]["blobSchedule"]["osaka"]["baseFeeUpdateFraction"], 5007716);
     assert_eq!(v["baseFeePerGas"], "0x3b9aca00");
     assert_eq!(v["difficulty"], "0x0");
     assert_eq!(v["gasLimit"], "0x3938700");

@@ -43,9 +43,63 @@ impl Default for Topology {
     }
 }
 
+/// Signers when `global.topology.signers` is not given: proof of stake splits the validators
+/// over 4 clients, the fewest even slices of which one can be lost without losing finality
+/// (each holds a quarter, under a third); Clique and ethash keep 2, as charts before proof of
+/// stake did (a Clique genesis lists its signers, so a new default would be a new chain).
+pub fn default_signers(consensus: Option<Consensus>) -> u32 {
+    match consensus {
+        Some(Consensus::Pos) => 4,
+        _ => 2,
+    }
+}
+
+/// `global.topology` as values write it: `signers` may be left out (or null) for the
+/// consensus's default, [`default_signers`].
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct TopologyValues {
+    signers: Option<u32>,
+    rpc_nodes: Option<u32>,
+    bootnodes: Option<u32>,
+    validators: Option<u32>,
+}
+
+/// The `global` section as values write it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct GlobalValues {
+    topology: TopologyValues,
+    cluster_domain: String,
+    consensus: Option<Consensus>,
+}
+
+impl Default for GlobalValues {
+    fn default() -> Self {
+        let g = Global::default();
+        GlobalValues { topology: TopologyValues::default(), cluster_domain: g.cluster_domain, consensus: None }
+    }
+}
+
+impl From<GlobalValues> for Global {
+    fn from(g: GlobalValues) -> Self {
+        let (t, d) = (g.topology, Topology::default());
+        Global {
+            topology: Topology {
+                signers: t.signers.unwrap_or_else(|| default_signers(g.consensus)),
+                rpc_nodes: t.rpc_nodes.unwrap_or(d.rpc_nodes),
+                bootnodes: t.bootnodes.unwrap_or(d.bootnodes),
+                validators: t.validators.unwrap_or(d.validators),
+            },
+            cluster_domain: g.cluster_domain,
+            consensus: g.consensus,
+        }
+    }
+}
+
 /// The `global` values section of the Ethereum chart.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(from = "GlobalValues")]
 pub struct Global {
     pub topology: Topology,
     /// The cluster's DNS domain, for enode URLs.
@@ -160,6 +214,10 @@ pub struct GenesisRef {
     pub consensus: Consensus,
     /// sha256 of genesis.json, for a pod annotation that rolls workloads on change.
     pub hash: String,
+    /// The genesis block's gas limit, which the nodes keep (`--miner.gaslimit`). Absent from
+    /// genesis plugins that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_limit: Option<u64>,
     /// Proof of stake: the consensus side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pos: Option<PosGenesis>,

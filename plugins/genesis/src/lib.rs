@@ -208,6 +208,7 @@ pub fn render(release: &str, v: &Values, signers: &[String], prefunded: &Prefund
         network_id: v.chain_id,
         consensus: v.consensus,
         hash,
+        gas_limit: u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).ok(),
         pos: None,
     };
     Ok(Output::new().manifest(cm).output("genesis", &out))
@@ -332,6 +333,9 @@ mod tests {
         assert_eq!(g["config"]["terminalTotalDifficulty"], 0);
         assert_eq!(g["config"]["osakaTime"], 0);
         assert_eq!(g["timestamp"], "0x6955b900", "the genesis time");
+        // Made before 2026-12-07: the osaka blobSchedule entry stays (the chain keeps its bytes).
+        assert_eq!(g["config"]["blobSchedule"]["osaka"]["max"], 9);
+        assert_eq!(r.gas_limit, Some(0x8000000), "the nodes keep the genesis gas limit");
         let alloc = g["alloc"].as_object().unwrap();
         assert!(alloc.keys().any(|k| k.eq_ignore_ascii_case("0x4242424242424242424242424242424242424242")));
         assert!(!alloc.keys().any(|k| k.eq_ignore_ascii_case(A)), "proof of stake funds no node account");
@@ -415,6 +419,18 @@ mod tests {
     }
 
     #[test]
+    fn new_chains_leave_out_the_osaka_blob_entry_geth_ignores() {
+        let out = pos::render("eth", pos::GENESIS_DEFAULTS_V2, &pos_values(json!({})), &prefunded(), &validators(4))
+            .unwrap();
+        let m = out.manifests();
+        let cm = m.iter().find(|m| m["metadata"]["name"] == "eth-genesis").unwrap();
+        let g: Value = serde_json::from_str(cm["data"]["genesis.json"].as_str().unwrap()).unwrap();
+        let schedule = g["config"]["blobSchedule"].as_object().unwrap();
+        assert_eq!(schedule.keys().map(String::as_str).collect::<Vec<_>>(), ["cancun", "prague", "bpo1", "bpo2"]);
+        assert_eq!(g["config"]["osakaTime"], 0, "Osaka itself is still scheduled");
+    }
+
+    #[test]
     fn the_genesis_time_defaults_to_the_release_creation_plus_the_delay() {
         let time = |v: Value, created: u64| {
             let out = pos::render("eth", created, &pos_values(v), &prefunded(), &validators(1)).unwrap();
@@ -422,7 +438,10 @@ mod tests {
             r.pos.unwrap().genesis_time
         };
         let unset = json!({"pos": {"genesisTime": 0}});
-        assert_eq!(time(unset.clone(), 1_800_000_000), 1_800_000_060);
+        // Chains created from 2026-12-07 on wait 300 s; those created before keep 60 s.
+        assert_eq!(time(unset.clone(), 1_800_000_000), 1_800_000_300);
+        assert_eq!(time(unset.clone(), pos::GENESIS_DEFAULTS_V2 - 1), pos::GENESIS_DEFAULTS_V2 + 59);
+        assert_eq!(time(json!({"pos": {"genesisDelay": 60}}), 1_800_000_000), 1_800_000_060);
         assert_eq!(time(json!({"pos": {"genesisTime": 0, "genesisDelay": 300}}), 1_800_000_000), 1_800_000_300);
         // An explicit time wins over the release's.
         assert_eq!(time(json!({"pos": {"genesisTime": 1_767_225_600u64}}), 1_800_000_000), 1_767_225_600);

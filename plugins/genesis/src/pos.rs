@@ -29,8 +29,8 @@ pub struct PosValues {
     /// Unix seconds; 0: the release's creation time plus `genesis_delay`.
     pub genesis_time: u64,
     /// Seconds from the release's creation to genesis when `genesis_time` is 0: time for the
-    /// nodes to start and peer before the first slot.
-    pub genesis_delay: u64,
+    /// nodes to start and peer before the first slot. Absent: [`default_genesis_delay`].
+    pub genesis_delay: Option<u64>,
     pub seconds_per_slot: u64,
     /// The deposit contract's address in the genesis alloc.
     pub deposit_contract_address: String,
@@ -41,7 +41,7 @@ impl Default for PosValues {
         PosValues {
             fork: Fork::Fulu,
             genesis_time: 0,
-            genesis_delay: 60,
+            genesis_delay: None,
             seconds_per_slot: 12,
             deposit_contract_address: format!("0x{}", "42".repeat(20)),
         }
@@ -76,6 +76,24 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().unwrap_or_default()
 }
 
+/// Releases created from this time on (2026-12-07T00:00:00Z, Unix seconds) get the genesis
+/// defaults of chart 0.2: a longer genesis delay and no `osaka` blobSchedule entry. A chain keeps
+/// the genesis it was made with: its creation time never changes, so a release made before keeps
+/// the older defaults on every upgrade, and its genesis hash with them.
+pub const GENESIS_DEFAULTS_V2: u64 = 1_796_601_600;
+
+/// The genesis delay when `genesis.pos.genesisDelay` is not given: 300 s for chains created from
+/// [`GENESIS_DEFAULTS_V2`] on, room for a first pull of the geth and Lighthouse images (about
+/// 60 MB and 150 MB compressed) and for volumes to be provisioned before the first slot; 60 s
+/// for chains created before.
+pub fn default_genesis_delay(created: u64) -> u64 {
+    if created >= GENESIS_DEFAULTS_V2 {
+        300
+    } else {
+        60
+    }
+}
+
 /// The genesis time: `genesis.pos.genesisTime`, else the release's creation time (`created`,
 /// Unix seconds, the same on every upgrade) plus `genesis.pos.genesisDelay`.
 pub fn genesis_time(p: &PosValues, created: u64) -> Result<u64, PluginError> {
@@ -89,7 +107,8 @@ pub fn genesis_time(p: &PosValues, created: u64) -> Result<u64, PluginError> {
                 .into(),
         ));
     }
-    created.checked_add(p.genesis_delay).ok_or_else(|| PluginError::InvalidValues("pos.genesisDelay: too large".into()))
+    let delay = p.genesis_delay.unwrap_or_else(|| default_genesis_delay(created));
+    created.checked_add(delay).ok_or_else(|| PluginError::InvalidValues("pos.genesisDelay: too large".into()))
 }
 
 /// Renders the proof-of-stake genesis for `release`, created at `created` (Unix seconds).
@@ -117,8 +136,10 @@ pub fn render(
     };
     let mut input = GenesisInput::new(v.chain_id, genesis_time, fork);
     input.seconds_per_slot = p.seconds_per_slot;
+    input.osaka_blob_entry = created < GENESIS_DEFAULTS_V2;
     input.gas_limit =
         u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).map_err(|e| invalid(format!("gasLimit: {e}")))?;
+    let input_gas_limit = input.gas_limit;
     let deposit =
         address_bytes(&p.deposit_contract_address).map_err(|e| invalid(format!("pos.depositContractAddress: {e}")))?;
     input.deposit_contract_address = deposit.try_into().unwrap_or_default();
@@ -226,6 +247,7 @@ pub fn render(
         network_id: v.chain_id,
         consensus: v.consensus,
         hash: hex::encode(h.finalize()),
+        gas_limit: Some(input_gas_limit),
         pos: Some(pos),
     };
     Ok(out.output("genesis", &out_ref).notes(notes))

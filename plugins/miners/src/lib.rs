@@ -75,6 +75,23 @@ impl Default for Values {
     }
 }
 
+impl Values {
+    /// Where geth's pods go and what geth gets: `resources` left out (a render without the
+    /// chart's values.yaml) means the defaults, [`pos::geth_resources`]; `{}` means none.
+    pub(crate) fn geth_placement(&self) -> k8s::Placement {
+        with_default_resources(&self.placement, pos::geth_resources)
+    }
+}
+
+/// `placement`, with `default()` as its resources when they were left out.
+pub(crate) fn with_default_resources(placement: &k8s::Placement, default: fn() -> Value) -> k8s::Placement {
+    let mut p = placement.clone();
+    if p.resources.is_null() {
+        p.resources = default();
+    }
+    p
+}
+
 /// ethash mining settings.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -216,7 +233,11 @@ impl Plugin for Miners {
             validators: input.input(names::VALIDATORS)?,
             cluster_domain: global.cluster_domain,
         };
-        render(input.release(), &v, &inputs)
+        let (out, warnings) = render_warned(input.release(), &v, &inputs)?;
+        for w in &warnings {
+            ethwasm_plugin::log(ethwasm_plugin::Level::Warn, w);
+        }
+        Ok(out)
     }
 }
 
@@ -313,7 +334,7 @@ fn stateful_set(v: &Values, i: &Inputs, image: &str, service: &str, node: NodeSp
         .volumes([workload::config_map_volume("genesis", &i.genesis.config_map)])
         .volumes(v.persistence.scratch_volume("data"))
         .container(geth)
-        .placement(&v.placement);
+        .placement(&v.geth_placement());
     workload::stateful_set(&name, service, replicas, &labels, pod, v.persistence.claim_template("data"))
 }
 
@@ -411,10 +432,23 @@ pub(crate) fn pdb(name: &str, labels: &Value, selector: Value, max_unavailable: 
 
 /// Renders the geth nodes.
 pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
+    render_warned(release, v, i).map(|(out, _)| out)
+}
+
+/// Renders the geth nodes, with the warnings the render found (a topology that cannot lose a
+/// node, say), which the plugin logs.
+pub fn render_warned(release: &Release, v: &Values, i: &Inputs) -> Result<(Output, Vec<String>), PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
     if i.genesis.consensus == Consensus::Pos {
-        return pos::render(namespace, release, v, i);
+        let mut warnings = Vec::new();
+        let out = pos::render(namespace, release, v, i, &mut warnings)?;
+        return Ok((out, warnings));
     }
+    render_pow(namespace, release, v, i).map(|out| (out, Vec::new()))
+}
+
+/// Clique and ethash.
+fn render_pow(namespace: &str, release: &str, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
     let clique = i.genesis.consensus == Consensus::Clique;
     let image = v.image.reference(REPOSITORY, if clique { CLIQUE_TAG } else { ETHASH_TAG });
     let geth_service = format!("{release}-geth");
@@ -545,6 +579,7 @@ mod tests {
                 consensus,
                 pos: None,
                 hash: "abc".into(),
+            gas_limit: Some(0x8000000),
             },
             bootnodes: Bootnodes {
                 enodes: vec!["enode://x@b-0.b.ns.svc.cluster.local:30301".into()],

@@ -73,6 +73,20 @@ pub fn read_only_mount(name: &str, path: &str) -> Value {
     json!({ "name": name, "mountPath": path, "readOnly": true })
 }
 
+/// A probe: an HTTP GET of `path` on the named port (200–399 passes), every `period` seconds,
+/// failing after `failures` misses in a row, each allowed 5 s.
+pub fn http_probe(path: &str, port: &str, period: u32, failures: u32) -> Value {
+    json!({ "httpGet": { "path": path, "port": port }, "periodSeconds": period, "failureThreshold": failures,
+            "timeoutSeconds": 5 })
+}
+
+/// A probe: a TCP connection to the named port, every `period` seconds, failing after `failures`
+/// misses in a row, each allowed 5 s.
+pub fn tcp_probe(port: &str, period: u32, failures: u32) -> Value {
+    json!({ "tcpSocket": { "port": port }, "periodSeconds": period, "failureThreshold": failures,
+            "timeoutSeconds": 5 })
+}
+
 /// One container under the hardened container security context; empty lists are left out.
 #[derive(Debug, Clone)]
 pub struct Container {
@@ -85,6 +99,8 @@ pub struct Container {
     ports: Vec<Value>,
     mounts: Vec<Value>,
     readiness: Option<Value>,
+    startup: Option<Value>,
+    liveness: Option<Value>,
     resources: Value,
 }
 
@@ -101,6 +117,8 @@ impl Container {
             ports: Vec::new(),
             mounts: Vec::new(),
             readiness: None,
+            startup: None,
+            liveness: None,
             resources: Value::Null,
         }
     }
@@ -139,6 +157,17 @@ impl Container {
         self.readiness = Some(json!({ "httpGet": { "path": path, "port": port }, "periodSeconds": 10 }));
         self
     }
+    /// Sets the startup probe (see [`http_probe`], [`tcp_probe`]): liveness waits until it passes.
+    pub fn startup(mut self, probe: Value) -> Self {
+        self.startup = Some(probe);
+        self
+    }
+    /// Sets the liveness probe (see [`http_probe`], [`tcp_probe`]): the kubelet restarts the
+    /// container when it keeps failing.
+    pub fn liveness(mut self, probe: Value) -> Self {
+        self.liveness = Some(probe);
+        self
+    }
     /// Sets resource requests and limits (left out when empty). [`Pod::placement`] sizes the main
     /// container; this sizes the others.
     pub fn resources(mut self, resources: &Value) -> Self {
@@ -154,8 +183,10 @@ impl Container {
         set_unless_empty(&mut c, "ports", &Value::Array(self.ports));
         set_unless_empty(&mut c, "volumeMounts", &Value::Array(self.mounts));
         set_unless_empty(&mut c, "resources", &self.resources);
-        if let Some(probe) = self.readiness {
-            c["readinessProbe"] = probe;
+        for (key, probe) in [("readinessProbe", self.readiness), ("startupProbe", self.startup), ("livenessProbe", self.liveness)] {
+            if let Some(probe) = probe {
+                c[key] = probe;
+            }
         }
         c["securityContext"] = k8s::container_security_context();
         c
@@ -171,6 +202,8 @@ pub struct Pod {
     volumes: Vec<Value>,
     containers: Vec<Value>,
     placement: Placement,
+    termination_grace: Option<u32>,
+    spread: Option<Value>,
 }
 
 impl Pod {
@@ -183,6 +216,8 @@ impl Pod {
             volumes: Vec::new(),
             containers: Vec::new(),
             placement: Placement::default(),
+            termination_grace: None,
+            spread: None,
         }
     }
     /// Adds a pod annotation (a changed value rolls the pods).
@@ -210,6 +245,21 @@ impl Pod {
         self.placement = placement.clone();
         self
     }
+    /// Seconds the pod has to stop after SIGTERM before it is killed (Kubernetes' default: 30).
+    pub fn termination_grace_period(mut self, seconds: u32) -> Self {
+        self.termination_grace = Some(seconds);
+        self
+    }
+    /// Spreads the pods matching `selector` over nodes and zones, as evenly as the scheduler
+    /// can without refusing to place one (`whenUnsatisfiable: ScheduleAnyway`).
+    pub fn spread(mut self, selector: &Value) -> Self {
+        let constraint = |key: &str| {
+            json!({ "maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": { "matchLabels": selector } })
+        };
+        self.spread = Some(json!([constraint("kubernetes.io/hostname"), constraint("topology.kubernetes.io/zone")]));
+        self
+    }
     /// The pod template as JSON: `metadata` and `spec`.
     pub fn template(self) -> Value {
         let mut metadata = json!({ "labels": self.labels });
@@ -219,6 +269,12 @@ impl Pod {
         let mut spec = json!({ "securityContext": k8s::pod_security_context(), "automountServiceAccountToken": false });
         set_unless_empty(&mut spec, "initContainers", &Value::Array(self.init_containers));
         set_unless_empty(&mut spec, "volumes", &Value::Array(self.volumes));
+        if let Some(seconds) = self.termination_grace {
+            spec["terminationGracePeriodSeconds"] = json!(seconds);
+        }
+        if let Some(spread) = self.spread {
+            spec["topologySpreadConstraints"] = spread;
+        }
         let mut containers = self.containers;
         let mut none = Value::Null;
         self.placement.apply(&mut spec, containers.first_mut().unwrap_or(&mut none));

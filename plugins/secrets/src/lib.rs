@@ -205,7 +205,9 @@ pub fn render(
         });
     }
 
-    let bootnodes = keyring.node_set(&format!("{release}-bootnode"), topo.bootnodes, src)?;
+    // Proof of stake renders no bootnode (its nodes dial each other by name): no key for one.
+    let bootnode_count = if pos { 0 } else { topo.bootnodes };
+    let bootnodes = keyring.node_set(&format!("{release}-bootnode"), bootnode_count, src)?;
     let rpc = keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?;
     if let Some(unused) = v.node_keys.keys().find(|k| !keyring.data.contains_key(*k)) {
         return Err(invalid(format!(

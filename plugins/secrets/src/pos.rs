@@ -48,9 +48,14 @@ pub enum KdfName {
 }
 
 /// Cheap defaults: the password sits in a Secret beside the keystore, so a high cost protects
-/// nothing while every render pays it (Kurtosis uses pbkdf2 c=2 for devnets too).
+/// nothing while every render pays it (Kurtosis uses pbkdf2 c=2 for devnets too). Lighthouse
+/// opens them and prints "parameters are too weak" for each (harmless here; `kdfCost: 262144`
+/// with pbkdf2 silences it at about 0.5 M SHA-256 compressions per key).
 const DEFAULT_PBKDF2_C: u32 = 2;
-const DEFAULT_SCRYPT_N: u32 = 2;
+/// The smallest scrypt N that every client opens: @chainsafe/bls-keystore (Lodestar) runs Node's
+/// scrypt with `maxmem = 256 * N * r`, which OpenSSL refuses below N = 4 at r = 8, p = 1.
+const DEFAULT_SCRYPT_N: u32 = 4;
+const MIN_SCRYPT_N: u32 = 4;
 
 impl ValidatorValues {
     fn kdf(&self) -> Result<Kdf, String> {
@@ -58,8 +63,11 @@ impl ValidatorValues {
             KdfName::Pbkdf2 => Ok(Kdf::Pbkdf2 { c: if self.kdf_cost == 0 { DEFAULT_PBKDF2_C } else { self.kdf_cost } }),
             KdfName::Scrypt => {
                 let n = if self.kdf_cost == 0 { DEFAULT_SCRYPT_N } else { self.kdf_cost };
-                if !n.is_power_of_two() || n < 2 {
-                    return Err(format!("validators.kdfCost: scrypt's N must be a power of two >= 2, not {n}"));
+                if !n.is_power_of_two() || n < MIN_SCRYPT_N {
+                    return Err(format!(
+                        "validators.kdfCost: scrypt's N must be a power of two >= {MIN_SCRYPT_N} (Lodestar's keystore \
+                         library refuses smaller), not {n}"
+                    ));
                 }
                 Ok(Kdf::Scrypt { n, r: 8, p: 1 })
             }

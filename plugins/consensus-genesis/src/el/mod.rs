@@ -109,7 +109,7 @@ fn chain_config(input: &GenesisInput) -> Value {
     config.insert("depositContractAddress".into(), json!(hex_data(&input.deposit_contract_address)));
     let mut schedule = Map::new();
     for (fork, target, max, fraction) in BLOB_SCHEDULE {
-        if forks.contains(&fork) {
+        if forks.contains(&fork) && (fork != "osaka" || input.osaka_blob_entry) {
             schedule.insert(fork.into(), json!({"target": target, "max": max, "baseFeeUpdateFraction": fraction}));
         }
     }

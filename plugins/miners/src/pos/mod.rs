@@ -35,12 +35,15 @@
 //! - **Fee recipient.** `validator.feeRecipient`, or the pair's signer address (the account the
 //!   secrets plugin derives and the genesis prefunds, clique's etherbase).
 
+mod finality;
+mod first_start;
 mod node;
 mod peering;
+mod repair;
 mod validator;
 mod values;
 
-pub use values::{Beacon, BeaconService, Validator, ValidatorPdb, ValidatorPersistence};
+pub use values::{geth_resources, Beacon, BeaconService, Peering, Validator, ValidatorPdb, ValidatorPersistence};
 
 use crate::{labels, pdb, rpc_network_policy, rpc_notes, rpc_pdb, Inputs, Values, P2P_PORT, POS_TAG, REPOSITORY};
 use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
@@ -147,7 +150,13 @@ fn is_address(a: &str) -> bool {
 }
 
 /// Renders the proof-of-stake network.
-pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
+pub(crate) fn render(
+    namespace: &str,
+    release: &str,
+    v: &Values,
+    i: &Inputs,
+    warnings: &mut Vec<String>,
+) -> Result<Output, PluginError> {
     let pos = i.genesis.pos.as_ref().ok_or_else(|| {
         missing(
             "genesis: consensus is pos but the output has no `pos` part; build the genesis plugin from this tree"
@@ -200,20 +209,23 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
             k8s::port("beacon-quic", b.p2p_port + 1, "UDP"),
         ],
     ));
+    // Peer lists are files the pods read, not arguments: geth reads geth.toml at start (new
+    // nodes dial the old ones, so scaling restarts nobody), and the peering sidecars re-read
+    // beacon-peers every round, so a changed list reaches them without a restart.
     let config = geth_config(&ctx, &all);
-    let mut cm = k8s::config_map(&format!("{release}-geth-config"), [("geth.toml", config.as_str())]);
+    let peers = repair::peers_file(&ctx, &all);
+    let mut cm = k8s::config_map(
+        &format!("{release}-geth-config"),
+        [("geth.toml", config.as_str()), ("beacon-peers", peers.as_str())],
+    );
     cm["metadata"]["labels"] = group.clone();
     out = out.manifest(cm);
-    // Every pair reads geth.toml at start, and its peer list is in its arguments: the digest of
-    // both rolls the pods when either changes.
-    let config_hash = sha256_hex(&config);
 
     for (s, node) in i.signers.signers.iter().zip(&signers) {
         let labels = labels(release, "signer", &s.stateful_set);
-        let peers: Vec<&PairNode<'_>> = all.iter().copied().filter(|p| p.pod != node.pod).collect();
         let fee = if v.validator.fee_recipient.is_empty() { s.address.as_str() } else { &v.validator.fee_recipient };
         let role = Role::Signer { fee_recipient: fee };
-        out = out.manifest(pair_set(&ctx, &s.stateful_set, &labels, &[node], &peers, role, &config_hash));
+        out = out.manifest(pair_set(&ctx, &s.stateful_set, &labels, &[node], all.len() - 1, role));
     }
     if v.pod_disruption_budget.enabled && !signers.is_empty() {
         let sel = k8s::component_labels(release, "geth", "signer");
@@ -225,7 +237,7 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
         let name = &i.rpc.stateful_set;
         let labels = labels(release, "rpc", name);
         let nodes: Vec<&PairNode<'_>> = rpcs.iter().collect();
-        out = out.manifest(pair_set(&ctx, name, &labels, &nodes, &all, Role::Rpc, &config_hash));
+        out = out.manifest(pair_set(&ctx, name, &labels, &nodes, all.len() - 1, Role::Rpc));
         let r = &v.rpc;
         let sel = k8s::component_labels(release, "geth", "rpc");
         out = out.manifest(k8s::service(
@@ -247,8 +259,10 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
             out = out.manifest(budget);
         }
         if r.network_policy.enabled {
+            // The release's own pods also reach the beacon API: the peering sidecars read each
+            // node's identity there, and validator clients fall back to these nodes.
             let quic = b.p2p_port + 1;
-            let p2p = [(b.p2p_port, "TCP"), (b.p2p_port, "UDP"), (quic, "UDP")];
+            let p2p = [(b.p2p_port, "TCP"), (b.p2p_port, "UDP"), (quic, "UDP"), (b.http_port, "TCP")];
             out = out.manifest(rpc_network_policy(release, &sel, r, &[(b.http_port, "TCP")], &p2p));
         }
     }
@@ -258,6 +272,9 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
     let vc_ports =
         if v.metrics.enabled { vec![k8s::port("vc-metrics", v.validator.metrics_port, "TCP")] } else { Vec::new() };
     out = out.manifest(k8s::service(&format!("{release}-validator"), &vc_labels, &vc_labels, "Headless", vc_ports));
+    // Every beacon node a validator client may use: its own first, then the other signers',
+    // then the RPC nodes', so a client outlives its own beacon node.
+    let apis: Vec<String> = all.iter().map(|n| ctx.beacon_api(n.pod)).collect();
     let mut clients = Vec::new();
     for client in &i.validators.clients {
         let signer = i.signers.signers.iter().find(|s| s.index == client.signer).ok_or_else(|| {
@@ -268,7 +285,10 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
         })?;
         let fee =
             if v.validator.fee_recipient.is_empty() { signer.address.as_str() } else { &v.validator.fee_recipient };
-        out = out.manifest(validator_set(&ctx, client, signer, fee));
+        let own = ctx.beacon_api(&signer.pod);
+        let beacon_apis: Vec<String> =
+            std::iter::once(own.clone()).chain(apis.iter().filter(|a| **a != own).cloned()).collect();
+        out = out.manifest(validator_set(&ctx, client, fee, &beacon_apis));
         clients.push(format!(
             "  {release}-validator-{c}: validators {first}..{last}, beside {pod}",
             c = client.signer,
@@ -277,8 +297,29 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
             pod = signer.pod,
         ));
     }
-    if v.validator.pod_disruption_budget.enabled {
-        let max = v.validator.pod_disruption_budget.max_unavailable;
+    // Voluntary disruptions (drains) may take down only clients whose stake the rest can
+    // spare. A pod matched by two budgets cannot be evicted at all, so the three budgets select
+    // disjoint pods: signer pairs, RPC pairs, validator clients.
+    let tolerable = finality::tolerable_down(&i.validators.clients);
+    if let Some(w) = finality::one_down_warning(release, &i.validators.clients) {
+        warnings.push(w);
+    }
+    if !b.supernode {
+        warnings.push(finality::custody_warning(&i.validators.clients, rpcs.len()));
+    }
+    let vc_pdb = &v.validator.pod_disruption_budget;
+    if vc_pdb.enabled {
+        let max = match vc_pdb.max_unavailable {
+            Some(m) if m > tolerable => {
+                return Err(PluginError::InvalidValues(format!(
+                    "validator.podDisruptionBudget.maxUnavailable: {m} clients down could leave two thirds of the \
+                     stake or less, and finality with it; with these slices at most {tolerable} may be down (leave \
+                     it unset for that)"
+                )))
+            }
+            Some(m) => m,
+            None => tolerable,
+        };
         out = out.manifest(pdb(&format!("{release}-validators"), &vc_labels, vc_labels.clone(), max));
     }
 
@@ -311,12 +352,15 @@ fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
             pod = s.pod
         ));
     }
-    // Finality needs two justified epochs after genesis: about three epochs of 32 slots.
-    let minutes = (3 * 32 * pos.seconds_per_slot).div_ceil(60);
+    // Epochs 2 and 3 justified, 2 finalized: at the start of epoch 4 (consensus-specs'
+    // weigh_justification_and_finalization), 4 x 32 slots after genesis.
+    let seconds = 4 * 32 * pos.seconds_per_slot;
     n.push_str(&format!(
         "  curl -s http://localhost:{port}/eth/v1/node/syncing\n  \
          curl -s http://localhost:{port}/eth/v1/beacon/states/head/finality_checkpoints\n\
-         (finalized.epoch leaves 0 about three epochs, ~{minutes} min, after genesis once validators attest)\n"
+         (finalized.epoch becomes 2 at the start of epoch 4, {seconds} s (~{minutes} min) after genesis, when \
+         validators attest from the start)\n",
+        minutes = seconds.div_ceil(60),
     ));
     n.push_str(&format!("Validator clients (StatefulSet, one replica each):\n{}\n", clients.join("\n")));
     if let Some(m) = &i.validators.mnemonic {
@@ -329,5 +373,7 @@ fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
     n
 }
 
+#[cfg(test)]
+mod script_tests;
 #[cfg(test)]
 mod tests;

@@ -24,17 +24,22 @@
 //!   (200 ready, 206 syncing: both pass).
 
 use super::peering::beacon_peer_args;
-use super::{
-    Ctx, PairNode, BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, CONFIG_HASH_ANNOTATION, DATA, GETH_DATADIR,
-    TESTNET_DIR,
-};
+use super::repair;
+use super::{Ctx, PairNode, BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, TESTNET_DIR};
 use crate::{geth_common_args, geth_env, reporting_args, rpc_args, P2P_PORT};
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
+use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::Value;
 
 /// The engine API, inside the pod only.
 const ENGINE_PORT: u16 = 8551;
+/// geth's config as the pod's init container writes it (without the pod's own enode).
+const GETH_TOML: &str = "/testnet/geth.toml";
+/// Seconds a pair has to stop: geth flushes its state on SIGTERM with no deadline of its own
+/// (a maintainer asks for at least 3 minutes, go-ethereum#24416; the ethpandaops charts give
+/// 300 s), and Lighthouse persists its fork choice and caches.
+const PAIR_GRACE_SECONDS: u32 = 300;
 
 /// A projected volume holding one Secret key per pod, each as a file named after its pod.
 fn per_pod_volume<'a>(name: &str, refs: impl IntoIterator<Item = (&'a str, &'a SecretKeyRef)>) -> Value {
@@ -44,16 +49,32 @@ fn per_pod_volume<'a>(name: &str, refs: impl IntoIterator<Item = (&'a str, &'a S
     )
 }
 
-/// Unpacks genesis.ssz beside config.yaml and deposit_contract_block.txt in the testnet dir.
+/// Unpacks genesis.ssz beside config.yaml and deposit_contract_block.txt in the testnet dir, and
+/// writes geth's config there without the pod's own enode (the RPC pods share one template and
+/// one list; nobody should be told to dial itself).
 fn testnet_script(pos: &PosGenesis) -> String {
     let parts: Vec<String> = (0..pos.genesis_ssz_parts.len()).map(|k| format!("/genesis-ssz/part-{k}")).collect();
     format!(
         "set -eu\n\
          cat {parts} | gunzip > {TESTNET_DIR}/genesis.ssz\n\
          echo '{sha}  {TESTNET_DIR}/genesis.ssz' | sha256sum -c -\n\
-         cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n",
+         cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n\
+         {filter}",
         parts = parts.join(" "),
         sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
+        filter = without_own_enode("/config/geth.toml", GETH_TOML),
+    )
+}
+
+/// An awk filter copying geth.toml from `from` to `to` without the lines naming `$POD_NAME`'s
+/// host, and with the commas of each list put back (geth's TOML reader takes no trailing comma).
+pub(super) fn without_own_enode(from: &str, to: &str) -> String {
+    format!(
+        r#"awk -v self="@$POD_NAME." '
+  /^  "enode:/ {{ if (index($0, self) == 0) {{ sub(/,$/, ""); e[n++] = $0 }}; next }}
+  /^\]/ {{ for (i = 0; i < n; i++) print e[i] (i < n - 1 ? "," : ""); n = 0; print; next }}
+  {{ print }}' {from} > {to}
+"#
     )
 }
 
@@ -80,31 +101,36 @@ pub(super) enum Role<'a> {
     Rpc,
 }
 
-/// One pair StatefulSet: `nodes` are its pods, `peers` the beacon nodes they dial.
+/// One pair StatefulSet: `nodes` are its pods, each with `peers` other beacon nodes.
 pub(super) fn pair_set(
     ctx: &Ctx<'_>,
     name: &str,
     labels: &Value,
     nodes: &[&PairNode<'_>],
-    peers: &[&PairNode<'_>],
+    peers: usize,
     role: Role<'_>,
-    config_hash: &str,
 ) -> Value {
     let (v, i, pos) = (ctx.v, ctx.i, ctx.pos);
     let b = &v.beacon;
     let geth_pull = v.image.pull_policy();
     let beacon_pull = b.image.pull_policy();
+    let init = super::values::init_resources();
 
     let mut geth_args = geth_common_args(GETH_DATADIR, i.genesis.network_id, v);
     geth_args.extend([
         "--nodiscover".into(),
-        "--config=/config/geth.toml".into(),
+        format!("--config={GETH_TOML}"),
         "--nodekey=/nodekey/$(POD_NAME)".into(),
         "--authrpc.addr=127.0.0.1".into(),
         format!("--authrpc.port={ENGINE_PORT}"),
         "--authrpc.vhosts=localhost".into(),
         "--authrpc.jwtsecret=/jwt/$(POD_NAME)".into(),
     ]);
+    // geth moves the gas limit toward its own target (60M by default) by 1/1024 a block: the
+    // genesis limit is the target, so the chain keeps it.
+    if let Some(gas) = i.genesis.gas_limit {
+        geth_args.push(format!("--miner.gaslimit={gas}"));
+    }
     let mut geth_ports = vec![workload::container_port("p2p", P2P_PORT, "TCP")];
     if let Role::Rpc = role {
         geth_args.extend(rpc_args(&v.rpc));
@@ -123,13 +149,21 @@ pub(super) fn pair_set(
         .ports(geth_ports)
         .mounts([
             workload::mount("data", DATA),
-            workload::read_only_mount("geth-config", "/config"),
+            workload::read_only_mount("testnet", TESTNET_DIR),
             workload::read_only_mount("nodekey", "/nodekey"),
             workload::read_only_mount("jwt", "/jwt"),
         ]);
+    // Startup allows 10 minutes (a large database opens slowly); liveness restarts a geth that
+    // stops answering for 2 minutes.
     let geth = match role {
-        Role::Rpc => geth.http_readiness("/", "http"),
-        Role::Signer { .. } => geth.tcp_readiness("p2p"),
+        Role::Rpc => geth
+            .http_readiness("/", "http")
+            .startup(workload::http_probe("/", "http", 10, 60))
+            .liveness(workload::http_probe("/", "http", 30, 4)),
+        Role::Signer { .. } => geth
+            .tcp_readiness("p2p")
+            .startup(workload::tcp_probe("p2p", 10, 60))
+            .liveness(workload::tcp_probe("p2p", 30, 4)),
     };
 
     let quic = b.p2p_port + 1;
@@ -162,7 +196,7 @@ pub(super) fn pair_set(
     if b.subscribe_all_subnets {
         beacon_args.push("--subscribe-all-subnets".into());
     }
-    beacon_args.extend(beacon_peer_args(ctx, peers));
+    beacon_args.extend(beacon_peer_args(peers));
     if let Role::Signer { fee_recipient } = role {
         beacon_args.push(format!("--suggested-fee-recipient={fee_recipient}"));
     }
@@ -189,31 +223,50 @@ pub(super) fn pair_set(
             workload::read_only_mount("testnet", TESTNET_DIR),
             workload::read_only_mount("jwt", "/jwt"),
         ])
+        // Ready when synced with its execution client (health: 200, or 206 while syncing); alive
+        // while its API answers at all (health is 503 whenever geth is down, which is no reason
+        // to restart the beacon node).
         .http_readiness("/eth/v1/node/health", "beacon-api")
+        .startup(workload::http_probe("/eth/v1/node/version", "beacon-api", 10, 60))
+        .liveness(workload::http_probe("/eth/v1/node/version", "beacon-api", 30, 4))
         .resources(&b.resources);
+    let peering = Container::new("peering", &ctx.geth_image, geth_pull)
+        .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
+        .env(workload::pod_identity_env())
+        .mounts([workload::read_only_mount("geth-config", "/peering")])
+        .resources(&b.peering.resources);
 
-    let testnet =
-        Container::new("testnet", &ctx.geth_image, geth_pull).command(["sh", "-c", &testnet_script(pos)]).mounts([
+    let testnet = Container::new("testnet", &ctx.geth_image, geth_pull)
+        .command(["sh", "-c", &testnet_script(pos)])
+        .env(workload::pod_identity_env())
+        .mounts([
             workload::mount("testnet", TESTNET_DIR),
             workload::read_only_mount("genesis-ssz", "/genesis-ssz"),
             workload::read_only_mount("testnet-config", "/testnet-config"),
-        ]);
+            workload::read_only_mount("geth-config", "/config"),
+        ])
+        .resources(&init);
     let beacon_key = Container::new("beacon-key", &ctx.geth_image, geth_pull)
         .command(["sh", "-c", &beacon_key_script()])
         .env(workload::pod_identity_env())
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")]);
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
+        .resources(&init);
     let init_genesis = Container::new("init-genesis", &ctx.geth_image, geth_pull)
         .command(["sh", "-c", &geth_init_script(&i.genesis.key)])
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")]);
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")])
+        .resources(&init);
 
     let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
     let ssz = workload::projected_volume(
         "genesis-ssz",
         parts.iter().map(|(cm, path)| workload::config_map_source(cm, [("genesis.ssz.gz.part", path.as_str())])),
     );
+    let component = match role {
+        Role::Signer { .. } => "signer",
+        Role::Rpc => "rpc",
+    };
     let pod = Pod::new(labels)
         .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
-        .annotation(CONFIG_HASH_ANNOTATION, config_hash)
         .init_container(testnet)
         .init_container(beacon_key)
         .init_container(init_genesis)
@@ -230,6 +283,9 @@ pub(super) fn pair_set(
         .volumes(v.persistence.scratch_volume("data"))
         .container(geth)
         .container(beacon)
-        .placement(&v.placement);
+        .container(peering)
+        .placement(&v.geth_placement())
+        .termination_grace_period(PAIR_GRACE_SECONDS)
+        .spread(&k8s::component_labels(ctx.release, "geth", component));
     workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"))
 }

@@ -29,12 +29,12 @@ fn rel() -> Release {
 
 /// The secrets plugin's real render for a proof-of-stake topology, and the miners inputs
 /// built from its outputs (genesis by hand: its contents do not matter here).
-struct World {
-    secrets: Vec<Value>,
-    inputs: Inputs,
+pub(super) struct World {
+    pub(super) secrets: Vec<Value>,
+    pub(super) inputs: Inputs,
 }
 
-fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -> World {
+pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -> World {
     let values: ethwasm_plugin_secrets::Values = serde_json::from_value(secrets_values).unwrap();
     let topo = Topology { signers, rpc_nodes, bootnodes: 0, validators };
     let out = ethwasm_plugin_secrets::render(&rel(), &values, topo, true, &mut fake).unwrap();
@@ -58,6 +58,7 @@ fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -
             network_id: 98052,
             consensus: Consensus::Pos,
             hash: "abc".into(),
+            gas_limit: Some(0x8000000),
             pos: Some(pos),
         },
         bootnodes: Bootnodes { enodes: vec![], hosts: vec![] },
@@ -78,11 +79,11 @@ fn default_world() -> World {
     world(3, 2, 10, json!({}))
 }
 
-fn run(w: &World, v: &Values) -> Output {
+pub(super) fn run(w: &World, v: &Values) -> Output {
     crate::render(&rel(), v, &w.inputs).unwrap()
 }
 
-fn find<'a>(m: &'a [Value], kind: &str, name: &str) -> &'a Value {
+pub(super) fn find<'a>(m: &'a [Value], kind: &str, name: &str) -> &'a Value {
     m.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name).unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
@@ -94,7 +95,7 @@ fn pod_spec(sts: &Value) -> &Value {
     &sts["spec"]["template"]["spec"]
 }
 
-fn container<'a>(sts: &'a Value, name: &str) -> &'a Value {
+pub(super) fn container<'a>(sts: &'a Value, name: &str) -> &'a Value {
     let spec = pod_spec(sts);
     spec["containers"]
         .as_array()
@@ -196,7 +197,7 @@ fn renders_the_pairs_validators_and_services_by_the_secrets_plugins_pod_names() 
         assert_eq!(sts["spec"]["template"]["metadata"]["annotations"][crate::GENESIS_HASH_ANNOTATION], "abc");
         let names: Vec<&str> =
             pod_spec(&sts)["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["geth", "beacon"]);
+        assert_eq!(names, ["geth", "beacon", "peering"]);
         let init: Vec<&str> =
             pod_spec(&sts)["initContainers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(init, ["testnet", "beacon-key", "init-genesis"]);
@@ -290,48 +291,99 @@ fn static_nodes_are_every_execution_node_with_the_id_of_its_node_key() {
         let geth = container(&sts, "geth");
         let a = args(geth);
         assert!(a.contains(&"--nodiscover".to_string()));
-        assert!(!a.iter().any(|x| x.starts_with("--bootnodes") || x.starts_with("--mine")));
-        assert_eq!(flag(&a, "--config"), Some("/config/geth.toml"));
+        assert!(!a.iter().any(|x| x.starts_with("--bootnodes") || x == "--mine" || x.starts_with("--mine=")));
+        // geth reads the copy its init container wrote without the pod's own enode.
+        assert_eq!(flag(&a, "--config"), Some("/testnet/geth.toml"));
+        assert_eq!(mount_path(geth, "testnet"), "/testnet");
+        let testnet = container(&sts, "testnet");
+        assert_eq!(mount_path(testnet, "geth-config"), "/config");
+        assert!(testnet["command"][2].as_str().unwrap().contains("/config/geth.toml > /testnet/geth.toml"));
         assert_eq!(volume(&sts, "geth-config")["configMap"]["name"], "eth-geth-config");
+        assert_eq!(flag(&a, "--miner.gaslimit"), Some("134217728"), "geth keeps the genesis gas limit");
         assert_eq!(flag(&a, "--nodekey"), Some("/nodekey/$(POD_NAME)"));
         let items = projected_secret_items(volume(&sts, "nodekey"));
         for pod in &pods {
             assert_eq!(items[pod], ("eth-nodekeys".to_string(), pod.clone()));
         }
-        // A new peer list rolls the pods (geth reads geth.toml only at start).
-        let hash = &sts["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION];
-        assert_eq!(hash.as_str().unwrap(), sha256_hex(&toml));
+        // A new peer list restarts nobody: new nodes dial the old ones, and the sidecars re-read
+        // their list.
+        assert!(sts["spec"]["template"]["metadata"]["annotations"].get(CONFIG_HASH_ANNOTATION).is_none());
+    }
+}
+
+/// Runs `script` with busybox's `sh` when it is installed (the applets the images have), else
+/// the system's `sh`, with `env` set and `dir` as the working directory.
+fn busybox_sh(script: &str, env: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
+    let busybox = std::path::Path::new("/bin/busybox").exists() || std::path::Path::new("/usr/bin/busybox").exists();
+    let mut cmd = if busybox {
+        let mut c = std::process::Command::new("busybox");
+        c.arg("sh");
+        c
+    } else {
+        std::process::Command::new("sh")
+    };
+    cmd.arg("-c").arg(script).current_dir(dir).envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+#[test]
+fn each_pod_drops_its_own_enode_and_keeps_the_lists_well_formed() {
+    let w = default_world();
+    let m = run(&w, &Values::default()).manifests();
+    let toml = find(&m, "ConfigMap", "eth-geth-config")["data"]["geth.toml"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.toml"), &toml).unwrap();
+    let filter = node::without_own_enode("in.toml", "out.toml");
+    let all: Vec<String> = pair_sets(&w, &m).into_iter().flat_map(|(_, p)| p).collect();
+    for pod in &all {
+        let o = busybox_sh(&filter, &[("POD_NAME", pod)], dir.path());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = std::fs::read_to_string(dir.path().join("out.toml")).unwrap();
+        assert!(!out.contains(&format!("@{pod}.")), "{pod} still dials itself:\n{out}");
+        for other in all.iter().filter(|p| *p != pod) {
+            assert_eq!(out.matches(&format!("@{other}.")).count(), 2, "{other} in both lists:\n{out}");
+        }
+        // Commas between entries, none after the last (geth's TOML reader is TOML 0.4).
+        for list in out.split("= [\n").skip(1) {
+            let entries: Vec<&str> = list.split("\n]").next().unwrap().lines().collect();
+            assert_eq!(entries.len(), all.len() - 1);
+            for (k, e) in entries.iter().enumerate() {
+                assert_eq!(e.ends_with(','), k + 1 < entries.len(), "{e}");
+            }
+        }
     }
 }
 
 #[test]
-fn libp2p_addresses_carry_the_peer_ids_of_the_beacon_node_keys() {
+fn the_peer_list_carries_the_peer_ids_of_the_beacon_node_keys_and_no_flag_dials() {
     let w = default_world();
     let m = run(&w, &Values::default()).manifests();
     let all: Vec<String> = pair_sets(&w, &m).into_iter().flat_map(|(_, p)| p).collect();
+    let list = find(&m, "ConfigMap", "eth-geth-config")["data"]["beacon-peers"].as_str().unwrap().to_string();
+    let mut listed = Vec::new();
+    for line in list.lines() {
+        let [pod, id, api]: [&str; 3] = line.split(' ').collect::<Vec<_>>().try_into().unwrap();
+        let key = PrivateKey::from_bytes(&secret_bytes(&w, "eth-beacon-nodekeys", pod)).unwrap();
+        assert_eq!(ethwasm_plugin_secrets::pos::peer_id(&key), id, "peer id of {pod} is its key's");
+        assert_eq!(w.inputs.validators.beacon_nodes.iter().find(|b| b.pod == pod).unwrap().peer_id, id);
+        assert_eq!(api, format!("http://{}:5052", host(pod)));
+        listed.push(pod.to_string());
+    }
+    assert_eq!(listed, all, "every beacon node, once");
     for (sts, pods) in pair_sets(&w, &m) {
         let a = args(container(&sts, "beacon"));
-        let addrs: Vec<&str> = flag(&a, "--libp2p-addresses").unwrap().split(',').collect();
-        let trusted: Vec<&str> = flag(&a, "--trusted-peers").unwrap().split(',').collect();
-        let mut dialled = Vec::new();
-        for (addr, trusted_id) in addrs.iter().zip(&trusted) {
-            let rest = addr.strip_prefix("/dns4/").unwrap();
-            let (h, id) = rest.split_once("/tcp/9000/p2p/").unwrap();
-            assert_eq!(id, *trusted_id);
-            let pod = h.strip_suffix(&format!(".eth-geth.chain.svc.{DOMAIN}")).unwrap();
-            let key = PrivateKey::from_bytes(&secret_bytes(&w, "eth-beacon-nodekeys", pod)).unwrap();
-            assert_eq!(ethwasm_plugin_secrets::pos::peer_id(&key), id, "peer id of {pod} is its key's");
-            let out = w.inputs.validators.beacon_nodes.iter().find(|b| b.pod == pod).unwrap();
-            assert_eq!(out.peer_id, id);
-            dialled.push(pod.to_string());
+        for gone in ["--libp2p-addresses", "--boot-nodes", "--trusted-peers"] {
+            assert!(flag(&a, gone).is_none(), "{gone}: peers are dialled by the sidecar, not by flags");
         }
-        // A signer dials every other beacon node; the RPC set (one template) dials them all.
-        let want: Vec<String> = if pods.len() == 1 && pods[0].starts_with("eth-signer") {
-            all.iter().filter(|p| **p != pods[0]).cloned().collect()
-        } else {
-            all.clone()
-        };
-        assert_eq!(dialled, want);
+        // The sidecar: the geth image's busybox, the list mounted whole (so it updates in place).
+        let peering = container(&sts, "peering");
+        assert_eq!(peering["image"], "ethereum/client-go:v1.17.7");
+        assert_eq!(mount_path(peering, "geth-config"), "/peering");
+        assert!(peering["volumeMounts"][0].get("subPath").is_none());
+        let script = peering["command"][2].as_str().unwrap();
+        assert!(script.contains("self=\"http://127.0.0.1:5052\""), "{script}");
+        assert!(script.contains(repair::PEERS_FILE));
+        assert_eq!(peering["resources"]["limits"]["memory"], "64Mi");
         // The key file: the pod's raw 32 bytes, where Lighthouse reads it for its datadir.
         assert_eq!(flag(&a, "--datadir"), Some(BEACON_DATADIR));
         assert_eq!(BEACON_KEY_FILE, format!("{BEACON_DATADIR}/beacon/network/key"));
@@ -359,8 +411,7 @@ fn libp2p_addresses_carry_the_peer_ids_of_the_beacon_node_keys() {
     let m = run(&w, &Values::default()).manifests();
     for (sts, _) in pair_sets(&w, &m) {
         let a = args(container(&sts, "beacon"));
-        let peers = flag(&a, "--trusted-peers").unwrap().split(',').count();
-        assert_eq!(flag(&a, "--target-peers"), Some((peers + 5).to_string().as_str()));
+        assert_eq!(flag(&a, "--target-peers"), Some("57"), "52 other beacon nodes + 5");
     }
 }
 
@@ -412,7 +463,13 @@ fn validator_clients_pair_with_their_signer_and_never_share_a_key() {
         let signer = &w.inputs.signers.signers[c];
         let a = args(container(vc, "validator"));
         assert_eq!(a[0], "validator_client");
-        assert_eq!(flag(&a, "--beacon-nodes"), Some(format!("http://{}:5052", host(&signer.pod)).as_str()));
+        // Its own beacon node first, then every other one as a fallback.
+        let own = format!("http://{}:5052", host(&signer.pod));
+        let nodes: Vec<&str> = flag(&a, "--beacon-nodes").unwrap().split(',').collect();
+        assert_eq!(nodes[0], own);
+        let mut want: Vec<String> = w.inputs.validators.beacon_nodes.iter().map(|b| format!("http://{}:5052", host(&b.pod))).collect();
+        want.retain(|u| *u != own);
+        assert_eq!(nodes[1..], want.iter().map(String::as_str).collect::<Vec<_>>()[..]);
         assert_eq!(flag(&a, "--suggested-fee-recipient"), Some(signer.address.as_str()));
         let beacon = args(container(find(&m, "StatefulSet", &signer.stateful_set), "beacon"));
         assert_eq!(flag(&beacon, "--suggested-fee-recipient"), Some(signer.address.as_str()));
@@ -716,7 +773,8 @@ fn notes_say_how_to_reach_rpc_the_beacon_api_finality_and_the_mnemonic() {
         "curl -s http://localhost:5052/eth/v1/beacon/states/head/finality_checkpoints",
         "kubectl -n chain get secret eth-validator-mnemonic -o jsonpath='{.data.mnemonic}' | base64 -d",
         "eth-validator-0: validators 0..3, beside eth-signer-0-0",
-        "~20 min",
+        // Epochs 2 and 3 justified, 2 finalized: the start of epoch 4, 4 x 32 x 12 s.
+        "at the start of epoch 4, 1536 s (~26 min) after genesis",
     ] {
         assert!(notes.contains(want), "{want} missing from:\n{notes}");
     }
@@ -748,7 +806,7 @@ fn missing_proof_of_stake_inputs_and_bad_values_say_what_to_do() {
 fn the_charts_values_parse_and_keep_their_defaults() {
     let v: Values = serde_json::from_value(json!({
         "beacon": { "image": { "tag": "v8.3.3" }, "supernode": false, "service": { "type": "NodePort" } },
-        "validator": { "persistence": { "storageClass": "fast" }, "podDisruptionBudget": { "maxUnavailable": 1 },
+        "validator": { "persistence": { "storageClass": "fast" }, "podDisruptionBudget": { "maxUnavailable": 0 },
                        "nodeSelector": { "pool": "validators" } },
     }))
     .unwrap();
@@ -760,4 +818,126 @@ fn the_charts_values_parse_and_keep_their_defaults() {
     assert_eq!(vc["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"], "fast");
     assert_eq!(pod_spec(vc)["nodeSelector"]["pool"], "validators");
     assert!(!args(container(find(&m, "StatefulSet", "eth-rpc"), "beacon")).contains(&"--supernode".to_string()));
+    assert_eq!(find(&m, "PodDisruptionBudget", "eth-validators")["spec"]["maxUnavailable"], 0);
+}
+
+/// The budgets' selectors, and the pods of every workload they match.
+fn budgets_by_pod(m: &[Value]) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for sts in kinds(m, "StatefulSet") {
+        let labels = sts["spec"]["template"]["metadata"]["labels"].as_object().unwrap();
+        let matching: Vec<String> = kinds(m, "PodDisruptionBudget")
+            .filter(|b| {
+                b["spec"]["selector"]["matchLabels"].as_object().unwrap().iter().all(|(k, v)| labels.get(k) == Some(v))
+            })
+            .map(|b| b["metadata"]["name"].as_str().unwrap().to_string())
+            .collect();
+        out.insert(sts["metadata"]["name"].as_str().unwrap().to_string(), matching);
+    }
+    out
+}
+
+#[test]
+fn every_pod_has_one_budget_and_drains_never_cost_finality() {
+    // 4 even slices: one client may go; the signer pairs' budget counts pods, and their clients
+    // fall back to other beacon nodes, so a pair down costs no stake.
+    let (m, warnings) = crate::render_warned(&rel(), &Values::default(), &world(4, 1, 64, json!({})).inputs).unwrap();
+    let m = m.manifests();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    for (sts, budgets) in budgets_by_pod(&m) {
+        assert_eq!(budgets.len(), 1, "{sts} is matched by {budgets:?}: a pod under two budgets cannot be evicted");
+    }
+    assert_eq!(find(&m, "PodDisruptionBudget", "eth-validators")["spec"]["maxUnavailable"], 1);
+    assert_eq!(find(&m, "PodDisruptionBudget", "eth-signers")["spec"]["maxUnavailable"], 1);
+    // 2 halves: none may go, and the render says why.
+    let (m, warnings) = crate::render_warned(&rel(), &Values::default(), &world(2, 1, 64, json!({})).inputs).unwrap();
+    assert_eq!(find(&m.manifests(), "PodDisruptionBudget", "eth-validators")["spec"]["maxUnavailable"], 0);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("eth-validator-0 holds 32 of the 64 validators (50%)"), "{}", warnings[0]);
+    assert!(warnings[0].contains("32/64 (50%)"), "{}", warnings[0]);
+    // Asking for more than the stake can spare is refused.
+    let mut v = Values::default();
+    v.validator.pod_disruption_budget.max_unavailable = Some(2);
+    match crate::render(&rel(), &v, &world(4, 0, 64, json!({})).inputs) {
+        Err(PluginError::InvalidValues(m)) => assert!(m.contains("at most 1 may be down"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn supernode_false_warns_with_the_custody_numbers() {
+    let mut v = Values::default();
+    v.beacon.supernode = false;
+    let (_, warnings) = crate::render_warned(&rel(), &v, &world(4, 1, 64, json!({})).inputs).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("the 5 beacon nodes keep at most 68 of the 128 data column groups"), "{}", warnings[0]);
+}
+
+#[test]
+fn pods_are_sized_probed_spread_and_given_time_to_stop() {
+    let mut v = Values::default();
+    v.metrics.enabled = true;
+    let m = run(&world(4, 1, 8, json!({})), &v).manifests();
+    for name in ["eth-signer-0", "eth-rpc"] {
+        let sts = find(&m, "StatefulSet", name);
+        let spec = pod_spec(sts);
+        assert!(spec["terminationGracePeriodSeconds"].as_u64().unwrap() >= 120, "geth needs time to flush");
+        assert_eq!(spec["securityContext"]["fsGroupChangePolicy"], "OnRootMismatch");
+        let geth = container(sts, "geth");
+        assert_eq!(geth["resources"]["requests"]["memory"], "1Gi");
+        assert_eq!(container(sts, "beacon")["resources"]["limits"]["memory"], "8Gi");
+        for c in ["geth", "beacon"] {
+            let c = container(sts, c);
+            assert!(c["startupProbe"].is_object() && c["livenessProbe"].is_object(), "{c}");
+        }
+        assert_eq!(
+            container(sts, "beacon")["livenessProbe"]["httpGet"]["path"],
+            "/eth/v1/node/version",
+            "alive while the API answers, even with geth down"
+        );
+        for init in spec["initContainers"].as_array().unwrap() {
+            assert!(init["resources"]["limits"]["memory"].is_string(), "{init}");
+        }
+        let spread = spec["topologySpreadConstraints"].as_array().unwrap();
+        let keys: Vec<&str> = spread.iter().map(|c| c["topologyKey"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+        assert!(spread.iter().all(|c| c["whenUnsatisfiable"] == "ScheduleAnyway"));
+        let selector = spread[0]["labelSelector"]["matchLabels"].as_object().unwrap();
+        assert!(selector.get("ethwasm.io/node-set").is_none(), "spread over the whole group, not one set");
+    }
+    let vc = find(&m, "StatefulSet", "eth-validator-0");
+    assert_eq!(pod_spec(vc)["terminationGracePeriodSeconds"], 60);
+    let c = container(vc, "validator");
+    assert_eq!(c["resources"]["requests"]["memory"], "256Mi");
+    assert_eq!(c["livenessProbe"]["tcpSocket"]["port"], "vc-metrics");
+    assert!(pod_spec(vc)["topologySpreadConstraints"].is_array());
+    // Resources are the values': {} means none.
+    let mut v = Values::default();
+    v.beacon.resources = json!({});
+    v.validator.placement.resources = json!({ "requests": { "cpu": "2" } });
+    let m = run(&world(4, 1, 8, json!({})), &v).manifests();
+    assert!(container(find(&m, "StatefulSet", "eth-signer-0"), "beacon").get("resources").is_none());
+    let vc = container(find(&m, "StatefulSet", "eth-validator-0"), "validator");
+    assert_eq!(vc["resources"], json!({ "requests": { "cpu": "2" } }));
+}
+
+#[test]
+fn the_first_start_check_runs_only_where_a_volume_remembers() {
+    let m = run(&world(4, 0, 8, json!({})), &Values::default()).manifests();
+    let vc = find(&m, "StatefulSet", "eth-validator-1");
+    let init = container(vc, "first-start");
+    assert_eq!(init["image"], "ethereum/client-go:v1.17.7", "busybox wget");
+    let script = init["command"][2].as_str().unwrap();
+    assert!(script.contains(r#"'["2","3"]'"#), "client 1's validators: {script}");
+    assert!(script.contains("for api in http://eth-signer-1-0."), "its own beacon node first: {script}");
+    let mut v = Values::default();
+    v.validator.persistence.enabled = false;
+    let m = run(&world(4, 0, 8, json!({})), &v).manifests();
+    let names: Vec<&str> = pod_spec(find(&m, "StatefulSet", "eth-validator-1"))["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["validators"], "an emptyDir client always waits");
 }

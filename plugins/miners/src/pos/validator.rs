@@ -28,11 +28,13 @@
 //! - **Probes.** A validator client serves nothing; it gets a TCP probe on its metrics port when
 //!   metrics are on, and none otherwise.
 
+use super::first_start::{self, DECISION_FILE};
+use super::values::{init_resources, validator_resources};
 use super::{
     sha256_hex, Ctx, CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
     SLASHING_DB, STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
-use ethwasm_ethereum_types::{Signer, ValidatorClient};
+use ethwasm_ethereum_types::ValidatorClient;
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::{json, Value};
@@ -73,17 +75,26 @@ echo "$n validators in $defs"
 /// Starts Lighthouse's validator client (its arguments follow). When the slashing protection
 /// database is absent or the key set differs from the one this volume last started with, it
 /// passes `--init-slashing-protection` (create the database, register every key) and, with
-/// `doppelganger`, `--enable-doppelganger-protection` (see the module docs).
+/// `doppelganger`, `--enable-doppelganger-protection`, unless the `first-start` init container
+/// found this to be a first start on a young chain before any of the keys signed
+/// (`first_start.rs`). A moved key set always waits.
 fn run_validator_script(doppelganger: bool) -> String {
     let watch = if doppelganger { " --enable-doppelganger-protection" } else { "" };
     format!(
         "set -eu\n\
          keys=$(ls {VALIDATORS_DIR} | grep '^0x' | sort)\n\
          known={DATA}/ethwasm-keys\n\
+         decision=$(cat {DECISION_FILE} 2>/dev/null || true)\n\
+         rm -f {DECISION_FILE}\n\
          extra=\"\"\n\
          if [ ! -f {SLASHING_DB} ]; then\n\
          \x20 echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
-         \x20 extra=\"--init-slashing-protection{watch}\"\n\
+         \x20 if [ \"$decision\" = skip ]; then\n\
+         \x20   echo 'first start before these keys signed (see the first-start init container): no doppelganger wait'\n\
+         \x20   extra=\"--init-slashing-protection\"\n\
+         \x20 else\n\
+         \x20   extra=\"--init-slashing-protection{watch}\"\n\
+         \x20 fi\n\
          elif [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
          \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
          \x20 extra=\"--init-slashing-protection{watch}\"\n\
@@ -93,25 +104,28 @@ fn run_validator_script(doppelganger: bool) -> String {
     )
 }
 
-/// One validator client: a StatefulSet of one pod beside signer `signer`'s beacon node.
-pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Signer, fee_recipient: &str) -> Value {
+/// Seconds a validator client has to stop (it flushes its slashing protection database).
+const VC_GRACE_SECONDS: u32 = 60;
+
+/// One validator client: a StatefulSet of one pod using `beacon_apis` (its signer's beacon node
+/// first, the others as fallbacks).
+pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, fee_recipient: &str, beacon_apis: &[String]) -> Value {
     let (v, i) = (ctx.v, ctx.i);
     let vc = &v.validator;
     let name = format!("{}-validator-{}", ctx.release, client.signer);
-    let labels = k8s::merge_labels(
-        &k8s::component_labels(ctx.release, "validator", "validator"),
-        &json!({ "ethwasm.io/node-set": name }),
-    );
+    let group = k8s::component_labels(ctx.release, "validator", "validator");
+    let labels = k8s::merge_labels(&group, &json!({ "ethwasm.io/node-set": name }));
     let b = &v.beacon;
     let beacon_repo = b.image.repository.as_deref().unwrap_or(LIGHTHOUSE);
     let beacon_tag = b.image.tag.as_deref().unwrap_or(LIGHTHOUSE_TAG);
     let image = vc.image.reference(beacon_repo, beacon_tag);
     let pull = vc.image.pull_policy.as_deref().or(b.image.pull_policy.as_deref()).unwrap_or("IfNotPresent");
+    let init = init_resources();
     let mut args = vec![
         "validator_client".to_string(),
         format!("--testnet-dir={TESTNET_DIR}"),
         format!("--datadir={DATA}"),
-        format!("--beacon-nodes=http://{}:{}", ctx.host(&signer.pod), b.http_port),
+        format!("--beacon-nodes={}", beacon_apis.join(",")),
         format!("--suggested-fee-recipient={fee_recipient}"),
         "--disable-auto-discover".into(),
         format!("--debug-level={}", vc.debug_level),
@@ -133,22 +147,44 @@ pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Si
             workload::read_only_mount("testnet", TESTNET_DIR),
             workload::read_only_mount("password", PASSWORD_DIR),
         ]);
+    // A validator client's only health signal is its metrics server (its HTTP API wants a token).
     if v.metrics.enabled {
-        container = container.tcp_readiness("vc-metrics");
+        container = container
+            .tcp_readiness("vc-metrics")
+            .startup(workload::tcp_probe("vc-metrics", 10, 30))
+            .liveness(workload::tcp_probe("vc-metrics", 30, 4));
     }
-    let init = Container::new("validators", &image, pull)
+    let layout = Container::new("validators", &image, pull)
         .command(["sh", "-c", &validators_script(client.count)])
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]);
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")])
+        .resources(&init);
     let keystores =
         workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
     let slice = format!("{}..{}", client.first, client.first + client.count);
     let persistence = vc.persistence.get();
-    let pod = Pod::new(&labels)
+    let mut pod = Pod::new(&labels)
         .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(","))))
         .annotation(VALIDATORS_ANNOTATION, &slice)
-        .init_container(init)
+        .init_container(layout);
+    // Only a persistent volume remembers a first start; an emptyDir client always waits.
+    if vc.doppelganger_protection && persistence.enabled {
+        let decide = first_start::Client {
+            genesis_time: ctx.pos.genesis_time,
+            seconds_per_slot: ctx.pos.seconds_per_slot,
+            first: client.first,
+            count: client.count,
+            beacon_apis,
+        };
+        pod = pod.init_container(
+            Container::new("first-start", &ctx.geth_image, v.image.pull_policy())
+                .command(["sh", "-c", &first_start::script(&decide)])
+                .mounts([workload::mount("data", DATA)])
+                .resources(&init),
+        );
+    }
+    let pod = pod
         .volumes([
             keystores,
             workload::secret_volume("password", &password.secret_name, [(password.key.as_str(), "password")]),
@@ -156,7 +192,9 @@ pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, signer: &Si
         ])
         .volumes(persistence.scratch_volume("data"))
         .container(container)
-        .placement(&vc.placement);
+        .placement(&crate::with_default_resources(&vc.placement, validator_resources))
+        .termination_grace_period(VC_GRACE_SECONDS)
+        .spread(&group);
     let service = format!("{}-validator", ctx.release);
     let mut sts = workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"));
     // The host stops every changed validator client before it starts any (see the module docs).

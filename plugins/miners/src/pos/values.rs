@@ -4,7 +4,39 @@
 use ethwasm_plugin::k8s::{Image, Placement};
 use ethwasm_plugin::workload::Persistence;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// Requests and limits by workload, scaled down from the clients' guidance for a small private
+/// network (docs/research/pos-operations.md): Lighthouse's book asks 32 GB and 4 cores for a
+/// mainnet execution + beacon + validator machine; the ethpandaops charts suggest 300m/1Gi
+/// requests. A devnet's state is tiny, so memory is requested for the clients' working sets and
+/// limited well above them (a supernode holding every column and subnet peaks highest). No CPU
+/// limits: throttling a client makes it miss slots, while requests already share the CPU.
+/// geth (`miners.resources`): also the main container of Clique and ethash nodes.
+pub fn geth_resources() -> Value {
+    json!({ "requests": { "cpu": "250m", "memory": "1Gi" }, "limits": { "memory": "4Gi" } })
+}
+
+/// The Lighthouse beacon node (`miners.beacon.resources`).
+pub fn beacon_resources() -> Value {
+    json!({ "requests": { "cpu": "500m", "memory": "2Gi" }, "limits": { "memory": "8Gi" } })
+}
+
+/// A Lighthouse validator client (`miners.validator.resources`): some MiB per key.
+pub fn validator_resources() -> Value {
+    json!({ "requests": { "cpu": "100m", "memory": "256Mi" }, "limits": { "memory": "1Gi" } })
+}
+
+/// The peering sidecar (`miners.beacon.peering.resources`): a shell loop and `wget`.
+pub fn peering_resources() -> Value {
+    json!({ "requests": { "cpu": "10m", "memory": "16Mi" }, "limits": { "memory": "64Mi" } })
+}
+
+/// Init containers (copying files, `geth init` of a small genesis): fixed, so a namespace with
+/// a LimitRange or ResourceQuota that demands limits admits the pods.
+pub fn init_resources() -> Value {
+    json!({ "requests": { "cpu": "50m", "memory": "64Mi" }, "limits": { "memory": "512Mi" } })
+}
 
 /// `miners.beacon`: the Lighthouse beacon node beside every geth (proof of stake).
 #[derive(Debug, Deserialize)]
@@ -22,6 +54,7 @@ pub struct Beacon {
     pub extra_args: Vec<String>,
     pub resources: Value,
     pub service: BeaconService,
+    pub peering: Peering,
 }
 
 impl Default for Beacon {
@@ -35,9 +68,23 @@ impl Default for Beacon {
             supernode: true,
             subscribe_all_subnets: true,
             extra_args: Vec::new(),
-            resources: Value::Null,
+            resources: beacon_resources(),
             service: BeaconService::default(),
+            peering: Peering::default(),
         }
+    }
+}
+
+/// `miners.beacon.peering`: the sidecar that keeps every beacon node connected to the others.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Peering {
+    pub resources: Value,
+}
+
+impl Default for Peering {
+    fn default() -> Self {
+        Peering { resources: peering_resources() }
     }
 }
 
@@ -86,7 +133,7 @@ impl Default for Validator {
             extra_args: Vec::new(),
             persistence: ValidatorPersistence::default(),
             pod_disruption_budget: ValidatorPdb::default(),
-            placement: Placement::default(),
+            placement: Placement { resources: validator_resources(), ..Placement::default() },
         }
     }
 }
@@ -130,11 +177,13 @@ impl ValidatorPersistence {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ValidatorPdb {
     pub enabled: bool,
-    pub max_unavailable: u32,
+    /// None: as many clients as can be down while the rest hold over two thirds of the stake
+    /// (see `finality.rs`); a number above that is refused.
+    pub max_unavailable: Option<u32>,
 }
 
 impl Default for ValidatorPdb {
     fn default() -> Self {
-        ValidatorPdb { enabled: true, max_unavailable: 0 }
+        ValidatorPdb { enabled: true, max_unavailable: None }
     }
 }

@@ -1,0 +1,327 @@
+//! The pods' HTTP-speaking scripts (the peering sidecar and the first-start check), run as
+//! rendered against a stub beacon API: busybox's `sh`, `wget`, `timeout` and `sed` (what the
+//! geth image, Alpine, has) when busybox is installed, which CI makes sure of; else the
+//! system's. One stub plays every beacon node: each `http://HOST/...` of a script (and of the
+//! peer list) becomes `http://STUB/HOST/...`. (Not a proxy: busybox's wget sends a POST through
+//! a proxy as a GET.)
+
+use super::tests::{container, find, run, world};
+use super::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// One beacon node as the stub plays it.
+#[derive(Clone, Default)]
+struct Node {
+    peer_id: String,
+    enr: String,
+    /// Answers at all.
+    up: bool,
+    syncing: bool,
+    /// Peers it is connected to (peer ids).
+    connected: Vec<String>,
+    /// Epochs in which any of the asked validators was live.
+    live_epochs: Vec<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    /// By `host:port`.
+    nodes: BTreeMap<String, Node>,
+    /// (node, body) of every POST.
+    posts: Vec<(String, String)>,
+}
+
+/// Serves one request as the beacon node `host` would.
+fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String) -> (u16, String) {
+    let Some(node) = state.nodes.get(host).cloned() else { return (502, "no such host".into()) };
+    if !node.up {
+        return (502, "connection refused".into());
+    }
+    if method == "POST" {
+        state.posts.push((host.to_string(), body));
+    }
+    match (method, path.split('?').next().unwrap_or("")) {
+        ("GET", "/eth/v1/node/identity") => (
+            200,
+            json!({ "data": { "peer_id": node.peer_id, "enr": node.enr, "p2p_addresses": [],
+                              "discovery_addresses": [], "metadata": { "seq_number": "1" } } })
+            .to_string(),
+        ),
+        ("GET", "/eth/v1/node/peers") => {
+            let peers: Vec<Value> = node
+                .connected
+                .iter()
+                .map(|id| json!({ "peer_id": id, "enr": null, "state": "connected", "direction": "outbound" }))
+                .collect();
+            (200, json!({ "data": peers, "meta": { "count": peers.len() } }).to_string())
+        }
+        ("GET", "/eth/v1/node/syncing") => (
+            200,
+            json!({ "data": { "head_slot": "100", "sync_distance": if node.syncing { "90" } else { "0" },
+                              "is_syncing": node.syncing, "is_optimistic": false, "el_offline": false } })
+            .to_string(),
+        ),
+        ("POST", "/lighthouse/add_peer") => (200, "null".into()),
+        ("POST", p) if p.starts_with("/eth/v1/validator/liveness/") => {
+            let epoch: u64 = p.rsplit('/').next().unwrap().parse().unwrap();
+            let indices: Vec<String> = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
+            let live = node.live_epochs.contains(&epoch);
+            let data: Vec<Value> = indices.iter().map(|i| json!({ "index": i, "is_live": live })).collect();
+            (200, json!({ "data": data }).to_string())
+        }
+        _ => (404, format!("no route {method} {path}")),
+    }
+}
+
+/// Starts the stub proxy; returns its address.
+fn serve(state: Arc<Mutex<State>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut length = 0;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            // `GET /host:port/path HTTP/1.1`.
+            let mut parts = line.split_whitespace();
+            let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let rest = url.strip_prefix('/').unwrap_or(url);
+            let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let (status, text) =
+                answer(&mut state.lock().unwrap(), method, host, path, String::from_utf8_lossy(&body).into_owned());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    addr
+}
+
+/// A directory of busybox applets to put first on PATH, when busybox is installed.
+fn applets(root: &Path) -> Option<PathBuf> {
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"].into_iter().find(|p| Path::new(p).exists());
+    let Some(busybox) = busybox else {
+        assert!(std::env::var_os("CI").is_none(), "CI runs these scripts with busybox: install it (apt busybox)");
+        return None;
+    };
+    let dir = root.join("applets");
+    std::fs::create_dir_all(&dir).unwrap();
+    for applet in ["sh", "wget", "timeout", "sed", "tr", "grep", "sleep", "date", "cat", "rm", "printf", "echo"] {
+        let _ = std::os::unix::fs::symlink(busybox, dir.join(applet));
+    }
+    Some(dir)
+}
+
+/// `text` with every URL sent to the stub at `stub`.
+fn via(text: &str, stub: &str) -> String {
+    text.replace("http://", &format!("http://{stub}/"))
+}
+
+/// Runs `script` (its absolute `moved` dirs under `root`) against the stub at `stub`.
+fn run_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> String {
+    let mut s = via(script, stub);
+    for dir in moved {
+        s = s.replace(dir, &format!("{}{dir}", root.display()));
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    let path = match applets(root) {
+        Some(dir) => format!("{}:{path}", dir.display()),
+        None => path,
+    };
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&s)
+        .env("PATH", path)
+        .env_remove("http_proxy")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn api_host(pod: &str) -> String {
+    format!("{pod}.eth-geth.chain.svc.cluster.local:5052")
+}
+
+#[test]
+fn the_peering_sidecar_dials_missing_peers_by_their_current_enr_and_heals_after_a_restart() {
+    let w = world(3, 1, 6, json!({}));
+    let m = run(&w, &Values::default()).manifests();
+    let sts = find(&m, "StatefulSet", "eth-signer-0");
+    let script = container(sts, "peering")["command"][2].as_str().unwrap().to_string();
+    let list = find(&m, "ConfigMap", "eth-geth-config")["data"]["beacon-peers"].as_str().unwrap().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("peering")).unwrap();
+
+    let ids: BTreeMap<String, String> =
+        w.inputs.validators.beacon_nodes.iter().map(|b| (b.pod.clone(), b.peer_id.clone())).collect();
+    let state = Arc::new(Mutex::new(State::default()));
+    {
+        let mut s = state.lock().unwrap();
+        s.nodes.insert("127.0.0.1:5052".into(), Node { up: true, ..Node::default() });
+        for (pod, id) in &ids {
+            let node = Node { peer_id: id.clone(), enr: format!("enr:-{pod}-first"), up: true, ..Node::default() };
+            s.nodes.insert(api_host(pod), node);
+        }
+        // signer-1 is not up yet; eth-rpc-0 answers with another node's identity.
+        s.nodes.get_mut(&api_host("eth-signer-1-0")).unwrap().up = false;
+        s.nodes.get_mut(&api_host("eth-rpc-0")).unwrap().peer_id = "16Uiu2someoneelse".into();
+    }
+    let proxy = serve(state.clone());
+    std::fs::write(tmp.path().join("peering/beacon-peers"), via(&list, &proxy)).unwrap();
+    let once = [("POD_NAME", "eth-signer-0-0"), ("REPAIR_ROUNDS", "1")];
+    let out = run_script(&script, tmp.path(), &["/peering"], &proxy, &once);
+    let added = |s: &State| s.posts.iter().map(|(h, b)| format!("{h} {b}")).collect::<Vec<_>>();
+    assert_eq!(
+        added(&state.lock().unwrap()),
+        [r#"127.0.0.1:5052 {"enr":"enr:-eth-signer-2-0-first"}"#],
+        "only the reachable peer with the right id, never itself:\n{out}"
+    );
+    assert!(out.contains("eth-signer-1-0: not connected, and its beacon API does not answer yet"), "{out}");
+    assert!(out.contains("eth-rpc-0: its beacon API reports another peer id"), "{out}");
+
+    // Connected to signer-2 now, signer-1 came up; then signer-2's pod is recreated (a new IP, a
+    // new ENR) and the connection drops: the next round hands over the new ENR.
+    {
+        let mut s = state.lock().unwrap();
+        s.posts.clear();
+        s.nodes.get_mut(&api_host("eth-signer-1-0")).unwrap().up = true;
+        s.nodes.get_mut("127.0.0.1:5052").unwrap().connected = vec![ids["eth-signer-2-0"].clone()];
+    }
+    run_script(&script, tmp.path(), &["/peering"], &proxy, &once);
+    assert_eq!(added(&state.lock().unwrap()), [r#"127.0.0.1:5052 {"enr":"enr:-eth-signer-1-0-first"}"#]);
+    {
+        let mut s = state.lock().unwrap();
+        s.posts.clear();
+        s.nodes.get_mut(&api_host("eth-signer-2-0")).unwrap().enr = "enr:-eth-signer-2-0-restarted".into();
+        s.nodes.get_mut("127.0.0.1:5052").unwrap().connected = vec![ids["eth-signer-1-0"].clone()];
+    }
+    run_script(&script, tmp.path(), &["/peering"], &proxy, &once);
+    assert_eq!(added(&state.lock().unwrap()), [r#"127.0.0.1:5052 {"enr":"enr:-eth-signer-2-0-restarted"}"#]);
+
+    // Its own beacon node not answering yet: nothing is asked of anyone.
+    {
+        let mut s = state.lock().unwrap();
+        s.posts.clear();
+        s.nodes.get_mut("127.0.0.1:5052").unwrap().up = false;
+    }
+    run_script(&script, tmp.path(), &["/peering"], &proxy, &once);
+    assert!(state.lock().unwrap().posts.is_empty());
+}
+
+/// The first-start decision for validator client 0 of a network whose genesis was
+/// `since_genesis` seconds ago, with the beacon nodes `setup` makes; and the flags the start
+/// script then passes.
+fn first_start(since_genesis: i64, setup: impl Fn(&mut State, &[String])) -> (String, String) {
+    let mut w = world(4, 1, 8, json!({}));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    w.inputs.genesis.pos.as_mut().unwrap().genesis_time = (now - since_genesis) as u64;
+    let m = run(&w, &Values::default()).manifests();
+    let sts = find(&m, "StatefulSet", "eth-validator-0");
+    let init = container(sts, "first-start")["command"][2].as_str().unwrap().to_string();
+    let pods: Vec<String> = w.inputs.validators.beacon_nodes.iter().map(|b| b.pod.clone()).collect();
+    let state = Arc::new(Mutex::new(State::default()));
+    for pod in &pods {
+        state.lock().unwrap().nodes.insert(api_host(pod), Node { up: true, ..Node::default() });
+    }
+    setup(&mut state.lock().unwrap(), &pods);
+    let proxy = serve(state);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("data/validators/0xaa")).unwrap();
+    let log = run_script(&init, tmp.path(), &["/data"], &proxy, &[]);
+    // The start script, with a stand-in lighthouse that prints its arguments.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("lighthouse"), "#!/bin/sh\necho \"$@\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("lighthouse"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let start = container(sts, "validator")["command"][2].as_str().unwrap().replace("/data", &format!("{}/data", tmp.path().display()));
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(start)
+        .arg("lighthouse")
+        .arg("validator_client")
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!tmp.path().join("data/ethwasm-doppelganger").exists(), "the decision is read once");
+    (log, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const EPOCH: i64 = 32 * 12;
+
+#[test]
+fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_signed() {
+    let waits = |flags: &str| flags.contains("--init-slashing-protection --enable-doppelganger-protection");
+    let skips = |flags: &str| flags.trim_end().ends_with("--init-slashing-protection");
+
+    // Before genesis: nothing can have signed, no beacon node is asked.
+    let (log, flags) = first_start(-600, |s, _| s.nodes.clear());
+    assert!(log.contains("skip: genesis is"), "{log}");
+    assert!(skips(&flags), "{flags}");
+
+    // Three epochs in, its own beacon node synced, no key live lately: skip.
+    let (log, flags) = first_start(3 * EPOCH + 30, |_, _| {});
+    assert!(log.contains("skip: first start in epoch 3; no validator of 0..1 was live in epochs 2..3"), "{log}");
+    assert!(skips(&flags), "{flags}");
+
+    // A key of the slice live in the previous epoch (a doppelganger, or this client before
+    // its volume was lost): wait.
+    let (log, flags) = first_start(3 * EPOCH + 30, |s, _| {
+        for n in s.nodes.values_mut() {
+            n.live_epochs = vec![2];
+        }
+    });
+    assert!(log.contains("wait: a validator of 0..1 was live in epoch 2"), "{log}");
+    assert!(waits(&flags), "{flags}");
+
+    // Its own beacon node still syncing: the next one (a fallback) answers.
+    let (log, flags) = first_start(EPOCH + 30, |s, pods| {
+        s.nodes.get_mut(&api_host(&pods[0])).unwrap().syncing = true;
+    });
+    assert!(log.contains("is syncing"), "{log}");
+    let second = "live in epochs 0..1 (http://127.0.0.1:";
+    assert!(log.contains(&format!("/{})", api_host("eth-signer-1-0"))), "the second beacon node answered: {log}");
+    assert!(log.contains(&format!("skip: first start in epoch 1; no validator of 0..1 was {second}")), "{log}");
+    assert!(skips(&flags), "{flags}");
+
+    // No beacon node answers: wait.
+    let (log, flags) = first_start(EPOCH + 30, |s, _| {
+        for n in s.nodes.values_mut() {
+            n.up = false;
+        }
+    });
+    assert!(log.contains("wait: no synced beacon node could say"), "{log}");
+    assert!(waits(&flags), "{flags}");
+
+    // A fresh database on an older chain: a lost volume or a new client, so wait.
+    let (log, flags) = first_start(first_start::FIRST_START_EPOCHS as i64 * EPOCH + 30, |_, _| {});
+    assert!(log.contains("past the first 16"), "{log}");
+    assert!(waits(&flags), "{flags}");
+}
