@@ -177,6 +177,7 @@ scenarios!(
     scaling_validator_clients_never_runs_a_key_twice,
     a_packaged_chart_deploys_as_its_directory,
     a_chart_from_a_registry_deploys_and_records_its_source,
+    a_proof_of_stake_network_is_peered_budgeted_and_falls_back,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -882,7 +883,8 @@ fn assert_no_key_twice(polls: &[Vec<(String, std::ops::Range<u32>)>]) {
 }
 
 async fn scaling_validator_clients_never_runs_a_key_twice(t: Env) {
-    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    let two = ["deploy", "charts/ethereum", "--set", "global.topology.signers=2", "--wait", "--timeout", "3m"];
+    t.ok(&[&two[..], &["--no-notes"]].concat());
     // Two clients to three and back: every slice moves both ways, and without stopping the
     // changed clients first, a new client would start while the old holder of its keys runs.
     for (signers, stopped, sizes) in
@@ -969,4 +971,118 @@ async fn a_chart_from_a_registry_deploys_and_records_its_source(t: Env) {
     assert_eq!(history.len(), 3);
     assert_eq!(history.last().unwrap().chart.as_ref().and_then(|c| c.source.as_deref()), Some(pinned.as_str()));
     t.ok(&["uninstall"]);
+}
+
+/// Whether `labels` carry every key of `selector` with its value.
+fn selects(selector: &Value, labels: &Value) -> bool {
+    selector.as_object().is_some_and(|s| s.iter().all(|(k, v)| labels.get(k) == Some(v)))
+}
+
+/// The default network as deployed: every beacon node in the peering list is a pod the headless
+/// Service names, every validator client lists its own beacon node first and every other as a
+/// fallback, each pod falls under exactly one PodDisruptionBudget, and (on a real API server,
+/// whose disruption controller and eviction API decide) a drain may take one validator client
+/// of the four, not two.
+async fn a_proof_of_stake_network_is_peered_budgeted_and_falls_back(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"]);
+    let ns = t.ns.clone();
+    let cm = t.c.get(&builtin::config_map(), &ns, "ethereum-geth-config").await.unwrap().unwrap();
+    let list = cm["data"]["beacon-peers"].as_str().unwrap().to_string();
+    let suffix = format!(".ethereum-geth.{ns}.svc.cluster.local:5052");
+    let mut peers = Vec::new();
+    for line in list.lines() {
+        let [pod, _id, api]: [&str; 3] = line.split(' ').collect::<Vec<_>>().try_into().unwrap();
+        assert_eq!(api, format!("http://{pod}{suffix}"), "{line}");
+        peers.push(pod.to_string());
+    }
+    // The pods the pair StatefulSets make (their names: the set's name and an ordinal), all under
+    // the headless Service the URLs name, each mounting the list whole (updated in place).
+    let sets = t.c.list(&builtin::stateful_set(), Some(&ns), "app.kubernetes.io/name=geth").await.unwrap();
+    let mut pods = Vec::new();
+    for sts in &sets {
+        assert_eq!(sts["spec"]["serviceName"], "ethereum-geth");
+        let spec = &sts["spec"]["template"]["spec"];
+        let sidecar = spec["containers"].as_array().unwrap().iter().find(|c| c["name"] == "peering").unwrap();
+        assert_eq!(
+            sidecar["volumeMounts"],
+            json!([{ "name": "geth-config", "mountPath": "/peering", "readOnly": true }])
+        );
+        let vol = spec["volumes"].as_array().unwrap().iter().find(|v| v["name"] == "geth-config").unwrap();
+        assert_eq!(vol["configMap"]["name"], "ethereum-geth-config");
+        let name = sts["metadata"]["name"].as_str().unwrap();
+        pods.extend((0..sts["spec"]["replicas"].as_u64().unwrap()).map(|k| format!("{name}-{k}")));
+    }
+    pods.sort();
+    let mut listed = peers.clone();
+    listed.sort();
+    assert_eq!(listed, pods, "the peering list is exactly the pair pods");
+    // Validator clients: their own signer's beacon node first, then every other.
+    let clients = t.c.list(&builtin::stateful_set(), Some(&ns), "app.kubernetes.io/component=validator").await.unwrap();
+    assert_eq!(clients.len(), 4);
+    for vc in &clients {
+        let name = vc["metadata"]["name"].as_str().unwrap();
+        let own = format!("http://{}-0{suffix}", name.replace("-validator-", "-signer-"));
+        let c = &vc["spec"]["template"]["spec"]["containers"][0];
+        let args: Vec<String> = serde_json::from_value(c["args"].clone()).unwrap();
+        let nodes = args.iter().find_map(|a| a.strip_prefix("--beacon-nodes=")).unwrap();
+        let nodes: Vec<&str> = nodes.split(',').collect();
+        assert_eq!(nodes[0], own, "{name}");
+        let mut all: Vec<String> = peers.iter().map(|p| format!("http://{p}{suffix}")).collect();
+        all.retain(|u| *u != own);
+        assert_eq!(nodes[1..], all.iter().map(String::as_str).collect::<Vec<_>>()[..], "{name}");
+    }
+    // Budgets: disjoint, and sized by stake.
+    let pdb_rt = t.c.resource("policy/v1", "PodDisruptionBudget").await.unwrap();
+    let budgets = t.c.list(&pdb_rt, Some(&ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    let by_name = |n: &str| budgets.iter().find(|b| b["metadata"]["name"] == n).unwrap().clone();
+    assert_eq!(by_name("ethereum-validators")["spec"]["maxUnavailable"], 1);
+    assert_eq!(by_name("ethereum-signers")["spec"]["maxUnavailable"], 1);
+    let all_sets = t.c.list(&builtin::stateful_set(), Some(&ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    for sts in &all_sets {
+        let labels = &sts["spec"]["template"]["metadata"]["labels"];
+        let n = budgets.iter().filter(|b| selects(&b["spec"]["selector"]["matchLabels"], labels)).count();
+        let name = &sts["metadata"]["name"];
+        let geth_or_validator =
+            labels["app.kubernetes.io/name"] == "geth" || labels["app.kubernetes.io/name"] == "validator";
+        assert_eq!(n, usize::from(geth_or_validator), "{name}: a pod under two budgets cannot be evicted");
+    }
+    if !t.real() {
+        return;
+    }
+    // The disruption controller counts the validator pods (4 healthy, 1 allowed) ...
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let b = t.c.get(&pdb_rt, &ns, "ethereum-validators").await.unwrap().unwrap();
+        if b["status"]["expectedPods"] == 4 && b["status"]["disruptionsAllowed"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the validators' budget never allowed one disruption: {}", b["status"]);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // ... so the eviction API lets a drain take one validator client, and refuses a second while
+    // the first is still going. (The kit's kubelet deletes a terminating pod at once and a new
+    // one is Ready at once; a finalizer keeps the evicted pod terminating, as a grace period
+    // would, so the budget is still spent when the drain asks again.)
+    for name in ["ethereum-validator-0-0", "ethereum-validator-1-0"] {
+        let mut p = t.c.get(&builtin::pod(), &ns, name).await.unwrap().unwrap();
+        p["metadata"]["finalizers"] = json!([HOLD]);
+        t.c.replace(&builtin::pod(), &ns, name, &p).await.unwrap();
+    }
+    // A client that takes the first answer: kube's default one retries a 429 for minutes.
+    let kubeconfig = kube::config::Kubeconfig::read_from(&t.kubeconfig).unwrap();
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+    config.default_retry = false;
+    let client = kube::Client::try_from(config).unwrap();
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, &ns);
+    let evict = kube::api::EvictParams::default();
+    let first = pods.evict("ethereum-validator-0-0", &evict).await;
+    let second = pods.evict("ethereum-validator-1-0", &evict).await;
+    for p in t.c.list(&builtin::pod(), Some(&ns), "app.kubernetes.io/instance=ethereum").await.unwrap() {
+        release_hold(&t, &p).await;
+    }
+    first.expect("the first validator client may be evicted");
+    match second {
+        Err(kube::Error::Api(e)) => assert_eq!(e.code, 429, "{e:?}"),
+        other => panic!("a second validator client was evictable: {other:?}"),
+    }
 }

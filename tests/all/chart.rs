@@ -216,7 +216,7 @@ fn values_errors_name_the_path_before_any_plugin_runs() {
         "{e}"
     );
     let e = err(&["global.topology.signers=many"]);
-    assert!(e.starts_with("values.global.topology.signers: \"many\" is not of type \"integer\""), "{e}");
+    assert!(e.starts_with("values.global.topology.signers: \"many\" is not of types \"null\", \"integer\""), "{e}");
     let e = err(&["secrets.wsSecret=s3cr3t|pipe"]);
     assert!(e.starts_with("values.secrets.wsSecret: <redacted> does not match"), "{e}");
     assert!(!e.contains("s3cr3t"), "secrets are never quoted: {e}");

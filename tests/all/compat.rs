@@ -14,11 +14,8 @@ use std::collections::BTreeSet;
 const GENESIS_ANNOTATION: &str = "ethwasm.io/genesis-hash";
 
 fn render(namespace: &str, release: &str, seed: &str, created: u64, set: &[&str]) -> Vec<Object> {
-    let spec = Spec {
-        release: Some(release.into()),
-        created: Some(created),
-        ..chart_spec(namespace, Some(seed.into()), set)
-    };
+    let spec =
+        Spec { release: Some(release.into()), created: Some(created), ..chart_spec(namespace, Some(seed.into()), set) };
     let job = Job::resolve(&spec).expect("resolve");
     ethwasm::render::render(&job.request).expect("render").objects
 }
@@ -43,11 +40,8 @@ fn genesis_json(objects: &[Object]) -> Value {
 fn a_chain_made_by_the_landed_build_keeps_its_genesis() {
     let text = std::fs::read_to_string(root().join("tests/golden/landed-genesis.json")).unwrap();
     let landed: Value = serde_json::from_str(&text).unwrap();
-    let (ns, release, seed) = (
-        landed["namespace"].as_str().unwrap(),
-        landed["release"].as_str().unwrap(),
-        landed["seed"].as_str().unwrap(),
-    );
+    let (ns, release, seed) =
+        (landed["namespace"].as_str().unwrap(), landed["release"].as_str().unwrap(), landed["seed"].as_str().unwrap());
     let created = landed["created"].as_u64().unwrap();
     for case in landed["cases"].as_array().unwrap() {
         let set: Vec<&str> = case["set"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();

@@ -93,7 +93,11 @@ fn what_a_proof_of_stake_render_ships() {
     assert_eq!(secret_keys(objs.iter().find(|o| o.key.name == "eth-jwt").unwrap()), ["shared"]);
     // Raw 32-byte keys, as Lighthouse reads `beacon/network/key`.
     let keys = find("eth-beacon-nodekeys")["data"].as_object().unwrap();
-    assert_eq!(keys.keys().cloned().collect::<Vec<_>>(), ["eth-signer-0-0", "eth-signer-1-0", "eth-rpc-0"]);
+    // The default for proof of stake: 4 signer pairs, and no key for a bootnode it does not run.
+    let pods = ["eth-signer-0-0", "eth-signer-1-0", "eth-signer-2-0", "eth-signer-3-0", "eth-rpc-0"];
+    assert_eq!(keys.keys().cloned().collect::<Vec<_>>(), pods);
+    let node_keys = find("eth-nodekeys")["stringData"].as_object().unwrap();
+    assert!(node_keys.keys().all(|k| !k.contains("bootnode")), "{node_keys:?}");
     use base64::Engine;
     for v in keys.values() {
         assert_eq!(base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap().len(), 32);

@@ -200,7 +200,8 @@ fn genesis_json_has_geths_shape() {
     assert_eq!(cfg["blobSchedule"]["prague"]["baseFeeUpdateFraction"], 5007716);
     let mut older = sample_input(4, GenesisFork::Fulu);
     older.osaka_blob_entry = true;
-    let older: serde_json::Value = serde_json::from_str(&build_genesis(&older, &aggregate).unwrap().genesis_json).unwrap();
+    let older: serde_json::Value =
+        serde_json::from_str(&build_genesis(&older, &aggregate).unwrap().genesis_json).unwrap();
     assert_eq!(older["config"]["blobSchedule"]["osaka"]["baseFeeUpdateFraction"], 5007716);
     assert_eq!(v["baseFeePerGas"], "0x3b9aca00");
     assert_eq!(v["difficulty"], "0x0");

@@ -420,8 +420,8 @@ mod tests {
 
     #[test]
     fn new_chains_leave_out_the_osaka_blob_entry_geth_ignores() {
-        let out = pos::render("eth", pos::GENESIS_DEFAULTS_V2, &pos_values(json!({})), &prefunded(), &validators(4))
-            .unwrap();
+        let out =
+            pos::render("eth", pos::GENESIS_DEFAULTS_V2, &pos_values(json!({})), &prefunded(), &validators(4)).unwrap();
         let m = out.manifests();
         let cm = m.iter().find(|m| m["metadata"]["name"] == "eth-genesis").unwrap();
         let g: Value = serde_json::from_str(cm["data"]["genesis.json"].as_str().unwrap()).unwrap();

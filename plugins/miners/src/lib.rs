@@ -579,7 +579,7 @@ mod tests {
                 consensus,
                 pos: None,
                 hash: "abc".into(),
-            gas_limit: Some(0x8000000),
+                gas_limit: Some(0x8000000),
             },
             bootnodes: Bootnodes {
                 enodes: vec!["enode://x@b-0.b.ns.svc.cluster.local:30301".into()],

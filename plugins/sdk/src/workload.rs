@@ -183,7 +183,9 @@ impl Container {
         set_unless_empty(&mut c, "ports", &Value::Array(self.ports));
         set_unless_empty(&mut c, "volumeMounts", &Value::Array(self.mounts));
         set_unless_empty(&mut c, "resources", &self.resources);
-        for (key, probe) in [("readinessProbe", self.readiness), ("startupProbe", self.startup), ("livenessProbe", self.liveness)] {
+        for (key, probe) in
+            [("readinessProbe", self.readiness), ("startupProbe", self.startup), ("livenessProbe", self.liveness)]
+        {
             if let Some(probe) = probe {
                 c[key] = probe;
             }

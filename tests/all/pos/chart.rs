@@ -96,9 +96,10 @@ fn check_jwts(objs: &[Object]) {
 }
 
 /// Every beacon node loads its own key from the beacon node keys Secret (its init container
-/// copies it where Lighthouse reads it), and every other node dials it at its DNS name with the
-/// peer id derived from that key, and trusts it.
-fn check_libp2p_peers(objs: &[Object]) {
+/// copies it where Lighthouse reads it), and every other node's peering sidecar finds it in its
+/// peer list at its DNS name and API port, with the peer id derived from that key. No beacon
+/// node is given peers in its flags (Lighthouse would dial them once and never again).
+fn check_beacon_peers(objs: &[Object]) {
     let pods = pair_pods(objs);
     let keys_secret = &body(objs, "Secret", "eth-beacon-nodekeys")["data"];
     // Each node's key where Lighthouse reads it, <datadir>/beacon/network/key, once its init
@@ -114,27 +115,25 @@ fn check_libp2p_peers(objs: &[Object]) {
     assert_eq!(ids.values().collect::<BTreeSet<_>>().len(), pods.len(), "one peer id per node");
 
     for p in &pods {
-        let addrs = p.flag("beacon", "--libp2p-addresses").expect("every beacon node has peers to dial");
-        let (mut dialled, mut peer_ids) = (BTreeSet::new(), BTreeSet::new());
-        for a in addrs.split(',') {
-            let f: Vec<&str> = a.split('/').collect();
-            assert!(f.len() == 7 && (f[1], f[3], f[5]) == ("dns4", "tcp", "p2p"), "{}: {a}", p.pod);
-            let target = pods.iter().find(|t| t.dns_name() == f[2]).unwrap_or_else(|| panic!("{a} names no pair pod"));
-            assert_eq!(f[6], ids[&target.pod], "{}: {a} carries the peer id of {}'s key", p.pod, target.pod);
-            assert_eq!(
-                Some(f[4].to_string()),
-                target.flag("beacon", "--port"),
-                "{a}: the port {} listens on",
-                target.pod
-            );
-            dialled.insert(target.pod.clone());
-            peer_ids.insert(f[6]);
+        for flag in ["--libp2p-addresses", "--boot-nodes", "--trusted-peers"] {
+            assert_eq!(p.flag("beacon", flag), None, "{}: {flag}", p.pod);
         }
-        let others: BTreeSet<String> = pods.iter().map(|t| t.pod.clone()).filter(|t| *t != p.pod).collect();
-        assert!(dialled.is_superset(&others), "{} dials every other beacon node, not only {dialled:?}", p.pod);
-        let trusted = p.flag("beacon", "--trusted-peers").unwrap();
-        let trusted: BTreeSet<&str> = trusted.split(',').collect();
-        assert_eq!(trusted, peer_ids, "{}: the peers it dials are trusted", p.pod);
+        // The sidecar talks to its own beacon node's API, and reads the list through its mount.
+        let script = p.container("peering")["command"][2].as_str().unwrap().to_string();
+        let own = format!("self=\"http://127.0.0.1:{}\"", p.flag("beacon", "--http-port").unwrap());
+        assert!(script.contains(&own), "{}: {script}", p.pod);
+        let list = String::from_utf8(p.read("peering", "/peering/beacon-peers")).unwrap();
+        let mut listed = BTreeSet::new();
+        for line in list.lines() {
+            let [pod, id, api]: [&str; 3] = line.split(' ').collect::<Vec<_>>().try_into().unwrap();
+            let target = pods.iter().find(|t| t.pod == pod).unwrap_or_else(|| panic!("{line} names no pair pod"));
+            assert_eq!(id, ids[&target.pod], "{}: {line} carries the peer id of {}'s key", p.pod, target.pod);
+            let port = target.flag("beacon", "--http-port").unwrap();
+            assert_eq!(api, format!("http://{}:{port}", target.dns_name()), "{line}: where its API listens");
+            listed.insert(pod.to_string());
+        }
+        let all: BTreeSet<String> = pods.iter().map(|t| t.pod.clone()).collect();
+        assert_eq!(listed, all, "{}: every beacon node (the sidecar skips its own line)", p.pod);
     }
     // The names resolve before the pods are ready: their headless Service publishes them.
     for s in stateful_sets_running(objs, "beacon") {
@@ -158,19 +157,25 @@ fn toml_list(toml: &str, key: &str) -> BTreeSet<String> {
 fn check_static_nodes(objs: &[Object]) {
     let pods = pair_pods(objs);
     let mut enodes = BTreeSet::new();
+    let mut enodes_by_pod = Vec::new();
     for p in &pods {
         let at = p.flag("geth", "--nodekey").expect("geth names its node key");
         assert_eq!(p.source("geth", &at), Some(&secret("eth-nodekeys", &p.pod)), "{}: geth reads {at}", p.pod);
         let key = PrivateKey::from_hex(String::from_utf8(p.read("geth", &at)).unwrap().trim()).unwrap();
-        enodes.insert(format!("enode://{}@{}:{}", key.node_id(), p.dns_name(), p.flag("geth", "--port").unwrap()));
+        let enode = format!("enode://{}@{}:{}", key.node_id(), p.dns_name(), p.flag("geth", "--port").unwrap());
+        enodes.insert(enode.clone());
+        enodes_by_pod.push(enode);
     }
     assert_eq!(enodes.len(), pods.len());
-    for p in &pods {
+    for (p, own) in pods.iter().zip(&enodes_by_pod) {
         let args = &p.container("geth")["args"];
         assert!(args.as_array().unwrap().contains(&Value::from("--nodiscover")), "{}: static peers only", p.pod);
+        // geth reads the copy its init container writes, without its own enode.
+        p.run("testnet");
         let toml = String::from_utf8(p.read("geth", &p.flag("geth", "--config").unwrap())).unwrap();
-        assert_eq!(toml_list(&toml, "StaticNodes"), enodes, "{}: every execution node, by its key's id", p.pod);
-        assert_eq!(toml_list(&toml, "TrustedNodes"), enodes, "{}", p.pod);
+        let others: BTreeSet<String> = enodes.iter().filter(|e| *e != own).cloned().collect();
+        assert_eq!(toml_list(&toml, "StaticNodes"), others, "{}: every other execution node, by its key's id", p.pod);
+        assert_eq!(toml_list(&toml, "TrustedNodes"), others, "{}", p.pod);
     }
 }
 
@@ -196,10 +201,14 @@ fn check_validator_slices(objs: &[Object]) {
         let c = name.strip_prefix("eth-validator-").unwrap();
         assert_eq!(sts["spec"]["replicas"], 1, "{name}: one pod, so its slice never runs twice");
         let p = PodFs::new(objs, sts, 0);
-        // It signs through its own signer's beacon node.
+        // It signs through its own signer's beacon node, and falls back to every other.
+        let api = |b: &PodFs<'_>| format!("http://{}:{}", b.dns_name(), b.flag("beacon", "--http-port").unwrap());
         let beacon = PodFs::new(objs, body(objs, "StatefulSet", &format!("eth-signer-{c}")), 0);
-        let api = format!("http://{}:{}", beacon.dns_name(), beacon.flag("beacon", "--http-port").unwrap());
-        assert_eq!(p.flag("validator", "--beacon-nodes"), Some(api), "{name}");
+        let nodes = p.flag("validator", "--beacon-nodes").unwrap();
+        let nodes: Vec<&str> = nodes.split(',').collect();
+        assert_eq!(nodes[0], api(&beacon), "{name}: its own beacon node first");
+        let fallbacks: BTreeSet<String> = pair_pods(objs).iter().filter(|b| b.pod != beacon.pod).map(api).collect();
+        assert_eq!(nodes[1..].iter().map(|n| n.to_string()).collect::<BTreeSet<_>>(), fallbacks, "{name}");
 
         p.run("validators");
         // Lighthouse's validators dir is <datadir>/validators, and its definitions name the rest.
@@ -276,11 +285,11 @@ fn every_pair_reads_its_own_jwt_in_both_containers_at_the_path_each_flag_names()
 }
 
 #[test]
-fn libp2p_addresses_carry_the_peer_ids_of_the_keys_the_beacon_nodes_load() {
+fn the_peer_list_carries_the_peer_ids_of_the_keys_the_beacon_nodes_load() {
     // A known answer for the derivation (coincurve + base58 in tests/pos/crosscheck.py).
     let known = b64("WTr+NdEjkSUMwFeUqXfHw5yjHdXRFarFoRs0BtNSu0M=");
     assert_eq!(keys::peer_id(&known), "16Uiu2HAmK13J1DFXpGwxMaJ15zPCdrx76faE5tFbs6hnP3v78mq6");
-    check_libp2p_peers(chart());
+    check_beacon_peers(chart());
 }
 
 #[test]
@@ -333,7 +342,7 @@ fn each_check_fails_when_what_it_checks_is_miswired() {
     let swapped_beacon_keys = |objs: &mut Vec<Object>| {
         swap(&mut body_mut(objs, "Secret", "eth-beacon-nodekeys")["data"], "eth-signer-0-0", "eth-rpc-1")
     };
-    assert!(broken(&swapped_beacon_keys, check_libp2p_peers), "beacon nodes loading keys their peers do not expect");
+    assert!(broken(&swapped_beacon_keys, check_beacon_peers), "beacon nodes loading keys their peers do not expect");
     let swapped_node_keys = |objs: &mut Vec<Object>| {
         swap(&mut body_mut(objs, "Secret", "eth-nodekeys")["stringData"], "eth-signer-1-0", "eth-rpc-0")
     };

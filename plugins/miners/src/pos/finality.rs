@@ -60,10 +60,8 @@ const CUSTODY_GROUPS: u32 = 128;
 /// The warning for `supernode: false`: how many of the 128 column groups the beacon nodes keep
 /// at most (each its 4, a validator client's node one per 32 ETH attached and at least 8).
 pub(super) fn custody_warning(clients: &[ValidatorClient], rpc_nodes: usize) -> String {
-    let validator_nodes: u32 = clients
-        .iter()
-        .map(|c| c.count.clamp(VALIDATOR_CUSTODY_REQUIREMENT, CUSTODY_GROUPS))
-        .sum();
+    let validator_nodes: u32 =
+        clients.iter().map(|c| c.count.clamp(VALIDATOR_CUSTODY_REQUIREMENT, CUSTODY_GROUPS)).sum();
     let most = (validator_nodes + CUSTODY_REQUIREMENT * rpc_nodes as u32).min(CUSTODY_GROUPS);
     format!(
         "miners.beacon.supernode is false: the {n} beacon nodes keep at most {most} of the {CUSTODY_GROUPS} \

@@ -54,8 +54,7 @@ pub(super) struct Client<'a> {
 /// The init container's script.
 pub(super) fn script(c: &Client<'_>) -> String {
     let epoch_seconds = c.seconds_per_slot * SLOTS_PER_EPOCH;
-    let indices =
-        (c.first..c.first + c.count).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
+    let indices = (c.first..c.first + c.count).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
     let apis = c.beacon_apis.join(" ");
     let (genesis, last) = (c.genesis_time, c.count.max(1) - 1 + c.first);
     format!(

@@ -260,7 +260,10 @@ fn first_start(since_genesis: i64, setup: impl Fn(&mut State, &[String])) -> (St
     std::fs::write(bin.join("lighthouse"), "#!/bin/sh\necho \"$@\"\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(bin.join("lighthouse"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let start = container(sts, "validator")["command"][2].as_str().unwrap().replace("/data", &format!("{}/data", tmp.path().display()));
+    let start = container(sts, "validator")["command"][2]
+        .as_str()
+        .unwrap()
+        .replace("/data", &format!("{}/data", tmp.path().display()));
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(start)

@@ -467,7 +467,8 @@ fn validator_clients_pair_with_their_signer_and_never_share_a_key() {
         let own = format!("http://{}:5052", host(&signer.pod));
         let nodes: Vec<&str> = flag(&a, "--beacon-nodes").unwrap().split(',').collect();
         assert_eq!(nodes[0], own);
-        let mut want: Vec<String> = w.inputs.validators.beacon_nodes.iter().map(|b| format!("http://{}:5052", host(&b.pod))).collect();
+        let mut want: Vec<String> =
+            w.inputs.validators.beacon_nodes.iter().map(|b| format!("http://{}:5052", host(&b.pod))).collect();
         want.retain(|u| *u != own);
         assert_eq!(nodes[1..], want.iter().map(String::as_str).collect::<Vec<_>>()[..]);
         assert_eq!(flag(&a, "--suggested-fee-recipient"), Some(signer.address.as_str()));
@@ -870,7 +871,11 @@ fn supernode_false_warns_with_the_custody_numbers() {
     v.beacon.supernode = false;
     let (_, warnings) = crate::render_warned(&rel(), &v, &world(4, 1, 64, json!({})).inputs).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("the 5 beacon nodes keep at most 68 of the 128 data column groups"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("the 5 beacon nodes keep at most 68 of the 128 data column groups"),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]

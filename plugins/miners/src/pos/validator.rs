@@ -109,7 +109,12 @@ const VC_GRACE_SECONDS: u32 = 60;
 
 /// One validator client: a StatefulSet of one pod using `beacon_apis` (its signer's beacon node
 /// first, the others as fallbacks).
-pub(super) fn validator_set(ctx: &Ctx<'_>, client: &ValidatorClient, fee_recipient: &str, beacon_apis: &[String]) -> Value {
+pub(super) fn validator_set(
+    ctx: &Ctx<'_>,
+    client: &ValidatorClient,
+    fee_recipient: &str,
+    beacon_apis: &[String],
+) -> Value {
     let (v, i) = (ctx.v, ctx.i);
     let vc = &v.validator;
     let name = format!("{}-validator-{}", ctx.release, client.signer);
