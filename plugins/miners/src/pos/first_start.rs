@@ -16,10 +16,11 @@
 //!    the start script's rule.)
 //! 2. The chain is young: before genesis, or within its first [`FIRST_START_EPOCHS`] epochs. Later a
 //!    fresh database means a lost volume or a client added by scaling, and it waits.
-//! 3. From the genesis epoch on: a synced beacon node of the release (the client's own first,
-//!    then the others) reports, through the standard `POST /eth/v1/validator/liveness/{epoch}`
+//! 3. From the genesis epoch on: the synced beacon nodes of the release that answer (it asks
+//!    them all, and waits up to [`WAIT_FOR_BEACON_SECONDS`] for one, since a new network's pods
+//!    start together) report, through the standard `POST /eth/v1/validator/liveness/{epoch}`
 //!    that Lighthouse's own doppelganger service uses, that none of the client's validators was
-//!    live in the previous or the current epoch.
+//!    live in the previous or the current epoch, and none reports one live.
 //!
 //! Why that never signs twice: the host never runs a key in two clients (one StatefulSet of one
 //! pod per slice, and `ethwasm.io/stop-before-change` stops a moved key's old client before the
@@ -28,8 +29,8 @@
 //! attestations with older targets and older or equal sources, which a new attestation can
 //! neither double (its target is newer) nor surround (its source is not older), and blocks for
 //! earlier slots. A doppelganger that starts in the same epoch as this client is not caught,
-//! exactly as Lighthouse's own protection does not catch it. Anything unknown (no beacon node
-//! answers, none is synced, an answer that cannot be read) means `wait`.
+//! exactly as Lighthouse's own protection does not catch it. No synced beacon node
+//! answering within the wait means `wait`.
 
 use super::SLASHING_DB;
 
@@ -51,12 +52,18 @@ pub(super) struct Client<'a> {
     pub beacon_apis: &'a [String],
 }
 
-/// The init container's script.
+/// How long the check waits for a synced beacon node to answer (the pods of a new network start
+/// together, and a beacon node needs its peers before it calls itself synced): well under the
+/// 2-3 epochs the doppelganger wait it may save costs.
+pub const WAIT_FOR_BEACON_SECONDS: u32 = 300;
+
+/// The init container's script. `FIRST_START_WAIT` (default [`WAIT_FOR_BEACON_SECONDS`]) exists
+/// for the tests; the rendered pod does not set it.
 pub(super) fn script(c: &Client<'_>) -> String {
     let epoch_seconds = c.seconds_per_slot * SLOTS_PER_EPOCH;
     let indices = (c.first..c.first + c.count).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
     let apis = c.beacon_apis.join(" ");
-    let (genesis, last) = (c.genesis_time, c.count.max(1) - 1 + c.first);
+    let (genesis, first, last) = (c.genesis_time, c.first, c.count.max(1) - 1 + c.first);
     format!(
         r#"set -u
 rm -f {DECISION_FILE}
@@ -67,37 +74,43 @@ if [ -f {SLASHING_DB} ]; then
   echo "first-start: {SLASHING_DB} exists: not a first start on this volume (the start script decides)"
   exit 0
 fi
-now=$(date +%s)
-if [ "$now" -lt {genesis} ]; then decide skip "genesis is $(({genesis} - now)) s away: no key can have signed"; fi
-epoch=$(( (now - {genesis}) / {epoch_seconds} ))
-if [ "$epoch" -ge {FIRST_START_EPOCHS} ]; then
-  decide wait "a fresh slashing protection database in epoch $epoch, past the first {FIRST_START_EPOCHS}: a lost volume or a new client"
-fi
-prev=$(( epoch > 0 ? epoch - 1 : 0 ))
-for api in {apis}; do
-  syncing=$(get "$api/eth/v1/node/syncing")
-  case "$syncing" in
-    *'"is_syncing":false'*) ;;
-    "") echo "first-start: $api does not answer"; continue ;;
-    *) echo "first-start: $api is syncing"; continue ;;
-  esac
-  seen=no
-  for e in $prev $epoch; do
-    live=$(post "$api/eth/v1/validator/liveness/$e" '[{indices}]')
-    case "$live" in
-      *'"is_live":true'*) decide wait "a validator of {first}..{last} was live in epoch $e ($api)" ;;
-      *'"is_live":false'*) ;;
-      *) seen=unknown ;;
-    esac
-  done
-  if [ "$seen" = no ]; then
-    decide skip "first start in epoch $epoch; no validator of {first}..{last} was live in epochs $prev..$epoch ($api)"
+deadline=$(( $(date +%s) + ${{FIRST_START_WAIT:-{WAIT_FOR_BEACON_SECONDS}}} ))
+while :; do
+  now=$(date +%s)
+  if [ "$now" -lt {genesis} ]; then decide skip "genesis is $(({genesis} - now)) s away: no key can have signed"; fi
+  epoch=$(( (now - {genesis}) / {epoch_seconds} ))
+  if [ "$epoch" -ge {FIRST_START_EPOCHS} ]; then
+    decide wait "a fresh slashing protection database in epoch $epoch, past the first {FIRST_START_EPOCHS}: a lost volume or a new client"
   fi
-  echo "first-start: $api gave no liveness answer"
+  prev=$(( epoch > 0 ? epoch - 1 : 0 ))
+  answered=""
+  for api in {apis}; do
+    syncing=$(get "$api/eth/v1/node/syncing")
+    case "$syncing" in
+      *'"is_syncing":false'*) ;;
+      "") echo "first-start: $api does not answer"; continue ;;
+      *) echo "first-start: $api is syncing"; continue ;;
+    esac
+    clear=yes
+    for e in $prev $epoch; do
+      live=$(post "$api/eth/v1/validator/liveness/$e" '[{indices}]')
+      case "$live" in
+        *'"is_live":true'*) decide wait "a validator of {first}..{last} was live in epoch $e ($api)" ;;
+        *'"is_live":false'*) ;;
+        *) clear=no ;;
+      esac
+    done
+    if [ "$clear" = yes ]; then answered="$answered $api"; else echo "first-start: $api gave no liveness answer"; fi
+  done
+  if [ -n "$answered" ]; then
+    decide skip "first start in epoch $epoch; no validator of {first}..{last} was live in epochs $prev..$epoch (asked:$answered)"
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    decide wait "no synced beacon node could say whether validators {first}..{last} signed lately"
+  fi
+  sleep 5
 done
-decide wait "no synced beacon node could say whether validators {first}..{last} signed lately"
-"#,
-        first = c.first,
+"#
     )
 }
 

@@ -238,6 +238,19 @@ fn the_peering_sidecar_dials_missing_peers_by_their_current_enr_and_heals_after_
 /// `since_genesis` seconds ago, with the beacon nodes `setup` makes; and the flags the start
 /// script then passes.
 fn first_start(since_genesis: i64, setup: impl Fn(&mut State, &[String])) -> (String, String) {
+    first_start_later(since_genesis, setup, None, "0")
+}
+
+/// A change the stub makes to itself a while after the check starts.
+type Later = Box<dyn FnOnce(&mut State) + Send>;
+
+/// [`first_start`], with `later` applied 2 s in, and `FIRST_START_WAIT=wait`.
+fn first_start_later(
+    since_genesis: i64,
+    setup: impl Fn(&mut State, &[String]),
+    later: Option<Later>,
+    wait: &str,
+) -> (String, String) {
     let mut w = world(4, 1, 8, json!({}));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     w.inputs.genesis.pos.as_mut().unwrap().genesis_time = (now - since_genesis) as u64;
@@ -250,10 +263,17 @@ fn first_start(since_genesis: i64, setup: impl Fn(&mut State, &[String])) -> (St
         state.lock().unwrap().nodes.insert(api_host(pod), Node { up: true, ..Node::default() });
     }
     setup(&mut state.lock().unwrap(), &pods);
+    if let Some(later) = later {
+        let state = state.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            later(&mut state.lock().unwrap());
+        });
+    }
     let proxy = serve(state);
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("data/validators/0xaa")).unwrap();
-    let log = run_script(&init, tmp.path(), &["/data"], &proxy, &[]);
+    let log = run_script(&init, tmp.path(), &["/data"], &proxy, &[("FIRST_START_WAIT", wait)]);
     // The start script, with a stand-in lighthouse that prints its arguments.
     let bin = tmp.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -291,7 +311,10 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
 
     // Three epochs in, its own beacon node synced, no key live lately: skip.
     let (log, flags) = first_start(3 * EPOCH + 30, |_, _| {});
-    assert!(log.contains("skip: first start in epoch 3; no validator of 0..1 was live in epochs 2..3"), "{log}");
+    assert!(
+        log.contains("skip: first start in epoch 3; no validator of 0..1 was live in epochs 2..3 (asked:"),
+        "{log}"
+    );
     assert!(skips(&flags), "{flags}");
 
     // A key of the slice live in the previous epoch (a doppelganger, or this client before
@@ -304,15 +327,20 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
     assert!(log.contains("wait: a validator of 0..1 was live in epoch 2"), "{log}");
     assert!(waits(&flags), "{flags}");
 
-    // Its own beacon node still syncing: the next one (a fallback) answers.
+    // Its own beacon node still syncing: the others (its fallbacks) answer.
     let (log, flags) = first_start(EPOCH + 30, |s, pods| {
         s.nodes.get_mut(&api_host(&pods[0])).unwrap().syncing = true;
     });
-    assert!(log.contains("is syncing"), "{log}");
-    let second = "live in epochs 0..1 (http://127.0.0.1:";
-    assert!(log.contains(&format!("/{})", api_host("eth-signer-1-0"))), "the second beacon node answered: {log}");
-    assert!(log.contains(&format!("skip: first start in epoch 1; no validator of 0..1 was {second}")), "{log}");
+    assert!(log.contains(&format!("/{} is syncing", api_host("eth-signer-0-0"))), "{log}");
+    assert!(log.contains("skip: first start in epoch 1; no validator of 0..1 was live in epochs 0..1"), "{log}");
     assert!(skips(&flags), "{flags}");
+
+    // One beacon node saw a key live though another did not: wait.
+    let (log, flags) = first_start(EPOCH + 30, |s, pods| {
+        s.nodes.get_mut(&api_host(&pods[3])).unwrap().live_epochs = vec![1];
+    });
+    assert!(log.contains("wait: a validator of 0..1 was live in epoch 1"), "{log}");
+    assert!(waits(&flags), "{flags}");
 
     // No beacon node answers: wait.
     let (log, flags) = first_start(EPOCH + 30, |s, _| {
@@ -322,6 +350,14 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
     });
     assert!(log.contains("wait: no synced beacon node could say"), "{log}");
     assert!(waits(&flags), "{flags}");
+
+    // The beacon nodes come up a little after the validator client (a new network's pods start
+    // together): it waits for them rather than for the doppelganger.
+    let down = |s: &mut State, _: &[String]| s.nodes.values_mut().for_each(|n| n.up = false);
+    let up: Later = Box::new(|s: &mut State| s.nodes.values_mut().for_each(|n| n.up = true));
+    let (log, flags) = first_start_later(EPOCH + 30, down, Some(up), "60");
+    assert!(log.contains("does not answer") && log.contains("skip: first start in epoch 1"), "{log}");
+    assert!(skips(&flags), "{flags}");
 
     // A fresh database on an older chain: a lost volume or a new client, so wait.
     let (log, flags) = first_start(first_start::FIRST_START_EPOCHS as i64 * EPOCH + 30, |_, _| {});
