@@ -10,7 +10,7 @@
 //! - [`deploy`]: release actions over a cluster (install/upgrade, rollback, uninstall, status,
 //!   history, list, diff);
 //! - [`job`] and [`render`]: resolve a request (chart, plugins, values) and run the plugins;
-//! - [`plugin`], [`chart`], [`values`], [`manifest`], [`permit`], [`release`], [`cluster`]: the
+//! - [`plugin`], [`chart`], [`values`], [`manifest`], [`permit`] (with [`pod_security`]), [`release`], [`cluster`]: the
 //!   sandbox, chart files, values merging, object checks, what plugins may create, release
 //!   records, and the cluster client;
 //! - [`error`], [`text`], [`units`], [`yaml`]: shared leaves.
@@ -27,6 +27,7 @@ pub mod manifest;
 pub mod oci;
 pub mod permit;
 pub mod plugin;
+pub mod pod_security;
 pub mod release;
 pub mod render;
 pub mod text;

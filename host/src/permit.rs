@@ -1,13 +1,13 @@
 //! What a plugin may create. By default: namespaced objects in the release's namespace, of kinds
 //! that are not RBAC, admission webhooks or API services, custom resource definitions or
-//! namespaces, and no pod that breaks the host-level rules of the Pod Security Standards'
-//! baseline (privileged containers, added capabilities beyond baseline's list, host network,
-//! PID or IPC namespaces, hostPath volumes, host ports). Anything more is a [`Grant`], given
+//! namespaces, and no pod that breaks the Pod Security Standards' baseline
+//! ([`crate::pod_security`]: privileged containers, added capabilities beyond baseline's list,
+//! host namespaces, hostPath volumes, host ports, AppArmor, SELinux, /proc mounts, seccomp,
+//! unsafe sysctls). Anything more is a [`Grant`], given
 //! per plugin in chart.yaml (`allow:`) or on the command line (`--allow PLUGIN:GRANT`).
 //! `render` and `deploy` check the same rules, so a CI render gets the cluster's answer.
 
 use crate::manifest::Object;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -27,7 +27,7 @@ pub enum Grant {
     Webhooks,
     /// CustomResourceDefinition.
     Crds,
-    /// Pods (and pod templates) that break the baseline's host-level rules.
+    /// Pods (and pod templates) that break the Pod Security Standards' baseline.
     PrivilegedPods,
     /// Everything.
     All,
@@ -95,23 +95,6 @@ pub struct NotGranted {
 }
 
 const RBAC: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
-/// Capabilities the baseline standard lets a container add.
-const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 /// The category an object falls in: the first grant it needs and why, or `None` for the default.
 pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
     needs(o, namespace).into_iter().next()
@@ -120,7 +103,9 @@ pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
 /// Every grant an object needs, with why: a privileged pod in another namespace needs both.
 pub fn needs(o: &Object, namespace: &str) -> Vec<(Grant, String)> {
     let mut out: Vec<(Grant, String)> = where_it_goes(o, namespace).into_iter().collect();
-    if let Some(why) = pod_spec(&o.key.kind, &o.body).and_then(breaks_baseline) {
+    if let Some(why) =
+        crate::pod_security::pod_of(&o.key.kind, &o.body).and_then(|p| crate::pod_security::violation(&p))
+    {
         out.push((Grant::PrivilegedPods, why));
     }
     out
@@ -191,71 +176,11 @@ pub fn summary(objects: &[Object], namespace: &str) -> Summary {
     out
 }
 
-/// The pod spec of a Pod or of a workload's pod template.
-fn pod_spec<'a>(kind: &str, body: &'a Value) -> Option<&'a Value> {
-    match kind {
-        "Pod" => body.get("spec"),
-        "PodTemplate" => body.pointer("/template/spec"),
-        "CronJob" => body.pointer("/spec/jobTemplate/spec/template/spec"),
-        _ => body
-            .pointer("/spec/template/spec")
-            .or_else(|| body.pointer("/spec/jobTargetRef/template/spec"))
-            .or_else(|| body.pointer("/spec/jobTemplate/spec/template/spec")),
-    }
-}
-
-/// Why a pod spec breaks the baseline's host-level rules, if it does.
-fn breaks_baseline(spec: &Value) -> Option<String> {
-    for field in ["hostNetwork", "hostPID", "hostIPC"] {
-        if spec.get(field) == Some(&Value::Bool(true)) {
-            return Some(format!("its pod sets `{field}`"));
-        }
-    }
-    let host_process =
-        |sc: Option<&Value>| sc.and_then(|s| s.pointer("/windowsOptions/hostProcess")) == Some(&Value::Bool(true));
-    if host_process(spec.get("securityContext")) {
-        return Some("its pod runs as a Windows host process".into());
-    }
-    for v in spec.get("volumes").and_then(Value::as_array).into_iter().flatten() {
-        if v.get("hostPath").is_some() {
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
-            return Some(format!("its pod mounts the host's files (hostPath volume `{name}`)"));
-        }
-    }
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for c in spec.get(list).and_then(Value::as_array).into_iter().flatten() {
-            let name = c.get("name").and_then(Value::as_str).unwrap_or("?");
-            let sc = c.get("securityContext");
-            if sc.and_then(|s| s.get("privileged")) == Some(&Value::Bool(true)) {
-                return Some(format!("container `{name}` is privileged"));
-            }
-            if host_process(sc) {
-                return Some(format!("container `{name}` runs as a Windows host process"));
-            }
-            let added = sc.and_then(|s| s.pointer("/capabilities/add")).and_then(Value::as_array);
-            for cap in added.into_iter().flatten().filter_map(Value::as_str) {
-                let bare = cap.strip_prefix("CAP_").unwrap_or(cap);
-                if !BASELINE_CAPABILITIES.contains(&bare) {
-                    return Some(format!("container `{name}` adds capability {cap}"));
-                }
-            }
-            for p in c.get("ports").and_then(Value::as_array).into_iter().flatten() {
-                // Any value but absent, null or zero (80.0 is a port to the API server too).
-                let host_port = p.get("hostPort").filter(|h| !h.is_null());
-                if host_port.is_some_and(|h| h.as_f64() != Some(0.0)) {
-                    return Some(format!("container `{name}` binds a host port"));
-                }
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::manifest::ObjectKey;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn obj(kind: &str, namespace: &str, body: Value) -> Object {
         Object {

@@ -658,6 +658,76 @@ fn a_schema_with_a_ref_cycle_is_checked_in_bounded_time() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// Every rule of the Pod Security Standards' baseline, as a hostile plugin would try it (the
+/// misbehave plugin echoing chosen objects): refused with the plugin, object, rule and grant, exit
+/// 3 and nothing printed; `privileged-pods` lifts it.
+#[test]
+fn a_pod_beyond_the_baseline_needs_privileged_pods() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let pod = |spec: serde_json::Value, annotations: serde_json::Value| {
+        serde_json::json!([{ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "x" },
+            "spec": { "selector": { "matchLabels": { "a": "b" } },
+                      "template": { "metadata": { "labels": { "a": "b" }, "annotations": annotations }, "spec": spec } } }])
+    };
+    let c = |sc: serde_json::Value| serde_json::json!({ "containers": [{ "name": "c", "image": "i", "securityContext": sc }] });
+    let none = serde_json::json!({});
+    for (manifests, why) in [
+        (
+            pod(
+                serde_json::json!({ "securityContext": { "sysctls": [{ "name": "kernel.msgmax", "value": "1" }] }, "containers": [] }),
+                none.clone(),
+            ),
+            "its pod sets sysctl `kernel.msgmax`, outside the baseline's safe set",
+        ),
+        (
+            pod(
+                serde_json::json!({ "securityContext": { "seccompProfile": { "type": "Unconfined" } }, "containers": [] }),
+                none.clone(),
+            ),
+            "its pod sets seccompProfile.type Unconfined",
+        ),
+        (pod(c(serde_json::json!({ "procMount": "Unmasked" })), none.clone()), "container `c` sets procMount Unmasked"),
+        (
+            pod(c(serde_json::json!({ "appArmorProfile": { "type": "Unconfined" } })), none.clone()),
+            "container `c` sets appArmorProfile.type Unconfined",
+        ),
+        (
+            pod(
+                c(serde_json::json!({})),
+                serde_json::json!({ "container.apparmor.security.beta.kubernetes.io/c": "unconfined" }),
+            ),
+            "container `c` runs under AppArmor profile `unconfined`",
+        ),
+        (
+            pod(c(serde_json::json!({ "seLinuxOptions": { "type": "spc_t" } })), none.clone()),
+            "container `c` sets SELinux type `spc_t`",
+        ),
+    ] {
+        let set = format!("misbehave.manifests={manifests}");
+        let args = [
+            "render",
+            "--plugins",
+            &p,
+            "--seed",
+            SEED,
+            "-n",
+            "eth",
+            "--set",
+            "misbehave.mode=echo",
+            "--set-json",
+            &set,
+        ];
+        let o = ethwasm(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(3), "{why}: {err}");
+        assert!(err.contains(&format!("plugin `misbehave` may not create Deployment eth/x: {why}")), "{err}");
+        assert!(err.contains("grant `privileged-pods` with `--allow misbehave:privileged-pods`"), "{err}");
+        assert!(stdout(&o).is_empty());
+        let o = ethwasm(&[&args[..], &["--allow", "misbehave:privileged-pods"]].concat());
+        assert!(o.status.success(), "{why}: {}", stderr(&o));
+    }
+}
+
 /// What a plugin may create: by default namespaced objects in the release's namespace and pods
 /// within the baseline; more is granted per plugin, on the command line or in chart.yaml, and
 /// `render` refuses what is not granted as `deploy` does.
@@ -681,7 +751,7 @@ fn a_plugin_creates_only_what_it_is_granted() {
         ),
         (
             "privileged",
-            "error: plugin `misbehave` may not create Pod eth/ethwasm-misbehave: its pod mounts the host's files (hostPath volume `root`); if you trust it to, grant `privileged-pods` with `--allow misbehave:privileged-pods` or `allow: [privileged-pods]` under the plugin in chart.yaml\n",
+            "error: plugin `misbehave` may not create Pod eth/ethwasm-misbehave: container `c` is privileged; if you trust it to, grant `privileged-pods` with `--allow misbehave:privileged-pods` or `allow: [privileged-pods]` under the plugin in chart.yaml\n",
         ),
     ] {
         let o = render(mode, &[]);

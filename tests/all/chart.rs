@@ -241,3 +241,42 @@ fn install_order_puts_secrets_and_config_before_workloads() {
         assert_eq!(o.body["metadata"]["namespace"], "chain");
     }
 }
+
+/// The chart's own pods, in every profile, meet the Pod Security Standards' `restricted` level
+/// (the README says so): non-root, no privilege escalation, every capability dropped, the
+/// runtime's seccomp profile, and only the volume types restricted allows.
+#[test]
+fn the_charts_pods_meet_the_restricted_level() {
+    const VOLUMES: &[&str] =
+        &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+    for consensus in ["pos", "clique", "ethash"] {
+        let set = [format!("genesis.consensus={consensus}"), "genesis.pos.genesisTime=1767225600".into()];
+        let set: Vec<&str> = set.iter().map(String::as_str).collect();
+        let job = Job::resolve(&chart_spec("chain", Some("0e".repeat(32)), &set)).expect("resolve");
+        let objects = ethwasm::render::render(&job.request).expect("render").objects;
+        let mut pods = 0;
+        for o in &objects {
+            let Some(pod) = ethwasm::pod_security::pod_of(&o.key.kind, &o.body) else { continue };
+            pods += 1;
+            let what = format!("{consensus}: {}", o.key);
+            let sc = &pod.spec["securityContext"];
+            assert_eq!(sc["runAsNonRoot"], true, "{what}");
+            assert_ne!(sc["runAsUser"], 0, "{what}");
+            assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{what}");
+            for v in pod.spec["volumes"].as_array().into_iter().flatten() {
+                let kind = v.as_object().unwrap().keys().find(|k| *k != "name").unwrap();
+                assert!(VOLUMES.contains(&kind.as_str()), "{what}: volume type {kind}");
+            }
+            for list in ["initContainers", "containers"] {
+                for c in pod.spec[list].as_array().into_iter().flatten() {
+                    let csc = &c["securityContext"];
+                    assert_eq!(csc["allowPrivilegeEscalation"], false, "{what} {}", c["name"]);
+                    assert_eq!(csc["capabilities"]["drop"], serde_json::json!(["ALL"]), "{what} {}", c["name"]);
+                    assert!(csc["capabilities"].get("add").is_none(), "{what} {}", c["name"]);
+                }
+            }
+            assert!(ethwasm::pod_security::violation(&pod).is_none(), "{what}: within the baseline too");
+        }
+        assert!(pods >= 3, "{consensus}: {pods} pods");
+    }
+}

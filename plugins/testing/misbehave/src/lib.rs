@@ -9,7 +9,8 @@
 //! `long-label` (derive-key with a 120 MiB label), `bad-kind` (a `kind` with `/` and `..`),
 //! `list` (a `kind: List` wrapping an object in kube-system); and beyond the default
 //! permissions: `cluster-admin` (a ClusterRoleBinding), `kube-system` (a ConfigMap there),
-//! `privileged` (a privileged Pod mounting the host's root).
+//! `privileged` (a privileged Pod mounting the host's root); `echo` (returns
+//! `misbehave.manifests` as given: a hostile author's chosen objects, for the permission tests).
 
 use ethwasm_plugin::{export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
@@ -20,6 +21,8 @@ struct Values {
     mode: String,
     /// Size of the flood in MiB.
     flood_mib: usize,
+    /// The objects `echo` returns.
+    manifests: Vec<serde_json::Value>,
 }
 
 /// The plugin.
@@ -123,8 +126,9 @@ impl Plugin for Misbehave {
                     "volumes": [{"name": "root", "hostPath": {"path": "/"}}]
                 }
             }))),
+            "echo" => Ok(v.manifests.into_iter().fold(Output::new(), Output::manifest)),
             other => Err(PluginError::InvalidValues(format!(
-                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind, list, cluster-admin, kube-system or privileged"
+                "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind, list, cluster-admin, kube-system, privileged or echo"
             ))),
         }
     }
