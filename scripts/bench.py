@@ -81,7 +81,7 @@ def main():
     try:
         render = [BIN, "render", CHART, "--seed", SEED, "--created", "1700000000", "--no-notes"]
         cold_dirs = [os.path.join(work, f"cold-{i}") for i in range(10)]
-        print("== default chart (proof of stake: 2 signer nodes, 64 validators, 1 RPC node, ethstats)")
+        print("== default chart (proof of stake: 4 signer nodes, 64 validators, 1 RPC node, ethstats)")
         cold = series("render, cold compile cache", lambda i: render + ["--cache-dir", cold_dirs[i]], 10)
         warm_dir = os.path.join(work, "warm")
         run(render + ["--cache-dir", warm_dir])
