@@ -658,6 +658,22 @@ fn a_schema_with_a_ref_cycle_is_checked_in_bounded_time() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// The misbehave plugin returning `manifests` is refused for `object_why` (the object and why),
+/// naming `grant`, with exit 3 and nothing printed; with `grant` it renders.
+fn echoed_objects_need(plugin: &str, manifests: &serde_json::Value, object_why: &str, grant: &str) {
+    let set = format!("misbehave.manifests={manifests}");
+    let args = ["render", "--plugins", plugin, "--seed", SEED, "-n", "eth", "--set", "misbehave.mode=echo"];
+    let args = [&args[..], &["--set-json", &set]].concat();
+    let o = ethwasm(&args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{grant}: {err}");
+    assert!(err.contains(&format!("plugin `misbehave` may not create {object_why}")), "{err}");
+    assert!(err.contains(&format!("grant `{grant}` with `--allow misbehave:{grant}`")), "{err}");
+    assert!(stdout(&o).is_empty());
+    let o = ethwasm(&[&args[..], &["--allow", &format!("misbehave:{grant}")]].concat());
+    assert!(o.status.success(), "{grant}: {}", stderr(&o));
+}
+
 /// Every rule of the Pod Security Standards' baseline, as a hostile plugin would try it (the
 /// misbehave plugin echoing chosen objects): refused with the plugin, object, rule and grant, exit
 /// 3 and nothing printed; `privileged-pods` lifts it.
@@ -703,28 +719,59 @@ fn a_pod_beyond_the_baseline_needs_privileged_pods() {
             "container `c` sets SELinux type `spc_t`",
         ),
     ] {
-        let set = format!("misbehave.manifests={manifests}");
-        let args = [
-            "render",
-            "--plugins",
-            &p,
-            "--seed",
-            SEED,
-            "-n",
-            "eth",
-            "--set",
-            "misbehave.mode=echo",
-            "--set-json",
-            &set,
-        ];
-        let o = ethwasm(&args);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(3), "{why}: {err}");
-        assert!(err.contains(&format!("plugin `misbehave` may not create Deployment eth/x: {why}")), "{err}");
-        assert!(err.contains("grant `privileged-pods` with `--allow misbehave:privileged-pods`"), "{err}");
-        assert!(stdout(&o).is_empty());
-        let o = ethwasm(&[&args[..], &["--allow", "misbehave:privileged-pods"]].concat());
-        assert!(o.status.success(), "{why}: {}", stderr(&o));
+        echoed_objects_need(&p, &manifests, &format!("Deployment eth/x: {why}"), "privileged-pods");
+    }
+}
+
+/// The namespaced paths past the release, as a hostile plugin would take them: each refused
+/// with its own grant named (exit 3, nothing printed), and each allowed by that grant.
+#[test]
+fn namespaced_paths_past_the_release_need_their_grants() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let deployment = |spec: serde_json::Value| {
+        serde_json::json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "d" },
+            "spec": { "selector": { "matchLabels": { "a": "b" } },
+                      "template": { "metadata": { "labels": { "a": "b" } }, "spec": spec } } })
+    };
+    let container = serde_json::json!([{ "name": "c", "image": "i" }]);
+    for (manifest, grant, why) in [
+        (
+            serde_json::json!({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" },
+            "spec": { "ports": [{ "port": 80 }], "externalIPs": ["10.0.0.1"] } }),
+            "external-ips",
+            "Service eth/s: its externalIPs would take traffic to those addresses from the whole cluster",
+        ),
+        (
+            serde_json::json!({ "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": { "name": "k",
+            "labels": { "kubernetes.io/service-name": "kubernetes" } }, "addressType": "IPv4", "endpoints": [] }),
+            "endpoints",
+            "EndpointSlice eth/k: hand-written endpoints route a Service `kubernetes`'s traffic",
+        ),
+        (
+            deployment(serde_json::json!({ "serviceAccountName": "powerful", "containers": container })),
+            "service-accounts",
+            "Deployment eth/d: its pod runs as service account `powerful`, which the release does not render",
+        ),
+        (
+            serde_json::json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": "t",
+            "annotations": { "kubernetes.io/service-account.name": "powerful" } }, "type": "kubernetes.io/service-account-token" }),
+            "token-secrets",
+            "Secret eth/t: a service-account-token Secret mints a token for any account",
+        ),
+        (
+            serde_json::json!({ "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": { "name": "c" },
+            "spec": { "volumeName": "pv-data", "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "1Gi" } } } }),
+            "bound-volumes",
+            "PersistentVolumeClaim eth/c: it binds PersistentVolume `pv-data` by name",
+        ),
+        (
+            deployment(serde_json::json!({ "containers": [{ "name": "c", "image": "i",
+            "env": [{ "name": "M", "valueFrom": { "secretKeyRef": { "name": "other-validator-mnemonic", "key": "mnemonic" } } }] }] })),
+            "foreign-objects",
+            "Deployment eth/d: its pod reads Secret `other-validator-mnemonic`, which the release does not render",
+        ),
+    ] {
+        echoed_objects_need(&p, &serde_json::json!([manifest]), why, grant);
     }
 }
 

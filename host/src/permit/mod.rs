@@ -3,11 +3,16 @@
 //! namespaces, and no pod that breaks the Pod Security Standards' baseline
 //! ([`crate::pod_security`]: privileged containers, added capabilities beyond baseline's list,
 //! host namespaces, hostPath volumes, host ports, AppArmor, SELinux, /proc mounts, seccomp,
-//! unsafe sysctls). Anything more is a [`Grant`], given
-//! per plugin in chart.yaml (`allow:`) or on the command line (`--allow PLUGIN:GRANT`).
+//! unsafe sysctls), and none of the namespaced paths past the release ([`reach`]: external IPs,
+//! hand-written endpoints, other service accounts, token Secrets, bound volumes, pods reading
+//! what the release does not render). Anything more is a [`Grant`], given per plugin in
+//! chart.yaml (`allow:`) or on the command line (`--allow PLUGIN:GRANT`).
 //! `render` and `deploy` check the same rules, so a CI render gets the cluster's answer.
 
+pub mod reach;
+
 use crate::manifest::Object;
+use reach::Inventory;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -29,6 +34,18 @@ pub enum Grant {
     Crds,
     /// Pods (and pod templates) that break the Pod Security Standards' baseline.
     PrivilegedPods,
+    /// Services with `externalIPs` ([`reach`]).
+    ExternalIps,
+    /// Hand-written Endpoints and EndpointSlices.
+    Endpoints,
+    /// Pods running as a service account the release does not render.
+    ServiceAccounts,
+    /// `kubernetes.io/service-account-token` Secrets.
+    TokenSecrets,
+    /// Claims that bind a volume by name or clone a claim the release does not render.
+    BoundVolumes,
+    /// Pods that read Secrets, ConfigMaps or claims the release does not render.
+    ForeignObjects,
     /// Everything.
     All,
 }
@@ -42,6 +59,12 @@ pub const GRANTS: &[(&str, Grant)] = &[
     ("webhooks", Grant::Webhooks),
     ("crds", Grant::Crds),
     ("privileged-pods", Grant::PrivilegedPods),
+    ("external-ips", Grant::ExternalIps),
+    ("endpoints", Grant::Endpoints),
+    ("service-accounts", Grant::ServiceAccounts),
+    ("token-secrets", Grant::TokenSecrets),
+    ("bound-volumes", Grant::BoundVolumes),
+    ("foreign-objects", Grant::ForeignObjects),
     ("all", Grant::All),
 ];
 
@@ -96,18 +119,20 @@ pub struct NotGranted {
 
 const RBAC: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
 /// The category an object falls in: the first grant it needs and why, or `None` for the default.
-pub fn category(o: &Object, namespace: &str) -> Option<(Grant, String)> {
-    needs(o, namespace).into_iter().next()
+pub fn category(o: &Object, namespace: &str, inv: &Inventory) -> Option<(Grant, String)> {
+    needs(o, namespace, inv).into_iter().next()
 }
 
-/// Every grant an object needs, with why: a privileged pod in another namespace needs both.
-pub fn needs(o: &Object, namespace: &str) -> Vec<(Grant, String)> {
+/// Every grant an object needs, with why: a privileged pod in another namespace needs both. `inv`
+/// is what the release renders in `namespace`, which its pods may refer to.
+pub fn needs(o: &Object, namespace: &str, inv: &Inventory) -> Vec<(Grant, String)> {
     let mut out: Vec<(Grant, String)> = where_it_goes(o, namespace).into_iter().collect();
     if let Some(why) =
         crate::pod_security::pod_of(&o.key.kind, &o.body).and_then(|p| crate::pod_security::violation(&p))
     {
         out.push((Grant::PrivilegedPods, why));
     }
+    out.extend(reach::reaches(o, inv));
     out
 }
 
@@ -140,8 +165,9 @@ fn where_it_goes(o: &Object, namespace: &str) -> Option<(Grant, String)> {
 
 /// Checks every object against its plugin's grants; the first refusal, in install order.
 pub fn check(objects: &[Object], namespace: &str, grants: &Grants) -> Result<(), NotGranted> {
+    let inv = Inventory::of(objects, namespace);
     for o in objects {
-        for (grant, why) in needs(o, namespace) {
+        for (grant, why) in needs(o, namespace, &inv) {
             if !holds(grants, &o.plugin, grant) {
                 return Err(NotGranted { plugin: o.plugin.clone(), object: o.key.to_string(), why, grant });
             }
@@ -162,8 +188,10 @@ pub type Summary = Vec<(String, BTreeMap<String, usize>)>;
 /// plugin order of first appearance.
 pub fn summary(objects: &[Object], namespace: &str) -> Summary {
     let mut out: Summary = Vec::new();
+    let inv = Inventory::of(objects, namespace);
     for o in objects {
-        let label = category(o, namespace).map_or_else(|| format!("in namespace {namespace}"), |(g, _)| g.to_string());
+        let label =
+            category(o, namespace, &inv).map_or_else(|| format!("in namespace {namespace}"), |(g, _)| g.to_string());
         let i = match out.iter().position(|(p, _)| *p == o.plugin) {
             Some(i) => i,
             None => {
@@ -191,7 +219,7 @@ mod tests {
     }
 
     fn grant_of(kind: &str, namespace: &str, body: Value) -> Option<Grant> {
-        category(&obj(kind, namespace, body), "eth").map(|(g, _)| g)
+        category(&obj(kind, namespace, body), "eth", &Inventory::of(&[], "eth")).map(|(g, _)| g)
     }
 
     #[test]
