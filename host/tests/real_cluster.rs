@@ -178,6 +178,7 @@ scenarios!(
     a_packaged_chart_deploys_as_its_directory,
     a_chart_from_a_registry_deploys_and_records_its_source,
     a_proof_of_stake_network_is_peered_budgeted_and_falls_back,
+    an_object_the_release_did_not_create_is_never_taken_over,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -725,6 +726,10 @@ async fn proof_of_stake_artefacts_are_accepted_and_diff_clean(t: Env) {
         "global.topology.signers=1",
         "--set",
         "global.topology.validators=2048",
+        // 2,048 keystores take the secrets plugin several seconds; a test machine also busy
+        // compiling must not trip the 10 s default.
+        "--plugin-timeout",
+        "60s",
     ];
     let out = t.ok(&[&["deploy"][..], &args, &["--no-notes"]].concat());
     assert!(out.contains("revision 1"), "{out}");
@@ -1085,4 +1090,42 @@ async fn a_proof_of_stake_network_is_peered_budgeted_and_falls_back(t: Env) {
         Err(kube::Error::Api(e)) => assert_eq!(e.code, 429, "{e:?}"),
         other => panic!("a second validator client was evictable: {other:?}"),
     }
+}
+
+/// A render that names an existing object of someone else's is refused before anything is
+/// applied (exit 2, the object named, nothing recorded); `--take-ownership` adopts it, and an
+/// uninstall then deletes it with the rest.
+async fn an_object_the_release_did_not_create_is_never_taken_over(t: Env) {
+    let theirs = json!({ "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": "ethereum-geth-config", "namespace": t.ns, "labels": { "app.kubernetes.io/managed-by": "Helm" } },
+        "data": { "theirs": "yes" } });
+    t.c.create(&builtin::config_map(), &t.ns, &theirs).await.unwrap();
+    for args in
+        [&["deploy", "charts/ethereum", "--no-notes"][..], &["deploy", "charts/ethereum", "--dry-run=server"][..]]
+    {
+        let o = t.ethwasm(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "ConfigMap {}/ethereum-geth-config already exists and is not part of release `ethereum`",
+                t.ns
+            )),
+            "{err}"
+        );
+        assert!(err.contains("it is managed by `Helm`") && err.contains("--take-ownership"), "{err}");
+    }
+    // Nothing was applied or recorded.
+    let sets = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+    assert!(sets.is_empty(), "{sets:?}");
+    assert!(deploy::history(&t.c, &t.ns, "ethereum").await.map(|h| h.is_empty()).unwrap_or(true));
+    let cm = t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().unwrap();
+    assert_eq!(cm["data"]["theirs"], "yes", "untouched");
+    // Adopted on request; then it is the release's, and goes with it.
+    t.ok(&["deploy", "charts/ethereum", "--take-ownership", "--no-notes"]);
+    let cm = t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().unwrap();
+    assert_eq!(cm["metadata"]["labels"]["app.kubernetes.io/instance"], "ethereum");
+    t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    t.ok(&["uninstall"]);
+    assert!(t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().is_none());
 }

@@ -262,6 +262,11 @@ pub struct RolloutArgs {
     /// (PersistentVolumeClaims), so every node starts again from the new genesis.
     #[arg(long)]
     pub new_chain: bool,
+    /// Adopt objects the revision renders that already exist in the cluster without this
+    /// release's labels (otherwise the deploy is refused before anything is applied); an
+    /// uninstall then deletes them with the rest of the release.
+    #[arg(long)]
+    pub take_ownership: bool,
 }
 
 impl RolloutArgs {
@@ -275,6 +280,7 @@ impl RolloutArgs {
             parallelism: self.parallelism.max(1),
             holder: deploy::lock::holder_identity(operation),
             new_chain: self.new_chain,
+            take_ownership: self.take_ownership,
             events: super::print::progress(),
             ..Options::default()
         }

@@ -23,6 +23,9 @@ pub struct Target {
     /// Its kind is defined by a CustomResourceDefinition of the same release that the cluster
     /// does not serve yet: it can be applied only after that definition is Established.
     pub pending_definition: bool,
+    /// An existing object of someone else's that `--take-ownership` adopts: applied with
+    /// `force`, so the release's field manager takes the fields it renders.
+    pub adopt: bool,
 }
 
 const CRD: &str = "CustomResourceDefinition";
@@ -101,9 +104,13 @@ pub async fn discover<C: Cluster>(c: &C, bodies: &[Value]) -> Result<Vec<Target>
             let av = b.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
             let kind = b.get("kind").and_then(Value::as_str).unwrap_or_default();
             match &wanted[&(av.to_string(), kind.to_string())] {
-                Some((rt, pending)) => {
-                    Ok(Target { key: key_of(b), rt: rt.clone(), body: b.clone(), pending_definition: *pending })
-                }
+                Some((rt, pending)) => Ok(Target {
+                    key: key_of(b),
+                    rt: rt.clone(),
+                    body: b.clone(),
+                    pending_definition: *pending,
+                    adopt: false,
+                }),
                 None => Err(Error::internal(format!("{kind} ({av}) was not resolved"))),
             }
         })
@@ -195,6 +202,7 @@ pub(crate) async fn apply_all<C: Cluster>(
     for stage in stages(targets, false) {
         let results: Vec<(ObjectKey, Result<Value, ClusterError>)> = stream::iter(stage.iter().copied())
             .map(|t| async move {
+                let opts = WriteOptions { force: opts.force || t.adopt, ..opts };
                 let r = c.apply(&t.rt, &t.key.namespace, &t.key.name, &t.body, opts).await;
                 (t.key.clone(), r)
             })

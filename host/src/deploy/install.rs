@@ -2,11 +2,11 @@
 //! record the outcome; on failure optionally restore the previous revision. Dry runs plan (and,
 //! for `server`, send every write with dryRun=All) without the lock or a record.
 
-use super::apply;
 use super::plan::{keys, plan, Plan, SeedChoice};
 use super::record::Store;
 use super::revision::{ReleaseFacts, Revision};
 use super::rollout::{finish_history, lock_release, restore, roll_out, Rollout};
+use super::{adopt, apply};
 use super::{chain, now, DryRun, Options, Report};
 use crate::cluster::{Cluster, WriteOptions};
 use crate::error::{Context, Error, Result};
@@ -24,15 +24,17 @@ pub async fn deploy<C: Cluster>(
 ) -> Result<Report> {
     match opts.dry_run {
         Some(mode) => {
-            let plan = plan(c, namespace, release, seed, render).await?;
+            let mut plan = plan(c, namespace, release, seed, render).await?;
             guard_genesis(&plan, opts)?;
+            adopt::guard(c, &mut plan, opts).await?;
             dry_run(c, plan, opts, mode).await
         }
         None => {
             let lock = lock_release(c, namespace, release, opts, true).await?;
             lock.hold(c, async {
-                let plan = plan(c, namespace, release, seed, render).await?;
+                let mut plan = plan(c, namespace, release, seed, render).await?;
                 let new_chain = guard_genesis(&plan, opts)?;
+                adopt::guard(c, &mut plan, opts).await?;
                 rollout_revision(c, plan, opts, new_chain).await
             })
             .await

@@ -9,6 +9,7 @@
 //! Every action takes a [`Cluster`](crate::cluster::Cluster), typed options and an [`Events`]
 //! sink, and returns a [`Report`] or a typed [`Error`](crate::Error); nothing here prints.
 
+pub mod adopt;
 pub mod apply;
 pub mod chain;
 pub mod diff;
@@ -110,6 +111,9 @@ pub struct Options {
     /// `--new-chain`: a revision that changes the chain's genesis deletes the old chain's
     /// StatefulSets and data volumes first, instead of being refused.
     pub new_chain: bool,
+    /// `--take-ownership`: apply onto existing objects that are not the release's
+    /// ([`adopt`]) instead of refusing.
+    pub take_ownership: bool,
     /// Where progress goes.
     pub events: Events,
 }
@@ -129,6 +133,7 @@ impl Default for Options {
             lock_duration: lock::LEASE_DURATION,
             holder: lock::holder_identity("ethwasm"),
             new_chain: false,
+            take_ownership: false,
             events: Events::none(),
         }
     }

@@ -104,7 +104,7 @@ pub(crate) async fn targets_for<C: Cluster>(c: &C, keys: &[ObjectKey], records: 
         };
         let av = body.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
         match c.resource(&av, &key.kind).await {
-            Ok(rt) => out.push(Target { key: key.clone(), rt, body, pending_definition: false }),
+            Ok(rt) => out.push(Target { key: key.clone(), rt, body, pending_definition: false, adopt: false }),
             Err(ClusterError::Unserved { .. }) => tracing::debug!("{key}: {av} no longer served"),
             Err(e) => return Err(ObjectError::new("discover", key, e).into()),
         }
@@ -214,6 +214,7 @@ mod tests {
             rt: ResourceType::new("example.com", "v1", "Widget", "widgets", namespaced),
             body,
             pending_definition: false,
+            adopt: false,
         }
     }
 
