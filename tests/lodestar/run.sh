@@ -23,8 +23,6 @@ PLUGINS=${ETHWASM_PLUGINS:-target/plugins}
 NODE=${NODE:-node}
 NPM=${NPM:-npm}
 DIR=tests/lodestar
-SEED=0101010101010101010101010101010101010101010101010101010101010101
-GENESIS_TIME=1767225600
 if [ -z "${LODESTAR_OUT:-}" ]; then
   OUT=$(mktemp -d)
   trap '[ $? -eq 0 ] && rm -rf "$OUT"' EXIT
@@ -33,8 +31,8 @@ else
 fi
 mkdir -p "$OUT"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+# SEED, GENESIS_TIME, now, since and render (the secrets and genesis plugins alone).
+. tests/pos/common.sh
 t_all=$(now)
 
 for f in "$ETHWASM" "$PLUGINS/secrets.wasm" "$PLUGINS/genesis.wasm"; do
@@ -57,14 +55,6 @@ else
 fi
 echo "   (npm: $(since "$t"))"
 
-render() { # out.yaml fork validators signers [extra --set ...]
-  local out=$1 fork=$2 n=$3 signers=$4
-  shift 4
-  nice -n 10 "$ETHWASM" render --plugins "$PLUGINS/secrets.wasm" --plugins "$PLUGINS/genesis.wasm" \
-    --set global.consensus=pos --set genesis.consensus=pos --set genesis.pos.genesisTime=$GENESIS_TIME \
-    --set global.topology.validators="$n" --set global.topology.signers="$signers" \
-    --set genesis.pos.fork="$fork" "$@" --seed $SEED --no-notes > "$out"
-}
 
 failed=()
 # run_case name want(finalize|no-finality) yaml [finality.mjs options]

@@ -29,12 +29,10 @@ else
 fi
 PYTHON=${PYTHON:-python3}
 REQ=tests/pos/requirements.txt
-SEED=0101010101010101010101010101010101010101010101010101010101010101
-GENESIS_TIME=1767225600
 mkdir -p "$OUT"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+# SEED, GENESIS_TIME, now, since and render (the secrets and genesis plugins alone).
+. tests/pos/common.sh
 t_all=$(now)
 
 for f in "$ETHWASM" "$PLUGINS/secrets.wasm" "$PLUGINS/genesis.wasm"; do
@@ -60,14 +58,6 @@ else
 fi
 echo "   (venv: $(since "$t"))"
 
-render() { # out.yaml fork validators signers [extra --set ...]
-  local out=$1 fork=$2 n=$3 signers=$4
-  shift 4
-  nice -n 10 "$ETHWASM" render --plugins "$PLUGINS/secrets.wasm" --plugins "$PLUGINS/genesis.wasm" \
-    --set global.consensus=pos --set genesis.consensus=pos --set genesis.pos.genesisTime=$GENESIS_TIME \
-    --set global.topology.validators="$n" --set global.topology.signers="$signers" \
-    --set genesis.pos.fork="$fork" "$@" --seed $SEED --no-notes > "$out"
-}
 
 # The whole chart: global.consensus comes from genesis.consensus (the chart's globals).
 render_chart() { # out.yaml fork validators signers [extra --set ...]
