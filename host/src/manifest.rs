@@ -255,6 +255,13 @@ pub(crate) fn check(
     Ok(Object { key: ObjectKey { group, kind, namespace, name }, plugin: plugin.into(), body })
 }
 
+/// The plugin that rendered a stamped body (its `ethwasm.io/plugin` annotation, without the
+/// version), if it has one.
+pub(crate) fn plugin_of(body: &Value) -> Option<&str> {
+    let annotation = body.get("metadata")?.get("annotations")?.get(PLUGIN_ANNOTATION)?.as_str()?;
+    annotation.split('@').next()
+}
+
 /// `Kind name` of a manifest, as far as it can be read, for messages (escaped and cut: it is
 /// the plugin's text).
 fn describe(v: &Value) -> String {

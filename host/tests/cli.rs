@@ -904,3 +904,12 @@ fn a_packaged_chart_renders_as_its_directory() {
         stderr(&o)
     );
 }
+
+/// `--allow`'s help names every grant there is.
+#[test]
+fn the_allow_help_names_every_grant() {
+    let help = stdout(&ethwasm(&["render", "--help"]));
+    for (name, _) in ethwasm::permit::GRANTS {
+        assert!(help.contains(name), "`{name}` is missing from render --help:\n{help}");
+    }
+}

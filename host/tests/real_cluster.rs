@@ -179,6 +179,7 @@ scenarios!(
     a_chart_from_a_registry_deploys_and_records_its_source,
     a_proof_of_stake_network_is_peered_budgeted_and_falls_back,
     an_object_the_release_did_not_create_is_never_taken_over,
+    a_plugin_past_its_grants_is_refused_at_deploy_before_anything_is_applied,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1128,4 +1129,121 @@ async fn an_object_the_release_did_not_create_is_never_taken_over(t: Env) {
     t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
     t.ok(&["uninstall"]);
     assert!(t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().is_none());
+}
+
+/// Every namespaced path past the release, tried through `deploy` by a plugin echoing chosen
+/// objects: refused with the plugin, object, reason and grant (exit 3) before anything is
+/// recorded or applied. The one rule a render cannot check, a host another Ingress already
+/// serves, is read from the cluster: refused for another release, not for the release's own
+/// Ingress on upgrade, and allowed with `shared-hosts`.
+async fn a_plugin_past_its_grants_is_refused_at_deploy_before_anything_is_applied(t: Env) {
+    let plugin = root().join("target/test-plugins/misbehave.wasm");
+    assert!(plugin.exists(), "build the test plugins first: make build");
+    let plugin = plugin.display().to_string();
+    let ingress = |name: &str, host: &str| {
+        json!({ "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": { "name": name },
+            "spec": { "rules": [{ "host": host, "http": { "paths": [{ "path": "/", "pathType": "Prefix",
+                "backend": { "service": { "name": name, "port": { "number": 80 } } } }] } }] } })
+    };
+    let echo = |release: &str, objects: Value, extra: &[&str]| -> Output {
+        let set = format!("misbehave.manifests={objects}");
+        let args = ["deploy", "--release", release, "--plugins", &plugin, "--set", "misbehave.mode=echo"];
+        t.ethwasm(&[&args[..], &["--set-json", &set, "--no-notes"], extra].concat())
+    };
+    let pod = |spec: Value| {
+        json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "d" },
+            "spec": { "selector": { "matchLabels": { "a": "b" } },
+                "template": { "metadata": { "labels": { "a": "b" } }, "spec": spec } } })
+    };
+    let container = json!([{ "name": "c", "image": "busybox" }]);
+    // Someone else's Ingress, not an ethwasm release's.
+    let mut theirs = ingress("wallet", "wallet.example.test");
+    theirs["metadata"]["namespace"] = json!(t.ns);
+    let ingresses = t.c.resource("networking.k8s.io/v1", "Ingress").await.unwrap();
+    t.c.create(&ingresses, &t.ns, &theirs).await.unwrap();
+
+    let cases = [
+        (
+            json!({ "apiVersion": "v1", "kind": "Service", "metadata": { "name": "s" },
+            "spec": { "ports": [{ "port": 80 }], "externalIPs": ["10.9.9.9"] } }),
+            "external-ips",
+            "externalIPs",
+        ),
+        (
+            json!({ "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": { "name": "kubernetes-x",
+            "labels": { "kubernetes.io/service-name": "kubernetes" } }, "addressType": "IPv4", "endpoints": [] }),
+            "endpoints",
+            "Service `kubernetes`",
+        ),
+        (pod(json!({ "serviceAccountName": "powerful", "containers": container })), "service-accounts", "`powerful`"),
+        (
+            json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": "t",
+            "annotations": { "kubernetes.io/service-account.name": "default" } },
+            "type": "kubernetes.io/service-account-token" }),
+            "token-secrets",
+            "mints a token",
+        ),
+        (
+            json!({ "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": { "name": "c" },
+            "spec": { "volumeName": "pv-of-someone", "accessModes": ["ReadWriteOnce"],
+                "resources": { "requests": { "storage": "1Gi" } } } }),
+            "bound-volumes",
+            "`pv-of-someone`",
+        ),
+        (
+            pod(
+                json!({ "containers": container, "volumes": [{ "name": "v", "secret": { "secretName": "other-mnemonic" } }] }),
+            ),
+            "foreign-objects",
+            "Secret `other-mnemonic`",
+        ),
+        (
+            pod(
+                json!({ "containers": container, "securityContext": { "sysctls": [{ "name": "kernel.msgmax", "value": "1" }] } }),
+            ),
+            "privileged-pods",
+            "kernel.msgmax",
+        ),
+        (ingress("rpc", "wallet.example.test"), "shared-hosts", "Ingress"),
+    ];
+    for (object, grant, why) in cases {
+        let o = echo("hostile", json!([object]), &[]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{grant}: {err}");
+        assert!(err.contains("plugin `misbehave` may not create") && err.contains(why), "{grant}: {err}");
+        assert!(err.contains(&format!("--allow misbehave:{grant}")), "{grant}: {err}");
+        // Nothing recorded, nothing applied.
+        assert!(deploy::history(&t.c, &t.ns, "hostile").await.map(|h| h.is_empty()).unwrap_or(true), "{grant}");
+        let rt = t.c.resource(object["apiVersion"].as_str().unwrap(), object["kind"].as_str().unwrap()).await.unwrap();
+        let name = object["metadata"]["name"].as_str().unwrap();
+        assert!(t.c.get(&rt, &t.ns, name).await.unwrap().is_none(), "{grant}: {name} was applied");
+    }
+    let err = text(&echo("hostile", json!([ingress("rpc", "wallet.example.test")]), &[]).stderr);
+    assert!(
+        err.contains(&format!("host `wallet.example.test`, which Ingress {}/wallet already serves", t.ns)),
+        "{err}"
+    );
+
+    // A release's own Ingress is not a clash on upgrade; another release's is.
+    t.ok(&[
+        "deploy",
+        "--release",
+        "rpc",
+        "--plugins",
+        &plugin,
+        "--set",
+        "misbehave.mode=echo",
+        "--set-json",
+        &format!("misbehave.manifests={}", json!([ingress("rpc", "rpc.example.test")])),
+        "--no-notes",
+    ]);
+    let again = echo("rpc", json!([ingress("rpc", "rpc.example.test")]), &[]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let other = echo("other", json!([ingress("other", "*.example.test")]), &[]);
+    assert_eq!(other.status.code(), Some(3), "{}", text(&other.stderr));
+    // The grant lifts it.
+    let granted =
+        echo("hostile", json!([ingress("shared", "wallet.example.test")]), &["--allow", "misbehave:shared-hosts"]);
+    assert!(granted.status.success(), "{}", text(&granted.stderr));
+    assert!(t.c.get(&ingresses, &t.ns, "shared").await.unwrap().is_some());
 }

@@ -41,9 +41,11 @@ pub struct SourceArgs {
     /// A deploy records it at the first install and keeps it after. Default: now.
     #[arg(long, value_name = "TIME", env = "SOURCE_DATE_EPOCH", value_parser = parse_time)]
     pub created: Option<u64>,
-    /// Let plugin PLUGIN create more than namespaced objects in the release's namespace:
-    /// GRANT is other-namespaces, cluster-scoped, namespaces, rbac, webhooks, crds,
-    /// privileged-pods or all (comma-separated; repeatable). Added to the chart's `allow:`.
+    /// Let plugin PLUGIN create more than the default (see docs/threat-model.md): GRANT is
+    /// other-namespaces, cluster-scoped, namespaces, rbac, webhooks, crds, privileged-pods,
+    /// external-ips, endpoints, service-accounts, token-secrets, bound-volumes,
+    /// foreign-objects, shared-hosts or all (comma-separated; repeatable). Added to the
+    /// chart's `allow:`.
     #[arg(long = "allow", value_name = "PLUGIN:GRANT", value_parser = ethwasm::permit::parse_allow)]
     pub allow: Vec<(String, std::collections::BTreeSet<ethwasm::permit::Grant>)>,
     #[command(flatten)]

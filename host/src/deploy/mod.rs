@@ -3,7 +3,8 @@
 //! (status, history, list) and [`diff`], over shared modules: [`plan`] (seed, revision,
 //! discovery, what to prune), [`rollout`] (apply, prune, wait, record the outcome), [`apply`],
 //! [`wait`], [`lock`], [`record`] (the release records in the cluster), [`chain`] (a chain
-//! keeps its genesis; `--new-chain`), [`stop`] (stop-before-change workloads) and
+//! keeps its genesis; `--new-chain`), [`adopt`] (no takeover), [`hosts`] (hosts the cluster
+//! already serves), [`stop`] (stop-before-change workloads) and
 //! [`revision`] (rendering a revision).
 //!
 //! Every action takes a [`Cluster`](crate::cluster::Cluster), typed options and an [`Events`]
@@ -13,6 +14,7 @@ pub mod adopt;
 pub mod apply;
 pub mod chain;
 pub mod diff;
+pub mod hosts;
 pub mod install;
 pub mod lock;
 pub mod plan;

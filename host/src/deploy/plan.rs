@@ -52,8 +52,7 @@ pub(crate) fn choose_seed(release: &str, history: &[Record], choice: SeedChoice)
 fn cluster_scoped_granted(targets: &[Target], grants: &crate::permit::Grants) -> Result<()> {
     use crate::permit::{holds, Grant, NotGranted};
     for t in targets.iter().filter(|t| !t.rt.namespaced && !t.key.namespace.is_empty()) {
-        let annotation = t.body.pointer("/metadata/annotations/ethwasm.io~1plugin").and_then(Value::as_str);
-        let Some(plugin) = annotation.map(|a| a.split('@').next().unwrap_or(a)) else { continue };
+        let Some(plugin) = crate::manifest::plugin_of(&t.body) else { continue };
         if !holds(grants, plugin, Grant::ClusterScoped) {
             return Err(NotGranted {
                 plugin: plugin.into(),
@@ -187,6 +186,7 @@ pub async fn plan<'c, C: Cluster>(
     let rendered = rendered.map_err(|e| Error::internal(format!("the render thread failed: {e}")))??;
     let targets = apply::discover(c, &rendered.objects).await?;
     cluster_scoped_granted(&targets, &rendered.grants)?;
+    super::hosts::check(c, &rendered, namespace, release).await?;
     let prune = prune_targets(c, &history, &targets).await?;
     Ok(Plan { store, history, seed_hex, revision, created, upgrade, rendered, targets, prune })
 }

@@ -5,9 +5,11 @@
 //! host namespaces, hostPath volumes, host ports, AppArmor, SELinux, /proc mounts, seccomp,
 //! unsafe sysctls), and none of the namespaced paths past the release ([`reach`]: external IPs,
 //! hand-written endpoints, other service accounts, token Secrets, bound volumes, pods reading
-//! what the release does not render). Anything more is a [`Grant`], given per plugin in
+//! what the release does not render, hosts another Ingress or route serves). Anything more is a [`Grant`], given per plugin in
 //! chart.yaml (`allow:`) or on the command line (`--allow PLUGIN:GRANT`).
-//! `render` and `deploy` check the same rules, so a CI render gets the cluster's answer.
+//! `render` and `deploy` check the same rules, so a CI render gets the cluster's answer; the
+//! one thing a render cannot know, which hosts the cluster already serves, a deploy reads
+//! before anything is applied and checks with the same rules ([`check_in`]).
 
 pub mod reach;
 
@@ -46,6 +48,8 @@ pub enum Grant {
     BoundVolumes,
     /// Pods that read Secrets, ConfigMaps or claims the release does not render.
     ForeignObjects,
+    /// Ingress or Gateway API route hosts that something else in the cluster already serves.
+    SharedHosts,
     /// Everything.
     All,
 }
@@ -65,6 +69,7 @@ pub const GRANTS: &[(&str, Grant)] = &[
     ("token-secrets", Grant::TokenSecrets),
     ("bound-volumes", Grant::BoundVolumes),
     ("foreign-objects", Grant::ForeignObjects),
+    ("shared-hosts", Grant::SharedHosts),
     ("all", Grant::All),
 ];
 
@@ -165,7 +170,22 @@ fn where_it_goes(o: &Object, namespace: &str) -> Option<(Grant, String)> {
 
 /// Checks every object against its plugin's grants; the first refusal, in install order.
 pub fn check(objects: &[Object], namespace: &str, grants: &Grants) -> Result<(), NotGranted> {
+    check_in(objects, namespace, grants, None)
+}
+
+/// [`check`] with what a deploy knows of the cluster: the hosts its other Ingresses and routes
+/// serve ([`reach::Served`]). Same rules; the cluster only fills in what a render cannot see.
+pub fn check_in(
+    objects: &[Object],
+    namespace: &str,
+    grants: &Grants,
+    served: Option<reach::Served>,
+) -> Result<(), NotGranted> {
     let inv = Inventory::of(objects, namespace);
+    let inv = match served {
+        Some(s) => inv.serving(s),
+        None => inv,
+    };
     for o in objects {
         for (grant, why) in needs(o, namespace, &inv) {
             if !holds(grants, &o.plugin, grant) {

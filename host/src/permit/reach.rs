@@ -16,7 +16,12 @@
 //! - a pod that mounts or reads (volumes, projected sources, `env`, `envFrom`,
 //!   `imagePullSecrets`) a Secret, ConfigMap or claim the release does not render, such as another
 //!   release's validator mnemonic in a shared namespace: `foreign-objects`. The namespace's
-//!   `kube-root-ca.crt` (the cluster's public CA, in every namespace) is allowed.
+//!   `kube-root-ca.crt` (the cluster's public CA, in every namespace) is allowed;
+//! - an Ingress or Gateway API route for a host that another Ingress or route in the cluster
+//!   already serves takes that host's paths, and the cookies its browsers send with them:
+//!   `shared-hosts`. Only the cluster knows what it serves, so a render cannot refuse this: a
+//!   deploy reads the cluster's Ingresses and routes first ([`Inventory::serving`]) and runs these
+//!   same rules again, before anything is applied.
 //!
 //! "Renders" means: an object of that kind and name in the release's namespace among this
 //! render's objects, whichever plugin made it.
@@ -24,28 +29,90 @@
 use super::Grant;
 use crate::manifest::Object;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The ConfigMap every namespace holds: the cluster's public CA bundle.
 const ROOT_CA: &str = "kube-root-ca.crt";
 
-/// What the release renders in its namespace: (kind, name).
-pub struct Inventory(BTreeSet<(String, String)>);
+/// Hosts that Ingresses and routes outside the release serve: host -> the object serving it
+/// (`Ingress ns/name`).
+pub type Served = BTreeMap<String, String>;
+
+/// What the release renders in its namespace, and (in a deploy) what the cluster serves.
+pub struct Inventory {
+    /// (kind, name).
+    objects: BTreeSet<(String, String)>,
+    /// Known in a deploy only: a render cannot see the cluster.
+    served: Option<Served>,
+}
 
 impl Inventory {
     /// The objects of `objects` in `namespace`.
     pub fn of(objects: &[Object], namespace: &str) -> Inventory {
-        Inventory(
-            objects
-                .iter()
-                .filter(|o| o.key.namespace == namespace)
-                .map(|o| (o.key.kind.clone(), o.key.name.clone()))
-                .collect(),
-        )
+        let objects = objects
+            .iter()
+            .filter(|o| o.key.namespace == namespace)
+            .map(|o| (o.key.kind.clone(), o.key.name.clone()))
+            .collect();
+        Inventory { objects, served: None }
+    }
+
+    /// With the hosts the cluster's other Ingresses and routes serve.
+    pub fn serving(self, served: Served) -> Inventory {
+        Inventory { served: Some(served), ..self }
     }
 
     fn has(&self, kind: &str, name: &str) -> bool {
-        self.0.contains(&(kind.to_string(), name.to_string()))
+        self.objects.contains(&(kind.to_string(), name.to_string()))
+    }
+}
+
+/// Gateway API routes that name hosts (`spec.hostnames`).
+pub const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
+
+/// The hosts an Ingress (`spec.rules[].host`, `spec.tls[].hosts`) or a Gateway API route
+/// (`spec.hostnames`) serves, lower-cased; none for other objects. A rule or route without a
+/// host is not counted: it takes only requests no named host matches.
+pub fn hosts(group: &str, kind: &str, body: &Value) -> Vec<String> {
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter().filter_map(Value::as_str).filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect()
+            })
+            .unwrap_or_default()
+    };
+    let items = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut out: Vec<String> = match (group, kind) {
+        ("networking.k8s.io" | "extensions", "Ingress") => {
+            let rules = items(body.pointer("/spec/rules"));
+            let tls = items(body.pointer("/spec/tls"));
+            let mut h: Vec<String> = rules
+                .iter()
+                .filter_map(|r| r.get("host").and_then(Value::as_str))
+                .map(str::to_ascii_lowercase)
+                .collect();
+            h.extend(tls.iter().flat_map(|t| strings(t.get("hosts"))));
+            h
+        }
+        ("gateway.networking.k8s.io", k) if ROUTE_KINDS.contains(&k) => strings(body.pointer("/spec/hostnames")),
+        _ => Vec::new(),
+    };
+    out.retain(|h| !h.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether two hosts, either of which may be a wildcard (`*.example.com`), can name the same
+/// host.
+fn overlaps(a: &str, b: &str) -> bool {
+    let covers = |wild: &str, host: &str| host.ends_with(&format!(".{wild}"));
+    match (a.strip_prefix("*."), b.strip_prefix("*.")) {
+        _ if a == b => true,
+        (Some(x), None) => covers(x, b),
+        (None, Some(y)) => covers(y, a),
+        (Some(x), Some(y)) => covers(x, y) || covers(y, x),
+        (None, None) => false,
     }
 }
 
@@ -93,6 +160,18 @@ pub fn reaches(o: &Object, inv: &Inventory) -> Vec<(Grant, String)> {
             }
         }
         _ => {}
+    }
+    if let Some(served) = &inv.served {
+        let clash = hosts(&o.key.group, &o.key.kind, body)
+            .into_iter()
+            .find_map(|h| served.iter().find(|(theirs, _)| overlaps(theirs, &h)).map(|(t, who)| (h, t, who)));
+        if let Some((host, theirs, who)) = clash {
+            let also = if *theirs == host { String::new() } else { format!(" as `{theirs}`") };
+            out.push((
+                Grant::SharedHosts,
+                format!("it serves host `{host}`, which {who} already serves{also}: it would take that host's traffic"),
+            ));
+        }
     }
     if let Some(pod) = crate::pod_security::pod_of(&o.key.kind, body) {
         let account =
@@ -212,6 +291,54 @@ mod tests {
         assert!(grants(sa("mine"), &[obj("ServiceAccount", "mine", json!({}))]).is_empty());
         let legacy = pod(json!({ "serviceAccount": "powerful", "containers": [] }));
         assert_eq!(grants(legacy, &[]), [Grant::ServiceAccounts]);
+    }
+
+    #[test]
+    fn a_host_someone_else_serves_needs_shared_hosts() {
+        let ingress = |host: &str| {
+            let mut o = obj("Ingress", "web", json!({ "spec": { "rules": [{ "host": host }, {}] } }));
+            o.key.group = "networking.k8s.io".into();
+            o
+        };
+        let route = |hosts: Value| {
+            let mut o = obj("HTTPRoute", "r", json!({ "spec": { "hostnames": hosts } }));
+            o.key.group = "gateway.networking.k8s.io".into();
+            o
+        };
+        let served: Served = [
+            ("wallet.example.com".to_string(), "Ingress shop/wallet".to_string()),
+            ("*.apps.example.com".to_string(), "HTTPRoute apps/all".to_string()),
+        ]
+        .into();
+        let needs = |o: Object| -> Vec<(Grant, String)> {
+            reaches(&o, &Inventory::of(std::slice::from_ref(&o), "eth").serving(served.clone()))
+        };
+        let clash = needs(ingress("Wallet.Example.com"));
+        assert_eq!(clash[0].0, Grant::SharedHosts);
+        assert_eq!(
+            clash[0].1,
+            "it serves host `wallet.example.com`, which Ingress shop/wallet already serves: it would take that host's traffic"
+        );
+        assert_eq!(needs(route(json!(["rpc.apps.example.com"])))[0].0, Grant::SharedHosts);
+        assert!(needs(route(json!(["*.example.com"])))[0].1.contains("as `*.apps.example.com`"));
+        // Near misses: another host, the wildcard's own apex, no host at all, and a render (which
+        // cannot see the cluster).
+        assert!(needs(ingress("rpc.example.com")).is_empty());
+        assert!(needs(route(json!(["apps.example.com"]))).is_empty());
+        assert!(needs(route(json!([]))).is_empty());
+        assert!(grants(ingress("wallet.example.com"), &[]).is_empty());
+        let tls = json!({ "spec": { "tls": [{ "hosts": ["a.example.com", "B.example.com"] }], "rules": [{ "host": "a.example.com" }] } });
+        assert_eq!(hosts("networking.k8s.io", "Ingress", &tls), ["a.example.com", "b.example.com"]);
+        assert!(hosts("", "Service", &tls).is_empty());
+    }
+
+    #[test]
+    fn wildcards_overlap_the_hosts_they_cover() {
+        assert!(overlaps("a.example.com", "a.example.com"));
+        assert!(overlaps("*.example.com", "a.example.com") && overlaps("a.b.example.com", "*.example.com"));
+        assert!(overlaps("*.example.com", "*.b.example.com") && overlaps("*.example.com", "*.example.com"));
+        assert!(!overlaps("*.example.com", "example.com") && !overlaps("*.a.com", "*.b.com"));
+        assert!(!overlaps("a.example.com", "b.example.com") && !overlaps("xexample.com", "*.example.com"));
     }
 
     #[test]

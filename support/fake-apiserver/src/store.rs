@@ -91,6 +91,8 @@ pub(crate) fn builtin_types() -> Vec<ResourceType> {
         rt("", "v1", "ServiceAccount", "serviceaccounts", true),
         rt("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true),
         rt("", "v1", "Pod", "pods", true),
+        rt("", "v1", "Endpoints", "endpoints", true),
+        rt("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true),
         rt("apps", "v1", "StatefulSet", "statefulsets", true),
         rt("apps", "v1", "Deployment", "deployments", true),
         rt("apps", "v1", "DaemonSet", "daemonsets", true),
