@@ -2,7 +2,7 @@
 //! [`install`] (install or upgrade, with dry runs), [`rollback`], [`uninstall`], [`query`]
 //! (status, history, list) and [`diff`], over shared modules: [`plan`] (seed, revision,
 //! discovery, what to prune), [`rollout`] (apply, prune, wait, record the outcome), [`apply`],
-//! [`wait`], [`lock`], [`record`] (the release records in the cluster), [`chain`] (a chain
+//! [`wait`] (with [`stuck`]: new pods that cannot start), [`lock`], [`record`] (the release records in the cluster), [`chain`] (a chain
 //! keeps its genesis; `--new-chain`), [`adopt`] (no takeover), [`hosts`] (hosts the cluster
 //! already serves), [`stop`] (stop-before-change workloads) and
 //! [`revision`] (rendering a revision).
@@ -24,6 +24,7 @@ pub mod revision;
 pub mod rollback;
 pub mod rollout;
 pub mod stop;
+pub mod stuck;
 pub mod uninstall;
 pub mod wait;
 
