@@ -61,9 +61,16 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.anywhere(args);
+        cmd.args(["-n", &self.ns]);
+        cmd
+    }
+
+    /// The command without `-n` (for `list -A`).
+    fn anywhere(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ethwasm"));
         cmd.args(args)
-            .args(["--kubeconfig", &self.kubeconfig.display().to_string(), "-n", &self.ns])
+            .args(["--kubeconfig", &self.kubeconfig.display().to_string()])
             .current_dir(root())
             .env("ETHWASM_CACHE_DIR", root().join("target/test-cache"))
             .env_remove("ETHWASM_SEED")
@@ -181,6 +188,7 @@ scenarios!(
     an_object_the_release_did_not_create_is_never_taken_over,
     a_plugin_past_its_grants_is_refused_at_deploy_before_anything_is_applied,
     a_deployment_whose_new_pod_cannot_start_fails_the_wait_at_once,
+    a_damaged_record_is_contained_and_the_release_recovers,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -416,13 +424,29 @@ async fn a_definition_and_its_resources_deploy_in_one_release(t: Env) {
     let rt = c.resource(&api_version, "Widget").await.expect("served after the deploy");
     let live = c.get(&rt, ns, "w").await.unwrap().expect("the Widget exists");
     assert_eq!(live["spec"]["size"], 3);
-    // An upgrade finds both served; status reads the release; uninstall removes both.
-    let r = run(c, ns, objects, &opts()).await.unwrap();
+    // An upgrade finds both served; status reads the release.
+    let r = run(c, ns, objects.clone(), &opts()).await.unwrap();
     assert_eq!((r.revision, r.applied.len(), r.pruned.len()), (2, 3, 0));
-    deploy::uninstall(c, ns, REL, false, &opts()).await.unwrap();
+    // Someone else's resource of the same definition.
+    let mut theirs = widget.clone();
+    theirs["metadata"] = json!({ "name": "theirs", "namespace": ns });
+    c.create(&rt, ns, &theirs).await.unwrap();
+    // Uninstall deletes the release's Widget and keeps the definition, saying so: deleting it
+    // would delete every Widget in the cluster.
+    let r = deploy::uninstall(c, ns, REL, false, &opts()).await.unwrap();
+    assert_eq!(r.kept.iter().map(|k| k.kind.as_str()).collect::<Vec<_>>(), ["CustomResourceDefinition"]);
     assert!(c.get(&rt, ns, "w").await.map(|o| o.is_none()).unwrap_or(true), "the Widget is gone");
+    assert!(c.get(&rt, ns, "theirs").await.unwrap().is_some(), "someone else's Widget stays");
     let crd_rt = c.resource("apiextensions.k8s.io/v1", "CustomResourceDefinition").await.unwrap();
     let name = crd["metadata"]["name"].as_str().unwrap();
+    let left = c.get(&crd_rt, "", name).await.unwrap().expect("the definition is kept");
+    assert!(left.pointer("/metadata/deletionTimestamp").is_none());
+    // Installed again (the kept definition carries the release's labels), then uninstalled with
+    // --delete-crds: the definition goes.
+    run(c, ns, objects, &opts()).await.unwrap();
+    let delete_crds = Options { delete_crds: true, ..opts() };
+    let r = deploy::uninstall(c, ns, REL, false, &delete_crds).await.unwrap();
+    assert!(r.kept.is_empty(), "{r:?}");
     let left = c.get(&crd_rt, "", name).await.unwrap();
     assert!(left.is_none_or(|l| l.pointer("/metadata/deletionTimestamp").is_some()), "the definition is deleted");
 }
@@ -457,6 +481,15 @@ async fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls(t: Env) {
     assert!(out.contains("uninstalled"), "{out}");
     let left = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/managed-by=ethwasm").await.unwrap();
     assert!(left.is_empty(), "{left:?}");
+    // The StatefulSets' claims (a real cluster's controller makes them) are kept, and named.
+    let claims = t.c.list(&builtin::persistent_volume_claim(), Some(&t.ns), "").await.unwrap();
+    if t.real() {
+        assert!(!claims.is_empty());
+        let said = format!("kept {} PersistentVolumeClaims holding the chain's data", claims.len());
+        assert!(out.contains(&said) && out.contains(&format!("kubectl delete pvc -n {}", t.ns)), "{out}");
+    } else {
+        assert!(claims.is_empty() && !out.contains("kept"), "{out}");
+    }
 }
 
 fn status_json(t: &Env) -> Value {
@@ -1301,4 +1334,99 @@ async fn a_deployment_whose_new_pod_cannot_start_fails_the_wait_at_once(t: Env) 
     assert_eq!(got, [(1, Status::Superseded), (2, Status::Failed), (3, Status::Deployed)]);
     let live = t.c.get(&builtin::deployment(), &t.ns, "web").await.unwrap().unwrap();
     assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["image"], "registry.example/web:1");
+}
+
+/// A release record Secret damaged by hand, each part in turn (data, sha256 annotation, a lost
+/// split part, the type): `list` keeps working and shows the release as damaged beside a
+/// healthy one, `status` and `history` read the intact revisions, and the error of what cannot
+/// go on names the Secret and namespace. The way back: a deploy counts the damaged revision as
+/// failed and keeps the chain's seed and genesis; with no intact revision left, a deploy is
+/// refused unless given the chain's own `--seed` and `--created`, and a wrong seed is refused
+/// by the running genesis.
+async fn a_damaged_record_is_contained_and_the_release_recovers(t: Env) {
+    let plugin = root().join("target/test-plugins/misbehave.wasm").display().to_string();
+    let cm =
+        json!([{ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "other" }, "data": { "a": "b" } }]);
+    let set = format!("misbehave.manifests={cm}");
+    t.ok(&["deploy", "--release", "other", "--plugins", &plugin, "--set", "misbehave.mode=echo", "--set-json", &set]);
+    t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    let first = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap()[0].clone();
+    let genesis = genesis_hashes(&t).await;
+    let secret = |rev: u32| format!("ethwasm.release.v1.ethereum.v{rev}");
+    let intact = t.c.get(&builtin::secret(), &t.ns, &secret(2)).await.unwrap().unwrap();
+    type Damage = fn(&mut Value);
+    let damages: [(&str, Damage); 4] = [
+        ("the record's sha256 does not match its annotation", |s| s["data"]["release"] = json!("ZWRpdGVk")),
+        ("the record's sha256 does not match its annotation", |s| {
+            s["metadata"]["annotations"]["ethwasm.io/record-sha256"] = json!("00")
+        }),
+        ("part 1 of 2 is missing", |s| s["metadata"]["labels"]["ethwasm.io/parts"] = json!("2")),
+        ("its type is `Opaque`, not `ethwasm.io/release.v1`", |s| s["type"] = json!("Opaque")),
+    ];
+    for (why, damage) in damages {
+        let mut body = intact.clone();
+        damage(&mut body);
+        put_secret(&t, body).await;
+        let list = t.anywhere(&["list", "-A"]).output().unwrap();
+        let (out, err) = (text(&list.stdout), text(&list.stderr));
+        assert!(list.status.success(), "{why}: {err}");
+        let row = |name: &str| out.lines().find(|l| l.starts_with(name) && l.contains(&t.ns)).unwrap_or("").to_string();
+        assert!(row("ethereum ").contains("damaged"), "{why}: {out}");
+        assert!(row("other ").contains("deployed"), "{why}: {out}");
+        assert!(err.contains(&format!("(Secret {} in namespace {}): {why}", secret(2), t.ns)), "{why}: {err}");
+        t.ok(&["status", "--release", "other"]);
+        let h = t.ethwasm(&["history", "--release", "ethereum"]);
+        assert!(h.status.success() && text(&h.stdout).contains("superseded"), "{why}: {}", text(&h.stderr));
+        assert!(text(&h.stderr).contains("revision 2 of release `ethereum` is damaged"), "{why}");
+        let back = t.ethwasm(&["rollback", "2", "--release", "ethereum"]);
+        assert_eq!(back.status.code(), Some(2), "{why}: {}", text(&back.stderr));
+        assert!(text(&back.stderr).contains("roll back to an intact revision (1)"), "{}", text(&back.stderr));
+        put_secret(&t, intact.clone()).await;
+    }
+
+    // The way back: the damaged revision counts as failed; seed and genesis are the chain's.
+    let mut body = intact.clone();
+    body["data"]["release"] = json!("ZWRpdGVk");
+    put_secret(&t, body).await;
+    let out = t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    assert!(out.contains("revision 3 upgrade complete"), "{out}");
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert!(history.iter().all(|r| r.seed == first.seed), "the seed was kept");
+    assert_eq!(genesis_hashes(&t).await, genesis);
+
+    // No intact revision left: refused, with the Secrets named and the way out.
+    for rev in [1, 3] {
+        let mut s = t.c.get(&builtin::secret(), &t.ns, &secret(rev)).await.unwrap().unwrap();
+        s["data"]["release"] = json!("ZWRpdGVk");
+        put_secret(&t, s).await;
+    }
+    let o = t.ethwasm(&["deploy", "charts/ethereum", "--no-notes"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("has no intact record") && err.contains(&secret(3)) && err.contains("--seed HEX"), "{err}");
+    assert_eq!(t.ethwasm(&["uninstall", "--release", "ethereum"]).status.code(), Some(4));
+    // The wrong seed: refused by the genesis the StatefulSets run.
+    let created = first.first_deployed.to_string();
+    let wrong = "ab".repeat(32);
+    let o = t.ethwasm(&["deploy", "charts/ethereum", "--seed", &wrong, "--created", &created, "--no-notes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("is not the one its StatefulSets run"), "{}", text(&o.stderr));
+    // The chain's own: a new revision beside the damaged ones, the same genesis.
+    let out = t.ok(&["deploy", "charts/ethereum", "--seed", &first.seed, "--created", &created, "--no-notes"]);
+    assert!(out.contains("revision 4"), "{out}");
+    assert_eq!(genesis_hashes(&t).await, genesis);
+    t.ok(&["uninstall", "--release", "ethereum"]);
+    let left = t.c.list(&builtin::secret(), Some(&t.ns), "ethwasm.io/release=ethereum").await.unwrap();
+    assert!(left.is_empty(), "every record went, damaged ones too: {left:?}");
+}
+
+/// Replaces a Secret by deleting and creating it (its type cannot change in place).
+async fn put_secret(t: &Env, mut body: Value) {
+    let name = body["metadata"]["name"].as_str().unwrap().to_string();
+    t.c.delete(&builtin::secret(), &t.ns, &name, WriteOptions::default()).await.unwrap();
+    for k in ["resourceVersion", "uid", "creationTimestamp", "managedFields"] {
+        body["metadata"].as_object_mut().unwrap().remove(k);
+    }
+    t.c.create(&builtin::secret(), &t.ns, &body).await.unwrap();
 }

@@ -10,6 +10,7 @@ use super::stop::{pod_selector, wait_pods_gone};
 use super::{Event, Options};
 use crate::cluster::{builtin, Cluster, ObjectError, WriteOptions};
 use crate::error::Result;
+use crate::manifest::ObjectKey;
 use crate::release::{Record, Status};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -58,14 +59,41 @@ impl crate::error::Classify for GenesisChange {
 
 /// The change from the live revision's genesis to `objects`', if any.
 pub(crate) fn change(history: &[Record], objects: &[Value], what: String) -> Option<GenesisChange> {
-    let before = genesis_of(&live_record(history)?.manifests);
-    let after = genesis_of(objects);
+    differ(&genesis_of(&live_record(history)?.manifests), &genesis_of(objects), what)
+}
+
+fn differ(before: &BTreeSet<String>, after: &BTreeSet<String>, what: String) -> Option<GenesisChange> {
     let short = |s: &BTreeSet<String>| s.iter().map(|h| h.chars().take(12).collect::<String>()).collect::<Vec<_>>();
     (!before.is_empty() && !after.is_empty() && before != after).then(|| GenesisChange {
         what,
-        from: short(&before).join(","),
-        to: short(&after).join(","),
+        from: short(before).join(","),
+        to: short(after).join(","),
     })
+}
+
+/// With no intact record to compare against, the genesis the release's StatefulSets run in the
+/// cluster must be the one `objects` render: a `--seed` or `--created` that is not the chain's
+/// would otherwise start every node on another chain over the old one's data.
+pub(crate) async fn matches_running<C: Cluster>(
+    c: &C,
+    namespace: &str,
+    release: &str,
+    objects: &[Value],
+) -> Result<()> {
+    let what = format!("the StatefulSets of release `{release}` in {namespace}");
+    let live = c
+        .list(&builtin::stateful_set(), Some(namespace), &format!("app.kubernetes.io/instance={release}"))
+        .await
+        .map_err(|e| ObjectError::new("list", what, e))?;
+    match differ(&genesis_of(&live), &genesis_of(objects), String::new()) {
+        None => Ok(()),
+        Some(change) => Err(crate::error::Error::usage(format!(
+            "release `{release}` has no intact record, and this render's genesis ({}) is not the one its \
+             StatefulSets run ({}): the --seed or --created given is not the chain's. Give the chain's own, or \
+             see \"A damaged release record\" in docs/troubleshooting.md",
+            change.to, change.from
+        ))),
+    }
 }
 
 /// Deletes the StatefulSets of `previous` that run its chain and their PersistentVolumeClaims,
@@ -79,7 +107,6 @@ pub(crate) async fn wipe<C: Cluster>(c: &C, namespace: &str, previous: &Record, 
         .filter(|m| m.get("kind").and_then(Value::as_str) == Some("StatefulSet"))
         .filter(|m| !genesis_of(std::slice::from_ref(*m)).is_empty())
         .collect();
-    let mut claims: Vec<String> = Vec::new();
     let mut selectors: Vec<String> = Vec::new();
     for sts in &chained {
         let key = key_of(sts);
@@ -89,36 +116,50 @@ pub(crate) async fn wipe<C: Cluster>(c: &C, namespace: &str, previous: &Record, 
         {
             opts.events.send(Event::Deleted(&key));
         }
-        for t in sts.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(name) = t.pointer("/metadata/name").and_then(Value::as_str) {
-                claims.push(format!("{name}-{}-", key.name));
-            }
-        }
         selectors.extend(pod_selector(sts));
     }
     let why = "--new-chain: the old chain's nodes must stop before its data is deleted";
     wait_pods_gone(c, namespace, &selectors, opts, why).await?;
     let pvc_rt = builtin::persistent_volume_claim();
-    let all = c
-        .list(&pvc_rt, Some(namespace), "")
-        .await
-        .map_err(|e| ObjectError::new("list", format!("PersistentVolumeClaims in {namespace}"), e))?;
-    for pvc in all {
-        let key = key_of(&pvc);
-        let ours = claims.iter().any(|prefix| {
-            key.name
-                .strip_prefix(prefix.as_str())
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        });
-        if ours
-            && c.delete(&pvc_rt, namespace, &key.name, WriteOptions::default())
-                .await
-                .map_err(|e| ObjectError::new("delete", &key, e))?
+    for key in claims_of(c, namespace, &chained).await? {
+        if c.delete(&pvc_rt, namespace, &key.name, WriteOptions::default())
+            .await
+            .map_err(|e| ObjectError::new("delete", &key, e))?
         {
             opts.events.send(Event::Deleted(&key));
         }
     }
     Ok(())
+}
+
+/// The PersistentVolumeClaims the StatefulSets `sets` made from their claim templates
+/// (`<template>-<statefulset>-<ordinal>`) that exist in `namespace`. They are not part of any
+/// revision: Kubernetes keeps them when a StatefulSet goes.
+pub(crate) async fn claims_of<C: Cluster>(c: &C, namespace: &str, sets: &[&Value]) -> Result<Vec<ObjectKey>> {
+    let mut prefixes: Vec<String> = Vec::new();
+    for sts in sets {
+        let name = key_of(sts).name;
+        for t in sts.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(template) = t.pointer("/metadata/name").and_then(Value::as_str) {
+                prefixes.push(format!("{template}-{name}-"));
+            }
+        }
+    }
+    if prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = c
+        .list(&builtin::persistent_volume_claim(), Some(namespace), "")
+        .await
+        .map_err(|e| ObjectError::new("list", format!("PersistentVolumeClaims in {namespace}"), e))?;
+    let made = |name: &str| {
+        prefixes.iter().any(|p| {
+            name.strip_prefix(p.as_str()).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let mut out: Vec<ObjectKey> = all.iter().map(key_of).filter(|k| made(&k.name)).collect();
+    out.sort();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -117,6 +117,9 @@ pub struct Options {
     /// `--take-ownership`: apply onto existing objects that are not the release's
     /// ([`adopt`]) instead of refusing.
     pub take_ownership: bool,
+    /// `uninstall --delete-crds`: delete the release's CustomResourceDefinitions too (and with
+    /// them every resource of their kinds, in every namespace).
+    pub delete_crds: bool,
     /// Where progress goes.
     pub events: Events,
 }
@@ -137,6 +140,7 @@ impl Default for Options {
             holder: lock::holder_identity("ethwasm"),
             new_chain: false,
             take_ownership: false,
+            delete_crds: false,
             events: Events::none(),
         }
     }
@@ -158,6 +162,9 @@ pub struct Report {
     pub pruned: Vec<ObjectKey>,
     /// Objects prune or uninstall left alone because ethwasm did not create them.
     pub skipped: Vec<ObjectKey>,
+    /// Objects uninstall kept on purpose: CustomResourceDefinitions (without `--delete-crds`)
+    /// and the claims StatefulSets made, which hold chain data.
+    pub kept: Vec<ObjectKey>,
     pub description: String,
     /// The plugins' notes of the revision deployed.
     pub notes: Vec<(String, String)>,

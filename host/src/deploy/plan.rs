@@ -161,10 +161,26 @@ pub async fn plan<'c, C: Cluster>(
 ) -> Result<Plan<'c, C>> {
     let mut store = Store::new(c, namespace, release);
     let history = store.load().await?;
+    // Every record damaged: only the operator knows the chain's seed and creation time.
+    let restoring = history.is_empty() && !store.damaged.is_empty();
+    if restoring && (seed.given.is_none() || seed.created.is_none()) {
+        store.some_intact(&history)?;
+    }
     let created = history.last().map(|r| r.first_deployed).or(seed.created).unwrap_or_else(super::now);
     let seed_hex = choose_seed(release, &history, seed)?;
-    let revision = history.last().map_or(1, |r| r.revision + 1);
-    let upgrade = history.iter().any(|r| r.status == Status::Deployed);
+    let revision = store.newest_revision(&history) + 1;
+    if let Some(d) = store.damaged.iter().max_by_key(|d| d.revision) {
+        tracing::warn!(
+            "objects only damaged revision {} applied are not known to this deploy and are not pruned; find them \
+             with `kubectl get all,configmaps,secrets -n {namespace} -l app.kubernetes.io/instance={release}`",
+            d.revision
+        );
+    }
+    // A damaged revision, or a superseded one with no deployed one left (the deployed one was
+    // damaged), means the release ran: an upgrade.
+    let ran = |s: Status| matches!(s, Status::Deployed | Status::Superseded);
+    let uninstalled = history.last().is_some_and(|r| r.status == Status::Uninstalled);
+    let upgrade = !uninstalled && (history.iter().any(|r| ran(r.status)) || !store.damaged.is_empty());
     let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created };
     let rendering = tokio::task::spawn_blocking(move || render(&facts));
     // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
@@ -184,6 +200,9 @@ pub async fn plan<'c, C: Cluster>(
     let prefetch = futures::future::join_all(known.iter().map(|(av, kind)| c.resource(av, kind)));
     let (rendered, _) = futures::join!(rendering, prefetch);
     let rendered = rendered.map_err(|e| Error::internal(format!("the render thread failed: {e}")))??;
+    if restoring {
+        super::chain::matches_running(c, namespace, release, &rendered.objects).await?;
+    }
     let targets = apply::discover(c, &rendered.objects).await?;
     cluster_scoped_granted(&targets, &rendered.grants)?;
     super::hosts::check(c, &rendered, namespace, release).await?;

@@ -11,7 +11,9 @@ use std::collections::HashSet;
 
 /// The release name when none is given: the only release in the namespace.
 pub async fn default_release<C: Cluster>(c: &C, namespace: &str) -> Result<String> {
-    let mut names: Vec<String> = list(c, Some(namespace)).await?.into_iter().map(|r| r.name).collect();
+    let (records, damaged) = list(c, Some(namespace)).await?;
+    let mut names: Vec<String> =
+        records.into_iter().map(|r| r.name).chain(damaged.into_iter().map(|d| d.release)).collect();
     names.sort();
     names.dedup();
     match names.len() {
@@ -24,8 +26,9 @@ pub async fn default_release<C: Cluster>(c: &C, namespace: &str) -> Result<Strin
     }
 }
 
-/// The latest revision of every release in `namespace` (None: all namespaces).
-pub async fn list<C: Cluster>(c: &C, namespace: Option<&str>) -> Result<Vec<Record>> {
+/// The latest revision of every release in `namespace` (None: all namespaces), and the releases
+/// whose latest revision is damaged.
+pub async fn list<C: Cluster>(c: &C, namespace: Option<&str>) -> Result<(Vec<Record>, Vec<record::Damaged>)> {
     record::list_releases(c, namespace).await
 }
 
@@ -37,6 +40,7 @@ pub async fn status<C: Cluster>(
 ) -> Result<(Record, Vec<(ObjectKey, wait::Readiness)>)> {
     let mut store = Store::new(c, namespace, release);
     let history = store.load().await?;
+    store.some_intact(&history)?;
     let latest =
         history.last().cloned().ok_or_else(|| NotFound { release: release.into(), namespace: namespace.into() })?;
     let workloads: Vec<ObjectKey> =

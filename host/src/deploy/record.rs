@@ -43,24 +43,101 @@ fn secret_of(part: &Part, namespace: &str) -> Value {
     })
 }
 
-/// Groups record Secrets by (namespace, release, revision) and decodes each group.
-pub(crate) fn decode_all(secrets: &[Value]) -> Result<Vec<Record>> {
-    let mut groups: BTreeMap<(String, String, u32), Vec<Part>> = BTreeMap::new();
+/// A revision whose record cannot be read: a Secret edited by hand, a part lost, a wrong type.
+/// It is contained: the release's other revisions still load, a deploy counts it as failed,
+/// and `list` shows it as damaged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    pub namespace: String,
+    pub release: String,
+    pub revision: u32,
+    /// Its Secrets' names.
+    pub secrets: Vec<String>,
+    pub why: String,
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.secrets.len() == 1 { "" } else { "s" };
+        write!(
+            f,
+            "revision {} of release `{}` is damaged (Secret{plural} {} in namespace {}): {}",
+            self.revision,
+            self.release,
+            self.secrets.join(", "),
+            self.namespace,
+            self.why
+        )
+    }
+}
+
+/// A release whose every record is damaged: nothing says what its seed was.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "release `{release}` in namespace {namespace} has no intact record: {list}. ethwasm will not guess the \
+     chain's seed (a new one would be a new chain). Restore the Secrets from a backup; or deploy again with the \
+     chain's --seed HEX and --created TIME, which records a new revision beside them and refuses a genesis other \
+     than the running one; or give the release up: `kubectl delete secret -n {namespace} -l \
+     {selector}` (its objects stay, labelled app.kubernetes.io/instance={release})",
+    list = damaged.iter().map(|d| format!("{d}")).collect::<Vec<_>>().join("; "),
+    selector = selector(Some(release))
+)]
+pub struct NoIntactRecord {
+    pub release: String,
+    pub namespace: String,
+    pub damaged: Vec<Damaged>,
+}
+
+impl crate::error::Classify for NoIntactRecord {
+    fn class(&self) -> crate::error::Class {
+        crate::error::Class::Cluster
+    }
+}
+
+/// Groups record Secrets by (namespace, release, revision) and decodes each group: the records
+/// that read, and the revisions that do not.
+pub(crate) fn decode_all(secrets: &[Value]) -> (Vec<Record>, Vec<Damaged>) {
+    #[derive(Default)]
+    struct Group {
+        parts: Vec<Part>,
+        names: Vec<String>,
+        problem: Option<String>,
+    }
+    let mut groups: BTreeMap<(String, String, u32), Group> = BTreeMap::new();
     for s in secrets {
-        if s.get("type").and_then(Value::as_str) != Some(SECRET_TYPE) {
+        let label = |k: &str| s.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))).and_then(Value::as_str);
+        let Some(rev) = label("ethwasm.io/revision").and_then(|r| r.parse().ok()) else { continue };
+        let ns = s.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string();
+        let rel = label("ethwasm.io/release").unwrap_or_default().to_string();
+        let group = groups.entry((ns, rel, rev)).or_default();
+        group.names.push(s.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?").to_string());
+        let kind = s.get("type").and_then(Value::as_str).unwrap_or("");
+        if kind != SECRET_TYPE {
+            group.problem.get_or_insert(format!("its type is `{kind}`, not `{SECRET_TYPE}`"));
             continue;
         }
-        let Some(part) = part_of(s) else { continue };
-        let ns = s.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string();
-        let rel = part.labels.get("ethwasm.io/release").cloned().unwrap_or_default();
-        let Some(rev) = part.labels.get("ethwasm.io/revision").and_then(|r| r.parse().ok()) else { continue };
-        groups.entry((ns, rel, rev)).or_default().push(part);
+        match part_of(s) {
+            Some(part) => group.parts.push(part),
+            None => {
+                group.problem.get_or_insert("its data is not base64".into());
+            }
+        }
     }
-    let mut out = Vec::new();
-    for parts in groups.into_values() {
-        out.push(release::decode(parts)?);
+    let (mut records, mut damaged) = (Vec::new(), Vec::new());
+    for ((namespace, release, revision), mut g) in groups {
+        g.names.sort();
+        let outcome = match g.problem {
+            Some(p) => Err(p),
+            None => release::decode(g.parts).map_err(|e| match e {
+                release::ReleaseError::Corrupt { message, .. } => message,
+            }),
+        };
+        match outcome {
+            Ok(r) => records.push(r),
+            Err(why) => damaged.push(Damaged { namespace, release, revision, secrets: g.names, why }),
+        }
     }
-    Ok(out)
+    (records, damaged)
 }
 
 /// The records of one release.
@@ -71,16 +148,26 @@ pub struct Store<'c, C> {
     pub release: String,
     /// Secret names per revision, as last seen or written.
     names: HashMap<u32, Vec<String>>,
+    /// The revisions whose records did not read at the last [`Store::load`].
+    pub damaged: Vec<Damaged>,
 }
 
 impl<'c, C: Cluster> Store<'c, C> {
     pub fn new(cluster: &'c C, namespace: &str, release: &str) -> Self {
-        Store { cluster, namespace: namespace.into(), release: release.into(), names: HashMap::new() }
+        Store {
+            cluster,
+            namespace: namespace.into(),
+            release: release.into(),
+            names: HashMap::new(),
+            damaged: Vec::new(),
+        }
     }
 
-    /// Every revision, oldest first; [`NotFound`](super::NotFound) when the release has none.
+    /// Every revision, oldest first; [`NotFound`](super::NotFound) when the release has none,
+    /// [`NoIntactRecord`] when it has only damaged ones.
     pub async fn load_existing(&mut self) -> Result<Vec<Record>> {
         let records = self.load().await?;
+        self.some_intact(&records)?;
         if records.is_empty() {
             let (release, namespace) = (self.release.clone(), self.namespace.clone());
             return Err(super::NotFound { release, namespace }.into());
@@ -88,7 +175,27 @@ impl<'c, C: Cluster> Store<'c, C> {
         Ok(records)
     }
 
-    /// Every revision, oldest first.
+    /// An error when every record of the release is damaged.
+    pub fn some_intact(&self, records: &[Record]) -> Result<()> {
+        if records.is_empty() && !self.damaged.is_empty() {
+            return Err(NoIntactRecord {
+                release: self.release.clone(),
+                namespace: self.namespace.clone(),
+                damaged: self.damaged.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The newest revision number, damaged ones included.
+    pub fn newest_revision(&self, records: &[Record]) -> u32 {
+        let damaged = self.damaged.iter().map(|d| d.revision);
+        records.iter().map(|r| r.revision).chain(damaged).max().unwrap_or(0)
+    }
+
+    /// Every intact revision, oldest first; damaged ones are logged as warnings and kept in
+    /// [`Store::damaged`].
     pub async fn load(&mut self) -> Result<Vec<Record>> {
         let rt = builtin::secret();
         let secrets = self
@@ -106,9 +213,15 @@ impl<'c, C: Cluster> Store<'c, C> {
             }
         }
         // Decompressing is off this thread too, so a lock held meanwhile keeps renewing.
-        let mut records = tokio::task::spawn_blocking(move || decode_all(&secrets))
+        let (mut records, damaged) = tokio::task::spawn_blocking(move || decode_all(&secrets))
             .await
-            .map_err(|e| Error::internal(format!("decoding the release records failed: {e}")))??;
+            .map_err(|e| Error::internal(format!("decoding the release records failed: {e}")))?;
+        for d in &damaged {
+            tracing::warn!(
+                "{d}; it counts as a failed revision (see \"A damaged release record\" in docs/troubleshooting.md)"
+            );
+        }
+        self.damaged = damaged;
         records.sort_by_key(|r| r.revision);
         Ok(records)
     }
@@ -162,8 +275,12 @@ impl<'c, C: Cluster> Store<'c, C> {
     }
 }
 
-/// The latest revision of every release in `namespace` (None: all namespaces).
-pub(crate) async fn list_releases<C: Cluster>(cluster: &C, namespace: Option<&str>) -> Result<Vec<Record>> {
+/// The latest revision of every release in `namespace` (None: all namespaces), and the
+/// releases whose latest revision is damaged.
+pub(crate) async fn list_releases<C: Cluster>(
+    cluster: &C,
+    namespace: Option<&str>,
+) -> Result<(Vec<Record>, Vec<Damaged>)> {
     let rt = builtin::secret();
     let what = namespace.map_or("all namespaces".to_string(), |n| format!("namespace {n}"));
     let secrets = cluster
@@ -190,5 +307,65 @@ pub(crate) async fn list_releases<C: Cluster>(cluster: &C, namespace: Option<&st
         .into_iter()
         .filter(|s| labels(s).is_some_and(|(ns, rel, rev)| newest.get(&(ns, rel)) == Some(&rev)))
         .collect();
-    decode_all(&keep)
+    Ok(decode_all(&keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::release::Status;
+
+    fn record(revision: u32) -> Record {
+        Record {
+            name: "eth".into(),
+            namespace: "chain".into(),
+            revision,
+            chart: None,
+            plugins: vec![],
+            values: json!({}),
+            seed: "cd".repeat(32),
+            inventory: vec![],
+            manifests: vec![],
+            status: Status::Deployed,
+            first_deployed: 1,
+            last_deployed: 2,
+            description: String::new(),
+            notes: vec![],
+        }
+    }
+
+    fn secrets(revision: u32) -> Vec<Value> {
+        release::encode(&record(revision)).iter().map(|p| secret_of(p, "chain")).collect()
+    }
+
+    /// Each part of a record damaged in turn: the revision is reported by number, Secret and
+    /// reason, and the release's other revisions still read.
+    #[test]
+    fn a_damaged_revision_is_contained() {
+        type Damage = fn(&mut Vec<Value>);
+        let cases: [(&str, Damage); 5] = [
+            ("the record's sha256 does not match its annotation", |s| {
+                s[0]["data"]["release"] = json!(base64::engine::general_purpose::STANDARD.encode(b"edited"))
+            }),
+            ("the record's sha256 does not match its annotation", |s| {
+                s[0]["metadata"]["annotations"][release::DIGEST_ANNOTATION] = json!("00")
+            }),
+            ("its data is not base64", |s| s[0]["data"]["release"] = json!("%%%")),
+            ("part 1 of 2 is missing", |s| s[0]["metadata"]["labels"]["ethwasm.io/parts"] = json!("2")),
+            ("its type is `Opaque`, not `ethwasm.io/release.v1`", |s| s[0]["type"] = json!("Opaque")),
+        ];
+        for (why, damage) in cases {
+            let mut two = secrets(2);
+            damage(&mut two);
+            let all: Vec<Value> = secrets(1).into_iter().chain(two).collect();
+            let (records, damaged) = decode_all(&all);
+            assert_eq!(records.iter().map(|r| r.revision).collect::<Vec<_>>(), [1], "{why}");
+            assert_eq!(damaged.len(), 1, "{why}");
+            assert_eq!(damaged[0].why, why);
+            assert_eq!(
+                damaged[0].to_string(),
+                format!("revision 2 of release `eth` is damaged (Secret ethwasm.release.v1.eth.v2 in namespace chain): {why}")
+            );
+        }
+    }
 }

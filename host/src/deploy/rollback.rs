@@ -25,7 +25,12 @@ pub async fn rollback<C: Cluster>(
         let target = match to {
             Some(rev) => history.iter().find(|r| r.revision == rev).ok_or_else(|| {
                 let have: Vec<String> = history.iter().map(|r| r.revision.to_string()).collect();
-                Error::usage(format!("release `{release}` has no revision {rev} (it has {})", have.join(", ")))
+                match store.damaged.iter().find(|d| d.revision == rev) {
+                    Some(d) => Error::usage(format!("{d}: roll back to an intact revision ({})", have.join(", "))),
+                    None => {
+                        Error::usage(format!("release `{release}` has no revision {rev} (it has {})", have.join(", ")))
+                    }
+                }
             })?,
             None => history
                 .iter()

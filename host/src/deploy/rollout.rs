@@ -139,6 +139,8 @@ pub(crate) async fn finish_history<C: Cluster>(
         .map(|r| (r.revision, if r.status == Status::Deployed { Status::Superseded } else { r.status }))
         .collect();
     revisions.push((current.revision, current.status));
+    // A damaged revision counts as a failed one: trimmed in its turn.
+    revisions.extend(store.damaged.iter().map(|d| (d.revision, Status::Failed)));
     for rev in to_trim(&revisions, opts.history_max) {
         store.delete(rev).await?;
     }

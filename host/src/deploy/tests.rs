@@ -390,7 +390,8 @@ async fn status_history_and_list_read_the_records() {
     assert_eq!(workloads.len(), 1);
     assert!(workloads[0].1.is_ready());
     assert_eq!(history(&c, NS, REL).await.unwrap().len(), 2);
-    let all = record::list_releases(&c, None).await.unwrap();
+    let (all, damaged) = record::list_releases(&c, None).await.unwrap();
+    assert!(damaged.is_empty());
     assert_eq!(all.iter().map(|r| (r.name.as_str(), r.revision)).collect::<Vec<_>>(), [("net", 2)]);
     assert_eq!(default_release(&c, NS).await.unwrap(), "net");
 }

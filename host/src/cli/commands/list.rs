@@ -20,30 +20,45 @@ pub struct ListCommand {
 impl ListCommand {
     /// Runs it.
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
-        let mut records = block_on(async {
+        let (records, damaged) = block_on(async {
             let cluster = args::connect(g).await?;
             let ns = if self.all_namespaces { None } else { Some(args::namespace(g, &cluster)?) };
             deploy::list(&cluster, ns.as_deref()).await
         })?;
-        records.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        // One row per release: (namespace, name, revision, updated, status, chart), a damaged
+        // release's newest revision among them.
+        let mut rows: Vec<(String, String, u32, String, &str, String)> = records
+            .iter()
+            .map(|r| {
+                let chart = r.chart.as_ref().map_or("-".to_string(), |c| format!("{}-{}", c.name, c.version));
+                let time = print::time(r.last_deployed);
+                (r.namespace.clone(), r.name.clone(), r.revision, time, r.status.as_str(), chart)
+            })
+            .chain(
+                damaged
+                    .iter()
+                    .map(|d| (d.namespace.clone(), d.release.clone(), d.revision, "-".into(), "damaged", "-".into())),
+            )
+            .collect();
+        rows.sort();
+        for d in &damaged {
+            tracing::warn!("{d} (see \"A damaged release record\" in docs/troubleshooting.md)");
+        }
         if self.output == Output::Json {
-            print::json(&records.iter().map(|r| r.summary()).collect())?;
+            let mut items: Vec<serde_json::Value> = records.iter().map(|r| r.summary()).collect();
+            items.extend(damaged.iter().map(|d| {
+                serde_json::json!({ "name": d.release, "namespace": d.namespace, "revision": d.revision,
+                    "status": "damaged", "damage": d.why, "secrets": d.secrets })
+            }));
+            items.sort_by_key(|v| (v["namespace"].to_string(), v["name"].to_string()));
+            print::json(&items.into())?;
             return Ok(Outcome::Success);
         }
         let mut out = String::from(
             "NAME              NAMESPACE         REVISION  UPDATED                  STATUS            CHART\n",
         );
-        for r in &records {
-            let chart = r.chart.as_ref().map_or("-".to_string(), |c| format!("{}-{}", c.name, c.version));
-            out.push_str(&format!(
-                "{:<17} {:<17} {:<9} {:<24} {:<17} {}\n",
-                r.name,
-                r.namespace,
-                r.revision,
-                print::time(r.last_deployed),
-                r.status.as_str(),
-                chart
-            ));
+        for (namespace, name, revision, time, status, chart) in &rows {
+            out.push_str(&format!("{name:<17} {namespace:<17} {revision:<9} {time:<24} {status:<17} {chart}\n"));
         }
         print::write_stdout(out.as_bytes())?;
         Ok(Outcome::Success)
