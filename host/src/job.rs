@@ -62,6 +62,9 @@ pub struct Job {
     pub request: Request,
     /// The values the user gave (files and --set flags over `{}`), as a release records them.
     pub user_values: serde_json::Value,
+    /// The chart's defaults the values were merged over, as a release records them (for a
+    /// later `--reuse-values`).
+    pub chart_values: Option<serde_json::Value>,
     /// Where the chart came from when pulled: its reference, pinned by digest.
     pub chart_source: Option<String>,
     /// Where each plugin pulled from a registry came from: name -> reference, pinned.
@@ -95,7 +98,13 @@ impl Job {
         };
 
         // Values first: a typo in -f or --set fails before any compilation.
-        let base = chart.as_ref().map(|c| c.values.clone()).unwrap_or_else(|| serde_json::json!({}));
+        let base = source
+            .values
+            .defaults
+            .clone()
+            .or_else(|| chart.as_ref().map(|c| c.values.clone()))
+            .unwrap_or_else(|| serde_json::json!({}));
+        let chart_values = chart.as_ref().map(|_| base.clone());
         let (mut merged, user_values) = source.values.apply_with_user(base)?;
         if let Some(chart) = &chart {
             chart.apply_globals(&mut merged);
@@ -199,7 +208,7 @@ impl Job {
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
             grants,
         };
-        Ok(Job { runtime, chart, request, user_values, chart_source, plugin_sources })
+        Ok(Job { runtime, chart, request, user_values, chart_values, chart_source, plugin_sources })
     }
 }
 

@@ -96,6 +96,10 @@ pub struct Record {
     pub plugins: Vec<PluginDigest>,
     /// The values the user supplied (not the chart's defaults).
     pub values: Value,
+    /// The chart defaults those values were merged over (for `--reuse-values`); absent in
+    /// records made before ethwasm kept them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart_values: Option<Value>,
     /// The release seed, hex: made at install and reused by every upgrade and rollback.
     pub seed: String,
     /// Every object this revision applied.
@@ -269,6 +273,7 @@ mod tests {
                 source: None,
             }],
             values,
+            chart_values: None,
             seed: "cd".repeat(32),
             inventory: vec![key("Secret", "s"), key("StatefulSet", "x")],
             manifests: vec![json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})],

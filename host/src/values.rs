@@ -52,6 +52,22 @@ impl SetKind {
     }
 }
 
+/// Which values an upgrade starts from (Helm's `--reuse-values` family).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Reuse {
+    /// The new chart's defaults, then the values the previous revision was given, then the new
+    /// ones (Helm's `--reset-then-reuse-values`). ethwasm's default: a chain's topology, forks
+    /// and keys, given once, stay until they are changed.
+    #[default]
+    ResetThenReuse,
+    /// The previous revision's chart defaults (as recorded), its values, then the new ones
+    /// (Helm's `--reuse-values`): the new chart's defaults are not read.
+    Reuse,
+    /// The new chart's defaults and the new values only (Helm's `--reset-values`, and Helm's
+    /// default once any value is given).
+    Reset,
+}
+
 /// Everything the user gave for values, in the order the flags were written.
 #[derive(Debug, Clone, Default)]
 pub struct ValueSources {
@@ -60,6 +76,14 @@ pub struct ValueSources {
     pub set: Vec<String>,
     pub set_string: Vec<String>,
     pub set_file: Vec<String>,
+    /// On upgrade: how the previous revision's values are reused.
+    pub reuse: Reuse,
+    /// The values the previous revision was given, merged under the new ones (set by an
+    /// upgrade from [`ValueSources::reuse`]).
+    pub previous: Option<Value>,
+    /// Chart defaults to use instead of the chart's own (`--reuse-values`: the previous
+    /// revision's).
+    pub defaults: Option<Value>,
 }
 
 impl ValueSources {
@@ -72,6 +96,10 @@ impl ValueSources {
     /// release records them. Each file (and stdin) is read once.
     pub(crate) fn apply_with_user(&self, mut base: Value) -> Result<(Value, Value), ValuesError> {
         let mut user = Value::Object(Map::new());
+        if let Some(previous) = &self.previous {
+            merge(&mut user, previous.clone());
+            merge(&mut base, previous.clone());
+        }
         for f in &self.files {
             let v = read_file(f)?;
             merge(&mut user, v.clone());
@@ -486,6 +514,7 @@ mod tests {
             set: vec!["d=4".into(), "e=4".into(), "l[1]=7".into()],
             set_string: vec!["e=5".into()],
             set_file: vec![format!("f={}", txt.display())],
+            ..ValueSources::default()
         };
         let v = src.apply(json!({"a": 0, "z": 0})).unwrap();
         assert_eq!(v, json!({"a": 1, "z": 0, "b": 2, "c": 3, "d": 4, "e": "5", "l": [1, 7], "f": "file"}));

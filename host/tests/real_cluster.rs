@@ -189,6 +189,7 @@ scenarios!(
     a_plugin_past_its_grants_is_refused_at_deploy_before_anything_is_applied,
     a_deployment_whose_new_pod_cannot_start_fails_the_wait_at_once,
     a_damaged_record_is_contained_and_the_release_recovers,
+    an_upgrade_keeps_the_values_given_before_unless_reset,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -223,7 +224,15 @@ fn sts(ns: &str, name: &str, replicas: i64) -> Value {
 }
 
 fn revision(objects: Vec<Value>) -> Revision {
-    Revision { objects, notes: vec![], values: json!({}), chart: None, plugins: vec![], grants: Default::default() }
+    Revision {
+        objects,
+        notes: vec![],
+        values: json!({}),
+        chart_values: None,
+        chart: None,
+        plugins: vec![],
+        grants: Default::default(),
+    }
 }
 
 fn opts() -> Options {
@@ -1429,4 +1438,50 @@ async fn put_secret(t: &Env, mut body: Value) {
         body["metadata"].as_object_mut().unwrap().remove(k);
     }
     t.c.create(&builtin::secret(), &t.ns, &body).await.unwrap();
+}
+
+/// The trap of Helm's upgrades, closed: a value given once (3 signers) stays when a later
+/// deploy gives another (the default, `--reset-then-reuse-values`); `--reset-values` drops it,
+/// and the plan (a dry run's, and a deploy's before it applies) names the dropped value with its
+/// old and new value, and the validator keys that move.
+async fn an_upgrade_keeps_the_values_given_before_unless_reset(t: Env) {
+    t.ok(&["deploy", "charts/ethereum", "--set", "global.topology.signers=3", "--no-notes"]);
+    let sets = || async {
+        let mut names: Vec<String> =
+            t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/instance=ethereum")
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s["metadata"]["name"].as_str().unwrap().to_string())
+                .collect();
+        names.sort();
+        names
+    };
+    let before = sets().await;
+    let out = t.ok(&["deploy", "charts/ethereum", "--set", "global.topology.rpcNodes=2", "--no-notes"]);
+    assert!(!out.contains("change "), "nothing dropped, no key moved: {out}");
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert_eq!(history[1].values, json!({ "global": { "topology": { "signers": 3, "rpcNodes": 2 } } }));
+    let after = sets().await;
+    assert!(before.iter().all(|s| after.contains(s)), "no node went: {before:?} -> {after:?}");
+
+    let reset = ["deploy", "charts/ethereum", "--reset-values", "--set", "global.topology.rpcNodes=2", "--no-notes"];
+    let plan = t.ok(&[&reset[..], &["--dry-run"]].concat());
+    assert!(
+        plan.contains("change   value `global.topology.signers` given to revision 2 is dropped: was 3, now unset"),
+        "{plan}"
+    );
+    assert!(plan.contains("change   validator keys move: StatefulSet ethereum-"), "{plan}");
+    assert_eq!(deploy::history(&t.c, &t.ns, "ethereum").await.unwrap().len(), 2, "a dry run records nothing");
+    // The deploy says the same before it applies (the lines come before the first apply).
+    let out = t.ok(&reset);
+    let said = out.find("change   value `global.topology.signers`").expect(&out);
+    assert!(said < out.find("applied ").expect(&out), "{out}");
+    let history = deploy::history(&t.c, &t.ns, "ethereum").await.unwrap();
+    assert_eq!(history[2].values, json!({ "global": { "topology": { "rpcNodes": 2 } } }));
+    // --reuse-values keeps them again, over the chart defaults revision 3 recorded.
+    t.ok(&["deploy", "charts/ethereum", "--reuse-values", "--set", "global.topology.signers=3", "--no-notes"]);
+    let t4 = &deploy::history(&t.c, &t.ns, "ethereum").await.unwrap()[3];
+    assert_eq!(t4.values, json!({ "global": { "topology": { "signers": 3, "rpcNodes": 2 } } }));
+    assert!(t4.chart_values.as_ref().is_some_and(|v| v.get("miners").is_some()), "chart defaults are recorded");
 }

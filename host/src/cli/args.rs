@@ -137,6 +137,39 @@ impl ValuesArgs {
             set: self.set.clone(),
             set_string: self.set_string.clone(),
             set_file: self.set_file.clone(),
+            ..ValueSources::default()
+        }
+    }
+}
+
+/// Which values an upgrade starts from, as Helm's flags say it.
+#[derive(Debug, Clone, Args)]
+#[group(multiple = false)]
+pub struct ReuseArgs {
+    /// Upgrade from the previous revision's values and its chart defaults (as recorded), with
+    /// the values given now on top; the new chart's defaults are not read (Helm's meaning).
+    #[arg(long)]
+    pub reuse_values: bool,
+    /// Upgrade from the new chart's defaults and the values given now only: values given to
+    /// earlier revisions are dropped (each is named before anything is applied).
+    #[arg(long)]
+    pub reset_values: bool,
+    /// Upgrade from the new chart's defaults, then the previous revision's values, then the
+    /// values given now. This is the default: a value given once stays until changed.
+    #[arg(long)]
+    pub reset_then_reuse_values: bool,
+}
+
+impl ReuseArgs {
+    /// The mode these flags choose.
+    pub fn mode(&self) -> ethwasm::values::Reuse {
+        use ethwasm::values::Reuse;
+        if self.reuse_values {
+            Reuse::Reuse
+        } else if self.reset_values {
+            Reuse::Reset
+        } else {
+            Reuse::ResetThenReuse
         }
     }
 }

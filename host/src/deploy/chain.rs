@@ -175,6 +175,7 @@ mod tests {
             chart: None,
             plugins: vec![],
             values: json!({}),
+            chart_values: None,
             seed: "00".into(),
             inventory: vec![],
             manifests,

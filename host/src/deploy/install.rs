@@ -6,7 +6,7 @@ use super::plan::{keys, plan, Plan, SeedChoice};
 use super::record::Store;
 use super::revision::{ReleaseFacts, Revision};
 use super::rollout::{finish_history, lock_release, restore, roll_out, Rollout};
-use super::{adopt, apply};
+use super::{adopt, apply, changes};
 use super::{chain, now, DryRun, Options, Report};
 use crate::cluster::{Cluster, WriteOptions};
 use crate::error::{Context, Error, Result};
@@ -27,6 +27,7 @@ pub async fn deploy<C: Cluster>(
             let mut plan = plan(c, namespace, release, seed, render).await?;
             guard_genesis(&plan, opts)?;
             adopt::guard(c, &mut plan, opts).await?;
+            announce(&plan, opts);
             dry_run(c, plan, opts, mode).await
         }
         None => {
@@ -35,10 +36,21 @@ pub async fn deploy<C: Cluster>(
                 let mut plan = plan(c, namespace, release, seed, render).await?;
                 let new_chain = guard_genesis(&plan, opts)?;
                 adopt::guard(c, &mut plan, opts).await?;
+                announce(&plan, opts);
                 rollout_revision(c, plan, opts, new_chain).await
             })
             .await
         }
+    }
+}
+
+/// Sends what the revision changes that the operator must see ([`changes`]) before anything
+/// is applied.
+fn announce<C>(plan: &Plan<'_, C>, opts: &Options) {
+    let previous = chain::live_record(&plan.history).filter(|r| r.status != crate::release::Status::Uninstalled);
+    let rev = &plan.rendered;
+    for line in changes::changes(previous, &rev.values, rev.chart_values.as_ref(), &plan.targets, &plan.prune) {
+        opts.events.send(super::Event::Change(&line));
     }
 }
 
@@ -105,6 +117,7 @@ async fn rollout_revision<C: Cluster>(c: &C, plan: Plan<'_, C>, opts: &Options, 
         chart: rev.chart,
         plugins: rev.plugins,
         values: rev.values,
+        chart_values: rev.chart_values,
         seed: seed_hex,
         inventory: keys(&targets),
         manifests: rev.objects,

@@ -3,7 +3,8 @@
 //! (status, history, list) and [`diff`], over shared modules: [`plan`] (seed, revision,
 //! discovery, what to prune), [`rollout`] (apply, prune, wait, record the outcome), [`apply`],
 //! [`wait`] (with [`stuck`]: new pods that cannot start), [`lock`], [`record`] (the release records in the cluster), [`chain`] (a chain
-//! keeps its genesis; `--new-chain`), [`adopt`] (no takeover), [`hosts`] (hosts the cluster
+//! keeps its genesis; `--new-chain`), [`changes`] (what an upgrade changes that must be
+//! seen first), [`adopt`] (no takeover), [`hosts`] (hosts the cluster
 //! already serves), [`stop`] (stop-before-change workloads) and
 //! [`revision`] (rendering a revision).
 //!
@@ -13,6 +14,7 @@
 pub mod adopt;
 pub mod apply;
 pub mod chain;
+pub mod changes;
 pub mod diff;
 pub mod hosts;
 pub mod install;
@@ -53,6 +55,9 @@ pub enum DryRun {
 pub enum Event<'a> {
     /// The namespace was created (`create_namespace`).
     NamespaceCreated(&'a str),
+    /// Before anything is applied (and in a dry run's plan): a change the operator must see,
+    /// a value dropped, validator keys moving, a node going ([`changes`]).
+    Change(&'a str),
     /// An object was applied.
     Applied(&'a ObjectKey),
     /// An object the previous revision had was deleted.

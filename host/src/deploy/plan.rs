@@ -181,7 +181,14 @@ pub async fn plan<'c, C: Cluster>(
     let ran = |s: Status| matches!(s, Status::Deployed | Status::Superseded);
     let uninstalled = history.last().is_some_and(|r| r.status == Status::Uninstalled);
     let upgrade = !uninstalled && (history.iter().any(|r| ran(r.status)) || !store.damaged.is_empty());
-    let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created };
+    let previous = super::chain::live_record(&history).filter(|r| r.status != Status::Uninstalled).map(|r| {
+        super::revision::PreviousValues {
+            revision: r.revision,
+            values: r.values.clone(),
+            chart_values: r.chart_values.clone(),
+        }
+    });
+    let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created, previous };
     let rendering = tokio::task::spawn_blocking(move || render(&facts));
     // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
     // needs the same ones), or, for an install, of the built-in ones charts mostly use; answers

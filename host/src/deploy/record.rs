@@ -323,6 +323,7 @@ mod tests {
             chart: None,
             plugins: vec![],
             values: json!({}),
+            chart_values: None,
             seed: "cd".repeat(32),
             inventory: vec![],
             manifests: vec![],

@@ -14,6 +14,17 @@ pub struct ReleaseFacts {
     pub revision: u32,
     /// When the release was first installed, Unix seconds: recorded, reused after.
     pub created: u64,
+    /// The values the live revision was given and the chart defaults it recorded, for an
+    /// upgrade to reuse ([`crate::values::Reuse`]).
+    pub previous: Option<PreviousValues>,
+}
+
+/// What a revision recorded of its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousValues {
+    pub revision: u32,
+    pub values: Value,
+    pub chart_values: Option<Value>,
 }
 
 /// What a render produced for a revision.
@@ -22,8 +33,10 @@ pub struct Revision {
     /// Object bodies, in install order.
     pub objects: Vec<Value>,
     pub notes: Vec<(String, String)>,
-    /// The values the user gave (not the chart's defaults).
+    /// The values the user gave (not the chart's defaults), with the reused ones.
     pub values: Value,
+    /// The chart defaults they were merged over.
+    pub chart_values: Option<Value>,
     pub chart: Option<ChartRef>,
     pub plugins: Vec<PluginDigest>,
     /// What each plugin was granted ([`crate::permit`]): checked again once the cluster says
@@ -34,7 +47,25 @@ pub struct Revision {
 /// Renders `spec` as a revision of `release` in `namespace` with the release's seed and
 /// creation time.
 pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &ReleaseFacts) -> Result<Revision> {
+    let mut values = spec.values.clone();
+    if let Some(previous) = &facts.previous {
+        use crate::values::Reuse;
+        if values.reuse != Reuse::Reset {
+            values.previous = Some(previous.values.clone());
+        }
+        if values.reuse == Reuse::Reuse {
+            if previous.chart_values.is_none() {
+                tracing::warn!(
+                    "--reuse-values: revision {} did not record its chart's defaults (it predates that); the \
+                     chart's own defaults are used",
+                    previous.revision
+                );
+            }
+            values.defaults = previous.chart_values.clone();
+        }
+    }
     let spec = Spec {
+        values,
         namespace: Some(namespace.into()),
         release: Some(release.into()),
         seed: Some(facts.seed_hex.clone()),
@@ -48,6 +79,7 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
         objects: rendered.objects.into_iter().map(|o| o.body).collect(),
         notes: rendered.notes,
         values: job.user_values,
+        chart_values: job.chart_values,
         chart: job.chart.as_ref().map(|c| ChartRef {
             name: c.file.name.clone(),
             version: c.file.version.clone(),

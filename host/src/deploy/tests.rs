@@ -45,6 +45,7 @@ fn revision(objects: Vec<Value>) -> Revision {
         objects,
         notes: vec![],
         values: json!({"x": 1}),
+        chart_values: None,
         chart: None,
         plugins: vec![],
         grants: Default::default(),
@@ -147,9 +148,14 @@ async fn seeds_and_creation_times_are_recorded_reused_and_never_silently_rotated
     // An upgrade keeps both, whatever --created says.
     let later = SeedChoice { created: Some(1_800_000_000), ..SeedChoice::default() };
     deploy(&c, NS, REL, later, recording_render(&seen), &opts()).await.unwrap();
-    let facts =
-        |seed: &str, revision: u32| ReleaseFacts { seed_hex: seed.repeat(32), revision, created: 1_767_225_600 };
-    assert_eq!(*seen.lock().unwrap(), [facts("ab", 1), facts("ab", 2)]);
+    let facts = |seed: &str, revision: u32| (seed.repeat(32), revision, 1_767_225_600);
+    let seen_facts = || -> Vec<(String, u32, u64)> {
+        seen.lock().unwrap().iter().map(|f: &ReleaseFacts| (f.seed_hex.clone(), f.revision, f.created)).collect()
+    };
+    assert_eq!(seen_facts(), [facts("ab", 1), facts("ab", 2)]);
+    // The upgrade is handed the values revision 1 was given, to reuse.
+    let previous = seen.lock().unwrap()[1].previous.clone().unwrap();
+    assert_eq!((previous.revision, previous.values), (1, json!({"x": 1})));
     assert!(Store::new(&c, NS, REL).load().await.unwrap().iter().all(|r| r.first_deployed == 1_767_225_600));
 
     let other = SeedChoice { given: Some("cd".repeat(32)), ..SeedChoice::default() };
@@ -159,7 +165,7 @@ async fn seeds_and_creation_times_are_recorded_reused_and_never_silently_rotated
 
     let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true, created: None };
     deploy(&c, NS, REL, rotate, recording_render(&seen), &opts()).await.unwrap();
-    assert_eq!(seen.lock().unwrap().last().unwrap(), &facts("cd", 3));
+    assert_eq!(seen_facts().last().unwrap(), &facts("cd", 3));
 }
 
 #[tokio::test]

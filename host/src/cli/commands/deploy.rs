@@ -22,6 +22,8 @@ pub struct DeployCommand {
     pub source: SourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
+    #[command(flatten)]
+    pub reuse: args::ReuseArgs,
     /// Create the namespace if it does not exist.
     #[arg(long)]
     pub create_namespace: bool,
@@ -49,7 +51,8 @@ pub struct DeployCommand {
 impl DeployCommand {
     /// Runs the deploy.
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
-        let spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
+        let mut spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
+        spec.values.reuse = self.reuse.mode();
         let release = ethwasm::job::release_name(&spec, None)?;
         let report = block_on(async {
             let cluster = args::connect(g).await?;

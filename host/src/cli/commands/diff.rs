@@ -25,6 +25,8 @@ pub struct DiffCommand {
     pub source: SourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
+    #[command(flatten)]
+    pub reuse: args::ReuseArgs,
     /// Show Secret values instead of `***`.
     #[arg(long)]
     pub show_secrets: bool,
@@ -41,7 +43,8 @@ pub struct DiffCommand {
 impl DiffCommand {
     /// Runs the diff.
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
-        let spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
+        let mut spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
+        spec.values.reuse = self.reuse.mode();
         let release = ethwasm::job::release_name(&spec, None)?;
         let color = match self.color {
             Color::Always => true,
