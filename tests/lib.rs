@@ -67,6 +67,8 @@ pub fn spec(set: &[&str]) -> Spec {
         cache: CompileCache::at(root().join("target/test-cache")),
         limits: Limits { memory_bytes: 256 << 20, timeout: Duration::from_secs(60), output_bytes: 16 << 20 },
         values: ValueSources { set: set.iter().map(|s| s.to_string()).collect(), ..ValueSources::default() },
+        // A test binary lives in target/*/deps: the plugins the build made are named here.
+        plugin_path: vec![root().join("target/plugins")],
         ..Spec::default()
     }
 }

@@ -35,6 +35,9 @@ pub struct Spec {
     pub allow: crate::permit::Grants,
     /// What was pulled from registries for `oci://` references ([`crate::oci::fetch`]).
     pub fetched: crate::oci::Fetched,
+    /// Directories a chart's plugins are looked for in by name (`--plugin-path`), before
+    /// [`crate::chart::default_search`].
+    pub plugin_path: Vec<PathBuf>,
 }
 
 impl Default for Spec {
@@ -51,6 +54,7 @@ impl Default for Spec {
             limits: Limits::default(),
             allow: Default::default(),
             fetched: Default::default(),
+            plugin_path: Vec::new(),
         }
     }
 }
@@ -134,16 +138,20 @@ impl Job {
                 };
                 let from_registry = remote.is_some();
                 let src = read.map_err(|e| {
-                    let why = match &e {
-                        crate::plugin::PluginError::Read { source, .. } => source.to_string(),
-                        other => other.to_string(),
+                    let (why, missing) = match &e {
+                        crate::plugin::PluginError::Read { source, .. } => {
+                            (source.to_string(), source.kind() == std::io::ErrorKind::NotFound)
+                        }
+                        other => (other.to_string(), false),
                     };
-                    let fix = if from_registry {
-                        "the registry holds no usable component there; name another digest"
-                    } else {
-                        "build the plugins with `make build`"
-                    };
-                    Error::usage(format!("chart plugin `{}`: cannot read {}: {why}; {fix}", p.name, p.path.display()))
+                    if from_registry {
+                        let fix = "the registry holds no usable component there; name another digest";
+                        return Error::usage(format!("chart plugin `{}`: {why}; {fix}", p.name));
+                    }
+                    if missing && !p.looked_in.is_empty() {
+                        return Error::usage(missing_plugin(&p));
+                    }
+                    Error::usage(format!("chart plugin `{}`: cannot read {}: {why}", p.name, p.path.display()))
                 })?;
                 match remote {
                     // Pinned by the digest in chart.yaml, checked when pulled.
@@ -233,14 +241,28 @@ pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
 /// The spec's chart: as [`crate::oci::fetch`] loaded it, else read from its path (an `oci://`
 /// chart must have been fetched).
 fn chart_of(source: &Spec) -> Result<Option<Chart>> {
-    match (&source.chart, &source.fetched.chart) {
-        (Some(_), Some(loaded)) => Ok(Some(loaded.clone())),
+    let mut chart = match (&source.chart, &source.fetched.chart) {
+        (Some(_), Some(loaded)) => loaded.clone(),
         (Some(c), None) if crate::oci::is_oci(&c.to_string_lossy()) => {
-            Err(Error::internal(format!("{} was not pulled before the render", c.display())))
+            return Err(Error::internal(format!("{} was not pulled before the render", c.display())))
         }
-        (Some(c), None) => Ok(Some(Chart::load(c)?)),
-        (None, _) => Ok(None),
-    }
+        (Some(c), None) => Chart::load(c)?,
+        (None, _) => return Ok(None),
+    };
+    chart.search.splice(0..0, source.plugin_path.iter().cloned());
+    Ok(Some(chart))
+}
+
+/// Where a chart plugin was looked for, and what to do.
+fn missing_plugin(p: &crate::chart::ResolvedPlugin) -> String {
+    let places: Vec<String> = p.looked_in.iter().map(|l| format!("  {}", l.display())).collect();
+    format!(
+        "chart plugin `{name}` was not found; looked in:\n{}\nBuild the plugins (`make build` in an ethwasm \
+         checkout puts them in target/plugins, beside target/release/ethwasm), put {name}.wasm in the chart's \
+         plugins/ directory, or name the directory that holds it with --plugin-path DIR or ETHWASM_PLUGIN_PATH",
+        places.join("\n"),
+        name = p.name
+    )
 }
 
 /// A namespace must be a DNS label.

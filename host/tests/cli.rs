@@ -913,3 +913,43 @@ fn the_allow_help_names_every_grant() {
         assert!(help.contains(name), "`{name}` is missing from render --help:\n{help}");
     }
 }
+
+/// A copy of the Ethereum chart renders anywhere (its plugins are found by name, beside the
+/// binary), and renders what the chart renders in place; a plugin in the copy's own plugins/
+/// is looked at first; a plugin found nowhere is named with every place looked in and what to
+/// do.
+#[test]
+fn a_copied_chart_renders_anywhere_and_a_missing_plugin_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("ethereum");
+    std::fs::create_dir_all(copy.join("plugins")).unwrap();
+    for f in ["chart.yaml", "values.yaml", "values.schema.json", "chart.lock"] {
+        std::fs::copy(root().join("charts/ethereum").join(f), copy.join(f)).unwrap();
+    }
+    let render = |chart: &str, env: &[(&str, &str)]| {
+        ethwasm_env(&["render", chart, "--seed", SEED, "--created", CREATED, "-n", "eth", "--no-notes"], env)
+    };
+    let here = render("charts/ethereum", &[]);
+    assert!(here.status.success(), "{}", stderr(&here));
+    let there = render(copy.to_str().unwrap(), &[]);
+    assert!(there.status.success(), "{}", stderr(&there));
+    assert_eq!(stdout(&there), stdout(&here), "a copy renders what the chart renders");
+
+    // The copy's own plugins/ comes first: a wrong file there is what is read (and refused).
+    std::fs::write(copy.join("plugins/genesis.wasm"), b"not a component").unwrap();
+    let o = render(copy.to_str().unwrap(), &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains(&copy.join("plugins/genesis.wasm").display().to_string()), "{}", stderr(&o));
+    std::fs::remove_file(copy.join("plugins/genesis.wasm")).unwrap();
+
+    // A plugin found nowhere.
+    let yaml = std::fs::read_to_string(copy.join("chart.yaml")).unwrap();
+    std::fs::write(copy.join("chart.yaml"), yaml.replace("  - name: bootnode\n", "  - name: nowhere\n")).unwrap();
+    let o = render(copy.to_str().unwrap(), &[("ETHWASM_PLUGIN_PATH", "/opt/ethwasm-plugins")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for place in [copy.join("plugins/nowhere.wasm"), PathBuf::from("/opt/ethwasm-plugins/nowhere.wasm")] {
+        assert!(err.contains(&place.display().to_string()), "{err}");
+    }
+    assert!(err.contains("chart plugin `nowhere` was not found") && err.contains("--plugin-path DIR"), "{err}");
+}

@@ -190,6 +190,7 @@ scenarios!(
     a_deployment_whose_new_pod_cannot_start_fails_the_wait_at_once,
     a_damaged_record_is_contained_and_the_release_recovers,
     an_upgrade_keeps_the_values_given_before_unless_reset,
+    a_copied_chart_deploys_from_anywhere,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1484,4 +1485,26 @@ async fn an_upgrade_keeps_the_values_given_before_unless_reset(t: Env) {
     let t4 = &deploy::history(&t.c, &t.ns, "ethereum").await.unwrap()[3];
     assert_eq!(t4.values, json!({ "global": { "topology": { "signers": 3, "rpcNodes": 2 } } }));
     assert!(t4.chart_values.as_ref().is_some_and(|v| v.get("miners").is_some()), "chart defaults are recorded");
+}
+
+/// A copy of the chart directory, outside the repository, run from another directory: its
+/// plugins are found by name, and it deploys, diffs clean and upgrades as the chart does.
+async fn a_copied_chart_deploys_from_anywhere(t: Env) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("ethereum");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["chart.yaml", "values.yaml", "values.schema.json", "chart.lock"] {
+        std::fs::copy(root().join("charts/ethereum").join(f), copy.join(f)).unwrap();
+    }
+    let chart = copy.display().to_string();
+    let run = |args: &[&str]| {
+        let o = t.command(args).current_dir(dir.path()).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        o
+    };
+    run(&["deploy", &chart, "--wait", "--timeout", "3m", "--no-notes"]);
+    let d = t.command(&["diff", &chart]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(d.status.code(), Some(0), "{}", text(&d.stdout));
+    run(&["deploy", &chart, "--set", "ethstats.enabled=false", "--no-notes"]);
+    assert_eq!(deploy::history(&t.c, &t.ns, "ethereum").await.unwrap().len(), 2);
 }

@@ -55,7 +55,10 @@ pub struct PluginRef {
     pub name: String,
     /// The component file, relative to the chart directory; or a Wasm OCI artifact pinned by
     /// digest, `oci://HOST/REPO@sha256:...` (pulled, or read from the local store, at render).
-    pub path: PathBuf,
+    /// Optional: without it (or when it names no file) the plugin is looked for by name
+    /// ([`Chart::search`]), so a copied chart directory still renders.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
     /// Limits for this plugin that replace the host's defaults.
     #[serde(default)]
     pub limits: PluginLimits,
@@ -95,14 +98,34 @@ pub struct Chart {
     pub values: Value,
     /// The parsed `values.schema.json`, if the chart has one.
     pub schema: Option<Value>,
+    /// Where plugins are looked for by name (`<dir>/<name>.wasm`) after the chart's own
+    /// `plugins/` directory: `--plugin-path` directories, then [`default_search`].
+    pub search: Vec<PathBuf>,
+}
+
+/// The plugin directories every chart searches: each of `ETHWASM_PLUGIN_PATH` (separated as
+/// `PATH` is), then `plugins/` beside the directory of the running `ethwasm` binary (so
+/// `target/release/ethwasm` finds `target/plugins`, where `make build` puts them).
+pub fn default_search() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::env::var_os("ETHWASM_PLUGIN_PATH")
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(bin) = std::env::current_exe().ok().and_then(|e| e.parent()?.parent().map(|p| p.join("plugins"))) {
+        out.push(bin);
+    }
+    out
 }
 
 /// A chart plugin resolved to a file, with its limit overrides parsed.
 #[derive(Debug, Clone)]
 pub struct ResolvedPlugin {
     pub name: String,
-    /// The component file (in an archive: the archive's path and the entry's name).
+    /// The component file (in an archive: the archive's path and the entry's name); the first
+    /// place looked in when none holds it.
     pub path: PathBuf,
+    /// Every place looked in, in order (a chart directory's plugins only), for the message when
+    /// none holds the file.
+    pub looked_in: Vec<PathBuf>,
     /// The component's bytes, for a chart read from an archive.
     pub bytes: Option<std::sync::Arc<[u8]>>,
     /// The `oci://` reference the chart names the plugin by (then `path` is that text and the
@@ -164,7 +187,7 @@ impl Chart {
                 )));
             }
         }
-        Ok(Chart { dir: dir.into(), files, file, values, schema })
+        Ok(Chart { dir: dir.into(), files, file, values, schema, search: default_search() })
     }
 
     /// Copies the chart's `globals` into `values.global` (see [`ChartFile::globals`]).
@@ -199,23 +222,27 @@ impl Chart {
                 let allow = p.allow.iter().map(|g| g.parse()).collect::<Result<_, String>>().map_err(|message| {
                     ChartError::Invalid { path: path.clone(), message: format!("plugins[{}].allow: {message}", p.name) }
                 })?;
-                let text = p.path.to_string_lossy();
+                let text = p.path.as_deref().map(Path::to_string_lossy).unwrap_or_default();
                 let remote = text.starts_with("oci://").then(|| text.to_string());
-                let (file, bytes) = match &self.files {
-                    _ if remote.is_some() => (p.path.clone(), None),
-                    Files::Dir(dir) => (dir.join(&p.path), None),
+                let (file, bytes, looked_in) = match &self.files {
+                    _ if remote.is_some() => (PathBuf::from(text.as_ref()), None, Vec::new()),
+                    Files::Dir(dir) => {
+                        let looked_in = self.candidates(dir, p);
+                        let found = looked_in.iter().find(|c| c.is_file()).unwrap_or(&looked_in[0]).clone();
+                        (found, None, looked_in)
+                    }
                     Files::Archive { .. } => {
-                        let entry = p.path.to_string_lossy();
-                        let bytes = self.files.entry(&entry).ok_or_else(|| ChartError::Invalid {
+                        let bytes = self.files.entry(&text).ok_or_else(|| ChartError::Invalid {
                             path: path.clone(),
-                            message: format!("plugins[{}].path: `{entry}` is not in the archive", p.name),
+                            message: format!("plugins[{}].path: `{text}` is not in the archive", p.name),
                         })?;
-                        (self.files.path_of(&entry), Some(bytes))
+                        (self.files.path_of(&text), Some(bytes), Vec::new())
                     }
                 };
                 Ok(ResolvedPlugin {
                     name: p.name.clone(),
                     path: file,
+                    looked_in,
                     bytes,
                     remote,
                     memory: p.limits.memory.as_deref().map(parse_bytes).transpose().map_err(bad)?,
@@ -225,6 +252,17 @@ impl Chart {
                 })
             })
             .collect()
+    }
+
+    /// Where plugin `p` may be, in order: its `path` (relative to the chart), the chart's own
+    /// `plugins/<name>.wasm`, then `<dir>/<name>.wasm` for each directory of [`Chart::search`].
+    fn candidates(&self, dir: &Path, p: &PluginRef) -> Vec<PathBuf> {
+        let file = format!("{}.wasm", p.name);
+        let mut out: Vec<PathBuf> = p.path.iter().map(|path| dir.join(path)).collect();
+        out.push(dir.join("plugins").join(&file));
+        out.extend(self.search.iter().map(|d| d.join(&file)));
+        out.dedup();
+        out
     }
 
     /// Reads `chart.lock`.

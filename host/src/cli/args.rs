@@ -29,6 +29,10 @@ pub struct SourceArgs {
     /// plugins, or used alone.
     #[arg(long = "plugins", value_name = "GLOB")]
     pub plugins: Vec<String>,
+    /// A directory to look for the chart's plugins in, by name (`DIR/NAME.wasm`), before
+    /// ETHWASM_PLUGIN_PATH and the `plugins/` directory beside the ethwasm binary's; repeatable.
+    #[arg(long = "plugin-path", value_name = "DIR")]
+    pub plugin_path: Vec<PathBuf>,
     /// Release name [default: the chart's name, or `ethwasm` with only --plugins].
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
@@ -236,6 +240,7 @@ pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &Run
             all
         }),
         fetched,
+        plugin_path: source.plugin_path.clone(),
     })
 }
 
