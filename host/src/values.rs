@@ -132,10 +132,12 @@ pub(crate) fn read_file(path: &Path) -> Result<Value, ValuesError> {
     parse_yaml(path, &text)
 }
 
-/// Parses YAML text as a values mapping; `path` names it in errors.
+/// Parses YAML text as a values mapping; `path` names it in errors. A mapping that repeats a
+/// key is refused (as Helm refuses it), not read with the last one winning.
 pub(crate) fn parse_yaml(path: &Path, text: &str) -> Result<Value, ValuesError> {
-    let v: Value =
-        serde_yaml::from_str(text).map_err(|e| ValuesError::Parse { path: path.into(), message: e.to_string() })?;
+    let v: Value = serde_yaml::from_str::<crate::yaml::Strict>(text)
+        .map(|s| s.0)
+        .map_err(|e| ValuesError::Parse { path: path.into(), message: e.to_string() })?;
     match v {
         Value::Null => Ok(Value::Object(Map::new())),
         Value::Object(_) => Ok(v),
@@ -230,6 +232,21 @@ pub(crate) fn parse_set(arg: &str, kind: SetKind) -> Result<Vec<(Vec<Seg>, Value
     let mut i = 0;
     let mut out = Vec::new();
     loop {
+        // Helm's strvals: `list[0]` with no `=` sets `list` to an empty list.
+        let item: String = chars[i..].iter().take_while(|c| **c != ',').collect();
+        if let Some(key) = item.strip_suffix(']').filter(|_| !item.contains(['=', '\\'])).and_then(|k| {
+            let open = k.find('[')?;
+            k[open + 1..].bytes().all(|b| b.is_ascii_digit()).then(|| format!("{}=", &k[..open]))
+        }) {
+            let key: Vec<char> = key.chars().collect();
+            let path = parse_key(&key, &mut 0).map_err(err)?;
+            out.push((path, Value::Array(Vec::new())));
+            i += item.chars().count() + 1;
+            if i >= chars.len() {
+                return Ok(out);
+            }
+            continue;
+        }
         let path = parse_key(&chars, &mut i).map_err(err)?;
         if kind == SetKind::Json {
             let rest: String = chars[i..].iter().collect();
@@ -432,6 +449,14 @@ mod tests {
     fn list_indices_pad_and_nest() {
         let v = set(&["a.b[2].c=x", "a.b[0]=y", "m[0][1]=z"], SetKind::Typed);
         assert_eq!(v, json!({"a": {"b": ["y", null, {"c": "x"}]}, "m": [[null, "z"]]}));
+    }
+
+    /// Helm's strvals cases for a list with no value (parser_test.go: `noval[0]` and `noval[0]=`).
+    #[test]
+    fn an_index_with_no_value_is_an_empty_list() {
+        assert_eq!(set(&["noval[0]"], SetKind::Typed), json!({"noval": []}));
+        assert_eq!(set(&["noval[0]="], SetKind::Typed), json!({"noval": [""]}));
+        assert_eq!(set(&["a.l[0],b=1"], SetKind::Typed), json!({"a": {"l": []}, "b": 1}));
     }
 
     #[test]

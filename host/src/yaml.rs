@@ -200,10 +200,95 @@ fn plain(s: &str) -> bool {
     !matches!(lower.as_str(), "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "<<" | "=")
 }
 
+/// A YAML document read as a JSON value, refusing a mapping that repeats a key (serde_yaml
+/// would keep the last one silently; Helm refuses them). Keys that are numbers or booleans
+/// become their text, as JSON keys must be strings.
+pub struct Strict(pub Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        <Strict as serde::Deserialize>::deserialize(d).map(|s| s.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error;
+        let mut out = Map::new();
+        while let Some(Strict(key)) = map.next_key()? {
+            let key = match key {
+                Value::String(s) => s,
+                Value::Number(_) | Value::Bool(_) | Value::Null => key.to_string(),
+                _ => return Err(A::Error::custom("a mapping key must be a string, number or boolean")),
+            };
+            if out.contains_key(&key) {
+                return Err(A::Error::custom(format!("duplicate key `{key}`: a mapping may give each key once")));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_repeated_key_is_refused_where_it_is() {
+        let read = |t: &str| serde_yaml::from_str::<Strict>(t).map(|s| s.0).map_err(|e| e.to_string());
+        let e = read("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
+        assert!(e.contains("b: duplicate key `c`") && e.contains("line 3"), "{e}");
+        assert_eq!(
+            read("a: [1, {b: x}]\n1: true\nn: ~\n").unwrap(),
+            serde_json::json!({"a": [1, {"b": "x"}], "1": true, "n": null})
+        );
+    }
 
     #[test]
     fn the_layout_is_kubectls() {

@@ -311,12 +311,47 @@ fn cluster_commands_without_a_cluster_exit_4_naming_the_cause() {
     ] {
         let out = ethwasm(&args);
         assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("127.0.0.1:1") || stderr(&out).contains("onnect"), "{args:?}: {}", stderr(&out));
+        // The refused connection names the server it tried.
+        assert!(stderr(&out).contains("API server https://127.0.0.1:1"), "{args:?}: {}", stderr(&out));
     }
-    // An unknown context is a cluster-configuration error too.
+    // An unknown context is a cluster-configuration error too, naming the contexts there are.
     let out = ethwasm(&["list", "--kubeconfig", kc, "--kube-context", "nope"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it has no context `nope` (its contexts: c)"), "{}", stderr(&out));
+}
+
+/// The smaller day-two mistakes, each refused with what to do (exit 2).
+#[test]
+fn values_times_and_names_that_cannot_be_right_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // A values file that gives one key twice: Helm refuses it, and so does ethwasm.
+    let dup = dir.path().join("dup.yaml");
+    std::fs::write(
+        &dup,
+        "genesis:
+  chainId: 1
+  chainId: 2
+",
+    )
+    .unwrap();
+    let out = ethwasm(&["render", "charts/ethereum", "-f", dup.to_str().unwrap(), "--seed", SEED]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&dup.display().to_string()) && err.contains("duplicate key `chainId`"), "{err}");
+    assert!(err.contains("genesis: duplicate key") && err.contains("line 2"), "{err}");
+    // A creation time in milliseconds (the year 3 million), and a bad SOURCE_DATE_EPOCH named as such.
+    let out = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--created", "99999999999999"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("after the year 9999") && stderr(&out).contains("not milliseconds"));
+    let out = ethwasm_env(&["render", "charts/ethereum", "--seed", SEED], &[("SOURCE_DATE_EPOCH", "yesterday")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("SOURCE_DATE_EPOCH: `yesterday`"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("--created"), "{}", stderr(&out));
+    // A plugin named after the values every plugin shares.
+    let out = ethwasm(&["plugin", "new", "global", "--dir", dir.path().join("g").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("reserved"), "{}", stderr(&out));
+    assert!(!dir.path().join("g").exists());
 }
 
 #[test]

@@ -480,6 +480,12 @@ async fn patch_as(c: &KubeCluster, ns: &str, manager: &str, body: &Value) {
 }
 
 async fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls(t: Env) {
+    // A server dry run into a namespace that does not exist says so, as a deploy does.
+    let missing = format!("{}-missing", t.ns);
+    let o =
+        t.anywhere(&["deploy", "charts/ethereum", "--dry-run=server", "-n", &missing, "--no-notes"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(&format!("namespace {missing} does not exist")), "{}", text(&o.stderr));
     // The API server validates every object first (server dry run), then they are applied.
     let dry = t.ok(&["deploy", "charts/ethereum", "--dry-run=server", "--no-notes"]);
     assert!(dry.contains("server dry run: nothing stored"), "{dry}");

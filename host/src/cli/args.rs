@@ -42,8 +42,9 @@ pub struct SourceArgs {
     pub seed: Option<String>,
     /// When the release was created, as Unix seconds or RFC 3339 (2026-01-01T00:00:00Z); plugins
     /// see it as `release.created` (a proof-of-stake genesis time defaults to it plus a delay).
-    /// A deploy records it at the first install and keeps it after. Default: now.
-    #[arg(long, value_name = "TIME", env = "SOURCE_DATE_EPOCH", value_parser = parse_time)]
+    /// A deploy records it at the first install and keeps it after. Default: SOURCE_DATE_EPOCH
+    /// when set, else now.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub created: Option<u64>,
     /// Let plugin PLUGIN create more than the default (see docs/threat-model.md): GRANT is
     /// other-namespaces, cluster-scoped, namespaces, rbac, webhooks, crds, privileged-pods,
@@ -102,14 +103,40 @@ impl RegistryArgs {
 
 /// Unix seconds, or an RFC 3339 time.
 fn parse_time(text: &str) -> Result<u64, String> {
-    if let Ok(secs) = text.trim().parse::<u64>() {
-        return Ok(secs);
+    /// 9999-12-31T23:59:59Z: the last time RFC 3339 can write. A larger number is a typo (or
+    /// milliseconds), and would put a genesis thousands of years away.
+    const LAST: u64 = 253_402_300_799;
+    let secs = match text.trim().parse::<u64>() {
+        Ok(secs) => secs,
+        Err(_) => {
+            let t: jiff::Timestamp = text.trim().parse().map_err(|e| {
+                format!("`{text}` is neither Unix seconds nor an RFC 3339 time (2026-01-01T00:00:00Z): {e}")
+            })?;
+            u64::try_from(t.as_second()).map_err(|_| format!("`{text}` is before 1970"))?
+        }
+    };
+    if secs > LAST {
+        return Err(format!(
+            "`{text}` is after the year 9999; give Unix seconds (e.g. 1767225600, not milliseconds) or an RFC 3339 \
+             time (2026-01-01T00:00:00Z)"
+        ));
     }
-    let t: jiff::Timestamp = text
-        .trim()
-        .parse()
-        .map_err(|e| format!("`{text}` is neither Unix seconds nor an RFC 3339 time (2026-01-01T00:00:00Z): {e}"))?;
-    u64::try_from(t.as_second()).map_err(|_| format!("`{text}` is before 1970"))
+    Ok(secs)
+}
+
+impl SourceArgs {
+    /// `--created`, else SOURCE_DATE_EPOCH (named in its own error), else none.
+    pub fn created(&self) -> Result<Option<u64>> {
+        if self.created.is_some() {
+            return Ok(self.created);
+        }
+        match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) if !v.trim().is_empty() => {
+                parse_time(&v).map(Some).map_err(|e| Error::usage(format!("SOURCE_DATE_EPOCH: {e}")))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Values: files and --set flags, merged in Helm's order.
@@ -231,7 +258,7 @@ pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &Run
         release: source.release.clone(),
         namespace: g.namespace.clone(),
         seed: source.seed.clone(),
-        created: source.created,
+        created: source.created()?,
         values: values.sources(),
         cache: runtime.cache(),
         limits: runtime.limits(),

@@ -19,6 +19,8 @@ type DiscoveryCache = HashMap<String, Arc<Vec<ResourceType>>>;
 pub struct KubeCluster {
     client: Client,
     discovered: Arc<Mutex<DiscoveryCache>>,
+    /// The API server's URL, for messages (empty when unknown).
+    server: Arc<str>,
 }
 
 impl std::fmt::Debug for KubeCluster {
@@ -39,7 +41,7 @@ pub struct Connect {
 impl KubeCluster {
     /// Wraps a client (a real one, or one over a test service).
     pub fn new(client: Client) -> Self {
-        KubeCluster { client, discovered: Arc::default() }
+        KubeCluster { client, discovered: Arc::default(), server: Arc::from("") }
     }
 
     /// Connects as kubectl would: --kubeconfig, else $KUBECONFIG or ~/.kube/config, else the
@@ -49,9 +51,13 @@ impl KubeCluster {
         let config = match &how.kubeconfig {
             Some(path) => {
                 let file = Kubeconfig::read_from(path).map_err(|e| kubeconfig_error(Some(path), &e))?;
+                unknown_context(&file, how.context.as_deref(), Some(path))?;
                 Config::from_custom_kubeconfig(file, &options).await.map_err(|e| kubeconfig_error(Some(path), &e))?
             }
             None if how.context.is_some() => {
+                if let Ok(file) = Kubeconfig::read() {
+                    unknown_context(&file, how.context.as_deref(), None)?;
+                }
                 Config::from_kubeconfig(&options).await.map_err(|e| kubeconfig_error(None, &e))?
             }
             None => Config::infer().await.map_err(|e| {
@@ -60,9 +66,20 @@ impl KubeCluster {
                 ))
             })?,
         };
+        let server: Arc<str> = Arc::from(config.cluster_url.to_string().trim_end_matches('/'));
         let client = Client::try_from(config)
             .map_err(|e| ClusterError::Transport(format!("cannot set up the Kubernetes client: {e}")))?;
-        Ok(KubeCluster::new(client))
+        Ok(KubeCluster { server, ..KubeCluster::new(client) })
+    }
+
+    /// kube's error as ours, naming the API server when it could not be reached.
+    fn convert(&self, e: kube::Error) -> ClusterError {
+        match convert(e) {
+            ClusterError::Transport(t) if !self.server.is_empty() => {
+                ClusterError::Transport(format!("API server {}: {t}", self.server))
+            }
+            other => other,
+        }
     }
 
     /// The kube-rs client underneath.
@@ -103,7 +120,7 @@ impl KubeCluster {
             Ok(l) => l,
             // A group-version the cluster does not serve: remembered as serving nothing.
             Err(kube::Error::Api(s)) if s.code == 404 => Default::default(),
-            Err(e) => return Err(convert(e)),
+            Err(e) => return Err(self.convert(e)),
         };
         let (group, version) = match api_version.split_once('/') {
             Some((g, v)) => (g.to_string(), v.to_string()),
@@ -126,6 +143,20 @@ impl KubeCluster {
         self.cache().insert(api_version.to_string(), types.clone());
         Ok(types)
     }
+}
+
+/// A `--context` the kubeconfig does not have, named with the contexts it has.
+fn unknown_context(file: &Kubeconfig, context: Option<&str>, path: Option<&Path>) -> Result<(), ClusterError> {
+    let Some(wanted) = context else { return Ok(()) };
+    let names: Vec<&str> = file.contexts.iter().map(|c| c.name.as_str()).collect();
+    if names.contains(&wanted) {
+        return Ok(());
+    }
+    let have = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    Err(kubeconfig_error(
+        path,
+        &format!("it has no context `{wanted}` (its contexts: {have}); pass --kube-context NAME"),
+    ))
 }
 
 fn kubeconfig_error(path: Option<&Path>, e: &dyn std::fmt::Display) -> ClusterError {
@@ -196,12 +227,12 @@ impl Cluster for KubeCluster {
     }
 
     async fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<Option<Value>, ClusterError> {
-        Ok(self.api(rt, Some(ns)).get_opt(name).await.map_err(convert)?.map(to_value))
+        Ok(self.api(rt, Some(ns)).get_opt(name).await.map_err(|e| self.convert(e))?.map(to_value))
     }
 
     async fn list(&self, rt: &ResourceType, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ClusterError> {
         let lp = ListParams::default().labels(selector);
-        let list = self.api(rt, ns).list(&lp).await.map_err(convert)?;
+        let list = self.api(rt, ns).list(&lp).await.map_err(|e| self.convert(e))?;
         Ok(list
             .items
             .into_iter()
@@ -224,18 +255,18 @@ impl Cluster for KubeCluster {
         let mut pp = PatchParams::apply(FIELD_MANAGER);
         pp.force = opts.force;
         pp.dry_run = opts.dry_run;
-        let o = self.api(rt, Some(ns)).patch(name, &pp, &Patch::Apply(body)).await.map_err(convert)?;
+        let o = self.api(rt, Some(ns)).patch(name, &pp, &Patch::Apply(body)).await.map_err(|e| self.convert(e))?;
         Ok(to_value(o))
     }
 
     async fn create(&self, rt: &ResourceType, ns: &str, body: &Value) -> Result<Value, ClusterError> {
         let pp = PostParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
-        Ok(to_value(self.api(rt, Some(ns)).create(&pp, &from_value(body)?).await.map_err(convert)?))
+        Ok(to_value(self.api(rt, Some(ns)).create(&pp, &from_value(body)?).await.map_err(|e| self.convert(e))?))
     }
 
     async fn replace(&self, rt: &ResourceType, ns: &str, name: &str, body: &Value) -> Result<Value, ClusterError> {
         let pp = PostParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
-        Ok(to_value(self.api(rt, Some(ns)).replace(name, &pp, &from_value(body)?).await.map_err(convert)?))
+        Ok(to_value(self.api(rt, Some(ns)).replace(name, &pp, &from_value(body)?).await.map_err(|e| self.convert(e))?))
     }
 
     async fn delete(&self, rt: &ResourceType, ns: &str, name: &str, opts: WriteOptions) -> Result<bool, ClusterError> {
@@ -244,7 +275,7 @@ impl Cluster for KubeCluster {
         match self.api(rt, Some(ns)).delete(name, &dp).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(convert(e)),
+            Err(e) => Err(self.convert(e)),
         }
     }
 
@@ -260,7 +291,7 @@ impl Cluster for KubeCluster {
         match self.api(rt, Some(ns)).delete(name, &dp).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(convert(e)),
+            Err(e) => Err(self.convert(e)),
         }
     }
 }

@@ -24,6 +24,9 @@ pub async fn deploy<C: Cluster>(
 ) -> Result<Report> {
     match opts.dry_run {
         Some(mode) => {
+            if mode == DryRun::Server {
+                super::rollout::namespace_for_server_dry_run(c, namespace).await?;
+            }
             let mut plan = plan(c, namespace, release, seed, render).await?;
             guard_genesis(&plan, opts)?;
             adopt::guard(c, &mut plan, opts).await?;

@@ -11,6 +11,23 @@ use crate::error::{Context, Error, Result};
 use crate::release::{to_trim, Record, Status};
 use serde_json::json;
 
+/// A server dry run stores nothing, so it cannot create the namespace it would validate in:
+/// a missing one is named, as a deploy names it.
+pub(crate) async fn namespace_for_server_dry_run<C: Cluster>(c: &C, namespace: &str) -> Result<()> {
+    let exists = c
+        .get(&builtin::namespace(), "", namespace)
+        .await
+        .map_err(|e| ObjectError::new("read", format!("Namespace {namespace}"), e))?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "namespace {namespace} does not exist, and a server dry run stores nothing, so it cannot create it to \
+         validate objects in it: create it first (kubectl create namespace {namespace}), or use --dry-run=client"
+    )))
+}
+
 /// Checks the namespace exists, creating it with --create-namespace.
 async fn ensure_namespace<C: Cluster>(c: &C, namespace: &str, opts: &Options) -> Result<()> {
     let rt = builtin::namespace();

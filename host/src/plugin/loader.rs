@@ -302,7 +302,7 @@ const MAX_IO_NAMES: usize = 256;
 const MAX_IO_NAME: usize = 253;
 const MAX_SCHEMA: usize = 1 << 20;
 /// The values section every plugin shares; no plugin may take its name.
-const RESERVED_NAME: &str = "global";
+pub const RESERVED_NAME: &str = "global";
 
 /// Checks a plugin's `info`: a DNS-label name that is not `global`, short printable version and
 /// description, output names of `[a-z0-9._/-]` each listed once, a schema of bounded size.

@@ -15,7 +15,7 @@ pub(crate) use cache::write_atomic;
 pub use cache::CompileCache;
 pub use engine::Runtime;
 pub(crate) use loader::MAX_COMPONENT_BYTES as MAX_COMPONENT;
-pub use loader::{is_dns_label, Plugin, Source};
+pub use loader::{is_dns_label, Plugin, Source, RESERVED_NAME};
 pub use memo::{Memo, Request as MemoRequest};
 pub use meta::ImportKind;
 pub use run::PluginRender;

@@ -7,20 +7,85 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-/// A container image as values write it: any field may be left out and falls back to the
-/// plugin's default (so `--set x.image.tag=v2` works without a chart).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+/// A container image as values write it: either one string, `repository[:tag][@sha256:...]`
+/// (`--set x.image=ethereum/client-go:v1.17.7`), or its parts, any of which may be left out
+/// and falls back to the plugin's default (`--set x.image.tag=v2`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Image {
     pub repository: Option<String>,
     pub tag: Option<String>,
+    /// `sha256:...`: pins the image's content.
+    pub digest: Option<String>,
     pub pull_policy: Option<String>,
 }
 
+/// The mapping form of [`Image`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Default)]
+struct ImageFields {
+    repository: Option<String>,
+    tag: Option<String>,
+    digest: Option<String>,
+    pull_policy: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Image {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Image, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(d)? {
+            Value::String(s) => Image::parse(&s).map_err(D::Error::custom),
+            Value::Null => Ok(Image::default()),
+            v @ Value::Object(_) => {
+                let f: ImageFields = serde_json::from_value(v).map_err(D::Error::custom)?;
+                Ok(Image { repository: f.repository, tag: f.tag, digest: f.digest, pull_policy: f.pull_policy })
+            }
+            _ => Err(D::Error::custom(
+                "an image is `repository:tag` or a mapping of repository, tag, digest, pullPolicy",
+            )),
+        }
+    }
+}
+
 impl Image {
-    /// `repository:tag`, each falling back to the given default.
+    /// `repository[:tag][@sha256:...]`: the tag is what follows the last `:` after the last
+    /// `/` (so a registry port, `host:5000/x`, is not one).
+    pub fn parse(text: &str) -> Result<Image, String> {
+        let (rest, digest) = match text.split_once('@') {
+            Some((r, d)) => (r, Some(d.to_string())),
+            None => (text, None),
+        };
+        let slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (repository, tag) = match rest[slash..].rfind(':') {
+            Some(i) => (&rest[..slash + i], Some(rest[slash + i + 1..].to_string())),
+            None => (rest, None),
+        };
+        if repository.is_empty() || tag.as_deref() == Some("") || text.contains(char::is_whitespace) {
+            return Err(format!("`{text}` is not an image reference (repository[:tag][@sha256:...])"));
+        }
+        Ok(Image { repository: Some(repository.into()), tag, digest, pull_policy: None })
+    }
+
+    /// `repository:tag[@digest]`, each falling back to the given default.
     pub fn reference(&self, repository: &str, tag: &str) -> String {
-        format!("{}:{}", self.repository.as_deref().unwrap_or(repository), self.tag.as_deref().unwrap_or(tag))
+        let name =
+            format!("{}:{}", self.repository.as_deref().unwrap_or(repository), self.tag.as_deref().unwrap_or(tag));
+        match &self.digest {
+            Some(d) => format!("{name}@{d}"),
+            None => name,
+        }
+    }
+
+    /// This image, with what it leaves out taken from `base` (a digest only when neither the
+    /// repository nor the tag is given here: it pins `base`'s image).
+    pub fn or(&self, base: &Image) -> Image {
+        let own = self.repository.is_some() || self.tag.is_some();
+        Image {
+            repository: self.repository.clone().or_else(|| base.repository.clone()),
+            tag: self.tag.clone().or_else(|| base.tag.clone()),
+            digest: self.digest.clone().or_else(|| if own { None } else { base.digest.clone() }),
+            pull_policy: self.pull_policy.clone().or_else(|| base.pull_policy.clone()),
+        }
     }
     /// The pull policy, `IfNotPresent` by default.
     pub fn pull_policy(&self) -> &str {
@@ -190,6 +255,28 @@ pub fn merge_labels(base: &Value, extra: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An image is written either way: one string, or its parts.
+    #[test]
+    fn an_image_is_a_reference_or_its_parts() {
+        let read = |v: Value| serde_json::from_value::<Image>(v).map_err(|e| e.to_string());
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let s = read(json!("ethereum/client-go:v1.17.7")).unwrap();
+        assert_eq!(s.reference("x", "y"), "ethereum/client-go:v1.17.7");
+        assert_eq!(read(json!("localhost:5000/geth")).unwrap().reference("x", "latest"), "localhost:5000/geth:latest");
+        let pinned = read(json!(format!("host:5000/geth:v1@{digest}"))).unwrap();
+        assert_eq!(pinned.reference("x", "y"), format!("host:5000/geth:v1@{digest}"));
+        let parts = read(json!({ "tag": "v2", "pullPolicy": "Always" })).unwrap();
+        assert_eq!((parts.reference("geth", "v1").as_str(), parts.pull_policy()), ("geth:v2", "Always"));
+        assert!(read(json!({ "tags": "v2" })).unwrap_err().contains("unknown field `tags`"));
+        assert!(read(json!("geth:")).unwrap_err().contains("not an image reference"));
+        assert!(read(json!(3)).unwrap_err().contains("repository:tag"));
+        // A validator client's image follows its beacon node's, digest and all, unless it names its own.
+        let beacon = read(json!(format!("sigp/lighthouse:v8@{digest}"))).unwrap();
+        assert_eq!(Image::default().or(&beacon).reference("x", "y"), format!("sigp/lighthouse:v8@{digest}"));
+        let own = read(json!({ "tag": "v9" })).unwrap().or(&beacon);
+        assert_eq!(own.reference("x", "y"), "sigp/lighthouse:v9");
+    }
 
     #[test]
     fn headless_service_publishes_not_ready() {

@@ -33,6 +33,12 @@ impl NewCommand {
                 self.name
             )));
         }
+        if self.name == ethwasm::plugin::RESERVED_NAME {
+            return Err(Error::usage(format!(
+                "plugin name `{}` is reserved for the values every plugin shares (`global.*`); choose another",
+                self.name
+            )));
+        }
         let dir = self.dir.clone().unwrap_or_else(|| PathBuf::from(&self.name));
         if dir.join("Cargo.toml").exists() {
             return Err(Error::usage(format!("{} already holds a Cargo.toml; choose another --dir", dir.display())));

@@ -276,7 +276,13 @@ pub(crate) fn render(
     // then the RPC nodes', so a client outlives its own beacon node.
     let apis: Vec<String> = all.iter().map(|n| ctx.beacon_api(n.pod)).collect();
     let mut clients = Vec::new();
+    let mut keyless = Vec::new();
     for client in &i.validators.clients {
+        if client.count == 0 {
+            // Fewer validators than signers: this signer has no keys, and no client to run.
+            keyless.push(client.signer.to_string());
+            continue;
+        }
         let signer = i.signers.signers.iter().find(|s| s.index == client.signer).ok_or_else(|| {
             missing(format!(
                 "validators: client {} runs beside signer {0}, which `signers` does not list",
@@ -290,11 +296,21 @@ pub(crate) fn render(
             std::iter::once(own.clone()).chain(apis.iter().filter(|a| **a != own).cloned()).collect();
         out = out.manifest(validator_set(&ctx, client, fee, &beacon_apis));
         clients.push(format!(
-            "  {release}-validator-{c}: validators {first}..{last}, beside {pod}",
+            "  {release}-validator-{c}: validators {first}..{end}, beside {pod}",
             c = client.signer,
             first = client.first,
-            last = client.first + client.count.max(1) - 1,
+            end = client.first + client.count,
             pod = signer.pod,
+        ));
+    }
+    if !keyless.is_empty() {
+        let total: u32 = i.validators.clients.iter().map(|c| c.count).sum();
+        warnings.push(format!(
+            "{total} validators over {signers} signers: signer(s) {list} get no validator keys, so no validator client \
+             runs beside them; give at least {signers} validators (global.topology.validators) or fewer signers \
+             (global.topology.signers)",
+            signers = i.validators.clients.len(),
+            list = keyless.join(", "),
         ));
     }
     // Voluntary disruptions (drains) may take down only clients whose stake the rest can
@@ -362,7 +378,11 @@ fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
          validators attest from the start)\n",
         minutes = seconds.div_ceil(60),
     ));
-    n.push_str(&format!("Validator clients (StatefulSet, one replica each):\n{}\n", clients.join("\n")));
+    n.push_str(&format!(
+        "Validator clients (StatefulSet, one replica each; validators first..end, end excluded, as the pods' \
+         ethwasm.io/validators annotation says):\n{}\n",
+        clients.join("\n")
+    ));
     if let Some(m) = &i.validators.mnemonic {
         n.push_str(&format!(
             "Validator mnemonic: kubectl -n {namespace} get secret {s} -o jsonpath='{{.data.{k}}}' | base64 -d",

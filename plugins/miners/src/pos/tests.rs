@@ -764,6 +764,30 @@ fn fewer_signers_render_fewer_pairs_and_clients() {
     assert_eq!(kinds(&m, "StatefulSet").count(), 4);
 }
 
+/// Fewer validators than signers: the signers without keys run no validator client, the render
+/// says so, and the notes' slices are the pods' own (half-open), never indices that do not exist.
+#[test]
+fn signers_without_validators_run_no_client_and_are_named() {
+    let w = world(4, 0, 2, json!({}));
+    let (out, warnings) = crate::render_warned(&rel(), &Values::default(), &w.inputs).unwrap();
+    let m = out.manifests();
+    let vcs: Vec<&str> = kinds(&m, "StatefulSet")
+        .filter_map(|s| s["metadata"]["name"].as_str())
+        .filter(|n| n.starts_with("eth-validator-"))
+        .collect();
+    assert_eq!(vcs.len(), 2, "{vcs:?}");
+    let said = warnings.iter().find(|w| w.contains("get no validator keys")).expect("a warning");
+    assert!(said.starts_with("2 validators over 4 signers"), "{said}");
+    let notes = out.get_notes().unwrap().to_string();
+    for vc in &vcs {
+        let slice = find(&m, "StatefulSet", vc)["spec"]["template"]["metadata"]["annotations"]["ethwasm.io/validators"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(notes.contains(&format!("{vc}: validators {slice}, beside")), "{slice}: {notes}");
+    }
+}
+
 #[test]
 fn notes_say_how_to_reach_rpc_the_beacon_api_finality_and_the_mnemonic() {
     let w = default_world();
@@ -773,7 +797,7 @@ fn notes_say_how_to_reach_rpc_the_beacon_api_finality_and_the_mnemonic() {
         "kubectl -n chain port-forward svc/eth-beacon 5052:5052",
         "curl -s http://localhost:5052/eth/v1/beacon/states/head/finality_checkpoints",
         "kubectl -n chain get secret eth-validator-mnemonic -o jsonpath='{.data.mnemonic}' | base64 -d",
-        "eth-validator-0: validators 0..3, beside eth-signer-0-0",
+        "eth-validator-0: validators 0..4, beside eth-signer-0-0",
         // Epochs 2 and 3 justified, 2 finalized: the start of epoch 4, 4 x 32 x 12 s.
         "at the start of epoch 4, 1536 s (~26 min) after genesis",
     ] {

@@ -121,10 +121,9 @@ pub(super) fn validator_set(
     let group = k8s::component_labels(ctx.release, "validator", "validator");
     let labels = k8s::merge_labels(&group, &json!({ "ethwasm.io/node-set": name }));
     let b = &v.beacon;
-    let beacon_repo = b.image.repository.as_deref().unwrap_or(LIGHTHOUSE);
-    let beacon_tag = b.image.tag.as_deref().unwrap_or(LIGHTHOUSE_TAG);
-    let image = vc.image.reference(beacon_repo, beacon_tag);
-    let pull = vc.image.pull_policy.as_deref().or(b.image.pull_policy.as_deref()).unwrap_or("IfNotPresent");
+    let own = vc.image.or(&b.image);
+    let image = own.reference(LIGHTHOUSE, LIGHTHOUSE_TAG);
+    let pull = own.pull_policy();
     let init = init_resources();
     let mut args = vec![
         "validator_client".to_string(),
