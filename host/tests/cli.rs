@@ -988,3 +988,21 @@ fn a_copied_chart_renders_anywhere_and_a_missing_plugin_says_where_it_looked() {
     }
     assert!(err.contains("chart plugin `nowhere` was not found") && err.contains("--plugin-path DIR"), "{err}");
 }
+
+/// An image value is one reference (the README's form) or its parts; a misspelt part is named.
+#[test]
+fn an_image_is_one_reference_or_its_parts() {
+    let digest = format!("sha256:{}", "cd".repeat(32));
+    let beacon = format!("miners.beacon.image=sigp/lighthouse:v8.3.3@{digest}");
+    let args = ["render", "charts/ethereum", "--seed", SEED, "--no-notes", "--set", "ethstats.image=my/stats:v2"];
+    let o = ethwasm(&[&args[..], &["--set", &beacon]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("image: my/stats:v2\n"), "the string form");
+    assert!(out.contains(&format!("image: sigp/lighthouse:v8.3.3@{digest}\n")), "pinned by digest");
+    // Validator clients run their beacon node's image, digest and all.
+    assert!(out.matches(&format!("sigp/lighthouse:v8.3.3@{digest}")).count() > 4);
+    let o = ethwasm(&["render", "charts/ethereum", "--seed", SEED, "--set", "ethstats.image.tags=v2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("tags"), "{}", stderr(&o));
+}
