@@ -1,5 +1,5 @@
 # ethwasm build entry points. `make demo` and `make test` are the two set-up commands.
-.PHONY: build host plugins lock test test-crosscheck test-cluster demo bench fmt lint ci clean
+.PHONY: build host plugins lock test test-crosscheck test-cluster demo bench docs fmt lint ci clean
 
 CARGO ?= cargo
 CHART ?= charts/ethereum
@@ -44,6 +44,15 @@ bench: build
 	python3 scripts/bench_pos.py
 	python3 scripts/bench_oci.py
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
+
+# The book (docs/, mdBook) into target/book, then its links, anchors, commands and flags
+# checked against the built binary (scripts/check-docs.py). mdBook comes from crates.io, pinned.
+MDBOOK_VERSION ?= 0.4.52
+docs: host
+	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" || \
+		$(CARGO) install mdbook --version $(MDBOOK_VERSION) --no-default-features --locked
+	mdbook build docs
+	python3 scripts/check-docs.py
 
 fmt:
 	$(CARGO) fmt --all
