@@ -1,12 +1,22 @@
 #!/usr/bin/env python3
 """Checks the host's architecture rules; exits 1 naming each breach.
 
-1. No import circle between the library's top-level modules (host/src/<module>), nor between
-   the modules of host/src/deploy/ and host/src/plugin/: every `crate::a` (or `super::a`)
-   reference from module b is an edge b -> a, and the graph must have no cycle.
-2. The library knows nothing of the command line: no clap, no printing to stdout or stderr,
+1. No import circle between the top-level modules (host/src/<module>: the library's, and the
+   binary's cli/, which sees the library as `ethwasm::`): every reference from module b to
+   `crate::a` (or `super::a`, `ethwasm::a`) is an edge b -> a, and the graph must have no cycle.
+   A name the crate root re-exports (`crate::Result`) counts as the module that defines it.
+2. Inside every folder with a mod.rs (host/src/deploy/, cli/, cli/commands/, ...), the files,
+   mod.rs among them, form a graph the same way: a `super::X` or `crate::<folder>::X` reference
+   is an edge to the sibling file that defines X (or, for a subfolder, to the subfolder), also
+   when mod.rs only re-exports X (`pub use name::{A, B}`), so an index never hides an edge.
+   - No file may point back at its folder's mod.rs: a mod.rs is only an index (module docs,
+     `mod` declarations, re-exports); a reference that resolves to something defined in mod.rs
+     itself names the file and the item.
+   - No import circle among the files of a folder.
+   Test code (tests.rs, `tests/`, a trailing `#[cfg(test)] mod tests`) is left out of both graphs.
+3. The library knows nothing of the command line: no clap, no printing to stdout or stderr,
    no process exit, no progress bars outside host/src/main.rs and host/src/cli/.
-3. No product source file over 600 lines (tests excepted: `tests.rs`, `tests/`, and the
+4. No product source file over 600 lines (tests excepted: `tests.rs`, `tests/`, and the
    `#[cfg(test)] mod tests` at the end of a file).
 """
 import pathlib
@@ -38,20 +48,251 @@ def code_only(text):
     return "\n".join(line.split("//", 1)[0] for line in text.splitlines())
 
 
-def edges(group_of, modules):
-    graph = {m: set() for m in modules}
-    for p, rel in lib_files():
-        src = group_of(rel)
-        if src is None or src not in graph:
+# --- Reading Rust paths --------------------------------------------------------------------------
+
+LEXEME = re.compile(
+    r"//[^\n]*"  # line comment (doc comments included)
+    r"|/\*.*?\*/"  # block comment
+    r"|(?<![\w])b?r(#*)\".*?\"\1"  # raw string
+    r"|b?\"(?:\\.|[^\"\\])*\""  # string
+    r"|b?'(?:\\.|[^'\\])'",  # character
+    re.S,
+)
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|::|\S")
+
+
+def tokens(text):
+    """The tokens of `text` without comments, strings and characters."""
+    return TOKEN.findall(LEXEME.sub(" ", text))
+
+
+def parse_tree(toks, i):
+    """Parses a path or use tree at toks[i]; returns ([(segments, alias)], next index)."""
+    segs, out = [], []
+    while i < len(toks):
+        t = toks[i]
+        if t == "{":
+            i += 1
+            while i < len(toks) and toks[i] != "}":
+                if toks[i] == ",":
+                    i += 1
+                    continue
+                sub, i = parse_tree(toks, i)
+                out += [(segs + s, a) for s, a in sub]
+            return out, i + 1
+        if t == "*":
+            return [(segs + ["*"], None)], i + 1
+        if not re.fullmatch(r"\w+", t):
+            break
+        segs.append(t)
+        i += 1
+        if i < len(toks) and toks[i] == "::":
+            i += 1
             continue
-        text = code_only(strip_tests(p.read_text()))
-        for target in modules:
-            if target == src:
-                continue
-            if re.search(rf"\b(crate|super)::{target}\b", text) or re.search(
-                rf"\b(crate|super)::\{{[^}}]*\b{target}\b", text
+        alias = None
+        if i + 1 < len(toks) and toks[i] == "as":
+            alias, i = toks[i + 1], i + 2
+        return [(segs, alias)], i
+    return ([(segs, None)] if segs else []), i
+
+
+class File:
+    """One source file: its crate ("lib" or "bin"), module path, uses, definitions, references."""
+
+    def __init__(self, path):
+        self.path = path
+        self.rel = path.relative_to(SRC)
+        self.crate = "bin" if self.rel.parts[0] == "cli" or self.rel.name == "main.rs" else "lib"
+        parts = list(self.rel.with_suffix("").parts)
+        if parts[-1] in ("mod", "lib", "main"):
+            parts.pop()
+        self.module = tuple(parts)
+        self.is_index = self.rel.name in ("mod.rs", "lib.rs", "main.rs")
+        self.text = strip_tests(path.read_text())
+        self.children = set()
+        self.uses = {}  # name -> absolute (crate, path) it stands for, from this file's `use` lines
+        self.defines = set()  # names of items defined here
+        self.refs = []  # (absolute (crate, path), the reference as written)
+        self._read()
+
+    def _read(self):
+        toks = tokens(self.text)
+        scope = []  # (module path, brace depth) of inline `mod NAME { ... }` blocks
+        depth = 0
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            module = scope[-1][0] if scope else self.module
+            if t == "{":
+                depth += 1
+            elif t == "}":
+                depth -= 1
+                if scope and scope[-1][1] == depth:
+                    scope.pop()
+            elif t == "mod" and i + 2 < len(toks) and re.fullmatch(r"\w+", toks[i + 1]):
+                if toks[i + 2] == "{":
+                    if not scope:
+                        self.defines.add(toks[i + 1])
+                    scope.append((module + (toks[i + 1],), depth))
+                    depth += 1
+                    i += 3
+                    continue
+                if toks[i + 2] == ";" and not scope and toks[i + 1] != "tests":
+                    self.children.add(toks[i + 1])
+            elif t == "macro_rules" and i + 2 < len(toks) and toks[i + 1] == "!" and not scope:
+                self.defines.add(toks[i + 2])
+            elif (
+                t in ("fn", "struct", "enum", "union", "trait", "type", "const", "static")
+                and not scope
+                and depth == 0
+                and i + 1 < len(toks)
+                and re.fullmatch(r"\w+", toks[i + 1])
+                and toks[i + 1] not in ("fn", "mut", "_")
             ):
-                graph[src].add(target)
+                self.defines.add(toks[i + 1])
+            elif t == "use" and (i == 0 or toks[i - 1] != "::"):
+                tree, j = parse_tree(toks, i + 1)
+                for segs, alias in tree:
+                    target = self.resolve(segs, module)
+                    if target is None:
+                        continue
+                    if not scope and segs[-1] not in ("*", "self"):
+                        self.uses[alias or segs[-1]] = target
+                    elif not scope and segs[-1] == "self" and len(segs) > 1:
+                        self.uses[alias or segs[-2]] = target
+                    self.refs.append((target, "::".join(segs)))
+                i = j
+                continue
+            elif (
+                t in ("crate", "super", "self", "ethwasm") or (t in self.children and not scope)
+            ) and (i == 0 or toks[i - 1] != "::") and i + 1 < len(toks) and toks[i + 1] == "::":
+                tree, j = parse_tree(toks, i)
+                for segs, _ in tree:
+                    target = self.resolve(segs, module)
+                    if target is not None:
+                        self.refs.append((target, "::".join(segs)))
+                i = j
+                continue
+            i += 1
+
+    def resolve(self, segs, module):
+        """The absolute (crate, path) of a path written in `module`, or None (std, a dependency)."""
+        segs = [s for s in segs if s != "self"] if segs[:1] != ["self"] else segs
+        if not segs:
+            return None
+        head = segs[0]
+        if head == "crate":
+            return self.crate, tuple(segs[1:])
+        if head == "ethwasm" and self.crate == "bin":
+            return "lib", tuple(segs[1:])
+        if head in ("super", "self"):
+            base = list(module)
+            rest = list(segs)
+            if rest[0] == "self":
+                rest.pop(0)
+            while rest and rest[0] == "super":
+                if not base:
+                    return None
+                base.pop()
+                rest.pop(0)
+            return self.crate, tuple(base + rest)
+        if module == self.module and head in self.children:
+            return self.crate, self.module + tuple(segs)
+        return None
+
+
+FILES = [File(p) for p in sorted(SRC.rglob("*.rs")) if p.name != "tests.rs" and "tests" not in p.relative_to(SRC).parts]
+INDEX = {(f.crate, f.module): f for f in FILES if f.is_index}
+
+
+def where(crate, path, seen=()):
+    """Where `path` (a name inside some module) is defined: (index file, the file or folder of
+    its module that defines it, the name), following re-exports; None outside host/src."""
+    for n in range(len(path) - 1, -1, -1):
+        index = INDEX.get((crate, path[:n]))
+        if index is None:
+            continue
+        name = path[n]
+        if name in index.children:
+            return index, name, name
+        if name in index.uses and (crate, path[: n + 1]) not in seen:
+            c, p = index.uses[name]
+            found = where(c, p, seen + ((crate, path[: n + 1]),))
+            if found is not None:
+                return found
+            return None
+        if name in index.defines:
+            return index, None, name
+        return None
+    return None
+
+
+def node_of(f, folder):
+    """The node of file `f` in the graph of `folder` (an index): its child, or None."""
+    if f.crate != folder.crate or f.module[: len(folder.module)] != folder.module:
+        return None
+    if f.module == folder.module:
+        return "mod.rs" if f.is_index else None
+    return f.module[len(folder.module)]
+
+
+def label(folder, node):
+    if node == "mod.rs":
+        return folder.rel.name
+    return f"{node}/" if (SRC / folder.rel.parent / node).is_dir() else f"{node}.rs"
+
+
+def folder_graph(folder):
+    """Edges between the files (and subfolders) of `folder`; back-arrows to its index."""
+    nodes = {"mod.rs"} | folder.children
+    graph = {n: set() for n in nodes}
+    back = []
+    for f in FILES:
+        src = node_of(f, folder)
+        if src is None:
+            continue
+        for (crate, path), written in f.refs:
+            if crate != folder.crate or path[: len(folder.module)] != folder.module:
+                continue
+            if len(path) <= len(folder.module):
+                continue
+            found = where(crate, path[: len(folder.module) + 1])
+            if found is None:
+                continue
+            index, child, name = found
+            if index is not folder:
+                # Re-exported from another folder: that folder's graph sees it.
+                dst = None
+            else:
+                dst = child or "mod.rs"
+            if dst is None or dst == src:
+                continue
+            graph[src].add(dst)
+            if dst == "mod.rs":
+                back.append((f, written, name))
+    return graph, back
+
+
+def top_graph():
+    """Edges between the top-level modules: the library's and the binary's cli/."""
+    lib_root = INDEX[("lib", ())]
+    nodes = set(lib_root.children) | {"cli"}
+    graph = {n: set() for n in nodes}
+    for f in FILES:
+        if not f.module:
+            continue
+        src = f.module[0]
+        if src not in graph:
+            continue
+        for (crate, path), _ in f.refs:
+            if crate != "lib" or not path:
+                continue
+            found = where("lib", path[:1])
+            if found is None or found[0] is not lib_root:
+                continue
+            dst = found[1]
+            if dst and dst != src and dst in graph:
+                graph[src].add(dst)
     return graph
 
 
@@ -88,17 +329,22 @@ def cycles(graph):
 
 
 def check_circles():
-    top = sorted({rel.parts[0].removesuffix(".rs") for _, rel in lib_files()} - {"lib"})
-    groups = {"library": (top, lambda rel: rel.parts[0].removesuffix(".rs"))}
-    for sub in ("deploy", "plugin"):
-        mods = sorted(p.stem for p in (SRC / sub).glob("*.rs") if p.stem not in ("mod", "tests"))
-        groups[f"{sub}/"] = (
-            mods,
-            lambda rel, sub=sub: rel.stem if len(rel.parts) == 2 and rel.parts[0] == sub and rel.stem != "mod" else None,
-        )
-    for name, (mods, group_of) in groups.items():
-        for comp in cycles(edges(group_of, mods)):
-            problems.append(f"import circle among {name} modules: {' <-> '.join(comp)}")
+    for comp in cycles(top_graph()):
+        problems.append(f"import circle among top-level modules: {' <-> '.join(comp)}")
+    for folder in sorted((f for f in FILES if f.rel.name == "mod.rs"), key=lambda f: f.rel):
+        graph, back = folder_graph(folder)
+        where_ = f"host/src/{folder.rel.parent}/"
+        reported = set()
+        for f, written, name in back:
+            if (f.rel, name) in reported:
+                continue
+            reported.add((f.rel, name))
+            problems.append(
+                f"host/src/{f.rel} -> host/src/{folder.rel}: `{written}` is `{name}`, defined in mod.rs; "
+                f"a mod.rs is only an index: move `{name}` into a file of its own and re-export it"
+            )
+        for comp in cycles(graph):
+            problems.append(f"import circle among {where_} files: {' <-> '.join(label(folder, n) for n in comp)}")
 
 
 def check_no_cli_in_library():
@@ -132,4 +378,7 @@ for line in problems:
     print(line)
 if problems:
     sys.exit(1)
-print("layers: no import circle, no command line in the library, no product file over 600 lines")
+print(
+    "layers: no import circle among modules or the files of a folder, no arrow back to a mod.rs, "
+    "no command line in the library, no product file over 600 lines"
+)

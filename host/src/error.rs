@@ -31,6 +31,21 @@ pub trait Classify {
     fn class(&self) -> Class;
 }
 
+/// Implements [`Classify`] for an error whose class never varies: `classify!(ChartError =>
+/// Usage);`. Doc comments before the type document its `class`. An error whose class depends
+/// on the case implements [`Classify`] itself.
+macro_rules! classify {
+    ($(#[$doc:meta])* $error:ty => $class:ident) => {
+        impl $crate::error::Classify for $error {
+            $(#[$doc])*
+            fn class(&self) -> $crate::error::Class {
+                $crate::error::Class::$class
+            }
+        }
+    };
+}
+pub(crate) use classify;
+
 /// An error with its class and cause chain.
 pub struct Error {
     class: Class,
@@ -152,11 +167,7 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("bad flag")]
     struct Bad;
-    impl Classify for Bad {
-        fn class(&self) -> Class {
-            Class::Usage
-        }
-    }
+    classify!(Bad => Usage);
 
     #[test]
     fn class_survives_context() {

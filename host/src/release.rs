@@ -244,11 +244,7 @@ pub(crate) fn to_trim(revisions: &[(u32, Status)], max: usize) -> Vec<u32> {
     sorted.iter().filter(|(r, s)| Some(*r) != newest && *s != Status::Deployed).take(excess).map(|(r, _)| *r).collect()
 }
 
-impl crate::error::Classify for ReleaseError {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Cluster
-    }
-}
+crate::error::classify!(ReleaseError => Cluster);
 
 #[cfg(test)]
 mod tests {

@@ -409,11 +409,7 @@ fn typed(text: &str, kind: SetKind) -> Value {
     Value::String(text.to_string())
 }
 
-impl crate::error::Classify for ValuesError {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Usage
-    }
-}
+crate::error::classify!(ValuesError => Usage);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,10 @@ use ethwasm::{Error, Result};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Runs a cluster command's future on a single-threaded runtime (the library's helper, which its
+/// registry pulls use too).
+pub use ethwasm::oci::block_on;
+
 /// What to render: a chart and/or plugin files, and the release.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
@@ -352,13 +356,4 @@ impl RolloutArgs {
             ..Options::default()
         }
     }
-}
-
-/// Runs a cluster command's future on a single-threaded runtime.
-pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
 }

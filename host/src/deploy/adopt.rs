@@ -32,11 +32,7 @@ pub struct Takeover {
     pub why: String,
 }
 
-impl crate::error::Classify for Takeover {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Usage
-    }
-}
+crate::error::classify!(Takeover => Usage);
 
 /// Why `live` is not this release's, if it is not.
 fn not_ours(live: &Value, release: &str, namespace: &str, key: &ObjectKey) -> Option<String> {

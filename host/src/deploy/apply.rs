@@ -284,8 +284,4 @@ pub(crate) async fn delete_all<C: Cluster>(
     Ok(out)
 }
 
-impl crate::error::Classify for Unserved {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Cluster
-    }
-}
+crate::error::classify!(Unserved => Cluster);

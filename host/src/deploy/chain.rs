@@ -51,11 +51,7 @@ pub struct GenesisChange {
     pub to: String,
 }
 
-impl crate::error::Classify for GenesisChange {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Usage
-    }
-}
+crate::error::classify!(GenesisChange => Usage);
 
 /// The change from the live revision's genesis to `objects`', if any.
 pub(crate) fn change(history: &[Record], objects: &[Value], what: String) -> Option<GenesisChange> {

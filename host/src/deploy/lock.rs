@@ -336,17 +336,9 @@ pub enum RenewError {
     Cluster(#[from] ClusterError),
 }
 
-impl crate::error::Classify for LockHeld {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Cluster
-    }
-}
+crate::error::classify!(LockHeld => Cluster);
 
-impl crate::error::Classify for LockLost {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Cluster
-    }
-}
+crate::error::classify!(LockLost => Cluster);
 
 #[cfg(test)]
 mod tests {

@@ -88,11 +88,7 @@ pub struct NoIntactRecord {
     pub damaged: Vec<Damaged>,
 }
 
-impl crate::error::Classify for NoIntactRecord {
-    fn class(&self) -> crate::error::Class {
-        crate::error::Class::Cluster
-    }
-}
+crate::error::classify!(NoIntactRecord => Cluster);
 
 /// Groups record Secrets by (namespace, release, revision) and decodes each group: the records
 /// that read, and the revisions that do not.

@@ -8,6 +8,7 @@ use crate::error::{Class, Result};
 use crate::release::Status;
 use fake_apiserver::FakeApi;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 const NS: &str = "eth";
 const REL: &str = "net";

@@ -1,21 +1,14 @@
 //! Calling a plugin: a fresh store per call, with memory, time and output limits.
 
-use super::bindings::{PluginError as WitError, RenderInput, RenderOutput, WorldPre};
+use super::bindings::{PluginError as WitError, RenderInput, WorldPre};
 use super::engine::Runtime;
 use super::loader::Plugin;
-use super::state::{LogLine, Seed, State};
-use super::{format_bytes, Level, PluginError};
+use super::state::{Seed, State};
+use super::{format_bytes, Level, PluginError, PluginRender};
 use wasmtime::{Store, Trap};
 
 /// The longest message of a plugin's that goes into an error, in bytes.
 const MAX_MESSAGE: usize = 4 << 10;
-
-/// A successful render: what the plugin returned and what it logged.
-#[derive(Debug)]
-pub struct PluginRender {
-    pub output: RenderOutput,
-    pub logs: Vec<LogLine>,
-}
 
 impl Plugin {
     /// Runs `f` against a fresh instance in a fresh store, mapping traps and limit breaches to

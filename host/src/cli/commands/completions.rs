@@ -1,7 +1,7 @@
 //! `ethwasm completions SHELL`.
 
 use crate::cli::Outcome;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 /// Print a completion script.
@@ -13,9 +13,8 @@ pub struct CompletionsCommand {
 }
 
 impl CompletionsCommand {
-    /// Writes the script to stdout.
-    pub fn execute(self) -> ethwasm::Result<Outcome> {
-        let mut cmd = crate::cli::Cli::command();
+    /// Writes the script for `cmd` (the whole command line) to stdout.
+    pub fn execute(self, mut cmd: clap::Command) -> ethwasm::Result<Outcome> {
         let mut buf = Vec::new();
         clap_complete::generate(self.shell, &mut cmd, "ethwasm", &mut buf);
         crate::cli::print::write_stdout(&buf)?;
