@@ -83,121 +83,15 @@ impl Job {
         }
         let chart = chart_of(source)?;
         let chart_source = source.fetched.pulled_chart.as_ref().map(|p| p.reference.to_string());
-        let mut plugin_sources = std::collections::BTreeMap::new();
-        let pulled = |text: &str| {
-            source
-                .fetched
-                .plugins
-                .get(text)
-                .ok_or_else(|| Error::internal(format!("{text} was not pulled before the render")))
-        };
         let release_name = release_name(source, chart.as_ref())?;
         let namespace = source.namespace.clone().unwrap_or_else(|| "default".into());
         check_namespace(&namespace)?;
-        let seed = match &source.seed {
-            Some(hex) => Seed::from_hex(hex).map_err(|e| Error::usage(format!("--seed: {e}")))?,
-            None => {
-                Seed::random().map_err(|e| Error::internal(format!("cannot read OS randomness for a seed: {e}")))?
-            }
-        };
-
+        let seed = seed_of(source)?;
         // Values first: a typo in -f or --set fails before any compilation.
-        let base = source
-            .values
-            .defaults
-            .clone()
-            .or_else(|| chart.as_ref().map(|c| c.values.clone()))
-            .unwrap_or_else(|| serde_json::json!({}));
-        let chart_values = chart.as_ref().map(|_| base.clone());
-        let (mut merged, user_values) = source.values.apply_with_user(base)?;
-        if let Some(chart) = &chart {
-            chart.apply_globals(&mut merged);
-        }
-
+        let values = merge_values(source, chart.as_ref())?;
         let runtime = Runtime::new(source.cache.clone())?;
-        let defaults = source.limits;
-        // Read and pin-check every component first, then compile or load them in parallel.
-        let mut sources: Vec<(Option<String>, Source)> = Vec::new();
-        let mut grants = source.allow.clone();
-        if let Some(chart) = &chart {
-            let lock = chart.lock()?;
-            for p in chart.plugins()? {
-                let limits = Limits {
-                    memory_bytes: p.memory.unwrap_or(defaults.memory_bytes),
-                    timeout: p.timeout.unwrap_or(defaults.timeout),
-                    output_bytes: p.output.unwrap_or(defaults.output_bytes),
-                };
-                let remote = match &p.remote {
-                    Some(text) => Some(pulled(text)?),
-                    None => None,
-                };
-                let read = match (&p.bytes, remote) {
-                    (_, Some(r)) => Source::from_bytes(&p.path, r.bytes.to_vec(), limits),
-                    (Some(bytes), None) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
-                    (None, None) => Source::read(&p.path, limits),
-                };
-                let from_registry = remote.is_some();
-                let src = read.map_err(|e| {
-                    let (why, missing) = match &e {
-                        crate::plugin::PluginError::Read { source, .. } => {
-                            (source.to_string(), source.kind() == std::io::ErrorKind::NotFound)
-                        }
-                        other => (other.to_string(), false),
-                    };
-                    if from_registry {
-                        let fix = "the registry holds no usable component there; name another digest";
-                        return Error::usage(format!("chart plugin `{}`: {why}; {fix}", p.name));
-                    }
-                    if missing && !p.looked_in.is_empty() {
-                        return Error::usage(missing_plugin(&p));
-                    }
-                    Error::usage(format!("chart plugin `{}`: cannot read {}: {why}", p.name, p.path.display()))
-                })?;
-                match remote {
-                    // Pinned by the digest in chart.yaml, checked when pulled.
-                    Some(r) => {
-                        plugin_sources.insert(p.name.clone(), r.reference.to_string());
-                    }
-                    None => chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?,
-                }
-                grants.entry(p.name.clone()).or_default().extend(p.allow.iter().copied());
-                sources.push((Some(p.name), src));
-            }
-        }
-        let (remote, local): (Vec<String>, Vec<String>) =
-            source.plugins.iter().cloned().partition(|p| crate::oci::is_oci(p));
-        for path in expand_globs(&local)? {
-            sources.push((None, Source::read(&path, defaults)?));
-        }
-        let mut remote_names = Vec::new();
-        for text in &remote {
-            let r = pulled(text)?;
-            let label = PathBuf::from(r.reference.to_string());
-            sources.push((None, Source::from_bytes(&label, r.bytes.to_vec(), defaults)?));
-            remote_names.push((sources.len() - 1, r.reference.to_string()));
-        }
-        let loaded: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = sources.iter().map(|(_, src)| s.spawn(|| src.load(&runtime))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().map_err(|_| Error::internal("a plugin loader thread panicked")))
-                .collect()
-        });
-        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
-        for (i, ((chart_name, src), plugin)) in sources.iter().zip(loaded).enumerate() {
-            let plugin = plugin??;
-            if let Some((_, r)) = remote_names.iter().find(|(at, _)| *at == i) {
-                plugin_sources.insert(plugin.name().to_string(), r.clone());
-            }
-            if let Some(name) = chart_name.as_ref().filter(|n| *n != plugin.name()) {
-                return Err(Error::usage(format!(
-                    "chart.yaml lists `{name}` at {}, but that component calls itself `{}`",
-                    src.path.display(),
-                    plugin.name()
-                )));
-            }
-            plugins.push(plugin);
-        }
+        let sources = read_sources(source, chart.as_ref())?;
+        let (plugins, plugin_sources) = load_plugins(&runtime, sources.items, sources.pulled, sources.plugin_sources)?;
         if let Some(name) = source.allow.keys().find(|n| !plugins.iter().any(|p| p.name() == n.as_str())) {
             let names: Vec<&str> = plugins.iter().map(|p| p.name()).collect();
             return Err(Error::usage(format!(
@@ -208,16 +102,181 @@ impl Job {
         let part_of = chart.as_ref().map_or("ethwasm".to_string(), |c| c.file.name.clone());
         let request = Request {
             plugins,
-            values: merged,
+            values: values.merged,
             release: Release { name: release_name, namespace, created: source.created.unwrap_or_else(now) },
             revision: 1,
             seed,
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
-            grants,
+            grants: sources.grants,
         };
-        Ok(Job { runtime, chart, request, user_values, chart_values, chart_source, plugin_sources })
+        Ok(Job {
+            runtime,
+            chart,
+            request,
+            user_values: values.user,
+            chart_values: values.chart,
+            chart_source,
+            plugin_sources,
+        })
     }
+}
+
+/// `--seed`, else a fresh random one.
+fn seed_of(source: &Spec) -> Result<Seed> {
+    match &source.seed {
+        Some(hex) => Seed::from_hex(hex).map_err(|e| Error::usage(format!("--seed: {e}"))),
+        None => Seed::random().map_err(|e| Error::internal(format!("cannot read OS randomness for a seed: {e}"))),
+    }
+}
+
+/// The values of a render: merged, as given, and the chart defaults under them.
+struct Values {
+    merged: serde_json::Value,
+    user: serde_json::Value,
+    chart: Option<serde_json::Value>,
+}
+
+/// The chart's defaults (or the recorded ones, for `--reuse-values`), the reused and the given
+/// values over them in Helm's order, and the chart's globals.
+fn merge_values(source: &Spec, chart: Option<&Chart>) -> Result<Values> {
+    let base = source
+        .values
+        .defaults
+        .clone()
+        .or_else(|| chart.map(|c| c.values.clone()))
+        .unwrap_or_else(|| serde_json::json!({}));
+    let chart_values = chart.map(|_| base.clone());
+    let (mut merged, user) = source.values.apply_with_user(base)?;
+    if let Some(chart) = chart {
+        chart.apply_globals(&mut merged);
+    }
+    Ok(Values { merged, user, chart: chart_values })
+}
+
+/// Where plugins pulled from a registry came from: name -> reference, pinned.
+type PluginSources = std::collections::BTreeMap<String, String>;
+
+/// Every component of a render, read and pin-checked, none compiled yet.
+struct Sources {
+    /// (the name chart.yaml gives it, if any; the component), in render order.
+    items: Vec<(Option<String>, Source)>,
+    /// Which items were pulled for `--plugins oci://...`: (index, reference).
+    pulled: Vec<(usize, String)>,
+    /// Chart plugins named by `oci://`: name -> reference.
+    plugin_sources: PluginSources,
+    /// The operator's grants and the chart's.
+    grants: crate::permit::Grants,
+}
+
+/// Reads the chart's plugins (checking each against the chart's pins), then `--plugins` files
+/// and pulled references.
+fn read_sources(source: &Spec, chart: Option<&Chart>) -> Result<Sources> {
+    let defaults = source.limits;
+    let mut out = Sources {
+        items: Vec::new(),
+        pulled: Vec::new(),
+        plugin_sources: Default::default(),
+        grants: source.allow.clone(),
+    };
+    if let Some(chart) = chart {
+        let lock = chart.lock()?;
+        for p in chart.plugins()? {
+            let (src, remote) = read_chart_plugin(source, &p)?;
+            match remote {
+                // Pinned by the digest in chart.yaml, checked when pulled.
+                Some(reference) => {
+                    out.plugin_sources.insert(p.name.clone(), reference);
+                }
+                None => chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?,
+            }
+            out.grants.entry(p.name.clone()).or_default().extend(p.allow.iter().copied());
+            out.items.push((Some(p.name), src));
+        }
+    }
+    let (remote, local): (Vec<String>, Vec<String>) =
+        source.plugins.iter().cloned().partition(|p| crate::oci::is_oci(p));
+    for path in expand_globs(&local)? {
+        out.items.push((None, Source::read(&path, defaults)?));
+    }
+    for text in &remote {
+        let r = pulled(source, text)?;
+        let label = PathBuf::from(r.reference.to_string());
+        out.items.push((None, Source::from_bytes(&label, r.bytes.to_vec(), defaults)?));
+        out.pulled.push((out.items.len() - 1, r.reference.to_string()));
+    }
+    Ok(out)
+}
+
+/// What was pulled for `text` before the render.
+fn pulled<'s>(source: &'s Spec, text: &str) -> Result<&'s crate::oci::Pulled> {
+    source.fetched.plugins.get(text).ok_or_else(|| Error::internal(format!("{text} was not pulled before the render")))
+}
+
+/// One chart plugin's component, with its limits, and the registry reference it came from.
+fn read_chart_plugin(source: &Spec, p: &crate::chart::ResolvedPlugin) -> Result<(Source, Option<String>)> {
+    let defaults = source.limits;
+    let limits = Limits {
+        memory_bytes: p.memory.unwrap_or(defaults.memory_bytes),
+        timeout: p.timeout.unwrap_or(defaults.timeout),
+        output_bytes: p.output.unwrap_or(defaults.output_bytes),
+    };
+    let remote = match &p.remote {
+        Some(text) => Some(pulled(source, text)?),
+        None => None,
+    };
+    let read = match (&p.bytes, remote) {
+        (_, Some(r)) => Source::from_bytes(&p.path, r.bytes.to_vec(), limits),
+        (Some(bytes), None) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
+        (None, None) => Source::read(&p.path, limits),
+    };
+    let src = read.map_err(|e| {
+        let (why, missing) = match &e {
+            crate::plugin::PluginError::Read { source, .. } => {
+                (source.to_string(), source.kind() == std::io::ErrorKind::NotFound)
+            }
+            other => (other.to_string(), false),
+        };
+        if remote.is_some() {
+            let fix = "the registry holds no usable component there; name another digest";
+            return Error::usage(format!("chart plugin `{}`: {why}; {fix}", p.name));
+        }
+        if missing && !p.looked_in.is_empty() {
+            return Error::usage(missing_plugin(p));
+        }
+        Error::usage(format!("chart plugin `{}`: cannot read {}: {why}", p.name, p.path.display()))
+    })?;
+    Ok((src, remote.map(|r| r.reference.to_string())))
+}
+
+/// Compiles (or loads from the cache) every component in parallel, checks that each chart
+/// plugin calls itself what chart.yaml calls it, and records where pulled ones came from.
+fn load_plugins(
+    runtime: &Runtime,
+    items: Vec<(Option<String>, Source)>,
+    pulled: Vec<(usize, String)>,
+    mut plugin_sources: PluginSources,
+) -> Result<(Vec<Arc<Plugin>>, PluginSources)> {
+    let loaded: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = items.iter().map(|(_, src)| s.spawn(|| src.load(runtime))).collect();
+        handles.into_iter().map(|h| h.join().map_err(|_| Error::internal("a plugin loader thread panicked"))).collect()
+    });
+    let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+    for (i, ((chart_name, src), plugin)) in items.iter().zip(loaded).enumerate() {
+        let plugin = plugin??;
+        if let Some((_, r)) = pulled.iter().find(|(at, _)| *at == i) {
+            plugin_sources.insert(plugin.name().to_string(), r.clone());
+        }
+        if let Some(name) = chart_name.as_ref().filter(|n| *n != plugin.name()) {
+            return Err(Error::usage(format!(
+                "chart.yaml lists `{name}` at {}, but that component calls itself `{}`",
+                src.path.display(),
+                plugin.name()
+            )));
+        }
+        plugins.push(plugin);
+    }
+    Ok((plugins, plugin_sources))
 }
 
 /// The release name: --release, else the chart's name, else `ethwasm`.

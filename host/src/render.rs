@@ -97,7 +97,16 @@ pub struct Rendered {
 /// Validates values, orders plugins by their requirements, runs them (independent ones in
 /// parallel), checks and orders their manifests.
 pub fn render(req: &Request) -> Result<Rendered, RenderError> {
-    let plugins = &req.plugins;
+    let by_name = by_name(&req.plugins)?;
+    let sections = split_values(req, &by_name)?;
+    check_schemas(req, &sections)?;
+    let levels = levels(&req.plugins)?;
+    let results = run_plugins(req, &sections, &levels)?;
+    finish(req, results)
+}
+
+/// The plugins by name; two of one name are an error naming both files.
+fn by_name(plugins: &[Arc<Plugin>]) -> Result<HashMap<&str, &Plugin>, RenderError> {
     let mut by_name: HashMap<&str, &Plugin> = HashMap::new();
     for p in plugins {
         if let Some(first) = by_name.insert(p.name(), p) {
@@ -108,14 +117,18 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
             });
         }
     }
-    let sections = split_values(req, &by_name)?;
-    // Every schema is checked before any plugin runs; compiling them dominates a warm render,
-    // so they are checked in parallel and the first failure (in plugin order) is reported.
+    Ok(by_name)
+}
+
+/// Checks the chart's schema and every plugin's against their values before any plugin runs.
+/// Compiling the schemas dominates a warm render, so they are checked in parallel and the first
+/// failure (in plugin order) is reported.
+fn check_schemas(req: &Request, sections: &[Value]) -> Result<(), RenderError> {
     let mut checks: Vec<(String, String, Value, &Value)> = Vec::new();
     if let Some(schema) = &req.schema {
         checks.push((req.part_of.clone(), "values".into(), schema.clone(), &req.values));
     }
-    for (p, section) in plugins.iter().zip(&sections) {
+    for (p, section) in req.plugins.iter().zip(sections) {
         if let Some(text) = &p.info.values_schema {
             let schema: Value = serde_json::from_str(text)
                 .map_err(|e| RenderError::BadSchema { plugin: p.name().into(), message: e.to_string() })?;
@@ -130,14 +143,24 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
         handles.into_iter().map(|h| h.join().expect("schema threads do not panic")).collect()
     });
     results.into_iter().collect::<Result<Vec<()>, _>>()?;
-    let levels = levels(plugins)?;
+    Ok(())
+}
 
+/// Runs the plugins level by level (a level's plugins need only earlier levels' outputs), each
+/// from the render cache when it can serve it, the rest in parallel; returns each plugin's
+/// output, in plugin order.
+fn run_plugins(
+    req: &Request,
+    sections: &[Value],
+    levels: &[Vec<usize>],
+) -> Result<Vec<crate::plugin::RenderOutput>, RenderError> {
+    let plugins = &req.plugins;
     let global = req.values.get(GLOBAL).cloned().unwrap_or_else(|| Value::Object(Map::new())).to_string();
     let mut outputs: BTreeMap<String, String> = BTreeMap::new();
     let mut results: Vec<Option<crate::plugin::RenderOutput>> = vec![None; plugins.len()];
     std::thread::scope(|warm| -> Result<(), RenderError> {
         let mut warming = false;
-        for level in &levels {
+        for level in levels {
             let inputs: Vec<RenderInput> = level
                 .iter()
                 .map(|&i| {
@@ -196,12 +219,16 @@ pub fn render(req: &Request) -> Result<Rendered, RenderError> {
         }
         Ok(())
     })?;
+    Ok(results.into_iter().map(|r| r.expect("every plugin ran")).collect())
+}
 
+/// Checks and stamps every plugin's manifests, orders them, applies the permission model, and
+/// keeps the notes.
+fn finish(req: &Request, results: Vec<crate::plugin::RenderOutput>) -> Result<Rendered, RenderError> {
     let stamp = Stamp { release: &req.release.name, namespace: &req.release.namespace, part_of: &req.part_of };
     let mut objects = Vec::new();
     let mut notes = Vec::new();
-    for (p, out) in plugins.iter().zip(results) {
-        let out = out.expect("every plugin ran");
+    for (p, out) in req.plugins.iter().zip(results) {
         for (i, m) in out.manifests.iter().enumerate() {
             objects.push(manifest::check(p.name(), &p.info.version, i, m, &stamp)?);
         }

@@ -232,111 +232,20 @@ impl Registry {
     /// store when it is there, else from the registry, checking every digest.
     pub async fn pull(&self, r: &OciRef, kind: Option<Kind>) -> Result<Pulled, OciError> {
         let client = self.client(r)?;
-        let mut fetched = false;
         let digest = match &r.digest {
             Some(d) => d.clone(),
-            None => match client
-                .fetch_manifest_digest(&r.client(), &self.credentials(&r.registry)?)
-                .await
-                .map_err(|e| classify(r, e))
-            {
-                Ok(d) => {
-                    super::reference::check_digest(&d).map_err(|why| OciError::Registry {
-                        reference: r.to_string(),
-                        message: format!("the registry answered with digest {why}"),
-                    })?;
-                    d
-                }
-                Err(OciError::Unreachable { detail, .. }) => match self.store.tag(r) {
-                    Some(d) => {
-                        tracing::warn!(
-                            "{r}: registry unreachable ({detail}); using {d}, what the tag resolved to when last pulled"
-                        );
-                        d
-                    }
-                    None => return Err(OciError::Offline { reference: r.to_string(), detail, hint: self.hint(r) }),
-                },
-                Err(e) => return Err(e),
-            },
+            None => self.resolve_tag(&client, r).await?,
         };
         let pinned = r.pinned(&digest);
-        let manifest_bytes = match self.store.get(&digest) {
-            Some(b) => b,
-            None => {
-                fetched = true;
-                let (bytes, _) = client
-                    .pull_manifest_raw(&pinned.client(), &self.credentials(&r.registry)?, &[OCI_MANIFEST])
-                    .await
-                    .map_err(|e| match e {
-                        // oci-client checks the body against the digest asked for first.
-                        OciDistributionError::DigestError(d) => digest_error(&pinned, "its manifest", &d.to_string()),
-                        other => classify(&pinned, other),
-                    })?;
-                if bytes.len() > MAX_MANIFEST {
-                    return Err(OciError::Registry {
-                        reference: pinned.to_string(),
-                        message: format!("its manifest is {} bytes; the most read is {MAX_MANIFEST}", bytes.len()),
-                    });
-                }
-                let actual = digest_of(&bytes);
-                if actual != digest {
-                    return Err(OciError::Digest {
-                        reference: pinned.to_string(),
-                        what: "its manifest".into(),
-                        expected: digest,
-                        actual,
-                    });
-                }
-                self.store.put(&digest, &bytes);
-                bytes.to_vec()
-            }
+        let (manifest_bytes, mut fetched) = match self.store.get(&digest) {
+            Some(b) => (b, false),
+            None => (self.fetch_manifest(&client, r, &pinned, &digest).await?, true),
         };
         let manifest: OciImageManifest = serde_json::from_slice(&manifest_bytes).map_err(|e| OciError::Registry {
             reference: pinned.to_string(),
             message: format!("the manifest is not an OCI image manifest: {e}"),
         })?;
-        let found = match manifest.config.media_type.as_str() {
-            super::CHART_CONFIG => Some(Kind::Chart),
-            WASM_CONFIG => Some(Kind::Plugin),
-            _ => None,
-        };
-        let kind = match (found, kind) {
-            (Some(f), None) => f,
-            (Some(f), Some(k)) if f == k => k,
-            (found, wanted) => {
-                return Err(OciError::WrongKind {
-                    reference: pinned.to_string(),
-                    found: found.map_or("another kind of artifact", Kind::name).into(),
-                    wanted: wanted.map_or("an ethwasm chart or a Wasm component", Kind::name).into(),
-                    media_type: manifest.config.media_type.clone(),
-                })
-            }
-        };
-        let wanted_layer = match kind {
-            Kind::Chart => CHART_LAYER,
-            Kind::Plugin => WASM_LAYER,
-        };
-        let layer = match manifest.layers.as_slice() {
-            [one] if one.media_type == wanted_layer => one,
-            _ => {
-                return Err(OciError::Registry {
-                    reference: pinned.to_string(),
-                    message: format!("{} must have exactly one `{wanted_layer}` layer", kind.name()),
-                })
-            }
-        };
-        super::reference::check_digest(&layer.digest)
-            .map_err(|why| OciError::Registry { reference: pinned.to_string(), message: format!("layer {why}") })?;
-        let limit = match kind {
-            Kind::Chart => crate::chart::archive::MAX_ARCHIVE,
-            Kind::Plugin => crate::plugin::MAX_COMPONENT,
-        };
-        if layer.size < 0 || layer.size as u64 > limit {
-            return Err(OciError::Registry {
-                reference: pinned.to_string(),
-                message: format!("its layer is {} bytes; the most read is {limit}", layer.size),
-            });
-        }
+        let (kind, layer, limit) = layer_of(&manifest, &pinned, kind)?;
         let bytes = match self.store.get(&layer.digest) {
             Some(b) => b,
             None => {
@@ -363,6 +272,69 @@ impl Registry {
             title,
             from_store: !fetched,
         })
+    }
+
+    /// The digest a tag names now; offline, what it named when last pulled (with a warning).
+    async fn resolve_tag(&self, client: &Client, r: &OciRef) -> Result<String, OciError> {
+        match client
+            .fetch_manifest_digest(&r.client(), &self.credentials(&r.registry)?)
+            .await
+            .map_err(|e| classify(r, e))
+        {
+            Ok(d) => {
+                super::reference::check_digest(&d).map_err(|why| OciError::Registry {
+                    reference: r.to_string(),
+                    message: format!("the registry answered with digest {why}"),
+                })?;
+                Ok(d)
+            }
+            Err(OciError::Unreachable { detail, .. }) => match self.store.tag(r) {
+                Some(d) => {
+                    tracing::warn!(
+                        "{r}: registry unreachable ({detail}); using {d}, what the tag resolved to when last pulled"
+                    );
+                    Ok(d)
+                }
+                None => Err(OciError::Offline { reference: r.to_string(), detail, hint: self.hint(r) }),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Downloads the manifest `digest` names (at most [`MAX_MANIFEST`] bytes), checks its
+    /// digest and keeps it in the store.
+    async fn fetch_manifest(
+        &self,
+        client: &Client,
+        r: &OciRef,
+        pinned: &OciRef,
+        digest: &str,
+    ) -> Result<Vec<u8>, OciError> {
+        let (bytes, _) = client
+            .pull_manifest_raw(&pinned.client(), &self.credentials(&r.registry)?, &[OCI_MANIFEST])
+            .await
+            .map_err(|e| match e {
+                // oci-client checks the body against the digest asked for first.
+                OciDistributionError::DigestError(d) => digest_error(pinned, "its manifest", &d.to_string()),
+                other => classify(pinned, other),
+            })?;
+        if bytes.len() > MAX_MANIFEST {
+            return Err(OciError::Registry {
+                reference: pinned.to_string(),
+                message: format!("its manifest is {} bytes; the most read is {MAX_MANIFEST}", bytes.len()),
+            });
+        }
+        let actual = digest_of(&bytes);
+        if actual != digest {
+            return Err(OciError::Digest {
+                reference: pinned.to_string(),
+                what: "its manifest".into(),
+                expected: digest.to_string(),
+                actual,
+            });
+        }
+        self.store.put(digest, &bytes);
+        Ok(bytes.to_vec())
     }
 
     /// Downloads the blob `layer` of `r`, at most `limit` bytes, and checks its digest.
@@ -421,4 +393,56 @@ impl Registry {
         }
         Ok(bytes)
     }
+}
+
+/// What a manifest holds: its kind (from the config's media type, which must be `kind` when
+/// one is asked for), its one layer, and the most bytes that layer may have.
+fn layer_of<'m>(
+    manifest: &'m OciImageManifest,
+    pinned: &OciRef,
+    kind: Option<Kind>,
+) -> Result<(Kind, &'m OciDescriptor, u64), OciError> {
+    let found = match manifest.config.media_type.as_str() {
+        super::CHART_CONFIG => Some(Kind::Chart),
+        WASM_CONFIG => Some(Kind::Plugin),
+        _ => None,
+    };
+    let kind = match (found, kind) {
+        (Some(f), None) => f,
+        (Some(f), Some(k)) if f == k => k,
+        (found, wanted) => {
+            return Err(OciError::WrongKind {
+                reference: pinned.to_string(),
+                found: found.map_or("another kind of artifact", Kind::name).into(),
+                wanted: wanted.map_or("an ethwasm chart or a Wasm component", Kind::name).into(),
+                media_type: manifest.config.media_type.clone(),
+            })
+        }
+    };
+    let wanted_layer = match kind {
+        Kind::Chart => CHART_LAYER,
+        Kind::Plugin => WASM_LAYER,
+    };
+    let layer = match manifest.layers.as_slice() {
+        [one] if one.media_type == wanted_layer => one,
+        _ => {
+            return Err(OciError::Registry {
+                reference: pinned.to_string(),
+                message: format!("{} must have exactly one `{wanted_layer}` layer", kind.name()),
+            })
+        }
+    };
+    super::reference::check_digest(&layer.digest)
+        .map_err(|why| OciError::Registry { reference: pinned.to_string(), message: format!("layer {why}") })?;
+    let limit = match kind {
+        Kind::Chart => crate::chart::archive::MAX_ARCHIVE,
+        Kind::Plugin => crate::plugin::MAX_COMPONENT,
+    };
+    if layer.size < 0 || layer.size as u64 > limit {
+        return Err(OciError::Registry {
+            reference: pinned.to_string(),
+            message: format!("its layer is {} bytes; the most read is {limit}", layer.size),
+        });
+    }
+    Ok((kind, layer, limit))
 }
