@@ -40,8 +40,8 @@ pub mod bindings {
 use bindings::ethwasm::plugin::host;
 pub use bindings::ethwasm::plugin::types::{Level, PluginError, Release};
 use bindings::ethwasm::plugin::types::{PluginInfo, RenderInput, RenderOutput};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::de::{self, DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The WIT package version this SDK builds plugins against.
@@ -185,6 +185,56 @@ fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
             format!("{path}: {}", e.inner())
         }
     })
+}
+
+/// Deserializes a values mapping over `base`, for a `deserialize_with` function: the keys the
+/// mapping gives replace `base`'s, and the ones it leaves out keep `base`'s values, where
+/// `#[serde(default)]` would take `T::default()`'s. A plugin whose field defaults differ from
+/// its type's (a small [`workload::Persistence`], say) keeps them under a partial mapping:
+///
+/// ```
+/// use ethwasm_plugin::workload::Persistence;
+/// use serde::{Deserialize, Deserializer};
+///
+/// #[derive(Deserialize)]
+/// struct Values {
+///     // Left out: small(). Given in part: the rest from small(), not from Persistence::default().
+///     #[serde(default = "small", deserialize_with = "over_small")]
+///     persistence: Persistence,
+/// }
+/// fn small() -> Persistence {
+///     Persistence::sized("1Gi")
+/// }
+/// fn over_small<'de, D: Deserializer<'de>>(d: D) -> Result<Persistence, D::Error> {
+///     ethwasm_plugin::deserialize_over(small(), d)
+/// }
+///
+/// let v: Values = serde_json::from_value(serde_json::json!({ "persistence": { "storageClass": "fast" } })).unwrap();
+/// assert_eq!((v.persistence.size.as_str(), v.persistence.storage_class.as_deref()), ("1Gi", Some("fast")));
+/// ```
+///
+/// `T` must serialize to the mapping it deserializes from (derive both under the same `serde`
+/// attributes). The merge is one level deep: a nested mapping that is given replaces the base's
+/// whole, and its own type's defaults fill it. `T`'s own rules still hold (unknown keys, types);
+/// an error inside the mapping names the key (`size: invalid type: ...`).
+pub fn deserialize_over<'de, T, D>(base: T, deserializer: D) -> Result<T, D::Error>
+where
+    T: Serialize + DeserializeOwned,
+    D: Deserializer<'de>,
+{
+    let merged = match Value::deserialize(deserializer)? {
+        Value::Object(given) => {
+            let mut merged = serde_json::to_value(base).map_err(de::Error::custom)?;
+            let Value::Object(fields) = &mut merged else {
+                return Err(de::Error::custom("deserialize_over: the base value does not serialize to a mapping"));
+            };
+            fields.extend(given);
+            merged
+        }
+        // Not a mapping: T's own deserializer says what is wrong with it.
+        other => other,
+    };
+    from_value(&merged).map_err(de::Error::custom)
 }
 
 /// What `render` returns, built fluently.

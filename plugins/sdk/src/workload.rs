@@ -7,7 +7,7 @@
 //! Keys come out in one fixed order, so rendered manifests stay stable across plugins.
 
 use crate::k8s::{self, set_unless_empty, Placement};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 /// Owner-only read (0400) for mounted secret files: the pod's user needs nothing more.
@@ -315,8 +315,10 @@ pub fn deployment(name: &str, replicas: usize, selector: &Value, pod: Pod) -> Va
 }
 
 /// Storage for a StatefulSet's data volume as values write it: a PersistentVolumeClaim per
-/// pod, or an emptyDir (lost with the pod) when disabled.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// pod, or an emptyDir (lost with the pod) when disabled. A missing key takes
+/// [`Persistence::default`]'s value; for other defaults, see [`Persistence::sized`] and
+/// [`crate::deserialize_over`]. It serializes to the mapping it reads.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Persistence {
     pub enabled: bool,
@@ -337,6 +339,13 @@ impl Default for Persistence {
 }
 
 impl Persistence {
+    /// The defaults with claims of `size` (a volume smaller or larger than a chain's 10Gi).
+    /// Values that give `persistence` in part keep this size only when read through
+    /// [`crate::deserialize_over`] over it; `#[serde(default)]` alone fills left-out keys from
+    /// [`Persistence::default`].
+    pub fn sized(size: &str) -> Self {
+        Persistence { size: size.into(), ..Persistence::default() }
+    }
     /// The claim template for volume `name`, when persistence is on (for [`stateful_set`]).
     pub fn claim_template(&self, name: &str) -> Option<Value> {
         if !self.enabled {
@@ -388,6 +397,52 @@ mod tests {
         let sts = stateful_set("s", "svc", 2, &sel, Pod::new(&sel), off.claim_template("data"));
         assert!(sts["spec"].get("volumeClaimTemplates").is_none());
         assert_eq!(off.scratch_volume("data").unwrap()["emptyDir"], json!({}));
+    }
+
+    /// A values section whose `persistence` defaults to 1Gi claims, as a plugin writes it.
+    #[derive(Debug, Deserialize)]
+    #[serde(default)]
+    struct Small {
+        #[serde(deserialize_with = "over_small")]
+        persistence: Persistence,
+    }
+
+    impl Default for Small {
+        fn default() -> Self {
+            Small { persistence: Persistence::sized("1Gi") }
+        }
+    }
+
+    fn over_small<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Persistence, D::Error> {
+        crate::deserialize_over(Persistence::sized("1Gi"), d)
+    }
+
+    fn small(values: Value) -> Result<Persistence, String> {
+        serde_json::from_value::<Small>(values).map(|s| s.persistence).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn persistence_over_other_defaults_keeps_them_for_the_keys_left_out() {
+        let one = Persistence::sized("1Gi");
+        assert_eq!(one, Persistence { size: "1Gi".into(), ..Persistence::default() });
+        // Left out, empty, or given in part: the size stays the given default's.
+        assert_eq!(small(json!({})).unwrap(), one);
+        assert_eq!(small(json!({ "persistence": {} })).unwrap(), one);
+        let partial = small(json!({ "persistence": { "storageClass": "fast", "enabled": false } })).unwrap();
+        assert_eq!(partial, Persistence { storage_class: Some("fast".into()), enabled: false, ..one.clone() });
+        // Every key given: the default shows nowhere.
+        let full = json!({ "enabled": true, "size": "5Gi", "storageClass": null, "accessModes": ["ReadWriteOncePod"] });
+        let given = Persistence { size: "5Gi".into(), access_modes: vec!["ReadWriteOncePod".into()], ..one.clone() };
+        assert_eq!(small(json!({ "persistence": full })).unwrap(), given);
+        // Plain #[serde(default)] still fills from Persistence::default().
+        let plain: Persistence = serde_json::from_value(json!({ "storageClass": "fast" })).unwrap();
+        assert_eq!(plain.size, "10Gi");
+        // Persistence's own rules hold: unknown keys, wrong types, not a mapping.
+        let unknown = small(json!({ "persistence": { "sise": "1Gi" } })).unwrap_err();
+        assert!(unknown.contains("unknown field `sise`"), "{unknown}");
+        let wrong = small(json!({ "persistence": { "size": 5 } })).unwrap_err();
+        assert!(wrong.contains("size: invalid type: integer `5`"), "{wrong}");
+        assert!(small(json!({ "persistence": "1Gi" })).unwrap_err().contains("invalid type: string"));
     }
 
     #[test]

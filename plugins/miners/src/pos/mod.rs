@@ -15,10 +15,11 @@
 //!   the keys), headless Service `r-validator`, PodDisruptionBudget `r-validators`;
 //! - PodDisruptionBudgets `r-signers`, `r-rpc`, NetworkPolicy `r-rpc` (optional), as for clique.
 //!
-//! Each concern has its file: `values.rs` (`miners.beacon`, `miners.validator`), `node.rs` (the
-//! pair StatefulSets and their init containers), `peering.rs` (static nodes, libp2p addresses),
-//! `validator.rs` (the validator clients). This file resolves the inputs into pairs, renders the
-//! Services and budgets, and puts the pieces together.
+//! Each concern has its file: `node.rs` (the pair StatefulSets and their init containers),
+//! `peering.rs` (static nodes, libp2p addresses), `validator.rs` (the validator clients); their
+//! values (`miners.beacon`, `miners.validator`) are with the rest of the section in the crate's
+//! `values.rs`. This file resolves the inputs into pairs, renders the Services and budgets, and
+//! puts the pieces together.
 //!
 //! Decisions (see docs/research/pos-workloads.md for the evidence; the others are with the code
 //! they shape):
@@ -41,11 +42,11 @@ mod node;
 mod peering;
 mod repair;
 mod validator;
-mod values;
 
-pub use values::{geth_resources, Beacon, BeaconService, Peering, Validator, ValidatorPdb, ValidatorPersistence};
-
-use crate::{labels, pdb, rpc_network_policy, rpc_notes, rpc_pdb, Inputs, Values, P2P_PORT, POS_TAG, REPOSITORY};
+use crate::geth::{labels, pdb, P2P_PORT, REPOSITORY};
+use crate::inputs::Inputs;
+use crate::rpc::{rpc_network_policy, rpc_notes, rpc_pdb};
+use crate::values::Values;
 use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::{Output, PluginError};
@@ -54,6 +55,9 @@ use peering::geth_config;
 use sha2::{Digest, Sha256};
 use validator::validator_set;
 
+/// A Fulu/Osaka-capable geth for proof of stake (Osaka since v1.16.7; pinned, see
+/// docs/research/pos-workloads.md).
+const POS_TAG: &str = "v1.17.7";
 const LIGHTHOUSE: &str = "sigp/lighthouse";
 /// Fulu-capable; a security release of the v8.3 line.
 const LIGHTHOUSE_TAG: &str = "v8.3.3";

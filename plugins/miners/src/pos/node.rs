@@ -26,7 +26,9 @@
 use super::peering::beacon_peer_args;
 use super::repair;
 use super::{Ctx, PairNode, BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, TESTNET_DIR};
-use crate::{geth_common_args, geth_env, reporting_args, rpc_args, P2P_PORT};
+use crate::geth::{geth_common_args, geth_env, reporting_args, GENESIS_HASH_ANNOTATION, P2P_PORT};
+use crate::rpc::rpc_args;
+use crate::values::init_resources;
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
@@ -114,7 +116,7 @@ pub(super) fn pair_set(
     let b = &v.beacon;
     let geth_pull = v.image.pull_policy();
     let beacon_pull = b.image.pull_policy();
-    let init = super::values::init_resources();
+    let init = init_resources();
 
     let mut geth_args = geth_common_args(GETH_DATADIR, i.genesis.network_id, v);
     geth_args.extend([
@@ -266,7 +268,7 @@ pub(super) fn pair_set(
         Role::Rpc => "rpc",
     };
     let pod = Pod::new(labels)
-        .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         .init_container(testnet)
         .init_container(beacon_key)
         .init_container(init_genesis)

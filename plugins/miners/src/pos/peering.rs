@@ -19,7 +19,7 @@
 //!   versions): below that the default already exceeds the mesh.
 
 use super::{Ctx, PairNode};
-use crate::P2P_PORT;
+use crate::geth::P2P_PORT;
 
 /// The lowest default `--target-peers` Lighthouse has shipped.
 const TARGET_PEERS_FLOOR: usize = 50;

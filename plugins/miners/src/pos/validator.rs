@@ -29,11 +29,12 @@
 //!   metrics are on, and none otherwise.
 
 use super::first_start::{self, DECISION_FILE};
-use super::values::{init_resources, validator_resources};
 use super::{
     sha256_hex, Ctx, CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
     SLASHING_DB, STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
+use crate::geth::GENESIS_HASH_ANNOTATION;
+use crate::values::{init_resources, validator_resources, with_default_resources};
 use ethwasm_ethereum_types::ValidatorClient;
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
@@ -165,9 +166,9 @@ pub(super) fn validator_set(
     let keystores =
         workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
     let slice = format!("{}..{}", client.first, client.first + client.count);
-    let persistence = vc.persistence.get();
+    let persistence = &vc.persistence;
     let mut pod = Pod::new(&labels)
-        .annotation(crate::GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(","))))
         .annotation(VALIDATORS_ANNOTATION, &slice)
@@ -196,7 +197,7 @@ pub(super) fn validator_set(
         ])
         .volumes(persistence.scratch_volume("data"))
         .container(container)
-        .placement(&crate::with_default_resources(&vc.placement, validator_resources))
+        .placement(&with_default_resources(&vc.placement, validator_resources))
         .termination_grace_period(VC_GRACE_SECONDS)
         .spread(&group);
     let service = format!("{}-validator", ctx.release);
