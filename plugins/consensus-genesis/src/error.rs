@@ -13,16 +13,36 @@ pub enum GenesisError {
     TooManyValidators(usize),
     /// A validator's balance is below the deposit minimum of 1 ETH.
     #[error("validator {index}: balance {balance_gwei} gwei is below the 1 ETH deposit minimum")]
-    ValidatorBalanceTooLow { index: usize, balance_gwei: u64 },
+    ValidatorBalanceTooLow {
+        /// The validator's index.
+        index: usize,
+        /// Its balance.
+        balance_gwei: u64,
+    },
     /// The same BLS public key appears twice.
     #[error("validator {index}: duplicate public key 0x{pubkey}")]
-    DuplicateValidator { index: usize, pubkey: String },
+    DuplicateValidator {
+        /// The second validator with the key.
+        index: usize,
+        /// The key, hex.
+        pubkey: String,
+    },
     /// Withdrawal credentials with an unknown prefix.
     #[error("validator {index}: withdrawal credentials prefix 0x{prefix:02x} is not 0x00, 0x01 or 0x02")]
-    BadWithdrawalCredentials { index: usize, prefix: u8 },
+    BadWithdrawalCredentials {
+        /// The validator's index.
+        index: usize,
+        /// The credentials' first byte.
+        prefix: u8,
+    },
     /// A prefunded balance that is not a decimal or 0x-hex number below 2^256.
     #[error("prefunded account 0x{address}: balance {balance:?} is not a decimal or 0x-hex number below 2^256")]
-    BadBalance { address: String, balance: String },
+    BadBalance {
+        /// The account, hex.
+        address: String,
+        /// The balance as given.
+        balance: String,
+    },
     /// An address given twice, or one that collides with a contract the genesis deploys.
     #[error("account 0x{0} is allocated twice (prefunded twice, or also a genesis contract)")]
     DuplicateAccount(String),

@@ -13,6 +13,7 @@
 //! specs win (see [`GenesisArtefacts`] and the crate's README).
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+#![deny(missing_docs)]
 
 mod config;
 mod el;
@@ -81,14 +82,23 @@ pub struct PrefundedAccount {
 /// Fork versions of the network; they must differ from each other and from mainnet's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ForkVersions {
+    /// GENESIS_FORK_VERSION (phase 0).
     pub genesis: [u8; 4],
+    /// ALTAIR_FORK_VERSION.
     pub altair: [u8; 4],
+    /// BELLATRIX_FORK_VERSION (the Merge).
     pub bellatrix: [u8; 4],
+    /// CAPELLA_FORK_VERSION (Shanghai on the execution side).
     pub capella: [u8; 4],
+    /// DENEB_FORK_VERSION (Cancun).
     pub deneb: [u8; 4],
+    /// ELECTRA_FORK_VERSION (Prague).
     pub electra: [u8; 4],
+    /// FULU_FORK_VERSION (Osaka).
     pub fulu: [u8; 4],
+    /// GLOAS_FORK_VERSION.
     pub gloas: [u8; 4],
+    /// HEZE_FORK_VERSION.
     pub heze: [u8; 4],
 }
 
@@ -143,16 +153,23 @@ pub struct GenesisInput {
     pub chain_id: u64,
     /// Unix seconds: the beacon genesis time and the execution genesis timestamp (GENESIS_DELAY 0).
     pub genesis_time: u64,
+    /// The fork the chain starts at (every earlier one active at genesis).
     pub fork: GenesisFork,
+    /// SECONDS_PER_SLOT.
     pub seconds_per_slot: u64,
+    /// The genesis validators, in index order.
     pub validators: Vec<ValidatorInput>,
+    /// Execution accounts funded at genesis.
     pub prefunded: Vec<PrefundedAccount>,
+    /// DEPOSIT_CONTRACT_ADDRESS (the contract is deployed there at genesis).
     pub deposit_contract_address: [u8; 20],
+    /// The execution genesis block's gas limit.
     pub gas_limit: u64,
     /// Execution extra data, at most 32 bytes.
     pub extra_data: Vec<u8>,
     /// CONFIG_NAME: [a-z0-9-], not "mainnet".
     pub config_name: String,
+    /// The fork versions the network's config.yaml names.
     pub fork_versions: ForkVersions,
     /// Write an `osaka` entry in genesis.json's blobSchedule. geth ignores it since v1.17.5
     /// (go-ethereum #35029: from Osaka until BPO1 it uses the `prague` entry), so new chains

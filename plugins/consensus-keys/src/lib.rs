@@ -30,7 +30,7 @@
 //! (py_ecc, ethstaker-deposit, python-mnemonic) by the repository's `tests/pos/run.sh`.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bip39;

@@ -12,10 +12,13 @@ use serde_json::{json, Map, Value};
 /// and falls back to the plugin's default (`--set x.image.tag=v2`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Image {
+    /// `registry/name`, e.g. `ethereum/client-go`.
     pub repository: Option<String>,
+    /// The tag, e.g. `v1.17.7`.
     pub tag: Option<String>,
     /// `sha256:...`: pins the image's content.
     pub digest: Option<String>,
+    /// `Always`, `IfNotPresent` or `Never` ([`Image::pull_policy`] gives the default).
     pub pull_policy: Option<String>,
 }
 
@@ -100,9 +103,13 @@ impl Image {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Placement {
+    /// The container's `resources` (requests and limits).
     pub resources: Value,
+    /// The pod's `nodeSelector`.
     pub node_selector: Value,
+    /// The pod's `tolerations`.
     pub tolerations: Value,
+    /// The pod's `affinity`.
     pub affinity: Value,
 }
 

@@ -18,6 +18,7 @@
 //!
 //! The crate compiles natively too, so plugin logic can be unit-tested with `cargo test`;
 //! only the host imports ([`log`], [`keys::derive`]) need the wasm host.
+#![deny(missing_docs)]
 
 pub mod k8s;
 pub mod keys;

@@ -321,9 +321,13 @@ pub fn deployment(name: &str, replicas: usize, selector: &Value, pod: Pod) -> Va
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Persistence {
+    /// A claim per pod; off, an emptyDir that goes with the pod.
     pub enabled: bool,
+    /// The claim's storage request, e.g. `10Gi`.
     pub size: String,
+    /// The claim's `storageClassName`; none, the cluster's default class.
     pub storage_class: Option<String>,
+    /// The claim's `accessModes`.
     pub access_modes: Vec<String>,
 }
 

@@ -32,7 +32,7 @@
 //! exactly as Lighthouse's own protection does not catch it. No synced beacon node
 //! answering within the wait means `wait`.
 
-use super::SLASHING_DB;
+use super::paths::SLASHING_DB;
 
 /// How long after genesis a fresh client may still skip the wait.
 pub const FIRST_START_EPOCHS: u64 = 16;
@@ -116,7 +116,7 @@ done
 
 #[cfg(test)]
 mod tests {
-    use super::super::DATA;
+    use super::super::paths::DATA;
     use super::*;
 
     #[test]

@@ -36,9 +36,11 @@
 //! - **Fee recipient.** `validator.feeRecipient`, or the pair's signer address (the account the
 //!   secrets plugin derives and the genesis prefunds, clique's etherbase).
 
+mod context;
 mod finality;
 mod first_start;
 mod node;
+mod paths;
 mod peering;
 mod repair;
 mod validator;
@@ -47,111 +49,15 @@ use crate::geth::{labels, pdb, P2P_PORT, REPOSITORY};
 use crate::inputs::Inputs;
 use crate::rpc::{rpc_network_policy, rpc_notes, rpc_pdb};
 use crate::values::Values;
-use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::{Output, PluginError};
 use node::{pair_set, Role};
 use peering::geth_config;
-use sha2::{Digest, Sha256};
 use validator::validator_set;
 
-/// A Fulu/Osaka-capable geth for proof of stake (Osaka since v1.16.7; pinned, see
-/// docs/research/pos-workloads.md).
-const POS_TAG: &str = "v1.17.7";
-const LIGHTHOUSE: &str = "sigp/lighthouse";
-/// Fulu-capable; a security release of the v8.3 line.
-const LIGHTHOUSE_TAG: &str = "v8.3.3";
-/// Annotation carrying a digest of rendered configuration a pod reads at start (static nodes,
-/// peer lists), so a change rolls the pods.
-pub const CONFIG_HASH_ANNOTATION: &str = "ethwasm.io/config-hash";
-/// The validator indices a validator client's pod runs (`first..end`).
-pub const VALIDATORS_ANNOTATION: &str = "ethwasm.io/validators";
-/// Tells the host to stop (scale to zero, or delete) every changed workload of the named group
-/// and wait for its pods to go before it applies anything: no validator key runs in two
-/// clients while slices move.
-pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
-
-/// Paths, shared by the containers that write and read them.
-const DATA: &str = "/data";
-const GETH_DATADIR: &str = "/data/geth";
-const BEACON_DATADIR: &str = "/data/lighthouse";
-/// Lighthouse's network dir, `<datadir>/beacon/network`, and the key file it reads there.
-const BEACON_NETWORK_DIR: &str = "/data/lighthouse/beacon/network";
-const BEACON_KEY_FILE: &str = "/data/lighthouse/beacon/network/key";
-const TESTNET_DIR: &str = "/testnet";
-const VALIDATORS_DIR: &str = "/data/validators";
-const PASSWORD_DIR: &str = "/password";
-const PASSWORD_FILE: &str = "/password/password";
-const SLASHING_DB: &str = "/data/validators/slashing_protection.sqlite";
-
-fn missing(what: String) -> PluginError {
-    PluginError::MissingInput(what)
-}
-
-/// One execution/beacon pair pod and its keys.
-struct PairNode<'a> {
-    pod: &'a str,
-    /// Its enode id.
-    node_id: &'a str,
-    node_key: &'a SecretKeyRef,
-    jwt: &'a SecretKeyRef,
-    beacon: &'a BeaconNodeKey,
-}
-
-/// What every object of the render shares.
-struct Ctx<'a> {
-    namespace: &'a str,
-    release: &'a str,
-    v: &'a Values,
-    i: &'a Inputs,
-    pos: &'a PosGenesis,
-    /// The pairs' headless Service.
-    service: String,
-    geth_image: String,
-    beacon_image: String,
-}
-
-impl Ctx<'_> {
-    /// A pair pod's DNS name.
-    fn host(&self, pod: &str) -> String {
-        format!("{pod}.{}.{}.svc.{}", self.service, self.namespace, self.i.cluster_domain)
-    }
-}
-
-/// The pair running `pod`: its keys from the `validators` output.
-fn pair<'a>(
-    i: &'a Inputs,
-    pod: &'a str,
-    node_id: &'a str,
-    node_key: &'a SecretKeyRef,
-) -> Result<PairNode<'a>, PluginError> {
-    let jwt = i.validators.jwt.iter().find(|(p, _)| p == pod).map(|(_, r)| r).ok_or_else(|| {
-        missing(format!(
-            "validators: no engine API JWT for pod {pod}; the secrets plugin makes one per execution/beacon pair when \
-             global.consensus is pos"
-        ))
-    })?;
-    let beacon = i.validators.beacon_nodes.iter().find(|b| b.pod == pod).ok_or_else(|| {
-        missing(format!(
-            "validators: no beacon node key for pod {pod}; the secrets plugin makes one per execution/beacon pair \
-             when global.consensus is pos"
-        ))
-    })?;
-    Ok(PairNode { pod, node_id, node_key, jwt, beacon })
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex_lower(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `0x` and 40 hex digits.
-fn is_address(a: &str) -> bool {
-    a.len() == 42 && a.starts_with("0x") && a[2..].bytes().all(|c| c.is_ascii_hexdigit())
-}
+use context::{is_address, missing, pair, Ctx, PairNode};
+pub use paths::{CONFIG_HASH_ANNOTATION, STOP_BEFORE_CHANGE_ANNOTATION, VALIDATORS_ANNOTATION};
+use paths::{LIGHTHOUSE, LIGHTHOUSE_TAG, POS_TAG};
 
 /// Renders the proof-of-stake network.
 pub(crate) fn render(

@@ -23,9 +23,10 @@
 //!   ready when its p2p port accepts connections. The beacon node: `GET /eth/v1/node/health`
 //!   (200 ready, 206 syncing: both pass).
 
+use super::context::{Ctx, PairNode};
+use super::paths::{BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, TESTNET_DIR};
 use super::peering::beacon_peer_args;
 use super::repair;
-use super::{Ctx, PairNode, BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, TESTNET_DIR};
 use crate::geth::{geth_common_args, geth_env, reporting_args, GENESIS_HASH_ANNOTATION, P2P_PORT};
 use crate::rpc::rpc_args;
 use crate::values::init_resources;

@@ -18,7 +18,7 @@
 //!   5) only when the mesh nears 50, the lowest default Lighthouse has shipped (50 to 200 across
 //!   versions): below that the default already exceeds the mesh.
 
-use super::{Ctx, PairNode};
+use super::context::{Ctx, PairNode};
 use crate::geth::P2P_PORT;
 
 /// The lowest default `--target-peers` Lighthouse has shipped.

@@ -19,7 +19,7 @@
 //! start, and does not redial them when a connection drops; trusted peers are only kept from
 //! being pruned (docs/research/pos-operations.md). A lost peer would stay lost until a restart.
 
-use super::{Ctx, PairNode};
+use super::context::{Ctx, PairNode};
 
 /// Seconds between two rounds.
 pub const INTERVAL: u32 = 15;

@@ -1,12 +1,15 @@
 //! Tests of the proof-of-stake render against the secrets plugin's real outputs: every key,
 //! peer id, file name and path checked across the containers that share it.
 
+use super::paths::*;
 use super::*;
 use base64::Engine;
 use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, Signers, Topology};
+use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
 use ethwasm_plugin::Release;
 use ethwasm_plugin_secrets::eth::PrivateKey;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 const DOMAIN: &str = "cluster.local";

@@ -28,10 +28,11 @@
 //! - **Probes.** A validator client serves nothing; it gets a TCP probe on its metrics port when
 //!   metrics are on, and none otherwise.
 
+use super::context::{sha256_hex, Ctx};
 use super::first_start::{self, DECISION_FILE};
-use super::{
-    sha256_hex, Ctx, CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
-    SLASHING_DB, STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
+use super::paths::{
+    CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE, SLASHING_DB,
+    STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
 use crate::geth::GENESIS_HASH_ANNOTATION;
 use crate::values::{init_resources, validator_resources, with_default_resources};

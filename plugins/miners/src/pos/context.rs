@@ -1,0 +1,77 @@
+//! What every object of a proof-of-stake render shares: the render's context, the pairs and
+//! their keys, and small helpers.
+
+use crate::inputs::Inputs;
+use crate::values::Values;
+use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
+use ethwasm_plugin::PluginError;
+use sha2::{Digest, Sha256};
+
+pub(super) fn missing(what: String) -> PluginError {
+    PluginError::MissingInput(what)
+}
+
+/// One execution/beacon pair pod and its keys.
+pub(super) struct PairNode<'a> {
+    pub(super) pod: &'a str,
+    /// Its enode id.
+    pub(super) node_id: &'a str,
+    pub(super) node_key: &'a SecretKeyRef,
+    pub(super) jwt: &'a SecretKeyRef,
+    pub(super) beacon: &'a BeaconNodeKey,
+}
+
+/// What every object of the render shares.
+pub(super) struct Ctx<'a> {
+    pub(super) namespace: &'a str,
+    pub(super) release: &'a str,
+    pub(super) v: &'a Values,
+    pub(super) i: &'a Inputs,
+    pub(super) pos: &'a PosGenesis,
+    /// The pairs' headless Service.
+    pub(super) service: String,
+    pub(super) geth_image: String,
+    pub(super) beacon_image: String,
+}
+
+impl Ctx<'_> {
+    /// A pair pod's DNS name.
+    pub(super) fn host(&self, pod: &str) -> String {
+        format!("{pod}.{}.{}.svc.{}", self.service, self.namespace, self.i.cluster_domain)
+    }
+}
+
+/// The pair running `pod`: its keys from the `validators` output.
+pub(super) fn pair<'a>(
+    i: &'a Inputs,
+    pod: &'a str,
+    node_id: &'a str,
+    node_key: &'a SecretKeyRef,
+) -> Result<PairNode<'a>, PluginError> {
+    let jwt = i.validators.jwt.iter().find(|(p, _)| p == pod).map(|(_, r)| r).ok_or_else(|| {
+        missing(format!(
+            "validators: no engine API JWT for pod {pod}; the secrets plugin makes one per execution/beacon pair when \
+             global.consensus is pos"
+        ))
+    })?;
+    let beacon = i.validators.beacon_nodes.iter().find(|b| b.pod == pod).ok_or_else(|| {
+        missing(format!(
+            "validators: no beacon node key for pod {pod}; the secrets plugin makes one per execution/beacon pair \
+             when global.consensus is pos"
+        ))
+    })?;
+    Ok(PairNode { pod, node_id, node_key, jwt, beacon })
+}
+
+pub(super) fn sha256_hex(text: &str) -> String {
+    hex_lower(&Sha256::digest(text.as_bytes()))
+}
+
+pub(super) fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `0x` and 40 hex digits.
+pub(super) fn is_address(a: &str) -> bool {
+    a.len() == 42 && a.starts_with("0x") && a[2..].bytes().all(|c| c.is_ascii_hexdigit())
+}
