@@ -11,7 +11,7 @@
 use super::revision::Revision;
 use crate::cluster::{Cluster, ClusterError, ObjectError};
 use crate::error::Result;
-use crate::manifest::{Object, INSTANCE, MANAGED_BY};
+use crate::manifest::Object;
 use crate::permit::reach::{hosts, Served, ROUTE_KINDS};
 use serde_json::Value;
 
@@ -77,15 +77,14 @@ async fn served<C: Cluster>(c: &C, namespace: &str, release: &str) -> Result<Ser
 
 /// Whether a live object is this release's (an upgrade serves the hosts it served).
 fn ours(live: &Value, namespace: &str, release: &str) -> bool {
-    let label = |k: &str| live.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))).and_then(Value::as_str);
-    label(MANAGED_BY) == Some("ethwasm")
-        && label(INSTANCE) == Some(release)
+    super::apply::owned_by(live, release)
         && live.pointer("/metadata/namespace").and_then(Value::as_str) == Some(namespace)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::{INSTANCE, MANAGED_BY};
     use serde_json::json;
 
     #[test]
