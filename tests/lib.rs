@@ -5,8 +5,9 @@
 
 use ethwasm::job::Spec;
 use ethwasm::plugin::{CompileCache, Limits, Plugin, Release, RenderInput, Runtime, Seed};
+use ethwasm::source::{Ask, Sources};
 use ethwasm::values::ValueSources;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,8 +68,6 @@ pub fn spec(set: &[&str]) -> Spec {
         cache: CompileCache::at(root().join("target/test-cache")),
         limits: Limits { memory_bytes: 256 << 20, timeout: Duration::from_secs(60), output_bytes: 16 << 20 },
         values: ValueSources { set: set.iter().map(|s| s.to_string()).collect(), ..ValueSources::default() },
-        // A test binary lives in target/*/deps: the plugins the build made are named here.
-        plugin_path: vec![root().join("target/plugins")],
         ..Spec::default()
     }
 }
@@ -76,5 +75,16 @@ pub fn spec(set: &[&str]) -> Spec {
 /// The Ethereum chart in `namespace`, release named after the chart, with `seed` (hex) or a
 /// fresh one, and `set` as `--set` flags.
 pub fn chart_spec(namespace: &str, seed: Option<String>, set: &[&str]) -> Spec {
-    Spec { chart: Some(root().join("charts/ethereum")), namespace: Some(namespace.into()), seed, ..spec(set) }
+    let sources = open(Some(&root().join("charts/ethereum")), &[]);
+    Spec { sources, namespace: Some(namespace.into()), seed, ..spec(set) }
+}
+
+/// `chart` and the `plugins` files, opened as the command line opens them. A test binary lives
+/// in target/*/deps, so the chart's plugins are looked for in target/plugins, where the build
+/// puts them.
+pub fn open(chart: Option<&Path>, plugins: &[PathBuf]) -> Sources {
+    let plugins: Vec<String> = plugins.iter().map(|p| p.display().to_string()).collect();
+    let plugin_path = [root().join("target/plugins")];
+    let ask = Ask { chart, plugins: &plugins, plugin_path: &plugin_path, ..Ask::default() };
+    Sources::open(None, &ask).unwrap_or_else(|e| panic!("open {chart:?} {plugins:?}: {e}"))
 }

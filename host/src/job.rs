@@ -5,17 +5,16 @@ use crate::chart::Chart;
 use crate::error::{Error, Result};
 use crate::plugin::{is_dns_label, CompileCache, Limits, Plugin, Release, Runtime, Seed, Source};
 use crate::render::Request;
+use crate::source::{ChartPlugin, Given, Sources};
 use crate::values::ValueSources;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// What to render: the chart and plugin files, values, release identity and sandbox.
+/// What to render: the opened chart and plugins, values, release identity and sandbox.
 #[derive(Debug, Clone)]
 pub struct Spec {
-    /// Chart directory (chart.yaml, values.yaml, chart.lock).
-    pub chart: Option<PathBuf>,
-    /// Plugin component files or glob patterns, added to the chart's plugins.
-    pub plugins: Vec<String>,
+    /// The chart and plugin components, opened by [`Sources::open`], the one front door.
+    pub sources: Sources,
     /// Release name [default: the chart's name, or `ethwasm`].
     pub release: Option<String>,
     /// Namespace [default: `default`].
@@ -33,18 +32,12 @@ pub struct Spec {
     pub limits: Limits,
     /// Grants given on the command line, added to the chart's.
     pub allow: crate::permit::Grants,
-    /// What was pulled from registries for `oci://` references ([`crate::oci::fetch`]).
-    pub fetched: crate::oci::Fetched,
-    /// Directories a chart's plugins are looked for in by name (`--plugin-path`), before
-    /// [`crate::chart::default_search`].
-    pub plugin_path: Vec<PathBuf>,
 }
 
 impl Default for Spec {
     fn default() -> Self {
         Spec {
-            chart: None,
-            plugins: Vec::new(),
+            sources: Sources::default(),
             release: None,
             namespace: None,
             seed: None,
@@ -53,8 +46,6 @@ impl Default for Spec {
             cache: CompileCache::disabled(),
             limits: Limits::default(),
             allow: Default::default(),
-            fetched: Default::default(),
-            plugin_path: Vec::new(),
         }
     }
 }
@@ -78,19 +69,19 @@ pub struct Job {
 impl Job {
     /// Resolves everything, failing on the first bad input before any plugin runs.
     pub fn resolve(source: &Spec) -> Result<Job> {
-        if source.chart.is_none() && source.plugins.is_empty() {
+        if source.sources.is_empty() {
             return Err(Error::usage("give a chart directory (e.g. charts/ethereum) or --plugins GLOB"));
         }
-        let chart = chart_of(source)?;
-        let chart_source = source.fetched.pulled_chart.as_ref().map(|p| p.reference.to_string());
-        let release_name = release_name(source, chart.as_ref())?;
+        let chart = source.sources.chart.clone();
+        let chart_source = source.sources.chart_ref.clone();
+        let release_name = release_name(source)?;
         let namespace = source.namespace.clone().unwrap_or_else(|| "default".into());
         check_namespace(&namespace)?;
         let seed = seed_of(source)?;
         // Values first: a typo in -f or --set fails before any compilation.
         let values = merge_values(source, chart.as_ref())?;
         let runtime = Runtime::new(source.cache.clone())?;
-        let sources = read_sources(source, chart.as_ref())?;
+        let sources = read_sources(source)?;
         let (plugins, plugin_sources) = load_plugins(&runtime, sources.items, sources.pulled, sources.plugin_sources)?;
         if let Some(name) = source.allow.keys().find(|n| !plugins.iter().any(|p| p.name() == n.as_str())) {
             let names: Vec<&str> = plugins.iter().map(|p| p.name()).collect();
@@ -158,7 +149,7 @@ fn merge_values(source: &Spec, chart: Option<&Chart>) -> Result<Values> {
 type PluginSources = std::collections::BTreeMap<String, String>;
 
 /// Every component of a render, read and pin-checked, none compiled yet.
-struct Sources {
+struct Components {
     /// (the name chart.yaml gives it, if any; the component), in render order.
     items: Vec<(Option<String>, Source)>,
     /// Which items were pulled for `--plugins oci://...`: (index, reference).
@@ -170,74 +161,65 @@ struct Sources {
 }
 
 /// Reads the chart's plugins (checking each against the chart's pins), then `--plugins` files
-/// and pulled references.
-fn read_sources(source: &Spec, chart: Option<&Chart>) -> Result<Sources> {
+/// and pulled components.
+fn read_sources(source: &Spec) -> Result<Components> {
     let defaults = source.limits;
-    let mut out = Sources {
+    let mut out = Components {
         items: Vec::new(),
         pulled: Vec::new(),
         plugin_sources: Default::default(),
         grants: source.allow.clone(),
     };
-    if let Some(chart) = chart {
+    if let Some(chart) = &source.sources.chart {
         let lock = chart.lock()?;
-        for p in chart.plugins()? {
-            let (src, remote) = read_chart_plugin(source, &p)?;
-            match remote {
+        for cp in &source.sources.chart_plugins {
+            let p = &cp.plugin;
+            let src = read_chart_plugin(defaults, cp)?;
+            match &cp.pulled {
                 // Pinned by the digest in chart.yaml, checked when pulled.
-                Some(reference) => {
-                    out.plugin_sources.insert(p.name.clone(), reference);
+                Some(pulled) => {
+                    out.plugin_sources.insert(p.name.clone(), pulled.reference.to_string());
                 }
                 None => chart.check_pin(&lock, &p.name, &p.path, &src.sha256)?,
             }
             out.grants.entry(p.name.clone()).or_default().extend(p.allow.iter().copied());
-            out.items.push((Some(p.name), src));
+            out.items.push((Some(p.name.clone()), src));
         }
     }
-    let (remote, local): (Vec<String>, Vec<String>) =
-        source.plugins.iter().cloned().partition(|p| crate::oci::is_oci(p));
-    for path in expand_globs(&local)? {
-        out.items.push((None, Source::read(&path, defaults)?));
-    }
-    for text in &remote {
-        let r = pulled(source, text)?;
-        let label = PathBuf::from(r.reference.to_string());
-        out.items.push((None, Source::from_bytes(&label, r.bytes.to_vec(), defaults)?));
-        out.pulled.push((out.items.len() - 1, r.reference.to_string()));
+    for given in &source.sources.plugins {
+        match given {
+            Given::File(path) => out.items.push((None, Source::read(path, defaults)?)),
+            Given::Pulled(r) => {
+                let label = PathBuf::from(r.reference.to_string());
+                out.items.push((None, Source::from_bytes(&label, r.bytes.to_vec(), defaults)?));
+                out.pulled.push((out.items.len() - 1, r.reference.to_string()));
+            }
+        }
     }
     Ok(out)
 }
 
-/// What was pulled for `text` before the render.
-fn pulled<'s>(source: &'s Spec, text: &str) -> Result<&'s crate::oci::Pulled> {
-    source.fetched.plugins.get(text).ok_or_else(|| Error::internal(format!("{text} was not pulled before the render")))
-}
-
-/// One chart plugin's component, with its limits, and the registry reference it came from.
-fn read_chart_plugin(source: &Spec, p: &crate::chart::ResolvedPlugin) -> Result<(Source, Option<String>)> {
-    let defaults = source.limits;
+/// One chart plugin's component, with its limits.
+fn read_chart_plugin(defaults: Limits, cp: &ChartPlugin) -> Result<Source> {
+    let p = &cp.plugin;
     let limits = Limits {
         memory_bytes: p.memory.unwrap_or(defaults.memory_bytes),
         timeout: p.timeout.unwrap_or(defaults.timeout),
         output_bytes: p.output.unwrap_or(defaults.output_bytes),
     };
-    let remote = match &p.remote {
-        Some(text) => Some(pulled(source, text)?),
-        None => None,
-    };
-    let read = match (&p.bytes, remote) {
+    let read = match (&p.bytes, &cp.pulled) {
         (_, Some(r)) => Source::from_bytes(&p.path, r.bytes.to_vec(), limits),
         (Some(bytes), None) => Source::from_bytes(&p.path, bytes.to_vec(), limits),
         (None, None) => Source::read(&p.path, limits),
     };
-    let src = read.map_err(|e| {
+    read.map_err(|e| {
         let (why, missing) = match &e {
             crate::plugin::PluginError::Read { source, .. } => {
                 (source.to_string(), source.kind() == std::io::ErrorKind::NotFound)
             }
             other => (other.to_string(), false),
         };
-        if remote.is_some() {
+        if cp.pulled.is_some() {
             let fix = "the registry holds no usable component there; name another digest";
             return Error::usage(format!("chart plugin `{}`: {why}; {fix}", p.name));
         }
@@ -245,8 +227,7 @@ fn read_chart_plugin(source: &Spec, p: &crate::chart::ResolvedPlugin) -> Result<
             return Error::usage(missing_plugin(p));
         }
         Error::usage(format!("chart plugin `{}`: cannot read {}: {why}", p.name, p.path.display()))
-    })?;
-    Ok((src, remote.map(|r| r.reference.to_string())))
+    })
 }
 
 /// Compiles (or loads from the cache) every component in parallel, checks that each chart
@@ -280,14 +261,11 @@ fn load_plugins(
 }
 
 /// The release name: --release, else the chart's name, else `ethwasm`.
-pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
-    let name = match (&source.release, chart) {
+pub fn release_name(source: &Spec) -> Result<String> {
+    let name = match (&source.release, &source.sources.chart) {
         (Some(r), _) => r.clone(),
         (None, Some(c)) => c.file.name.clone(),
-        (None, None) => match chart_of(source)? {
-            Some(c) => c.file.name,
-            None => "ethwasm".to_string(),
-        },
+        (None, None) => "ethwasm".to_string(),
     };
     if !is_dns_label(&name) {
         return Err(Error::usage(format!(
@@ -295,21 +273,6 @@ pub fn release_name(source: &Spec, chart: Option<&Chart>) -> Result<String> {
         )));
     }
     Ok(name)
-}
-
-/// The spec's chart: as [`crate::oci::fetch`] loaded it, else read from its path (an `oci://`
-/// chart must have been fetched).
-fn chart_of(source: &Spec) -> Result<Option<Chart>> {
-    let mut chart = match (&source.chart, &source.fetched.chart) {
-        (Some(_), Some(loaded)) => loaded.clone(),
-        (Some(c), None) if crate::oci::is_oci(&c.to_string_lossy()) => {
-            return Err(Error::internal(format!("{} was not pulled before the render", c.display())))
-        }
-        (Some(c), None) => Chart::load(c)?,
-        (None, _) => return Ok(None),
-    };
-    chart.search.splice(0..0, source.plugin_path.iter().cloned());
-    Ok(Some(chart))
 }
 
 /// Where a chart plugin was looked for, and what to do.
@@ -330,26 +293,6 @@ pub fn check_namespace(namespace: &str) -> Result<()> {
         return Err(Error::usage(format!("namespace `{namespace}` is not a DNS label")));
     }
     Ok(())
-}
-
-/// Expands each `--plugins` pattern (sorted matches); a pattern that matches nothing is an error.
-pub(crate) fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    for pat in patterns {
-        let paths =
-            glob::glob(pat).map_err(|e| Error::usage(format!("--plugins {pat:?} is not a valid pattern: {e}")))?;
-        let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
-        if matched.is_empty() {
-            return Err(Error::usage(format!("--plugins {pat:?} matches no file; build plugins with `make build`")));
-        }
-        matched.sort();
-        for m in matched {
-            if !out.contains(&m) {
-                out.push(m);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Seconds since the Unix epoch.

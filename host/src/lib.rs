@@ -10,6 +10,7 @@
 //! - [`deploy`]: release actions over a cluster (install/upgrade, rollback, uninstall, status,
 //!   history, list, diff);
 //! - [`job`] and [`render`]: resolve a request (chart, plugins, values) and run the plugins;
+//! - [`source`]: the front door that opens a chart and its plugins' components once;
 //! - [`plugin`], [`chart`], [`values`], [`manifest`], [`permit`] (with [`pod_security`]), [`release`], [`cluster`]: the
 //!   sandbox, chart files, values merging, object checks, what plugins may create, release
 //!   records, and the cluster client;
@@ -30,6 +31,7 @@ pub mod plugin;
 pub mod pod_security;
 pub mod release;
 pub mod render;
+pub mod source;
 pub mod text;
 pub mod units;
 pub mod values;

@@ -79,9 +79,9 @@ async fn the_ethereum_chart_installs_upgrades_prunes_and_uninstalls() {
 #[tokio::test]
 async fn a_deploy_applies_nothing_a_plugin_was_not_granted() {
     let (fake, c) = cluster();
-    let plugin = ethwasm_tests::test_plugin_path("misbehave").display().to_string();
+    let sources = ethwasm_tests::open(None, &[ethwasm_tests::test_plugin_path("misbehave")]);
     let spec = |allow: &[(&str, ethwasm::permit::Grant)]| Spec {
-        plugins: vec![plugin.clone()],
+        sources: sources.clone(),
         allow: allow.iter().map(|(p, g)| (p.to_string(), [*g].into())).collect(),
         ..ethwasm_tests::spec(&["misbehave.mode=cluster-admin"])
     };

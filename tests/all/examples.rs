@@ -14,8 +14,9 @@ fn example(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn servicemonitor_scrapes_the_charts_geth_metrics() {
+    let sources = ethwasm_tests::open(Some(&root().join("charts/ethereum")), &[example("servicemonitor")]);
     let source = Spec {
-        plugins: vec![example("servicemonitor").display().to_string()],
+        sources,
         release: Some("eth".into()),
         ..chart_spec(
             "chain",

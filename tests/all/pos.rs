@@ -20,7 +20,7 @@ const POS: [&str; 3] = ["global.consensus=pos", "genesis.consensus=pos", "genesi
 fn job(seed: &str, set: &[&str]) -> ethwasm::Result<Job> {
     let set: Vec<&str> = POS.iter().copied().chain(set.iter().copied()).collect();
     let source = Spec {
-        plugins: vec![plugin_path("secrets").display().to_string(), plugin_path("genesis").display().to_string()],
+        sources: ethwasm_tests::open(None, &[plugin_path("secrets"), plugin_path("genesis")]),
         release: Some("eth".into()),
         namespace: Some("chain".into()),
         seed: Some(seed.repeat(32)),

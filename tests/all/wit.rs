@@ -11,10 +11,7 @@ const CREATED: u64 = 1_767_225_600;
 
 fn render_mixed(created: u64) -> Vec<Object> {
     let source = Spec {
-        plugins: vec![
-            test_plugin_path("legacy-v1").display().to_string(),
-            test_plugin_path("misbehave").display().to_string(),
-        ],
+        sources: ethwasm_tests::open(None, &[test_plugin_path("legacy-v1"), test_plugin_path("misbehave")]),
         release: Some("mix".into()),
         namespace: Some("ns".into()),
         seed: Some("5a".repeat(32)),

@@ -250,15 +250,15 @@ impl RuntimeArgs {
 /// The render request the flags describe, in `namespace` (else the global -n), with what its
 /// `oci://` references name pulled (or read from the local store).
 pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &RuntimeArgs) -> Result<Spec> {
-    let fetched = ethwasm::oci::fetch(
-        &source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache)?,
-        source.chart.as_deref(),
-        source.chart_version.as_deref(),
-        &source.plugins,
-    )?;
+    let registry = source.registry.registry(runtime.cache_dir.clone(), runtime.no_cache)?;
+    let ask = ethwasm::source::Ask {
+        chart: source.chart.as_deref(),
+        version: source.chart_version.as_deref(),
+        plugins: &source.plugins,
+        plugin_path: &source.plugin_path,
+    };
     Ok(Spec {
-        chart: source.chart.clone(),
-        plugins: source.plugins.clone(),
+        sources: ethwasm::source::Sources::open(Some(&registry), &ask)?,
         release: source.release.clone(),
         namespace: g.namespace.clone(),
         seed: source.seed.clone(),
@@ -270,8 +270,6 @@ pub fn spec(g: &Globals, source: &SourceArgs, values: &ValuesArgs, runtime: &Run
             all.entry(p.clone()).or_default().extend(g.iter().copied());
             all
         }),
-        fetched,
-        plugin_path: source.plugin_path.clone(),
     })
 }
 

@@ -13,8 +13,8 @@
 //! reached. The client is oci-client (the ORAS project's): distribution-spec pulls and pushes
 //! with token and basic auth, over rustls with the ring provider kube already uses.
 pub mod auth;
+mod block_on;
 mod error;
-mod fetch;
 mod kind;
 mod media_type;
 mod push;
@@ -22,8 +22,8 @@ pub mod reference;
 mod remote;
 pub mod store;
 
+pub use block_on::block_on;
 pub use error::OciError;
-pub use fetch::{block_on, fetch, Fetched};
 pub use kind::Kind;
 pub use media_type::{CHART_CONFIG, CHART_LAYER, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
 pub use reference::{is_oci, OciRef};

@@ -38,9 +38,11 @@ pub struct PackageCommand {
 impl PackageCommand {
     /// Packs the chart, checking every plugin against its pin, and prints the archive's path.
     pub fn execute(self) -> ethwasm::Result<Outcome> {
-        let fetched = ethwasm::oci::fetch(&self.store.registry()?, Some(&self.chart), None, &[])?;
-        let chart = fetched.chart.ok_or_else(|| ethwasm::Error::internal("the chart was not loaded"))?;
-        let remote = fetched.plugins.into_iter().map(|(text, p)| (text, p.bytes)).collect();
+        let ask = ethwasm::source::Ask { chart: Some(&self.chart), ..Default::default() };
+        let opened = ethwasm::source::Sources::open(Some(&self.store.registry()?), &ask)?;
+        let chart = opened.chart.ok_or_else(|| ethwasm::Error::internal("the chart was not opened"))?;
+        let remote =
+            opened.chart_plugins.into_iter().filter_map(|cp| Some((cp.plugin.remote?, cp.pulled?.bytes))).collect();
         let archive = ethwasm::chart::archive::package(&chart, &self.destination, &remote)?;
         let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);
         eprintln!("packed {} ({size} bytes; {} plugins)", archive.display(), chart.file.plugins.len());

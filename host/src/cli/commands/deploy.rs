@@ -53,7 +53,7 @@ impl DeployCommand {
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
         let mut spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
         spec.values.reuse = self.reuse.mode();
-        let release = ethwasm::job::release_name(&spec, None)?;
+        let release = ethwasm::job::release_name(&spec)?;
         let report = block_on(async {
             let cluster = args::connect(g).await?;
             let ns = args::namespace(g, &cluster)?;

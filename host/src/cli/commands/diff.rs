@@ -45,7 +45,7 @@ impl DiffCommand {
     pub fn execute(self, g: &Globals) -> ethwasm::Result<Outcome> {
         let mut spec = args::spec(g, &self.source, &self.values, &self.runtime)?;
         spec.values.reuse = self.reuse.mode();
-        let release = ethwasm::job::release_name(&spec, None)?;
+        let release = ethwasm::job::release_name(&spec)?;
         let color = match self.color {
             Color::Always => true,
             Color::Never => false,

@@ -56,15 +56,19 @@ impl InspectCommand {
         let rt = Runtime::new(self.runtime.cache())?;
         let refs: Vec<String> = self.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
         let registry = self.registry.registry(self.runtime.cache_dir.clone(), self.runtime.no_cache)?;
-        let fetched = ethwasm::oci::fetch(&registry, None, None, &refs)?;
+        // Registry references pulled through the front door (files are read as named, not globbed).
+        let oci: Vec<String> = refs.iter().filter(|r| ethwasm::oci::is_oci(r)).cloned().collect();
+        let ask = ethwasm::source::Ask { plugins: &oci, ..Default::default() };
+        let mut pulled = ethwasm::source::Sources::open(Some(&registry), &ask)?.plugins.into_iter();
         let mut all = Vec::new();
         for (f, text) in self.files.iter().zip(&refs) {
-            all.push(match fetched.plugins.get(text) {
-                Some(p) => {
+            let from_registry = if ethwasm::oci::is_oci(text) { pulled.next() } else { None };
+            all.push(match from_registry {
+                Some(ethwasm::source::Given::Pulled(p)) => {
                     let label = PathBuf::from(p.reference.to_string());
                     Plugin::from_bytes(&rt, &label, &p.bytes, self.runtime.limits())?
                 }
-                None => Plugin::load(&rt, f, self.runtime.limits())?,
+                _ => Plugin::load(&rt, f, self.runtime.limits())?,
             });
         }
         // What each creates (categories of ethwasm::permit): all rendered together with their
