@@ -46,13 +46,16 @@ bench: build
 	$(CARGO) bench --locked -p ethwasm-tests --bench deploy
 
 # The book (docs/, mdBook) into target/book, then its links, anchors, commands and flags
-# checked against the built binary (scripts/check-docs.py). mdBook comes from crates.io, pinned.
+# checked against the built binary (scripts/check-docs.py), and its examples run
+# (scripts/run-doc-examples.py: blocks marked `run`; the others say why not). mdBook comes
+# from crates.io, pinned.
 MDBOOK_VERSION ?= 0.4.52
 docs: host
 	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" || \
 		$(CARGO) install mdbook --version $(MDBOOK_VERSION) --no-default-features --locked
 	mdbook build docs
 	python3 scripts/check-docs.py
+	python3 scripts/run-doc-examples.py
 
 fmt:
 	$(CARGO) fmt --all

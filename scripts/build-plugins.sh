@@ -11,6 +11,7 @@
 # Route: rustup's wasm32-wasip2 target when it is installed; otherwise Debian's rustc-web with
 # build-std (shared/TOOLCHAIN.md), installing its packages when run as root.
 set -euo pipefail
+caller=$PWD
 cd "$(dirname "$0")/.."
 root=$PWD
 
@@ -25,7 +26,8 @@ COMPONENTIZE_PY=componentize-py==0.25.1
 crate_dir=""
 if [ "${1:-}" = "--crate" ]; then
   [ -n "${2:-}" ] || { echo "usage: $0 [--crate DIR]" >&2; exit 2; }
-  crate_dir=$(cd "$2" && pwd)
+  # Relative to where the script was called from, not the checkout it cds into.
+  crate_dir=$(cd "$caller" && cd "$2" && pwd)
 fi
 
 pkg_of() { sed -n 's/^name = "\(.*\)"/\1/p' "$1/Cargo.toml" | head -n1; }

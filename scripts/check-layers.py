@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Checks the host's architecture rules; exits 1 naming each breach.
+"""Checks the architecture rules of the host and of every plugin crate (plugins/**/src);
+exits 1 naming each breach. Rules 1, 2 and 4 hold in every crate; rule 3 in the host.
 
-1. No import circle between the top-level modules (host/src/<module>: the library's, and the
-   binary's cli/, which sees the library as `ethwasm::`): every reference from module b to
+1. No import circle between the top-level modules of a crate (host/src/<module>: the library's,
+   and the binary's cli/, which sees the library as `ethwasm::`; plugins/<crate>/src/<module>):
+   every reference from module b to
    `crate::a` (or `super::a`, `ethwasm::a`) is an edge b -> a, and the graph must have no cycle.
    A name the crate root re-exports (`crate::Result`) counts as the module that defines it.
-2. Inside every folder with a mod.rs (host/src/deploy/, cli/, cli/commands/, ...), the files,
+2. Inside every folder with a mod.rs (host/src/deploy/, cli/, cli/commands/, plugins/miners/src/pos/,
+   ...), the files,
    mod.rs among them, form a graph the same way: a `super::X` or `crate::<folder>::X` reference
    is an edge to the sibling file that defines X (or, for a subfolder, to the subfolder), also
    when mod.rs only re-exports X (`pub use name::{A, B}`), so an index never hides an edge.
@@ -18,6 +21,8 @@
    no process exit, no progress bars outside host/src/main.rs and host/src/cli/.
 4. No product source file over 600 lines (tests excepted: `tests.rs`, `tests/`, and the
    `#[cfg(test)] mod tests` at the end of a file).
+5. A mod.rs is only an index in every crate: module docs, `mod` declarations and `use` lines;
+   no fn, type, impl, const or macro of its own (its `#[cfg(test)] mod tests` excepted).
 """
 import pathlib
 import re
@@ -99,10 +104,14 @@ def parse_tree(toks, i):
 class File:
     """One source file: its crate ("lib" or "bin"), module path, uses, definitions, references."""
 
-    def __init__(self, path):
+    def __init__(self, path, src, name):
         self.path = path
-        self.rel = path.relative_to(SRC)
-        self.crate = "bin" if self.rel.parts[0] == "cli" or self.rel.name == "main.rs" else "lib"
+        self.rel = path.relative_to(src)
+        self.shown = path.relative_to(ROOT)
+        if name == "host":
+            self.crate = "host:bin" if self.rel.parts[0] == "cli" or self.rel.name == "main.rs" else "host:lib"
+        else:
+            self.crate = f"{name}:lib"
         parts = list(self.rel.with_suffix("").parts)
         if parts[-1] in ("mod", "lib", "main"):
             parts.pop()
@@ -183,8 +192,8 @@ class File:
         head = segs[0]
         if head == "crate":
             return self.crate, tuple(segs[1:])
-        if head == "ethwasm" and self.crate == "bin":
-            return "lib", tuple(segs[1:])
+        if head == "ethwasm" and self.crate == "host:bin":
+            return "host:lib", tuple(segs[1:])
         if head in ("super", "self"):
             base = list(module)
             rest = list(segs)
@@ -201,13 +210,26 @@ class File:
         return None
 
 
-FILES = [File(p) for p in sorted(SRC.rglob("*.rs")) if p.name != "tests.rs" and "tests" not in p.relative_to(SRC).parts]
+def crate_roots():
+    """(name, source root) of every crate checked: the host, and each plugin crate."""
+    yield "host", SRC
+    for lib in sorted((ROOT / "plugins").glob("**/src/lib.rs")):
+        if "target" not in lib.parts:
+            yield str(lib.parent.parent.relative_to(ROOT)), lib.parent
+
+
+FILES = [
+    File(p, src, name)
+    for name, src in crate_roots()
+    for p in sorted(src.rglob("*.rs"))
+    if p.name != "tests.rs" and "tests" not in p.relative_to(src).parts
+]
 INDEX = {(f.crate, f.module): f for f in FILES if f.is_index}
 
 
 def where(crate, path, seen=()):
     """Where `path` (a name inside some module) is defined: (index file, the file or folder of
-    its module that defines it, the name), following re-exports; None outside host/src."""
+    its module that defines it, the name), following re-exports; None outside the crates read."""
     for n in range(len(path) - 1, -1, -1):
         index = INDEX.get((crate, path[:n]))
         if index is None:
@@ -239,7 +261,7 @@ def node_of(f, folder):
 def label(folder, node):
     if node == "mod.rs":
         return folder.rel.name
-    return f"{node}/" if (SRC / folder.rel.parent / node).is_dir() else f"{node}.rs"
+    return f"{node}/" if (folder.path.parent / node).is_dir() else f"{node}.rs"
 
 
 def folder_graph(folder):
@@ -273,21 +295,22 @@ def folder_graph(folder):
     return graph, back
 
 
-def top_graph():
-    """Edges between the top-level modules: the library's and the binary's cli/."""
-    lib_root = INDEX[("lib", ())]
-    nodes = set(lib_root.children) | {"cli"}
+def top_graph(lib):
+    """Edges between the top-level modules of crate `lib` (and, for the host, the binary's
+    cli/, which sees the library as `ethwasm::`)."""
+    lib_root = INDEX[(lib, ())]
+    nodes = set(lib_root.children) | ({"cli"} if lib == "host:lib" else set())
     graph = {n: set() for n in nodes}
     for f in FILES:
-        if not f.module:
+        if not f.module or f.crate not in (lib, "host:bin" if lib == "host:lib" else None):
             continue
         src = f.module[0]
         if src not in graph:
             continue
         for (crate, path), _ in f.refs:
-            if crate != "lib" or not path:
+            if crate != lib or not path:
                 continue
-            found = where("lib", path[:1])
+            found = where(lib, path[:1])
             if found is None or found[0] is not lib_root:
                 continue
             dst = found[1]
@@ -329,18 +352,19 @@ def cycles(graph):
 
 
 def check_circles():
-    for comp in cycles(top_graph()):
-        problems.append(f"import circle among top-level modules: {' <-> '.join(comp)}")
-    for folder in sorted((f for f in FILES if f.rel.name == "mod.rs"), key=lambda f: f.rel):
+    for lib in sorted({f.crate for f in FILES if f.crate.endswith(":lib")}):
+        for comp in cycles(top_graph(lib)):
+            problems.append(f"import circle among the top-level modules of {lib[:-4]}: {' <-> '.join(comp)}")
+    for folder in sorted((f for f in FILES if f.rel.name == "mod.rs"), key=lambda f: f.shown):
         graph, back = folder_graph(folder)
-        where_ = f"host/src/{folder.rel.parent}/"
+        where_ = f"{folder.shown.parent}/"
         reported = set()
         for f, written, name in back:
-            if (f.rel, name) in reported:
+            if (f.shown, name) in reported:
                 continue
-            reported.add((f.rel, name))
+            reported.add((f.shown, name))
             problems.append(
-                f"host/src/{f.rel} -> host/src/{folder.rel}: `{written}` is `{name}`, defined in mod.rs; "
+                f"{f.shown} -> {folder.shown}: `{written}` is `{name}`, defined in mod.rs; "
                 f"a mod.rs is only an index: move `{name}` into a file of its own and re-export it"
             )
         for comp in cycles(graph):
@@ -371,7 +395,21 @@ def check_sizes():
                 problems.append(f"{p.relative_to(ROOT)}: {n} lines of product code (limit {LIMIT})")
 
 
+def check_indexes():
+    item = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(fn|struct|enum|union|impl|trait|const|static|type|macro_rules!)\b", re.M)
+    for f in FILES:
+        if f.rel.name != "mod.rs":
+            continue
+        found = sorted({m.group(1) for m in item.finditer(code_only(f.text))})
+        if found:
+            problems.append(
+                f"{f.shown}: a mod.rs is only an index, but this one defines items ({', '.join(found)}); "
+                "move them into files named for what they are"
+            )
+
+
 check_circles()
+check_indexes()
 check_no_cli_in_library()
 check_sizes()
 for line in problems:
@@ -379,6 +417,6 @@ for line in problems:
 if problems:
     sys.exit(1)
 print(
-    "layers: no import circle among modules or the files of a folder, no arrow back to a mod.rs, "
-    "no command line in the library, no product file over 600 lines"
+    f"layers ({len({f.crate for f in FILES})} crates, {len(FILES)} files): no import circle among modules or the "
+    "files of a folder, no arrow back to a mod.rs, no command line in the library, no product file over 600 lines"
 )

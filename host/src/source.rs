@@ -148,7 +148,7 @@ fn pull_all(registry: Option<&Registry>, wanted: &[(String, Option<String>)]) ->
                 why: format!("{place} must pin the plugin by digest (…@sha256:…), as a lock would"),
             });
         }
-        Ok(registry.pull(&r, Some(Kind::Plugin)).await?)
+        registry.pull(&r, Some(Kind::Plugin)).await
     });
     crate::oci::block_on(async { Ok(futures::future::try_join_all(pulls).await?) })
 }

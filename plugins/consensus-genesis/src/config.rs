@@ -21,15 +21,30 @@ fn version_hex(v: [u8; 4]) -> String {
 
 /// Renders config.yaml. `active_validators` is the number of validators active at genesis.
 pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> String {
-    let v = &input.fork_versions;
-    let versions = [v.altair, v.bellatrix, v.capella, v.deneb, v.electra, v.fulu, v.gloas, v.heze];
-    let last_active = match input.fork {
-        GenesisFork::Electra => 4,
-        GenesisFork::Fulu => 5,
-    };
-    let slot_ms = input.seconds_per_slot * 1000;
     let mut y = String::with_capacity(8192);
-    // `write!` into a String cannot fail; the results are ignored on purpose.
+    // `write!` into a String cannot fail; the results are ignored on purpose, here and in the
+    // section writers below.
+    write_preamble(&mut y, input);
+    write_transition_and_genesis(&mut y, input, active_validators);
+    write_forking(&mut y, input);
+    write_time_parameters(&mut y, input);
+    write_lines(&mut y, &VALIDATOR_CYCLE_AND_FORK_CHOICE);
+    write_deposit_contract(&mut y, input);
+    write_lines(&mut y, &NETWORKING);
+    write_blob_schedule(&mut y, input.fork);
+    write_fast_confirmation(&mut y);
+    y
+}
+
+/// Writes `lines` as they are, one a line.
+fn write_lines(y: &mut String, lines: &[&str]) {
+    for line in lines {
+        let _ = writeln!(y, "{line}");
+    }
+}
+
+/// The header comment, the preset the config extends and CONFIG_NAME.
+fn write_preamble(y: &mut String, input: &GenesisInput) {
     let _ = writeln!(
         y,
         "# {} consensus config: consensus-specs configs/mainnet.yaml with this network's values",
@@ -41,6 +56,12 @@ pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> Str
     let _ = writeln!(y, "PRESET_BASE: 'mainnet'");
     let _ = writeln!(y, "CONFIG_NAME: '{}'", input.config_name);
     let _ = writeln!(y);
+}
+
+/// The Transition section (merged from genesis) and the Genesis section (validator count, time,
+/// genesis fork version).
+fn write_transition_and_genesis(y: &mut String, input: &GenesisInput, active_validators: usize) {
+    let v = &input.fork_versions;
     let _ = writeln!(y, "# Transition");
     let _ = writeln!(y, "# ---------------------------------------------------------------");
     let _ = writeln!(y, "# Merged from genesis: the execution genesis has terminalTotalDifficulty 0");
@@ -55,6 +76,17 @@ pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> Str
     let _ = writeln!(y, "GENESIS_FORK_VERSION: {}", version_hex(v.genesis));
     let _ = writeln!(y, "GENESIS_DELAY: 0");
     let _ = writeln!(y);
+}
+
+/// The Forking section: every fork's version, at epoch 0 up to the genesis fork and unscheduled
+/// after it.
+fn write_forking(y: &mut String, input: &GenesisInput) {
+    let v = &input.fork_versions;
+    let versions = [v.altair, v.bellatrix, v.capella, v.deneb, v.electra, v.fulu, v.gloas, v.heze];
+    let last_active = match input.fork {
+        GenesisFork::Electra => 4,
+        GenesisFork::Fulu => 5,
+    };
     let _ = writeln!(y, "# Forking");
     let _ = writeln!(y, "# ---------------------------------------------------------------");
     let _ = writeln!(y, "# Forks up to the genesis fork at epoch 0, later ones not scheduled (2**64 - 1)");
@@ -64,127 +96,145 @@ pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> Str
         let _ = writeln!(y, "{name}_FORK_EPOCH: {epoch}");
     }
     let _ = writeln!(y);
+}
+
+/// The Time parameters section: this network's slot time, then mainnet's values.
+fn write_time_parameters(y: &mut String, input: &GenesisInput) {
+    let slot_ms = input.seconds_per_slot * 1000;
     let _ = writeln!(y, "# Time parameters");
     let _ = writeln!(y, "# ---------------------------------------------------------------");
     let _ = writeln!(y, "# (deprecated in the specs, still read by clients)");
     let _ = writeln!(y, "SECONDS_PER_SLOT: {}", input.seconds_per_slot);
     let _ = writeln!(y, "SLOT_DURATION_MS: {slot_ms}");
-    for line in [
-        "SECONDS_PER_ETH1_BLOCK: 14",
-        "MIN_VALIDATOR_WITHDRAWABILITY_DELAY: 256",
-        "SHARD_COMMITTEE_PERIOD: 256",
-        "ETH1_FOLLOW_DISTANCE: 2048",
-        "PROPOSER_REORG_CUTOFF_BPS: 1667",
-        "ATTESTATION_DUE_BPS: 3333",
-        "AGGREGATE_DUE_BPS: 6667",
-        "",
-        "# Altair",
-        "SYNC_MESSAGE_DUE_BPS: 3333",
-        "CONTRIBUTION_DUE_BPS: 6667",
-        "",
-        "# Gloas",
-        "MIN_BUILDER_WITHDRAWABILITY_DELAY: 64",
-        "ATTESTATION_DUE_BPS_GLOAS: 2500",
-        "AGGREGATE_DUE_BPS_GLOAS: 5000",
-        "SYNC_MESSAGE_DUE_BPS_GLOAS: 2500",
-        "CONTRIBUTION_DUE_BPS_GLOAS: 5000",
-        "PAYLOAD_DUE_BPS: 5000",
-        "PAYLOAD_ATTESTATION_DUE_BPS: 7500",
-        "",
-        "# Heze",
-        "INCLUSION_LIST_DUE_BPS: 6667",
-        "",
-        "# Validator cycle",
-        "# ---------------------------------------------------------------",
-        "INACTIVITY_SCORE_BIAS: 4",
-        "INACTIVITY_SCORE_RECOVERY_RATE: 16",
-        "EJECTION_BALANCE: 16000000000",
-        "MIN_PER_EPOCH_CHURN_LIMIT: 4",
-        "CHURN_LIMIT_QUOTIENT: 65536",
-        "",
-        "# Deneb",
-        "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT: 8",
-        "",
-        "# Electra",
-        "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA: 128000000000",
-        "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT: 256000000000",
-        "",
-        "# Gloas",
-        "CHURN_LIMIT_QUOTIENT_GLOAS: 32768",
-        "CONSOLIDATION_CHURN_LIMIT_QUOTIENT: 65536",
-        "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS: 256000000000",
-        "",
-        "# Fork choice",
-        "# ---------------------------------------------------------------",
-        "PROPOSER_SCORE_BOOST: 40",
-        "REORG_HEAD_WEIGHT_THRESHOLD: 20",
-        "REORG_PARENT_WEIGHT_THRESHOLD: 160",
-        "REORG_MAX_EPOCHS_SINCE_FINALIZATION: 2",
-        "",
-        "# Deposit contract",
-        "# ---------------------------------------------------------------",
-    ] {
-        let _ = writeln!(y, "{line}");
-    }
+    write_lines(y, &TIME_PARAMETERS);
+}
+
+/// Mainnet's time parameters after the slot time, through the end of the section.
+const TIME_PARAMETERS: [&str; 24] = [
+    "SECONDS_PER_ETH1_BLOCK: 14",
+    "MIN_VALIDATOR_WITHDRAWABILITY_DELAY: 256",
+    "SHARD_COMMITTEE_PERIOD: 256",
+    "ETH1_FOLLOW_DISTANCE: 2048",
+    "PROPOSER_REORG_CUTOFF_BPS: 1667",
+    "ATTESTATION_DUE_BPS: 3333",
+    "AGGREGATE_DUE_BPS: 6667",
+    "",
+    "# Altair",
+    "SYNC_MESSAGE_DUE_BPS: 3333",
+    "CONTRIBUTION_DUE_BPS: 6667",
+    "",
+    "# Gloas",
+    "MIN_BUILDER_WITHDRAWABILITY_DELAY: 64",
+    "ATTESTATION_DUE_BPS_GLOAS: 2500",
+    "AGGREGATE_DUE_BPS_GLOAS: 5000",
+    "SYNC_MESSAGE_DUE_BPS_GLOAS: 2500",
+    "CONTRIBUTION_DUE_BPS_GLOAS: 5000",
+    "PAYLOAD_DUE_BPS: 5000",
+    "PAYLOAD_ATTESTATION_DUE_BPS: 7500",
+    "",
+    "# Heze",
+    "INCLUSION_LIST_DUE_BPS: 6667",
+    "",
+];
+
+/// The Validator cycle and Fork choice sections (mainnet's values).
+const VALIDATOR_CYCLE_AND_FORK_CHOICE: [&str; 27] = [
+    "# Validator cycle",
+    "# ---------------------------------------------------------------",
+    "INACTIVITY_SCORE_BIAS: 4",
+    "INACTIVITY_SCORE_RECOVERY_RATE: 16",
+    "EJECTION_BALANCE: 16000000000",
+    "MIN_PER_EPOCH_CHURN_LIMIT: 4",
+    "CHURN_LIMIT_QUOTIENT: 65536",
+    "",
+    "# Deneb",
+    "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT: 8",
+    "",
+    "# Electra",
+    "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA: 128000000000",
+    "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT: 256000000000",
+    "",
+    "# Gloas",
+    "CHURN_LIMIT_QUOTIENT_GLOAS: 32768",
+    "CONSOLIDATION_CHURN_LIMIT_QUOTIENT: 65536",
+    "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS: 256000000000",
+    "",
+    "# Fork choice",
+    "# ---------------------------------------------------------------",
+    "PROPOSER_SCORE_BOOST: 40",
+    "REORG_HEAD_WEIGHT_THRESHOLD: 20",
+    "REORG_PARENT_WEIGHT_THRESHOLD: 160",
+    "REORG_MAX_EPOCHS_SINCE_FINALIZATION: 2",
+    "",
+];
+
+/// The Deposit contract section: this network's chain id and contract address.
+fn write_deposit_contract(y: &mut String, input: &GenesisInput) {
+    let _ = writeln!(y, "# Deposit contract");
+    let _ = writeln!(y, "# ---------------------------------------------------------------");
     let _ = writeln!(y, "DEPOSIT_CHAIN_ID: {}", input.chain_id);
     let _ = writeln!(y, "DEPOSIT_NETWORK_ID: {}", input.chain_id);
     let _ = writeln!(y, "DEPOSIT_CONTRACT_ADDRESS: 0x{}", hex::encode(input.deposit_contract_address));
-    for line in [
-        "",
-        "# Networking",
-        "# ---------------------------------------------------------------",
-        "MAX_PAYLOAD_SIZE: 10485760",
-        "MAX_REQUEST_BLOCKS: 1024",
-        "EPOCHS_PER_SUBNET_SUBSCRIPTION: 256",
-        "MIN_EPOCHS_FOR_BLOCK_REQUESTS: 33024",
-        "ATTESTATION_PROPAGATION_SLOT_RANGE: 32",
-        "MAXIMUM_GOSSIP_CLOCK_DISPARITY: 500",
-        "MESSAGE_DOMAIN_INVALID_SNAPPY: 0x00000000",
-        "MESSAGE_DOMAIN_VALID_SNAPPY: 0x01000000",
-        "SUBNETS_PER_NODE: 2",
-        "ATTESTATION_SUBNET_COUNT: 64",
-        "ATTESTATION_SUBNET_EXTRA_BITS: 0",
-        "ATTESTATION_SUBNET_PREFIX_BITS: 6",
-        "",
-        "# Deneb",
-        "MAX_REQUEST_BLOCKS_DENEB: 128",
-        "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS: 4096",
-        "BLOB_SIDECAR_SUBNET_COUNT: 6",
-        "MAX_BLOBS_PER_BLOCK: 6",
-        "# MAX_REQUEST_BLOCKS_DENEB * MAX_BLOBS_PER_BLOCK (derived in the current specs)",
-        "MAX_REQUEST_BLOB_SIDECARS: 768",
-        "",
-        "# Electra",
-        "BLOB_SIDECAR_SUBNET_COUNT_ELECTRA: 9",
-        "MAX_BLOBS_PER_BLOCK_ELECTRA: 9",
-        "# MAX_REQUEST_BLOCKS_DENEB * MAX_BLOBS_PER_BLOCK_ELECTRA (derived in the current specs)",
-        "MAX_REQUEST_BLOB_SIDECARS_ELECTRA: 1152",
-        "",
-        "# Fulu",
-        "NUMBER_OF_CUSTODY_GROUPS: 128",
-        "DATA_COLUMN_SIDECAR_SUBNET_COUNT: 128",
-        "# MAX_REQUEST_BLOCKS_DENEB * NUMBER_OF_COLUMNS (derived in the current specs)",
-        "MAX_REQUEST_DATA_COLUMN_SIDECARS: 16384",
-        "SAMPLES_PER_SLOT: 8",
-        "CUSTODY_REQUIREMENT: 4",
-        "VALIDATOR_CUSTODY_REQUIREMENT: 8",
-        "BALANCE_PER_ADDITIONAL_CUSTODY_GROUP: 32000000000",
-        "MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS: 4096",
-        "",
-        "# Gloas",
-        "MAX_REQUEST_PAYLOADS: 128",
-        "",
-        "# Heze",
-        "MAX_REQUEST_INCLUSION_LIST: 16",
-        "MIN_SLOTS_FOR_INCLUSION_LISTS_REQUESTS: 1",
-        "MAX_BYTES_PER_INCLUSION_LIST: 8192",
-        "",
-        "# Blob Scheduling",
-        "# ---------------------------------------------------------------",
-    ] {
-        let _ = writeln!(y, "{line}");
-    }
-    match input.fork {
+    let _ = writeln!(y);
+}
+
+/// The Networking section (mainnet's values, with the derived request limits clients still read).
+const NETWORKING: [&str; 48] = [
+    "# Networking",
+    "# ---------------------------------------------------------------",
+    "MAX_PAYLOAD_SIZE: 10485760",
+    "MAX_REQUEST_BLOCKS: 1024",
+    "EPOCHS_PER_SUBNET_SUBSCRIPTION: 256",
+    "MIN_EPOCHS_FOR_BLOCK_REQUESTS: 33024",
+    "ATTESTATION_PROPAGATION_SLOT_RANGE: 32",
+    "MAXIMUM_GOSSIP_CLOCK_DISPARITY: 500",
+    "MESSAGE_DOMAIN_INVALID_SNAPPY: 0x00000000",
+    "MESSAGE_DOMAIN_VALID_SNAPPY: 0x01000000",
+    "SUBNETS_PER_NODE: 2",
+    "ATTESTATION_SUBNET_COUNT: 64",
+    "ATTESTATION_SUBNET_EXTRA_BITS: 0",
+    "ATTESTATION_SUBNET_PREFIX_BITS: 6",
+    "",
+    "# Deneb",
+    "MAX_REQUEST_BLOCKS_DENEB: 128",
+    "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS: 4096",
+    "BLOB_SIDECAR_SUBNET_COUNT: 6",
+    "MAX_BLOBS_PER_BLOCK: 6",
+    "# MAX_REQUEST_BLOCKS_DENEB * MAX_BLOBS_PER_BLOCK (derived in the current specs)",
+    "MAX_REQUEST_BLOB_SIDECARS: 768",
+    "",
+    "# Electra",
+    "BLOB_SIDECAR_SUBNET_COUNT_ELECTRA: 9",
+    "MAX_BLOBS_PER_BLOCK_ELECTRA: 9",
+    "# MAX_REQUEST_BLOCKS_DENEB * MAX_BLOBS_PER_BLOCK_ELECTRA (derived in the current specs)",
+    "MAX_REQUEST_BLOB_SIDECARS_ELECTRA: 1152",
+    "",
+    "# Fulu",
+    "NUMBER_OF_CUSTODY_GROUPS: 128",
+    "DATA_COLUMN_SIDECAR_SUBNET_COUNT: 128",
+    "# MAX_REQUEST_BLOCKS_DENEB * NUMBER_OF_COLUMNS (derived in the current specs)",
+    "MAX_REQUEST_DATA_COLUMN_SIDECARS: 16384",
+    "SAMPLES_PER_SLOT: 8",
+    "CUSTODY_REQUIREMENT: 4",
+    "VALIDATOR_CUSTODY_REQUIREMENT: 8",
+    "BALANCE_PER_ADDITIONAL_CUSTODY_GROUP: 32000000000",
+    "MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS: 4096",
+    "",
+    "# Gloas",
+    "MAX_REQUEST_PAYLOADS: 128",
+    "",
+    "# Heze",
+    "MAX_REQUEST_INCLUSION_LIST: 16",
+    "MIN_SLOTS_FOR_INCLUSION_LISTS_REQUESTS: 1",
+    "MAX_BYTES_PER_INCLUSION_LIST: 8192",
+    "",
+];
+
+/// The Blob Scheduling section: empty for Electra, Fulu's BPO limit from epoch 0.
+fn write_blob_schedule(y: &mut String, fork: GenesisFork) {
+    let _ = writeln!(y, "# Blob Scheduling");
+    let _ = writeln!(y, "# ---------------------------------------------------------------");
+    match fork {
         GenesisFork::Electra => {
             let _ = writeln!(y, "BLOB_SCHEDULE: []");
         }
@@ -199,8 +249,11 @@ pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> Str
         }
     }
     let _ = writeln!(y);
+}
+
+/// The Fast Confirmation Rule section, the last.
+fn write_fast_confirmation(y: &mut String) {
     let _ = writeln!(y, "# Fast Confirmation Rule");
     let _ = writeln!(y, "# ---------------------------------------------------------------");
     let _ = writeln!(y, "CONFIRMATION_BYZANTINE_THRESHOLD: 25");
-    y
 }

@@ -341,22 +341,7 @@ pub fn build_genesis(input: &GenesisInput, bls: &dyn PubkeyAggregator) -> Result
     let execution_state_root = el.header.state_root;
 
     // Validators and their activation.
-    let validators: Vec<state::Validator> = input
-        .validators
-        .iter()
-        .map(|v| {
-            let rounded = v.balance_gwei - v.balance_gwei % EFFECTIVE_BALANCE_INCREMENT;
-            let effective_balance = rounded.min(max_effective_balance(&v.withdrawal_credentials));
-            let epoch = if effective_balance >= MIN_ACTIVATION_BALANCE { 0 } else { preset::FAR_FUTURE_EPOCH };
-            state::Validator {
-                pubkey: v.pubkey,
-                withdrawal_credentials: v.withdrawal_credentials,
-                effective_balance,
-                activation_eligibility_epoch: epoch,
-                activation_epoch: epoch,
-            }
-        })
-        .collect();
+    let validators = genesis_validators(input);
     let active: Vec<u64> =
         validators.iter().enumerate().filter(|(_, v)| v.activation_epoch == 0).map(|(i, _)| i as u64).collect();
     if active.is_empty() {
@@ -367,34 +352,13 @@ pub fn build_genesis(input: &GenesisInput, bls: &dyn PubkeyAggregator) -> Result
 
     // Randomness at genesis: every randao mix is the execution genesis hash.
     let mix = execution_block_hash;
-    let committee_indices = shuffle::sync_committee_indices(&mix, &active, &effective_balances);
-    let pubkeys: Vec<[u8; 48]> = committee_indices.iter().map(|i| validators[*i as usize].pubkey).collect();
-    let aggregate_pubkey = bls.aggregate(&pubkeys).map_err(GenesisError::Aggregation)?;
+    let sync_committee = sync_committee(&mix, &active, &effective_balances, &validators, bls)?;
     let proposer_lookahead = match input.fork {
         GenesisFork::Electra => Vec::new(),
         GenesisFork::Fulu => shuffle::proposer_lookahead(&mix, &active, &effective_balances),
     };
 
-    let header = &el.header;
-    let payload_header = state::ExecutionPayloadHeader {
-        parent_hash: header.parent_hash,
-        fee_recipient: header.beneficiary,
-        state_root: header.state_root,
-        receipts_root: header.receipts_root,
-        logs_bloom: header.logs_bloom,
-        prev_randao: header.mix_hash,
-        block_number: header.number,
-        gas_limit: header.gas_limit,
-        gas_used: header.gas_used,
-        timestamp: header.timestamp,
-        extra_data: header.extra_data.clone(),
-        base_fee_per_gas: header.base_fee_per_gas.unwrap_or_default().to_le_bytes::<32>(),
-        block_hash: execution_block_hash,
-        transactions_root: state::empty_transactions_root(),
-        withdrawals_root: state::empty_withdrawals_root(),
-        blob_gas_used: 0,
-        excess_blob_gas: 0,
-    };
+    let payload_header = payload_header(&el.header, execution_block_hash);
 
     let eth1_deposit_count = 0;
     let genesis_state = state::GenesisState {
@@ -410,7 +374,7 @@ pub fn build_genesis(input: &GenesisInput, bls: &dyn PubkeyAggregator) -> Result
         balances: input.validators.iter().map(|v| v.balance_gwei).collect(),
         validators,
         randao_mix: mix,
-        sync_committee: state::SyncCommittee { pubkeys, aggregate_pubkey },
+        sync_committee,
         latest_execution_payload_header: payload_header,
         deposit_requests_start_index: match input.fork {
             GenesisFork::Electra => UNSET_DEPOSIT_REQUESTS_START_INDEX,
@@ -438,4 +402,63 @@ pub fn build_genesis(input: &GenesisInput, bls: &dyn PubkeyAggregator) -> Result
         beacon_block_root,
         active_validators: active.len(),
     })
+}
+
+/// The genesis validators: the effective balance is the balance rounded down to whole ETH and
+/// capped by the credentials; validators with at least 32 ETH effective are active from epoch 0.
+fn genesis_validators(input: &GenesisInput) -> Vec<state::Validator> {
+    input
+        .validators
+        .iter()
+        .map(|v| {
+            let rounded = v.balance_gwei - v.balance_gwei % EFFECTIVE_BALANCE_INCREMENT;
+            let effective_balance = rounded.min(max_effective_balance(&v.withdrawal_credentials));
+            let epoch = if effective_balance >= MIN_ACTIVATION_BALANCE { 0 } else { preset::FAR_FUTURE_EPOCH };
+            state::Validator {
+                pubkey: v.pubkey,
+                withdrawal_credentials: v.withdrawal_credentials,
+                effective_balance,
+                activation_eligibility_epoch: epoch,
+                activation_epoch: epoch,
+            }
+        })
+        .collect()
+}
+
+/// The genesis sync committee: its members drawn from the `active` validators with randao mix
+/// `mix`, and the aggregate of their public keys.
+fn sync_committee(
+    mix: &[u8; 32],
+    active: &[u64],
+    effective_balances: &[u64],
+    validators: &[state::Validator],
+    bls: &dyn PubkeyAggregator,
+) -> Result<state::SyncCommittee, GenesisError> {
+    let committee_indices = shuffle::sync_committee_indices(mix, active, effective_balances);
+    let pubkeys: Vec<[u8; 48]> = committee_indices.iter().map(|i| validators[*i as usize].pubkey).collect();
+    let aggregate_pubkey = bls.aggregate(&pubkeys).map_err(GenesisError::Aggregation)?;
+    Ok(state::SyncCommittee { pubkeys, aggregate_pubkey })
+}
+
+/// The execution genesis block's header as the state's latest execution payload header.
+fn payload_header(header: &el::ExecutionHeader, execution_block_hash: [u8; 32]) -> state::ExecutionPayloadHeader {
+    state::ExecutionPayloadHeader {
+        parent_hash: header.parent_hash,
+        fee_recipient: header.beneficiary,
+        state_root: header.state_root,
+        receipts_root: header.receipts_root,
+        logs_bloom: header.logs_bloom,
+        prev_randao: header.mix_hash,
+        block_number: header.number,
+        gas_limit: header.gas_limit,
+        gas_used: header.gas_used,
+        timestamp: header.timestamp,
+        extra_data: header.extra_data.clone(),
+        base_fee_per_gas: header.base_fee_per_gas.unwrap_or_default().to_le_bytes::<32>(),
+        block_hash: execution_block_hash,
+        transactions_root: state::empty_transactions_root(),
+        withdrawals_root: state::empty_withdrawals_root(),
+        blob_gas_used: 0,
+        excess_blob_gas: 0,
+    }
 }

@@ -10,7 +10,7 @@
 //! genesis.ssz`, and check its sha256 against the `genesis` output.
 
 use crate::{address_bytes, wei, Values};
-use consensus_genesis::{GenesisFork, GenesisInput, PrefundedAccount, ValidatorInput};
+use consensus_genesis::{GenesisArtefacts, GenesisFork, GenesisInput, PrefundedAccount, ValidatorInput};
 use ethwasm_ethereum_types::{GenesisRef, PosGenesis, Prefunded, Validators};
 use ethwasm_plugin::{k8s, Output, PluginError};
 use serde::Deserialize;
@@ -130,91 +130,15 @@ pub fn render(
         ));
     }
     let genesis_time = genesis_time(p, created)?;
-    let fork = match p.fork {
-        Fork::Electra => GenesisFork::Electra,
-        Fork::Fulu => GenesisFork::Fulu,
-    };
-    let mut input = GenesisInput::new(v.chain_id, genesis_time, fork);
-    input.seconds_per_slot = p.seconds_per_slot;
-    input.osaka_blob_entry = created < GENESIS_DEFAULTS_V2;
-    input.gas_limit =
-        u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).map_err(|e| invalid(format!("gasLimit: {e}")))?;
+    let mut input = genesis_input(created, genesis_time, v, validators)?;
     let input_gas_limit = input.gas_limit;
-    let deposit =
-        address_bytes(&p.deposit_contract_address).map_err(|e| invalid(format!("pos.depositContractAddress: {e}")))?;
-    input.deposit_contract_address = deposit.try_into().unwrap_or_default();
-    if validators.withdrawal_credentials.len() != validators.pubkeys.len() {
-        return Err(PluginError::MissingInput("validators: one withdrawal credential per public key".into()));
-    }
-    for (pk, wc) in validators.pubkeys.iter().zip(&validators.withdrawal_credentials) {
-        input.validators.push(ValidatorInput::new(unhex("public key", pk)?, unhex("withdrawal credential", wc)?));
-    }
-    let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
-    // The nodes' own accounts are not funded: they sign nothing on a proof-of-stake chain, and
-    // leaving them out keeps the genesis when a node is added (the host refuses a changed
-    // genesis). Generated and supplied accounts and the withdrawal account are.
-    let funded = prefunded.accounts.iter();
-    // By address bytes: one entry per account however its address is written, a `genesis.alloc`
-    // entry winning over a generated one.
-    let mut accounts: std::collections::BTreeMap<[u8; 20], String> = std::collections::BTreeMap::new();
-    for a in funded {
-        let bytes = address_bytes(a).map_err(|e| PluginError::MissingInput(format!("prefunded: {e}")))?;
-        accounts.insert(bytes.try_into().unwrap_or_default(), balance.clone());
-    }
-    for (addr, entry) in &v.alloc {
-        if let Some(extra) = entry.as_object().and_then(|e| e.keys().find(|k| *k != "balance")) {
-            return Err(invalid(format!(
-                "alloc.{addr}.{extra}: proof-of-stake genesis takes balances only in alloc (code, storage and \
-                 nonce are for clique and ethash)"
-            )));
-        }
-        let wei = match entry.get("balance") {
-            Some(b) => wei::parse(b).map_err(|e| invalid(format!("alloc.{addr}.balance: {e}")))?.to_string(),
-            None => "0".into(),
-        };
-        let bytes = address_bytes(addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
-        accounts.insert(bytes.try_into().unwrap_or_default(), wei);
-    }
-    for (address, balance_wei) in accounts {
-        input.prefunded.push(PrefundedAccount { address, balance_wei });
-    }
+    input.prefunded = prefunded_accounts(v, prefunded)?;
 
     let g = consensus_genesis::build_genesis(&input, &aggregate).map_err(|e| invalid(e.to_string()))?;
     let ssz_sha = hex::encode(Sha256::digest(&g.genesis_ssz));
-    let packed = gzip(&g.genesis_ssz);
-    let labels = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
     let name = format!("{release}-genesis");
-    let network_id = v.chain_id.to_string();
-    let mut out = Output::new();
-    let mut el =
-        k8s::config_map(&name, [("genesis.json", g.genesis_json.as_str()), ("networkId", network_id.as_str())]);
-    el["metadata"]["labels"] = labels.clone();
-    out = out.manifest(el);
     let testnet = format!("{release}-testnet");
-    let mut cl = k8s::config_map(
-        &testnet,
-        [
-            ("config.yaml", g.config_yaml.as_str()),
-            ("deposit_contract_block.txt", g.deposit_contract_block.as_str()),
-            ("deposit_contract_block_hash.txt", g.deposit_contract_block_hash.as_str()),
-        ],
-    );
-    cl["metadata"]["labels"] = labels.clone();
-    out = out.manifest(cl);
-    let mut parts = Vec::new();
-    for (k, chunk) in packed.chunks(PART_BYTES).enumerate() {
-        let part = format!("{release}-genesis-ssz-{k}");
-        let mut cm = k8s::binary_config_map(&part, [("genesis.ssz.gz.part", chunk)]);
-        cm["metadata"]["labels"] = labels.clone();
-        out = out.manifest(cm);
-        parts.push(part);
-    }
-    // Workloads roll when any genesis file changes.
-    let mut h = Sha256::new();
-    for piece in [g.genesis_json.as_bytes(), g.config_yaml.as_bytes(), ssz_sha.as_bytes()] {
-        h.update((piece.len() as u64).to_be_bytes());
-        h.update(piece);
-    }
+    let (out, parts) = config_maps(release, &name, &testnet, v.chain_id, &g);
     let pos = PosGenesis {
         fork: match p.fork {
             Fork::Electra => "electra",
@@ -246,9 +170,120 @@ pub fn render(
         chain_id: v.chain_id,
         network_id: v.chain_id,
         consensus: v.consensus,
-        hash: hex::encode(h.finalize()),
+        hash: content_hash(&g, &ssz_sha),
         gas_limit: Some(input_gas_limit),
         pos: Some(pos),
     };
     Ok(out.output("genesis", &out_ref).notes(notes))
+}
+
+/// The genesis input from the values, starting at `genesis_time`, with the validators' keys and
+/// withdrawal credentials (the prefunded accounts are [`prefunded_accounts`]).
+fn genesis_input(
+    created: u64,
+    genesis_time: u64,
+    v: &Values,
+    validators: &Validators,
+) -> Result<GenesisInput, PluginError> {
+    let invalid = PluginError::InvalidValues;
+    let p = &v.pos;
+    let fork = match p.fork {
+        Fork::Electra => GenesisFork::Electra,
+        Fork::Fulu => GenesisFork::Fulu,
+    };
+    let mut input = GenesisInput::new(v.chain_id, genesis_time, fork);
+    input.seconds_per_slot = p.seconds_per_slot;
+    input.osaka_blob_entry = created < GENESIS_DEFAULTS_V2;
+    input.gas_limit =
+        u64::from_str_radix(v.gas_limit.trim_start_matches("0x"), 16).map_err(|e| invalid(format!("gasLimit: {e}")))?;
+    let deposit =
+        address_bytes(&p.deposit_contract_address).map_err(|e| invalid(format!("pos.depositContractAddress: {e}")))?;
+    input.deposit_contract_address = deposit.try_into().unwrap_or_default();
+    if validators.withdrawal_credentials.len() != validators.pubkeys.len() {
+        return Err(PluginError::MissingInput("validators: one withdrawal credential per public key".into()));
+    }
+    for (pk, wc) in validators.pubkeys.iter().zip(&validators.withdrawal_credentials) {
+        input.validators.push(ValidatorInput::new(unhex("public key", pk)?, unhex("withdrawal credential", wc)?));
+    }
+    Ok(input)
+}
+
+/// The accounts funded at genesis, by address: the secrets plugin's accounts at `balance`, then
+/// the `alloc` entries (balances only).
+fn prefunded_accounts(v: &Values, prefunded: &Prefunded) -> Result<Vec<PrefundedAccount>, PluginError> {
+    let invalid = PluginError::InvalidValues;
+    let balance = wei::parse(&v.balance).map_err(|e| invalid(format!("balance: {e}")))?.to_string();
+    // The nodes' own accounts are not funded: they sign nothing on a proof-of-stake chain, and
+    // leaving them out keeps the genesis when a node is added (the host refuses a changed
+    // genesis). Generated and supplied accounts and the withdrawal account are.
+    let funded = prefunded.accounts.iter();
+    // By address bytes: one entry per account however its address is written, a `genesis.alloc`
+    // entry winning over a generated one.
+    let mut accounts: std::collections::BTreeMap<[u8; 20], String> = std::collections::BTreeMap::new();
+    for a in funded {
+        let bytes = address_bytes(a).map_err(|e| PluginError::MissingInput(format!("prefunded: {e}")))?;
+        accounts.insert(bytes.try_into().unwrap_or_default(), balance.clone());
+    }
+    for (addr, entry) in &v.alloc {
+        if let Some(extra) = entry.as_object().and_then(|e| e.keys().find(|k| *k != "balance")) {
+            return Err(invalid(format!(
+                "alloc.{addr}.{extra}: proof-of-stake genesis takes balances only in alloc (code, storage and \
+                 nonce are for clique and ethash)"
+            )));
+        }
+        let wei = match entry.get("balance") {
+            Some(b) => wei::parse(b).map_err(|e| invalid(format!("alloc.{addr}.balance: {e}")))?.to_string(),
+            None => "0".into(),
+        };
+        let bytes = address_bytes(addr).map_err(|e| invalid(format!("alloc.{addr}: {e}")))?;
+        accounts.insert(bytes.try_into().unwrap_or_default(), wei);
+    }
+    let mut out = Vec::new();
+    for (address, balance_wei) in accounts {
+        out.push(PrefundedAccount { address, balance_wei });
+    }
+    Ok(out)
+}
+
+/// The genesis ConfigMaps: `name` (genesis.json and the network id), `testnet` (the consensus
+/// clients' config.yaml and deposit contract block) and the gzip'd genesis.ssz in parts, whose
+/// names are returned.
+fn config_maps(release: &str, name: &str, testnet: &str, chain_id: u64, g: &GenesisArtefacts) -> (Output, Vec<String>) {
+    let packed = gzip(&g.genesis_ssz);
+    let labels = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
+    let network_id = chain_id.to_string();
+    let mut out = Output::new();
+    let mut el = k8s::config_map(name, [("genesis.json", g.genesis_json.as_str()), ("networkId", network_id.as_str())]);
+    el["metadata"]["labels"] = labels.clone();
+    out = out.manifest(el);
+    let mut cl = k8s::config_map(
+        testnet,
+        [
+            ("config.yaml", g.config_yaml.as_str()),
+            ("deposit_contract_block.txt", g.deposit_contract_block.as_str()),
+            ("deposit_contract_block_hash.txt", g.deposit_contract_block_hash.as_str()),
+        ],
+    );
+    cl["metadata"]["labels"] = labels.clone();
+    out = out.manifest(cl);
+    let mut parts = Vec::new();
+    for (k, chunk) in packed.chunks(PART_BYTES).enumerate() {
+        let part = format!("{release}-genesis-ssz-{k}");
+        let mut cm = k8s::binary_config_map(&part, [("genesis.ssz.gz.part", chunk)]);
+        cm["metadata"]["labels"] = labels.clone();
+        out = out.manifest(cm);
+        parts.push(part);
+    }
+    (out, parts)
+}
+
+/// The content hash workloads carry, so they roll when any genesis file changes: over
+/// genesis.json, config.yaml and genesis.ssz's sha256 (`ssz_sha`).
+fn content_hash(g: &GenesisArtefacts, ssz_sha: &str) -> String {
+    let mut h = Sha256::new();
+    for piece in [g.genesis_json.as_bytes(), g.config_yaml.as_bytes(), ssz_sha.as_bytes()] {
+        h.update((piece.len() as u64).to_be_bytes());
+        h.update(piece);
+    }
+    hex::encode(h.finalize())
 }

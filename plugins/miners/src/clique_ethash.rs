@@ -9,7 +9,7 @@ use crate::geth::{
 use crate::inputs::Inputs;
 use crate::rpc::{rpc_args, rpc_network_policy, rpc_notes, rpc_pdb};
 use crate::values::Values;
-use ethwasm_ethereum_types::Consensus;
+use ethwasm_ethereum_types::{Consensus, Signer};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use ethwasm_plugin::{Output, PluginError};
@@ -95,6 +95,55 @@ fn p2p_ports(v: &Values) -> Vec<Value> {
     ports
 }
 
+/// What a signer's StatefulSet runs: geth with its own node key, sealing with its unlocked
+/// keystore (Clique) or mining (ethash).
+fn signer_spec(release: &str, v: &Values, i: &Inputs, s: &Signer, clique: bool) -> NodeSpec {
+    let labels = labels(release, "signer", &s.stateful_set);
+    let mut args = common_args(v, i);
+    args.push(format!("--nodekey=/nodekey/{}", s.node_key.key));
+    args.push("--mine".into());
+    args.push(format!("--miner.etherbase={}", s.address));
+    let key = s.node_key.key.as_str();
+    let mut volumes = vec![workload::secret_volume("nodekey", &s.node_key.secret_name, [(key, key)])];
+    let mut mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
+    if clique {
+        args.push(format!("--unlock={}", s.address));
+        args.push("--password=/password/password".into());
+        args.push("--keystore=/keystore".into());
+        let password = &i.signers.password;
+        let keystore = [(s.keystore.key.as_str(), "keystore.json")];
+        volumes.push(workload::secret_volume("keystore", &s.keystore.secret_name, keystore));
+        volumes.push(workload::secret_volume("password", &password.secret_name, [(password.key.as_str(), "password")]));
+        mounts.push(workload::read_only_mount("keystore", "/keystore"));
+        mounts.push(workload::read_only_mount("password", "/password"));
+    } else {
+        args.push(format!("--miner.threads={}", v.ethash.threads));
+        // The DAG defaults to $HOME/.ethash, which a non-root pod with a read-only root
+        // filesystem cannot write: keep it on the data volume.
+        args.push("--ethash.dagdir=/data/ethash-dag".into());
+    }
+    let name = s.stateful_set.clone();
+    NodeSpec { name, replicas: 1, labels, args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" }
+}
+
+/// What the RPC nodes' StatefulSet runs: geth serving JSON-RPC, each pod with its own node key.
+fn rpc_spec(release: &str, v: &Values, i: &Inputs) -> NodeSpec {
+    let rpc_count = i.rpc.nodes.len();
+    let name = &i.rpc.stateful_set;
+    let labels = labels(release, "rpc", name);
+    let r = &v.rpc;
+    let mut args = common_args(v, i);
+    args.push("--nodekey=/nodekey/$(POD_NAME)".into());
+    args.extend(rpc_args(r));
+    let items = i.rpc.nodes.iter().map(|n| (n.node_key.key.as_str(), n.pod.as_str()));
+    let volumes = vec![workload::secret_volume("nodekey", &i.rpc.nodes[0].node_key.secret_name, items)];
+    let mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
+    let mut ports = p2p_ports(v);
+    ports.push(workload::container_port("http", r.service.http_port, "TCP"));
+    ports.push(workload::container_port("ws", r.service.ws_port, "TCP"));
+    NodeSpec { name: name.clone(), replicas: rpc_count, labels, args, volumes, mounts, ports, probe_port: "http" }
+}
+
 /// Renders the Clique or ethash network.
 pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> Result<Output, PluginError> {
     let clique = i.genesis.consensus == Consensus::Clique;
@@ -114,37 +163,7 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
     out = out.manifest(svc);
 
     for s in &i.signers.signers {
-        let labels = labels(release, "signer", &s.stateful_set);
-        let mut args = common_args(v, i);
-        args.push(format!("--nodekey=/nodekey/{}", s.node_key.key));
-        args.push("--mine".into());
-        args.push(format!("--miner.etherbase={}", s.address));
-        let key = s.node_key.key.as_str();
-        let mut volumes = vec![workload::secret_volume("nodekey", &s.node_key.secret_name, [(key, key)])];
-        let mut mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
-        if clique {
-            args.push(format!("--unlock={}", s.address));
-            args.push("--password=/password/password".into());
-            args.push("--keystore=/keystore".into());
-            let password = &i.signers.password;
-            let keystore = [(s.keystore.key.as_str(), "keystore.json")];
-            volumes.push(workload::secret_volume("keystore", &s.keystore.secret_name, keystore));
-            volumes.push(workload::secret_volume(
-                "password",
-                &password.secret_name,
-                [(password.key.as_str(), "password")],
-            ));
-            mounts.push(workload::read_only_mount("keystore", "/keystore"));
-            mounts.push(workload::read_only_mount("password", "/password"));
-        } else {
-            args.push(format!("--miner.threads={}", v.ethash.threads));
-            // The DAG defaults to $HOME/.ethash, which a non-root pod with a read-only root
-            // filesystem cannot write: keep it on the data volume.
-            args.push("--ethash.dagdir=/data/ethash-dag".into());
-        }
-        let name = s.stateful_set.clone();
-        let spec =
-            NodeSpec { name, replicas: 1, labels, args, volumes, mounts, ports: p2p_ports(v), probe_port: "p2p" };
+        let spec = signer_spec(release, v, i, s, clique);
         out = out.manifest(stateful_set(v, i, &image, &geth_service, spec));
     }
     if v.pod_disruption_budget.enabled && !i.signers.signers.is_empty() {
@@ -160,27 +179,8 @@ pub(crate) fn render(namespace: &str, release: &str, v: &Values, i: &Inputs) -> 
     let rpc_count = i.rpc.nodes.len();
     if rpc_count > 0 {
         let name = &i.rpc.stateful_set;
-        let labels = labels(release, "rpc", name);
         let r = &v.rpc;
-        let mut args = common_args(v, i);
-        args.push("--nodekey=/nodekey/$(POD_NAME)".into());
-        args.extend(rpc_args(r));
-        let items = i.rpc.nodes.iter().map(|n| (n.node_key.key.as_str(), n.pod.as_str()));
-        let volumes = vec![workload::secret_volume("nodekey", &i.rpc.nodes[0].node_key.secret_name, items)];
-        let mounts = vec![workload::read_only_mount("nodekey", "/nodekey")];
-        let mut ports = p2p_ports(v);
-        ports.push(workload::container_port("http", r.service.http_port, "TCP"));
-        ports.push(workload::container_port("ws", r.service.ws_port, "TCP"));
-        let spec = NodeSpec {
-            name: name.clone(),
-            replicas: rpc_count,
-            labels,
-            args,
-            volumes,
-            mounts,
-            ports,
-            probe_port: "http",
-        };
+        let spec = rpc_spec(release, v, i);
         out = out.manifest(stateful_set(v, i, &image, &geth_service, spec));
         let svc_sel = k8s::component_labels(release, "geth", "rpc");
         let svc = k8s::service(

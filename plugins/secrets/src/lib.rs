@@ -11,14 +11,16 @@
 //! the beacon nodes' keys ([`pos`]).
 
 pub mod eth;
+mod execution_keys;
 pub mod keystore;
 pub mod pos;
 
-use eth::{parse_address, PrivateKey};
+use eth::PrivateKey;
 use ethwasm_ethereum_types::{
-    Consensus, Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signer, Signers, Topology, Validators,
+    Consensus, Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signers, Topology, Validators,
 };
 use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
+use execution_keys::{extra_accounts, node_key_sets, signer_accounts};
 use keystore::{KeystoreNonce, ScryptParams};
 use serde::Deserialize;
 use serde_json::json;
@@ -165,71 +167,21 @@ pub fn render(
         )));
     }
     let params = v.scrypt.params();
-    let password = if v.password.is_empty() {
-        keys::password_from_bytes(&src.bytes("keystore-password", 64), 32)
-    } else {
-        v.password.clone()
-    };
-    let ws_secret = if v.ws_secret.is_empty() {
-        keys::password_from_bytes(&src.bytes("ethstats-ws-secret", 64), 32)
-    } else {
-        v.ws_secret.clone()
-    };
+    let password = given_or_derived(&v.password, "keystore-password", src);
+    let ws_secret = given_or_derived(&v.ws_secret, "ethstats-ws-secret", src);
 
     let password_ref = SecretKeyRef { secret_name: format!("{release}-keystore-password"), key: "password".into() };
     let mut keyring = Keyring { secret: format!("{release}-nodekeys"), supplied: &v.node_keys, data: BTreeMap::new() };
 
     let mut out = Output::new();
-    let mut signers = Vec::new();
-    for i in 0..topo.signers {
-        let key = match v.signer_keys.get(i as usize) {
-            Some(hex) => PrivateKey::from_hex(hex).map_err(|e| invalid(format!("signerKeys[{i}]: {e}")))?,
-            None => derive_key(src, &format!("signer/{i}")),
-        };
-        let keystore = keystore::encrypt(&key, &password, params, &nonce(src, &format!("signer/{i}")))
-            .map_err(|e| invalid(format!("scrypt: {e}")))?;
-        let sts = format!("{release}-signer-{i}");
-        let pod = format!("{sts}-0");
-        let (node_id, node_key) = keyring.node_key(&pod, src)?;
-        let secret_name = format!("{release}-signer-{i}-keystore");
-        let ks_text = keystore.to_string();
-        out = out.manifest(labelled(k8s::secret(&secret_name, [("keystore.json", ks_text.as_str())]), release));
-        signers.push(Signer {
-            index: i,
-            address: key.address(),
-            stateful_set: sts,
-            pod,
-            keystore: SecretKeyRef { secret_name, key: "keystore.json".into() },
-            node_key,
-            node_id,
-        });
+    let (signers, keystores) = signer_accounts(release, v, topo.signers, &password, params, &mut keyring, src)?;
+    for keystore in keystores {
+        out = out.manifest(keystore);
     }
 
-    // Proof of stake renders no bootnode (its nodes dial each other by name): no key for one.
-    let bootnode_count = if pos { 0 } else { topo.bootnodes };
-    let bootnodes = keyring.node_set(&format!("{release}-bootnode"), bootnode_count, src)?;
-    let rpc = keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?;
-    if let Some(unused) = v.node_keys.keys().find(|k| !keyring.data.contains_key(*k)) {
-        return Err(invalid(format!(
-            "nodeKeys.{unused}: no such pod; pods are {}",
-            keyring.data.keys().cloned().collect::<Vec<_>>().join(", ")
-        )));
-    }
+    let (bootnodes, rpc) = node_key_sets(release, v, topo, pos, &mut keyring, src)?;
 
-    let mut accounts = Vec::new();
-    let mut account_data: Vec<(String, String)> = Vec::new();
-    for i in 0..v.accounts.generate {
-        let key = derive_key(src, &format!("account/{i}"));
-        let ks = keystore::encrypt(&key, &password, params, &nonce(src, &format!("account/{i}")))
-            .map_err(|e| invalid(format!("scrypt: {e}")))?;
-        account_data.push((format!("account-{i}.json"), ks.to_string()));
-        account_data.push((format!("account-{i}.key"), key.to_hex()));
-        accounts.push(key.address());
-    }
-    for (i, a) in v.accounts.addresses.iter().enumerate() {
-        let bytes = parse_address(a).map_err(|e| invalid(format!("accounts.addresses[{i}]: {e}")))?;
-        accounts.push(eth::checksum(&bytes));
-    }
+    let (mut accounts, account_data) = extra_accounts(&v.accounts, &password, params, src)?;
 
     let ws_ref = SecretKeyRef { secret_name: format!("{release}-ethstats"), key: "WS_SECRET".into() };
     out = out
@@ -265,15 +217,7 @@ pub fn render(
         (out, Validators::default(), String::new())
     };
     let prefunded = Prefunded { signers: signers.iter().map(|s| s.address.clone()).collect(), accounts };
-    let notes = format!(
-        "Keystore password: kubectl -n {namespace} get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
-        pw = password_ref.secret_name,
-        accounts = if v.accounts.generate > 0 {
-            format!("Generated accounts (keystore and raw key): kubectl -n {namespace} get secret {release}-accounts -o yaml")
-        } else {
-            String::new()
-        }
-    );
+    let notes = notes(namespace, release, &password_ref, v.accounts.generate);
     Ok(out
         .output("signers", &Signers { signers, password: password_ref })
         .output("prefunded", &prefunded)
@@ -281,6 +225,28 @@ pub fn render(
         .output("ethstats-secret", &ws_ref)
         .output("validators", &validators)
         .notes(format!("{}\n{pos_notes}", notes.trim_end()).trim_end().to_string()))
+}
+
+/// A secret given in values, or 32 characters derived from `label` when it is empty.
+fn given_or_derived(given: &str, label: &str, src: &mut dyn KeySource) -> String {
+    if given.is_empty() {
+        keys::password_from_bytes(&src.bytes(label, 64), 32)
+    } else {
+        given.to_string()
+    }
+}
+
+/// How to read the keystore password and, when `generated` > 0, the generated accounts.
+fn notes(namespace: &str, release: &str, password_ref: &SecretKeyRef, generated: u32) -> String {
+    format!(
+        "Keystore password: kubectl -n {namespace} get secret {pw} -o jsonpath='{{.data.password}}' | base64 -d\n{accounts}",
+        pw = password_ref.secret_name,
+        accounts = if generated > 0 {
+            format!("Generated accounts (keystore and raw key): kubectl -n {namespace} get secret {release}-accounts -o yaml")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// Node keys by pod name: supplied ones from values, the rest derived; all in one Secret.

@@ -7,10 +7,11 @@ use crate::eth::{checksum, parse_address, PrivateKey};
 use crate::keystore::{self as v3, ScryptParams};
 use crate::{derive_key, labelled, nonce, KeySource};
 use consensus_keys::keystore::{Kdf, KeystoreInput};
-use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335};
+use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335, PublicKey, SecretKey};
 use ethwasm_ethereum_types::{BeaconNodeKey, SecretKeyRef, ValidatorClient, Validators};
 use ethwasm_plugin::{k8s, keys, Output, PluginError};
 use serde::Deserialize;
+use std::ops::Range;
 
 /// Keystores per Secret stay under this many bytes: the API server's limit is 1 MiB of data,
 /// and the object also travels base64-encoded.
@@ -130,7 +131,7 @@ fn mnemonic(v: &ValidatorValues, src: &mut dyn KeySource) -> Result<String, Plug
 
 /// Renders the proof-of-stake Secrets into `out`.
 pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Result<(Output, Rendered), PluginError> {
-    let (release, namespace, v, count) = (r.release, r.namespace, r.validators, r.count);
+    let (release, v, count) = (r.release, r.validators, r.count);
     let invalid = PluginError::InvalidValues;
     if count == 0 {
         return Err(invalid("global.topology.validators: proof of stake needs at least one validator".into()));
@@ -150,6 +151,40 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     out = out.manifest(labelled(k8s::secret(&mnemonic_secret, [("mnemonic", words.as_str())]), release));
 
     // Withdrawals: a given address, or a derived account whose key is kept in a Secret.
+    let (out, withdrawal, prefund) = withdrawal_account(r, src, out)?;
+    let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
+
+    // Every signing key and its public key at once: one fixed-base table and one field inversion
+    // for all of them.
+    let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
+    let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
+    let (out, pubkeys, client_refs) = validator_clients(r, kdf, &signing, &public, src, out)?;
+
+    // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
+    let (out, jwt_refs, beacon_nodes) = pair_keys(r, src, out)?;
+
+    let notes = notes(r, &mnemonic_secret, &withdrawal, prefund.is_some());
+    let validators = Validators {
+        withdrawal_credentials: vec![format!("0x{}", hex::encode(credentials)); pubkeys.len()],
+        pubkeys,
+        withdrawal_address: checksum(&withdrawal),
+        mnemonic: Some(secret_ref(&mnemonic_secret, "mnemonic")),
+        clients: client_refs,
+        jwt: jwt_refs,
+        beacon_nodes,
+    };
+    Ok((out, Rendered { validators, prefund, notes }))
+}
+
+/// Where withdrawals go: the given address, or a derived account whose keystore and key are
+/// added to `out` in a Secret (its address returned as well, to prefund).
+fn withdrawal_account(
+    r: &Request<'_>,
+    src: &mut dyn KeySource,
+    mut out: Output,
+) -> Result<(Output, [u8; 20], Option<String>), PluginError> {
+    let (release, v) = (r.release, r.validators);
+    let invalid = PluginError::InvalidValues;
     let (withdrawal, prefund) = if v.withdrawal_address.is_empty() {
         let key = derive_key(src, "validators/withdrawal-account");
         let ks =
@@ -169,12 +204,22 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
             parse_address(&v.withdrawal_address).map_err(|e| invalid(format!("validators.withdrawalAddress: {e}")))?;
         (a, None)
     };
-    let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
+    Ok((out, withdrawal, prefund))
+}
 
-    // Every signing key and its public key at once: one fixed-base table and one field inversion
-    // for all of them.
-    let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
-    let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
+/// The validator clients, one per signer pod, each with an even slice of the validators: their
+/// keystores in Secrets of their own, and every client's keystore password in one Secret. Returns
+/// the public keys in validator index order, and the clients.
+fn validator_clients(
+    r: &Request<'_>,
+    kdf: Kdf,
+    signing: &[SecretKey],
+    public: &[PublicKey],
+    src: &mut dyn KeySource,
+    mut out: Output,
+) -> Result<(Output, Vec<String>, Vec<ValidatorClient>), PluginError> {
+    let (release, count) = (r.release, r.count);
+    let clients = r.signer_pods.len() as u32;
     let mut pubkeys = Vec::with_capacity(count as usize);
     let mut client_refs = Vec::new();
     let password_secret = format!("{release}-validator-passwords");
@@ -184,36 +229,7 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         let first = c * (count / clients) + c.min(count % clients);
         let n = count / clients + u32::from(c < count % clients);
         let password = keys::password_from_bytes(&src.bytes(&format!("validators/client-{c}/password"), 64), 32);
-        let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
-        let mut size = 0;
-        for i in first..first + n {
-            let (sk, pk) = (signing[i as usize], public[i as usize]);
-            let nonce = nonce(src, &format!("validators/{i}"));
-            let path = eip2333::signing_key_path(i);
-            let input = KeystoreInput {
-                secret: &sk,
-                password: &password,
-                kdf,
-                salt: &nonce.salt,
-                iv: &nonce.iv,
-                uuid: &nonce.id,
-                path: &path,
-                pubkey: &pk,
-                description: "",
-            };
-            let keystore =
-                eip2335::encrypt(&input).map_err(|e| PluginError::Failed(format!("validator {i} keystore: {e}")))?;
-            if size + keystore.len() > SECRET_BUDGET && size > 0 {
-                parts.push(Vec::new());
-                size = 0;
-            }
-            size += keystore.len();
-            let pk_hex = format!("0x{}", hex::encode(pk));
-            if let Some(part) = parts.last_mut() {
-                part.push((format!("{pk_hex}.json"), keystore));
-            }
-            pubkeys.push(pk_hex);
-        }
+        let parts = keystore_parts(first..first + n, signing, public, &password, kdf, src, &mut pubkeys)?;
         let mut names = Vec::new();
         for (k, part) in parts.iter().enumerate() {
             let name = format!("{release}-signer-{c}-validators-{k}");
@@ -235,8 +251,65 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         k8s::secret(&password_secret, passwords.iter().map(|(a, b)| (a.as_str(), b.as_str()))),
         release,
     ));
+    Ok((out, pubkeys, client_refs))
+}
 
-    // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
+/// The EIP-2335 keystores of validators `range` (file name `<pubkey>.json`, keystore), cut into
+/// parts that each fit a Secret; their public keys are appended to `pubkeys`.
+fn keystore_parts(
+    range: Range<u32>,
+    signing: &[SecretKey],
+    public: &[PublicKey],
+    password: &str,
+    kdf: Kdf,
+    src: &mut dyn KeySource,
+    pubkeys: &mut Vec<String>,
+) -> Result<Vec<Vec<(String, String)>>, PluginError> {
+    let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    let mut size = 0;
+    for i in range {
+        let (sk, pk) = (signing[i as usize], public[i as usize]);
+        let nonce = nonce(src, &format!("validators/{i}"));
+        let path = eip2333::signing_key_path(i);
+        let input = KeystoreInput {
+            secret: &sk,
+            password,
+            kdf,
+            salt: &nonce.salt,
+            iv: &nonce.iv,
+            uuid: &nonce.id,
+            path: &path,
+            pubkey: &pk,
+            description: "",
+        };
+        let keystore =
+            eip2335::encrypt(&input).map_err(|e| PluginError::Failed(format!("validator {i} keystore: {e}")))?;
+        if size + keystore.len() > SECRET_BUDGET && size > 0 {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += keystore.len();
+        let pk_hex = format!("0x{}", hex::encode(pk));
+        if let Some(part) = parts.last_mut() {
+            part.push((format!("{pk_hex}.json"), keystore));
+        }
+        pubkeys.push(pk_hex);
+    }
+    Ok(parts)
+}
+
+/// The engine API JWT secret of each pair pod: (pod, where the secret is).
+type JwtRefs = Vec<(String, SecretKeyRef)>;
+
+/// The engine API JWT secrets (one per execution/beacon pair, or one shared) and the beacon
+/// nodes' libp2p keys, added to `out` in two Secrets; returns the JWT of each pod and the beacon
+/// node keys.
+fn pair_keys(
+    r: &Request<'_>,
+    src: &mut dyn KeySource,
+    out: Output,
+) -> Result<(Output, JwtRefs, Vec<BeaconNodeKey>), PluginError> {
+    let release = r.release;
     let pods: Vec<&String> = r.signer_pods.iter().chain(r.rpc_pods).collect();
     let jwt_secret = format!("{release}-jwt");
     let mut jwt_data: Vec<(String, String)> = Vec::new();
@@ -258,32 +331,28 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         });
         node_data.push((pod.clone(), node_key.to_bytes().to_vec()));
     }
-    out = out
+    let out = out
         .manifest(labelled(k8s::secret(&jwt_secret, jwt_data.iter().map(|(a, b)| (a.as_str(), b.as_str()))), release))
         .manifest(labelled(
             k8s::binary_secret(&node_secret, node_data.iter().map(|(k, v)| (k.as_str(), v.as_slice()))),
             release,
         ));
+    Ok((out, jwt_refs, beacon_nodes))
+}
 
-    let notes = format!(
+/// How to read the mnemonic, where validators withdraw to and, when the withdrawal account was
+/// `derived`, how to read its key.
+fn notes(r: &Request<'_>, mnemonic_secret: &str, withdrawal: &[u8; 20], derived: bool) -> String {
+    let (release, namespace) = (r.release, r.namespace);
+    format!(
         "Validator mnemonic (recovers every validator key with standard tools, EIP-2334 paths \
          m/12381/3600/i/0/0): kubectl -n {namespace} get secret {mnemonic_secret} -o jsonpath='{{.data.mnemonic}}' | base64 -d\n\
          Validators withdraw to {withdrawal}{derived}",
-        withdrawal = checksum(&withdrawal),
-        derived = if prefund.is_some() {
+        withdrawal = checksum(withdrawal),
+        derived = if derived {
             format!(" (its key: kubectl -n {namespace} get secret {release}-withdrawal-account -o jsonpath='{{.data.key}}' | base64 -d)")
         } else {
             String::new()
         },
-    );
-    let validators = Validators {
-        withdrawal_credentials: vec![format!("0x{}", hex::encode(credentials)); pubkeys.len()],
-        pubkeys,
-        withdrawal_address: checksum(&withdrawal),
-        mnemonic: Some(secret_ref(&mnemonic_secret, "mnemonic")),
-        clients: client_refs,
-        jwt: jwt_refs,
-        beacon_nodes,
-    };
-    Ok((out, Rendered { validators, prefund, notes }))
+    )
 }

@@ -113,12 +113,44 @@ pub(super) fn pair_set(
     peers: usize,
     role: Role<'_>,
 ) -> Value {
-    let (v, i, pos) = (ctx.v, ctx.i, ctx.pos);
+    let (v, i) = (ctx.v, ctx.i);
     let b = &v.beacon;
     let geth_pull = v.image.pull_policy();
-    let beacon_pull = b.image.pull_policy();
-    let init = init_resources();
 
+    let geth = geth_container(ctx, &role);
+    let beacon = beacon_container(ctx, peers, &role);
+    let peering = Container::new("peering", &ctx.geth_image, geth_pull)
+        .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
+        .env(workload::pod_identity_env())
+        .mounts([workload::read_only_mount("geth-config", "/peering")])
+        .resources(&b.peering.resources);
+    let [testnet, beacon_key, init_genesis] = init_containers(ctx);
+
+    let component = match role {
+        Role::Signer { .. } => "signer",
+        Role::Rpc => "rpc",
+    };
+    let pod = Pod::new(labels)
+        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+        .init_container(testnet)
+        .init_container(beacon_key)
+        .init_container(init_genesis)
+        .volumes(pair_volumes(ctx, nodes))
+        .volumes(v.persistence.scratch_volume("data"))
+        .container(geth)
+        .container(beacon)
+        .container(peering)
+        .placement(&v.geth_placement())
+        .termination_grace_period(PAIR_GRACE_SECONDS)
+        .spread(&k8s::component_labels(ctx.release, "geth", component));
+    workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"))
+}
+
+/// The pair's geth: the engine API on 127.0.0.1 only, JSON-RPC on RPC nodes, and probes on the
+/// HTTP port (RPC nodes) or the p2p port (signers).
+fn geth_container(ctx: &Ctx<'_>, role: &Role<'_>) -> Container {
+    let (v, i) = (ctx.v, ctx.i);
+    let geth_pull = v.image.pull_policy();
     let mut geth_args = geth_common_args(GETH_DATADIR, i.genesis.network_id, v);
     geth_args.extend([
         "--nodiscover".into(),
@@ -158,7 +190,7 @@ pub(super) fn pair_set(
         ]);
     // Startup allows 10 minutes (a large database opens slowly); liveness restarts a geth that
     // stops answering for 2 minutes.
-    let geth = match role {
+    match role {
         Role::Rpc => geth
             .http_readiness("/", "http")
             .startup(workload::http_probe("/", "http", 10, 60))
@@ -167,8 +199,15 @@ pub(super) fn pair_set(
             .tcp_readiness("p2p")
             .startup(workload::tcp_probe("p2p", 10, 60))
             .liveness(workload::tcp_probe("p2p", 30, 4)),
-    };
+    }
+}
 
+/// The pair's Lighthouse beacon node: the engine API of the pod's geth, `peers` other beacon
+/// nodes to peer with, the fee recipient of a signer's pair, and probes on the beacon API.
+fn beacon_container(ctx: &Ctx<'_>, peers: usize, role: &Role<'_>) -> Container {
+    let v = ctx.v;
+    let b = &v.beacon;
+    let beacon_pull = b.image.pull_policy();
     let quic = b.p2p_port + 1;
     let mut beacon_args = vec![
         "beacon_node".to_string(),
@@ -215,7 +254,7 @@ pub(super) fn pair_set(
         beacon_args.push(format!("--metrics-port={}", b.metrics_port));
         beacon_ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
     }
-    let beacon = Container::new("beacon", &ctx.beacon_image, beacon_pull)
+    Container::new("beacon", &ctx.beacon_image, beacon_pull)
         .command(["lighthouse"])
         .args(beacon_args)
         .args(b.extra_args.iter().cloned())
@@ -232,13 +271,15 @@ pub(super) fn pair_set(
         .http_readiness("/eth/v1/node/health", "beacon-api")
         .startup(workload::http_probe("/eth/v1/node/version", "beacon-api", 10, 60))
         .liveness(workload::http_probe("/eth/v1/node/version", "beacon-api", 30, 4))
-        .resources(&b.resources);
-    let peering = Container::new("peering", &ctx.geth_image, geth_pull)
-        .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
-        .env(workload::pod_identity_env())
-        .mounts([workload::read_only_mount("geth-config", "/peering")])
-        .resources(&b.peering.resources);
+        .resources(&b.resources)
+}
 
+/// The pair's init containers, in order: `testnet` (genesis.ssz, config.yaml and geth's config in
+/// the testnet dir), `beacon-key` (the libp2p key where Lighthouse reads it) and `init-genesis`.
+fn init_containers(ctx: &Ctx<'_>) -> [Container; 3] {
+    let (v, i, pos) = (ctx.v, ctx.i, ctx.pos);
+    let geth_pull = v.image.pull_policy();
+    let init = init_resources();
     let testnet = Container::new("testnet", &ctx.geth_image, geth_pull)
         .command(["sh", "-c", &testnet_script(pos)])
         .env(workload::pod_identity_env())
@@ -258,37 +299,26 @@ pub(super) fn pair_set(
         .command(["sh", "-c", &geth_init_script(&i.genesis.key)])
         .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")])
         .resources(&init);
+    [testnet, beacon_key, init_genesis]
+}
 
+/// The pair pod's volumes: the genesis and testnet ConfigMaps, the genesis.ssz parts, the testnet
+/// dir, geth's config, and each pod's node key, JWT and beacon node key (files named after the pods).
+fn pair_volumes(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> [Value; 8] {
+    let (i, pos) = (ctx.i, ctx.pos);
     let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
     let ssz = workload::projected_volume(
         "genesis-ssz",
         parts.iter().map(|(cm, path)| workload::config_map_source(cm, [("genesis.ssz.gz.part", path.as_str())])),
     );
-    let component = match role {
-        Role::Signer { .. } => "signer",
-        Role::Rpc => "rpc",
-    };
-    let pod = Pod::new(labels)
-        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
-        .init_container(testnet)
-        .init_container(beacon_key)
-        .init_container(init_genesis)
-        .volumes([
-            workload::config_map_volume("genesis", &i.genesis.config_map),
-            workload::config_map_volume("testnet-config", &pos.testnet_config_map),
-            ssz,
-            workload::empty_dir_volume("testnet"),
-            workload::config_map_volume("geth-config", &format!("{}-geth-config", ctx.release)),
-            per_pod_volume("nodekey", nodes.iter().map(|n| (n.pod, n.node_key))),
-            per_pod_volume("jwt", nodes.iter().map(|n| (n.pod, n.jwt))),
-            per_pod_volume("beacon-key", nodes.iter().map(|n| (n.pod, &n.beacon.node_key))),
-        ])
-        .volumes(v.persistence.scratch_volume("data"))
-        .container(geth)
-        .container(beacon)
-        .container(peering)
-        .placement(&v.geth_placement())
-        .termination_grace_period(PAIR_GRACE_SECONDS)
-        .spread(&k8s::component_labels(ctx.release, "geth", component));
-    workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"))
+    [
+        workload::config_map_volume("genesis", &i.genesis.config_map),
+        workload::config_map_volume("testnet-config", &pos.testnet_config_map),
+        ssz,
+        workload::empty_dir_volume("testnet"),
+        workload::config_map_volume("geth-config", &format!("{}-geth-config", ctx.release)),
+        per_pod_volume("nodekey", nodes.iter().map(|n| (n.pod, n.node_key))),
+        per_pod_volume("jwt", nodes.iter().map(|n| (n.pod, n.jwt))),
+        per_pod_volume("beacon-key", nodes.iter().map(|n| (n.pod, &n.beacon.node_key))),
+    ]
 }

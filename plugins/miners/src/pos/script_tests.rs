@@ -7,6 +7,7 @@
 
 use super::tests::{container, find, run, world};
 use super::*;
+use crate::Values;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

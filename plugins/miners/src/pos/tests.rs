@@ -3,10 +3,12 @@
 
 use super::paths::*;
 use super::*;
+use crate::{Inputs, Values};
 use base64::Engine;
 use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, Signers, Topology};
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
 use ethwasm_plugin::Release;
+use ethwasm_plugin::{Output, PluginError};
 use ethwasm_plugin_secrets::eth::PrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

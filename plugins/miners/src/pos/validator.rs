@@ -127,39 +127,8 @@ pub(super) fn validator_set(
     let image = own.reference(LIGHTHOUSE, LIGHTHOUSE_TAG);
     let pull = own.pull_policy();
     let init = init_resources();
-    let mut args = vec![
-        "validator_client".to_string(),
-        format!("--testnet-dir={TESTNET_DIR}"),
-        format!("--datadir={DATA}"),
-        format!("--beacon-nodes={}", beacon_apis.join(",")),
-        format!("--suggested-fee-recipient={fee_recipient}"),
-        "--disable-auto-discover".into(),
-        format!("--debug-level={}", vc.debug_level),
-    ];
-    let mut ports = Vec::new();
-    if v.metrics.enabled {
-        args.extend(["--metrics".to_string(), "--metrics-address=0.0.0.0".into()]);
-        args.push(format!("--metrics-port={}", vc.metrics_port));
-        ports.push(workload::container_port("vc-metrics", vc.metrics_port, "TCP"));
-    }
     let password = &client.password;
-    let mut container = Container::new("validator", &image, pull)
-        .command(["sh".to_string(), "-c".into(), run_validator_script(vc.doppelganger_protection), "lighthouse".into()])
-        .args(args)
-        .args(vc.extra_args.iter().cloned())
-        .ports(ports)
-        .mounts([
-            workload::mount("data", DATA),
-            workload::read_only_mount("testnet", TESTNET_DIR),
-            workload::read_only_mount("password", PASSWORD_DIR),
-        ]);
-    // A validator client's only health signal is its metrics server (its HTTP API wants a token).
-    if v.metrics.enabled {
-        container = container
-            .tcp_readiness("vc-metrics")
-            .startup(workload::tcp_probe("vc-metrics", 10, 30))
-            .liveness(workload::tcp_probe("vc-metrics", 30, 4));
-    }
+    let container = validator_container(ctx, &image, pull, fee_recipient, beacon_apis);
     let layout = Container::new("validators", &image, pull)
         .command(["sh", "-c", &validators_script(client.count)])
         .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")])
@@ -176,19 +145,7 @@ pub(super) fn validator_set(
         .init_container(layout);
     // Only a persistent volume remembers a first start; an emptyDir client always waits.
     if vc.doppelganger_protection && persistence.enabled {
-        let decide = first_start::Client {
-            genesis_time: ctx.pos.genesis_time,
-            seconds_per_slot: ctx.pos.seconds_per_slot,
-            first: client.first,
-            count: client.count,
-            beacon_apis,
-        };
-        pod = pod.init_container(
-            Container::new("first-start", &ctx.geth_image, v.image.pull_policy())
-                .command(["sh", "-c", &first_start::script(&decide)])
-                .mounts([workload::mount("data", DATA)])
-                .resources(&init),
-        );
+        pod = pod.init_container(first_start_container(ctx, client, beacon_apis));
     }
     let pod = pod
         .volumes([
@@ -206,4 +163,69 @@ pub(super) fn validator_set(
     // The host stops every changed validator client before it starts any (see the module docs).
     sts["metadata"]["annotations"] = json!({ STOP_BEFORE_CHANGE_ANNOTATION: "validator-keys" });
     sts
+}
+
+/// The validator client's container: Lighthouse's validator client behind the start script,
+/// using `beacon_apis`, with fees to `fee_recipient`, probed on its metrics port when metrics are
+/// on.
+fn validator_container(
+    ctx: &Ctx<'_>,
+    image: &str,
+    pull: &str,
+    fee_recipient: &str,
+    beacon_apis: &[String],
+) -> Container {
+    let v = ctx.v;
+    let vc = &v.validator;
+    let mut args = vec![
+        "validator_client".to_string(),
+        format!("--testnet-dir={TESTNET_DIR}"),
+        format!("--datadir={DATA}"),
+        format!("--beacon-nodes={}", beacon_apis.join(",")),
+        format!("--suggested-fee-recipient={fee_recipient}"),
+        "--disable-auto-discover".into(),
+        format!("--debug-level={}", vc.debug_level),
+    ];
+    let mut ports = Vec::new();
+    if v.metrics.enabled {
+        args.extend(["--metrics".to_string(), "--metrics-address=0.0.0.0".into()]);
+        args.push(format!("--metrics-port={}", vc.metrics_port));
+        ports.push(workload::container_port("vc-metrics", vc.metrics_port, "TCP"));
+    }
+    let mut container = Container::new("validator", image, pull)
+        .command(["sh".to_string(), "-c".into(), run_validator_script(vc.doppelganger_protection), "lighthouse".into()])
+        .args(args)
+        .args(vc.extra_args.iter().cloned())
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("password", PASSWORD_DIR),
+        ]);
+    // A validator client's only health signal is its metrics server (its HTTP API wants a token).
+    if v.metrics.enabled {
+        container = container
+            .tcp_readiness("vc-metrics")
+            .startup(workload::tcp_probe("vc-metrics", 10, 30))
+            .liveness(workload::tcp_probe("vc-metrics", 30, 4));
+    }
+    container
+}
+
+/// The `first-start` init container: decides whether this start may skip the doppelganger wait
+/// (a first start on a young chain before any of the client's keys signed; `first_start.rs`).
+fn first_start_container(ctx: &Ctx<'_>, client: &ValidatorClient, beacon_apis: &[String]) -> Container {
+    let v = ctx.v;
+    let init = init_resources();
+    let decide = first_start::Client {
+        genesis_time: ctx.pos.genesis_time,
+        seconds_per_slot: ctx.pos.seconds_per_slot,
+        first: client.first,
+        count: client.count,
+        beacon_apis,
+    };
+    Container::new("first-start", &ctx.geth_image, v.image.pull_policy())
+        .command(["sh", "-c", &first_start::script(&decide)])
+        .mounts([workload::mount("data", DATA)])
+        .resources(&init)
 }

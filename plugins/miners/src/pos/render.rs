@@ -1,0 +1,316 @@
+//! The proof-of-stake render: checks the inputs, resolves them into pairs, and puts the objects
+//! together in order: the pairs' headless Service and peer lists, the signer pairs, the RPC pairs
+//! and their Services, the validator clients, and the budgets; then the notes.
+
+use super::context::{is_address, missing, pair, Ctx, PairNode};
+use super::finality;
+use super::node::{pair_set, Role};
+use super::paths::{LIGHTHOUSE, LIGHTHOUSE_TAG, POS_TAG};
+use super::peering::geth_config;
+use super::repair;
+use super::validator::validator_set;
+use crate::geth::{labels, pdb, P2P_PORT, REPOSITORY};
+use crate::inputs::Inputs;
+use crate::rpc::{rpc_network_policy, rpc_notes, rpc_pdb};
+use crate::values::Values;
+use ethwasm_ethereum_types::PosGenesis;
+use ethwasm_plugin::k8s;
+use ethwasm_plugin::{Output, PluginError};
+
+/// Renders the proof-of-stake network.
+pub(crate) fn render(
+    namespace: &str,
+    release: &str,
+    v: &Values,
+    i: &Inputs,
+    warnings: &mut Vec<String>,
+) -> Result<Output, PluginError> {
+    let pos = checked_pos_genesis(v, i)?;
+    let ctx = Ctx {
+        namespace,
+        release,
+        v,
+        i,
+        pos,
+        service: format!("{release}-geth"),
+        geth_image: v.image.reference(REPOSITORY, POS_TAG),
+        beacon_image: v.beacon.image.reference(LIGHTHOUSE, LIGHTHOUSE_TAG),
+    };
+    let signers: Vec<PairNode<'_>> =
+        i.signers.signers.iter().map(|s| pair(i, &s.pod, &s.node_id, &s.node_key)).collect::<Result<_, _>>()?;
+    let rpcs: Vec<PairNode<'_>> =
+        i.rpc.nodes.iter().map(|n| pair(i, &n.pod, &n.node_id, &n.node_key)).collect::<Result<_, _>>()?;
+    let all: Vec<&PairNode<'_>> = signers.iter().chain(&rpcs).collect();
+
+    let out = pairs_service_and_peers(&ctx, &all, Output::new());
+    let mut out = signer_pairs(&ctx, &signers, &all, out);
+    if !rpcs.is_empty() {
+        out = rpc_pairs(&ctx, &rpcs, &all, out);
+    }
+    let (out, clients) = validator_clients(&ctx, &all, warnings, out)?;
+    finality_warnings(&ctx, rpcs.len(), warnings);
+    let out = validators_budget(&ctx, out)?;
+
+    Ok(out.notes(notes(&ctx, &clients)))
+}
+
+/// The genesis output's proof-of-stake part, once the inputs are known to come from proof-of-stake
+/// renders and the fee recipient is an address.
+fn checked_pos_genesis<'a>(v: &Values, i: &'a Inputs) -> Result<&'a PosGenesis, PluginError> {
+    let pos = i.genesis.pos.as_ref().ok_or_else(|| {
+        missing(
+            "genesis: consensus is pos but the output has no `pos` part; build the genesis plugin from this tree"
+                .into(),
+        )
+    })?;
+    if i.validators.clients.is_empty() {
+        return Err(missing(
+            "validators: the secrets plugin made no validator clients. It makes them when global.consensus is pos (a \
+             chart copies genesis.consensus there; with --plugins alone, also --set global.consensus=pos)"
+                .into(),
+        ));
+    }
+    if !v.validator.fee_recipient.is_empty() && !is_address(&v.validator.fee_recipient) {
+        return Err(PluginError::InvalidValues(format!(
+            "validator.feeRecipient: `{}` is not 0x and 40 hex digits",
+            v.validator.fee_recipient
+        )));
+    }
+    Ok(pos)
+}
+
+/// The pairs' headless Service, naming every pair pod, and the ConfigMap of the peer lists
+/// (geth's static nodes, the beacon nodes' peers).
+fn pairs_service_and_peers(ctx: &Ctx<'_>, all: &[&PairNode<'_>], mut out: Output) -> Output {
+    let (release, b) = (ctx.release, &ctx.v.beacon);
+    // One headless Service names every pair pod, for geth's static nodes and Lighthouse's
+    // multiaddrs; it publishes pods before they are ready, so peers resolve at start.
+    let group = k8s::selector(release, "geth");
+    out = out.manifest(k8s::service(
+        &ctx.service,
+        &group,
+        &group,
+        "Headless",
+        vec![
+            k8s::port("p2p", P2P_PORT, "TCP"),
+            k8s::port("beacon-p2p", b.p2p_port, "TCP"),
+            k8s::port("beacon-disc", b.p2p_port, "UDP"),
+            k8s::port("beacon-quic", b.p2p_port + 1, "UDP"),
+        ],
+    ));
+    // Peer lists are files the pods read, not arguments: geth reads geth.toml at start (new
+    // nodes dial the old ones, so scaling restarts nobody), and the peering sidecars re-read
+    // beacon-peers every round, so a changed list reaches them without a restart.
+    let config = geth_config(ctx, all);
+    let peers = repair::peers_file(ctx, all);
+    let mut cm = k8s::config_map(
+        &format!("{release}-geth-config"),
+        [("geth.toml", config.as_str()), ("beacon-peers", peers.as_str())],
+    );
+    cm["metadata"]["labels"] = group.clone();
+    out.manifest(cm)
+}
+
+/// One pair StatefulSet per signer, and the signers' PodDisruptionBudget.
+fn signer_pairs(ctx: &Ctx<'_>, signers: &[PairNode<'_>], all: &[&PairNode<'_>], mut out: Output) -> Output {
+    let (release, v, i) = (ctx.release, ctx.v, ctx.i);
+    for (s, node) in i.signers.signers.iter().zip(signers) {
+        let labels = labels(release, "signer", &s.stateful_set);
+        let fee = if v.validator.fee_recipient.is_empty() { s.address.as_str() } else { &v.validator.fee_recipient };
+        let role = Role::Signer { fee_recipient: fee };
+        out = out.manifest(pair_set(ctx, &s.stateful_set, &labels, &[node], all.len() - 1, role));
+    }
+    if v.pod_disruption_budget.enabled && !signers.is_empty() {
+        let sel = k8s::component_labels(release, "geth", "signer");
+        let max = v.pod_disruption_budget.max_unavailable;
+        out = out.manifest(pdb(&format!("{release}-signers"), &sel, sel.clone(), max));
+    }
+    out
+}
+
+/// The RPC pairs' StatefulSet, their JSON-RPC and beacon API Services, their budget and the
+/// optional NetworkPolicy.
+fn rpc_pairs(ctx: &Ctx<'_>, rpcs: &[PairNode<'_>], all: &[&PairNode<'_>], mut out: Output) -> Output {
+    let (release, v, i) = (ctx.release, ctx.v, ctx.i);
+    let b = &v.beacon;
+    let name = &i.rpc.stateful_set;
+    let labels = labels(release, "rpc", name);
+    let nodes: Vec<&PairNode<'_>> = rpcs.iter().collect();
+    out = out.manifest(pair_set(ctx, name, &labels, &nodes, all.len() - 1, Role::Rpc));
+    let r = &v.rpc;
+    let sel = k8s::component_labels(release, "geth", "rpc");
+    out = out.manifest(k8s::service(
+        name,
+        &sel,
+        &sel,
+        &r.service.type_,
+        vec![k8s::port("http", r.service.http_port, "TCP"), k8s::port("ws", r.service.ws_port, "TCP")],
+    ));
+    let beacon_labels = k8s::component_labels(release, "beacon", "rpc");
+    out = out.manifest(k8s::service(
+        &format!("{release}-beacon"),
+        &beacon_labels,
+        &sel,
+        &b.service.type_,
+        vec![k8s::port("beacon-api", b.http_port, "TCP")],
+    ));
+    if let Some(budget) = rpc_pdb(release, &sel, v) {
+        out = out.manifest(budget);
+    }
+    if r.network_policy.enabled {
+        // The release's own pods also reach the beacon API: the peering sidecars read each
+        // node's identity there, and validator clients fall back to these nodes.
+        let quic = b.p2p_port + 1;
+        let p2p = [(b.p2p_port, "TCP"), (b.p2p_port, "UDP"), (quic, "UDP"), (b.http_port, "TCP")];
+        out = out.manifest(rpc_network_policy(release, &sel, r, &[(b.http_port, "TCP")], &p2p));
+    }
+    out
+}
+
+/// The validator clients' headless Service and one StatefulSet per client with keys, beside its
+/// signer's beacon node; warns of signers left without keys. Returns the notes' line of each client.
+fn validator_clients(
+    ctx: &Ctx<'_>,
+    all: &[&PairNode<'_>],
+    warnings: &mut Vec<String>,
+    mut out: Output,
+) -> Result<(Output, Vec<String>), PluginError> {
+    let (release, v, i) = (ctx.release, ctx.v, ctx.i);
+    // Validator clients, one per slice, each beside its signer's beacon node.
+    let vc_labels = k8s::component_labels(release, "validator", "validator");
+    let vc_ports =
+        if v.metrics.enabled { vec![k8s::port("vc-metrics", v.validator.metrics_port, "TCP")] } else { Vec::new() };
+    out = out.manifest(k8s::service(&format!("{release}-validator"), &vc_labels, &vc_labels, "Headless", vc_ports));
+    // Every beacon node a validator client may use: its own first, then the other signers',
+    // then the RPC nodes', so a client outlives its own beacon node.
+    let apis: Vec<String> = all.iter().map(|n| ctx.beacon_api(n.pod)).collect();
+    let mut clients = Vec::new();
+    let mut keyless = Vec::new();
+    for client in &i.validators.clients {
+        if client.count == 0 {
+            // Fewer validators than signers: this signer has no keys, and no client to run.
+            keyless.push(client.signer.to_string());
+            continue;
+        }
+        let signer = i.signers.signers.iter().find(|s| s.index == client.signer).ok_or_else(|| {
+            missing(format!(
+                "validators: client {} runs beside signer {0}, which `signers` does not list",
+                client.signer
+            ))
+        })?;
+        let fee =
+            if v.validator.fee_recipient.is_empty() { signer.address.as_str() } else { &v.validator.fee_recipient };
+        let own = ctx.beacon_api(&signer.pod);
+        let beacon_apis: Vec<String> =
+            std::iter::once(own.clone()).chain(apis.iter().filter(|a| **a != own).cloned()).collect();
+        out = out.manifest(validator_set(ctx, client, fee, &beacon_apis));
+        clients.push(format!(
+            "  {release}-validator-{c}: validators {first}..{end}, beside {pod}",
+            c = client.signer,
+            first = client.first,
+            end = client.first + client.count,
+            pod = signer.pod,
+        ));
+    }
+    if !keyless.is_empty() {
+        let total: u32 = i.validators.clients.iter().map(|c| c.count).sum();
+        warnings.push(format!(
+            "{total} validators over {signers} signers: signer(s) {list} get no validator keys, so no validator client \
+             runs beside them; give at least {signers} validators (global.topology.validators) or fewer signers \
+             (global.topology.signers)",
+            signers = i.validators.clients.len(),
+            list = keyless.join(", "),
+        ));
+    }
+    Ok((out, clients))
+}
+
+/// The warnings on what the validator clients' topology cannot lose: a client down that costs
+/// finality, and (without supernodes) the data columns the beacon nodes keep.
+fn finality_warnings(ctx: &Ctx<'_>, rpc_count: usize, warnings: &mut Vec<String>) {
+    let (release, i, b) = (ctx.release, ctx.i, &ctx.v.beacon);
+    if let Some(w) = finality::one_down_warning(release, &i.validators.clients) {
+        warnings.push(w);
+    }
+    if !b.supernode {
+        warnings.push(finality::custody_warning(&i.validators.clients, rpc_count));
+    }
+}
+
+/// The validator clients' PodDisruptionBudget: at most as many clients down as finality
+/// tolerates (`validator.podDisruptionBudget.maxUnavailable` may ask for fewer, never more).
+fn validators_budget(ctx: &Ctx<'_>, mut out: Output) -> Result<Output, PluginError> {
+    let (release, v, i) = (ctx.release, ctx.v, ctx.i);
+    // Voluntary disruptions (drains) may take down only clients whose stake the rest can
+    // spare. A pod matched by two budgets cannot be evicted at all, so the three budgets select
+    // disjoint pods: signer pairs, RPC pairs, validator clients.
+    let vc_labels = k8s::component_labels(release, "validator", "validator");
+    let tolerable = finality::tolerable_down(&i.validators.clients);
+    let vc_pdb = &v.validator.pod_disruption_budget;
+    if vc_pdb.enabled {
+        let max = match vc_pdb.max_unavailable {
+            Some(m) if m > tolerable => {
+                return Err(PluginError::InvalidValues(format!(
+                    "validator.podDisruptionBudget.maxUnavailable: {m} clients down could leave two thirds of the \
+                     stake or less, and finality with it; with these slices at most {tolerable} may be down (leave \
+                     it unset for that)"
+                )))
+            }
+            Some(m) => m,
+            None => tolerable,
+        };
+        out = out.manifest(pdb(&format!("{release}-validators"), &vc_labels, vc_labels.clone(), max));
+    }
+    Ok(out)
+}
+
+/// How to reach the network and check it.
+fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
+    let (namespace, release, v, i, pos) = (ctx.namespace, ctx.release, ctx.v, ctx.i, ctx.pos);
+    let port = v.beacon.http_port;
+    let mut n = format!(
+        "Proof of stake: geth + Lighthouse pairs: {pairs} ({signers} with a validator client each, {rpc} for RPC); \
+         genesis at {time} (unix), {slot} s slots.\n",
+        pairs = i.signers.signers.len() + i.rpc.nodes.len(),
+        signers = i.signers.signers.len(),
+        rpc = i.rpc.nodes.len(),
+        time = pos.genesis_time,
+        slot = pos.seconds_per_slot,
+    );
+
+    if !i.rpc.nodes.is_empty() {
+        n.push_str(&rpc_notes(namespace, &i.rpc.stateful_set, &v.rpc, i.genesis.network_id));
+        n.push('\n');
+        n.push_str(&format!(
+            "Beacon API: kubectl -n {namespace} port-forward svc/{release}-beacon {port}:{port}, then\n"
+        ));
+    } else if let Some(s) = i.signers.signers.first() {
+        n.push_str(&format!(
+            "Beacon API (no RPC nodes; a signer's): kubectl -n {namespace} port-forward pod/{pod} {port}:{port}, then\n",
+            pod = s.pod
+        ));
+    }
+    // Epochs 2 and 3 justified, 2 finalized: at the start of epoch 4 (consensus-specs'
+    // weigh_justification_and_finalization), 4 x 32 slots after genesis.
+    let seconds = 4 * 32 * pos.seconds_per_slot;
+    n.push_str(&format!(
+        "  curl -s http://localhost:{port}/eth/v1/node/syncing\n  \
+         curl -s http://localhost:{port}/eth/v1/beacon/states/head/finality_checkpoints\n\
+         (finalized.epoch becomes 2 at the start of epoch 4, {seconds} s (~{minutes} min) after genesis, when \
+         validators attest from the start)\n",
+        minutes = seconds.div_ceil(60),
+    ));
+    n.push_str(&format!(
+        "Validator clients (StatefulSet, one replica each; validators first..end, end excluded, as the pods' \
+         ethwasm.io/validators annotation says):\n{}\n",
+        clients.join("\n")
+    ));
+    if let Some(m) = &i.validators.mnemonic {
+        n.push_str(&format!(
+            "Validator mnemonic: kubectl -n {namespace} get secret {s} -o jsonpath='{{.data.{k}}}' | base64 -d",
+            s = m.secret_name,
+            k = m.key
+        ));
+    }
+    n
+}
