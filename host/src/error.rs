@@ -66,6 +66,11 @@ impl Error {
         Error::new(Class::Usage, anyhow::anyhow!("{message}"))
     }
 
+    /// A plugin failure (a plugin rendered something the host cannot use) with its own message.
+    pub fn plugin(message: impl fmt::Display) -> Error {
+        Error::new(Class::Plugin, anyhow::anyhow!("{message}"))
+    }
+
     /// A cluster failure with its own message.
     pub fn cluster(message: impl fmt::Display) -> Error {
         Error::new(Class::Cluster, anyhow::anyhow!("{message}"))

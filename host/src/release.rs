@@ -118,6 +118,28 @@ pub struct Record {
 }
 
 impl Record {
+    /// A deployed revision 1 of release `eth` in namespace `eth` holding `manifests`, for tests.
+    #[cfg(test)]
+    pub(crate) fn deployed_with(manifests: Vec<Value>) -> Record {
+        Record {
+            name: "eth".into(),
+            namespace: "eth".into(),
+            revision: 1,
+            chart: None,
+            plugins: vec![],
+            values: Value::Object(Default::default()),
+            chart_values: None,
+            seed: String::new(),
+            inventory: vec![],
+            manifests,
+            status: Status::Deployed,
+            first_deployed: 0,
+            last_deployed: 0,
+            description: String::new(),
+            notes: vec![],
+        }
+    }
+
     /// What `status`, `history` and `list` print as JSON: no seed, values or manifests (they
     /// hold secrets).
     pub fn summary(&self) -> Value {

@@ -191,6 +191,7 @@ scenarios!(
     a_damaged_record_is_contained_and_the_release_recovers,
     an_upgrade_keeps_the_values_given_before_unless_reset,
     a_copied_chart_deploys_from_anywhere,
+    an_image_change_rolls_out_in_waves_within_the_finality_budget,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1540,4 +1541,124 @@ async fn a_copied_chart_deploys_from_anywhere(t: Env) {
 
 fn strs(a: &[String]) -> Vec<&str> {
     a.iter().map(String::as_str).collect()
+}
+
+/// Per poll, the pods of each rollout group that are not ready (missing, terminating or
+/// unready): `(beacon nodes, validator clients)`.
+type Unready = (Vec<String>, Vec<String>);
+
+/// Runs `args` (an `ethwasm` command) while polling the release's pods every 50 ms; returns its
+/// output and what each poll found unready among the default chart's pairs and clients.
+async fn run_watching_readiness(t: &Env, args: &[&str]) -> (Output, Vec<Unready>) {
+    let pairs: Vec<String> =
+        (0..4).map(|i| format!("ethereum-signer-{i}-0")).chain(["ethereum-rpc-0".to_string()]).collect();
+    let clients: Vec<String> = (0..4).map(|i| format!("ethereum-validator-{i}-0")).collect();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut polls: Vec<Unready> = Vec::new();
+    let watch = async {
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let pods = t.c.list(&builtin::pod(), Some(&t.ns), "app.kubernetes.io/instance=ethereum").await.unwrap();
+            let ready = |name: &String| {
+                pods.iter().any(|p| {
+                    p["metadata"]["name"] == name.as_str()
+                        && p.pointer("/metadata/deletionTimestamp").is_none()
+                        && p["status"]["conditions"]
+                            .as_array()
+                            .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+                })
+            };
+            let unready = |names: &[String]| names.iter().filter(|n| !ready(n)).cloned().collect::<Vec<_>>();
+            polls.push((unready(&pairs), unready(&clients)));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let mut cmd = t.command(args);
+    let run = async {
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        out
+    };
+    let ((), out) = futures::join!(watch, run);
+    (out, polls)
+}
+
+/// An image change of a running proof-of-stake network rolls out in waves the plugins declare:
+/// never more than one beacon node and one validator client (16 of 64 validators, under the 21
+/// a third allows) unready at once, each wave ready (2 s of fake-kubelet readiness delay)
+/// before the next; `--dry-run` and `diff` show the waves first. A wave that never becomes
+/// ready stops the rollout there, and `--rollback-on-failure` restores the revision before.
+async fn an_image_change_rolls_out_in_waves_within_the_finality_budget(t: Env) {
+    let timeout = if t.real() { "5m" } else { "10s" };
+    let delay = "miners.podAnnotations.fake-kubelet/ready-delay=2";
+    let base = ["deploy", "charts/ethereum", "--set-string", delay, "--wait", "--timeout", timeout, "--no-notes"];
+    t.ok(&base);
+    let tag = |tag: &str| format!("miners.beacon.image.tag={tag}");
+    let next = tag("v8.3.3-next");
+
+    let plan =
+        t.ethwasm(&["deploy", "charts/ethereum", "--set-string", delay, "--set", &next, "--dry-run", "--no-notes"]);
+    let said = text(&plan.stderr) + &text(&plan.stdout);
+    assert!(plan.status.success(), "{said}");
+    // In install order: the RPC pair first, then the signers' pairs; a client beside each.
+    let pairs = ["ethereum-rpc", "ethereum-signer-0", "ethereum-signer-1", "ethereum-signer-2"];
+    for (i, pair) in pairs.iter().enumerate() {
+        let wave = format!(
+            "wave     {}/5: StatefulSet {pair}, StatefulSet ethereum-validator-{i} (beacon-nodes: 1 of at most 1 \
+             down; stake: 16 of at most 21 down)",
+            i + 1
+        );
+        assert!(said.contains(&wave), "{wave}\n{said}");
+    }
+    assert!(said.contains("wave     5/5: StatefulSet ethereum-signer-3 (beacon-nodes: 1 of at most 1 down)"), "{said}");
+    let diff = t.ethwasm(&["diff", "charts/ethereum", "--set-string", delay, "--set", &next]);
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff.stderr));
+    assert!(text(&diff.stderr).contains("wave     5/5: StatefulSet ethereum-signer-3"), "{}", text(&diff.stderr));
+
+    let (out, polls) = run_watching_readiness(&t, &[&base[..], &["--set", &next]].concat()).await;
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}\n{}", text(&out.stderr));
+    // The fake runs no pods: only the real server's are counted.
+    for (i, (pairs, clients)) in polls.iter().enumerate().filter(|_| t.real()) {
+        assert!(pairs.len() <= 1 && clients.len() <= 1, "poll {i}: unready at once: {pairs:?} {clients:?}");
+    }
+    // Each client was stopped in its own wave, after the wave before was ready.
+    let order: Vec<usize> =
+        (0..4).map(|i| said.find(&format!("stopped  StatefulSet {}/ethereum-validator-{i}", t.ns)).unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{said}");
+    if t.real() {
+        let seen = |pod: &str| polls.iter().any(|(p, c)| p.iter().chain(c).any(|n| n == pod));
+        assert!(
+            (0..4).all(|i| seen(&format!("ethereum-signer-{i}-0")) && seen(&format!("ethereum-validator-{i}-0"))),
+            "the watch saw every pair and client restart ({} polls)",
+            polls.len()
+        );
+    }
+    let live = |name: &str| {
+        let c = t.c.clone();
+        let (ns, name) = (t.ns.clone(), name.to_string());
+        async move { c.get(&builtin::stateful_set(), &ns, &name).await.unwrap().unwrap() }
+    };
+    let image = |sts: &Value, container: &str| {
+        let containers = sts["spec"]["template"]["spec"]["containers"].as_array().unwrap().clone();
+        containers.iter().find(|c| c["name"] == container).unwrap()["image"].as_str().unwrap().to_string()
+    };
+    assert_eq!(image(&live("ethereum-signer-3").await, "beacon"), "sigp/lighthouse:v8.3.3-next");
+
+    // A wave that never becomes ready: the first wave's pair (the RPC node) cannot pull its image (the kit's
+    // kubelet fails it; the fake has no images).
+    if !t.real() {
+        return;
+    }
+    let broken = tag("does-not-exist");
+    let o = t.ethwasm(&[&base[..], &["--set", &broken, "--rollback-on-failure"]].concat());
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("wave 1 of 5 did not become ready; the later waves were not applied"), "{err}");
+    assert!(err.contains("rolled back to revision 2"), "{err}");
+    // The second wave's pair was applied once: by the rollback, not by the broken rollout.
+    let applied = out.matches(&format!("applied  StatefulSet {}/ethereum-signer-0\n", t.ns)).count();
+    assert_eq!(applied, 1, "{out}");
+    for name in ["ethereum-signer-0", "ethereum-signer-1"] {
+        assert_eq!(image(&live(name).await, "beacon"), "sigp/lighthouse:v8.3.3-next", "{name}");
+    }
 }

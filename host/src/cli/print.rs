@@ -137,6 +137,7 @@ pub fn progress() -> Events {
         match event {
             Event::NamespaceCreated(ns) => line(format!("created namespace {ns}")),
             Event::Change(text) => line(format!("change   {text}")),
+            Event::Wave(text) => line(format!("wave     {text}")),
             Event::Applied(k) => line(format!("applied  {k}")),
             Event::Pruned(k) => line(format!("pruned   {k}")),
             Event::Deleted(k) => line(format!("deleted  {k}")),

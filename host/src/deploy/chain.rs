@@ -33,7 +33,7 @@ pub(crate) fn genesis_of(objects: &[Value]) -> BTreeSet<String> {
 
 /// The revision whose chain data the cluster holds: the deployed one, else the latest that
 /// applied anything.
-pub(crate) fn live_record(history: &[Record]) -> Option<&Record> {
+pub fn live_record(history: &[Record]) -> Option<&Record> {
     history.iter().rev().find(|r| r.status == Status::Deployed).or_else(|| history.last())
 }
 

@@ -152,7 +152,6 @@ mod tests {
     use super::*;
     use crate::cluster::builtin;
     use crate::manifest::ObjectKey;
-    use crate::release::Status;
     use serde_json::json;
 
     fn sts(name: &str, replicas: u64, validators: Option<&str>) -> Value {
@@ -180,23 +179,7 @@ mod tests {
     }
 
     fn record(values: Value, manifests: Vec<Value>) -> Record {
-        Record {
-            name: "eth".into(),
-            namespace: "eth".into(),
-            revision: 4,
-            chart: None,
-            plugins: vec![],
-            values,
-            chart_values: None,
-            seed: String::new(),
-            inventory: vec![],
-            manifests,
-            status: Status::Deployed,
-            first_deployed: 0,
-            last_deployed: 0,
-            description: String::new(),
-            notes: vec![],
-        }
+        Record { revision: 4, values, ..Record::deployed_with(manifests) }
     }
 
     /// The trap of issue #22: signers given once, then another value alone with

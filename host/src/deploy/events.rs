@@ -12,6 +12,9 @@ pub enum Event<'a> {
     /// Before anything is applied (and in a dry run's plan): a change the operator must see,
     /// a value dropped, validator keys moving, a node going ([`changes`](super::changes)).
     Change(&'a str),
+    /// A wave of a rollout in waves starts ([`waves`](super::waves)); in a dry run's plan, a wave
+    /// the rollout would take. The text: `1/3: <workloads> (<what each group has down>)`.
+    Wave(&'a str),
     /// An object was applied.
     Applied(&'a ObjectKey),
     /// An object the previous revision had was deleted.

@@ -6,7 +6,7 @@ use super::plan::{keys, plan, Plan, SeedChoice};
 use super::record::Store;
 use super::revision::{ReleaseFacts, Revision};
 use super::rollout::{finish_history, lock_release, restore, roll_out, Rollout};
-use super::{adopt, apply, changes};
+use super::{adopt, apply, changes, waves};
 use super::{chain, now, DryRun, Options, Report};
 use crate::cluster::{Cluster, WriteOptions};
 use crate::error::{Context, Error, Result};
@@ -30,7 +30,7 @@ pub async fn deploy<C: Cluster>(
             let mut plan = plan(c, namespace, release, seed, render).await?;
             guard_genesis(&plan, opts)?;
             adopt::guard(c, &mut plan, opts).await?;
-            announce(&plan, opts);
+            announce(&plan, opts)?;
             dry_run(c, plan, opts, mode).await
         }
         None => {
@@ -39,7 +39,7 @@ pub async fn deploy<C: Cluster>(
                 let mut plan = plan(c, namespace, release, seed, render).await?;
                 let new_chain = guard_genesis(&plan, opts)?;
                 adopt::guard(c, &mut plan, opts).await?;
-                announce(&plan, opts);
+                announce(&plan, opts)?;
                 rollout_revision(c, plan, opts, new_chain).await
             })
             .await
@@ -48,13 +48,20 @@ pub async fn deploy<C: Cluster>(
 }
 
 /// Sends what the revision changes that the operator must see ([`changes`]) before anything
-/// is applied.
-fn announce<C>(plan: &Plan<'_, C>, opts: &Options) {
+/// is applied; a dry run also sends the waves the rollout would take ([`waves`]).
+fn announce<C>(plan: &Plan<'_, C>, opts: &Options) -> Result<()> {
     let previous = chain::live_record(&plan.history).filter(|r| r.status != crate::release::Status::Uninstalled);
     let rev = &plan.rendered;
     for line in changes::changes(previous, &rev.values, rev.chart_values.as_ref(), &plan.targets, &plan.prune) {
         opts.events.send(super::Event::Change(&line));
     }
+    if opts.dry_run.is_some() {
+        let waves = waves::plan(previous, &plan.targets)?;
+        for (i, w) in waves.iter().enumerate() {
+            opts.events.send(super::Event::Wave(&waves::describe(i, waves.len(), w)));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a revision that changes the chain's genesis unless `--new-chain`; true when it

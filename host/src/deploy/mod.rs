@@ -5,7 +5,8 @@
 //! [`wait`] (with [`stuck`]: new pods that cannot start), [`lock`], [`record`] (the release
 //! records in the cluster), [`chain`] (a chain keeps its genesis; `--new-chain`), [`changes`]
 //! (what an upgrade changes that must be seen first), [`adopt`] (no takeover), [`hosts`]
-//! (hosts the cluster already serves), [`stop`] (stop-before-change workloads) and
+//! (hosts the cluster already serves), [`stop`] (stop-before-change workloads), [`waves`]
+//! (a change rolled out within the plugins' budgets) and
 //! [`revision`] (rendering a revision). The types they share each have a file: options
 //! ([`Options`], [`DryRun`]), events ([`Event`], [`Events`]), report ([`Report`],
 //! [`NotFound`]) and readiness (what `--wait` and `status` judge).
@@ -35,6 +36,7 @@ pub mod stop;
 pub mod stuck;
 pub mod uninstall;
 pub mod wait;
+pub mod waves;
 
 pub use events::{Event, Events};
 pub use install::deploy;

@@ -5,11 +5,13 @@ use super::apply::{self, Target};
 use super::lock::Lock;
 use super::plan::prune_targets;
 use super::record::Store;
-use super::{now, stop, wait, Event, NotFound, Options, Report};
+use super::{now, stop, wait, waves, Event, NotFound, Options, Report};
 use crate::cluster::{builtin, Cluster, ObjectError, WriteOptions};
 use crate::error::{Context, Error, Result};
+use crate::manifest::ObjectKey;
 use crate::release::{to_trim, Record, Status};
 use serde_json::json;
+use std::collections::BTreeSet;
 
 /// A server dry run stores nothing, so it cannot create the namespace it would validate in:
 /// a missing one is named, as a deploy names it.
@@ -87,7 +89,8 @@ pub struct Rollout<'a> {
 }
 
 /// Stops what must stop before a change, applies (CustomResourceDefinitions first, each
-/// Established before the rest), prunes and waits. On failure returns the error and what was
+/// Established before the rest), in waves when the plugins' budgets ask for them
+/// ([`waves`](super::waves)), prunes and waits. On failure returns the error and what was
 /// applied.
 pub(crate) async fn roll_out<C: Cluster>(
     c: &C,
@@ -97,34 +100,75 @@ pub(crate) async fn roll_out<C: Cluster>(
     force: bool,
 ) -> (Report, Option<Error>) {
     let mut report = Report::default();
+    let error = roll_out_into(c, release, plan, opts, force, &mut report).await.err();
+    (report, error)
+}
+
+/// [`roll_out`], filling `report` as it goes.
+async fn roll_out_into<C: Cluster>(
+    c: &C,
+    release: &str,
+    plan: &Rollout<'_>,
+    opts: &Options,
+    force: bool,
+    report: &mut Report,
+) -> Result<()> {
+    let waves = waves::plan(plan.previous, plan.targets)?;
+    if waves.is_empty() {
+        stop::stop_changed(c, plan.previous, plan.targets, opts, |_, _| true).await?;
+        apply_some(c, plan.targets, opts, force, report).await?;
+    } else {
+        // What moves between the members of a stop-before-change group stops everywhere first.
+        let moving = stop::moving_groups(plan.previous, plan.targets);
+        let group = |old: &serde_json::Value| {
+            old.pointer("/metadata/annotations")
+                .and_then(|a| a.get(stop::STOP_BEFORE_CHANGE_ANNOTATION))
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|g| moving.contains(g))
+        };
+        stop::stop_changed(c, plan.previous, plan.targets, opts, |_, old| group(old)).await?;
+        let later: BTreeSet<&ObjectKey> = waves.iter().skip(1).flat_map(|w| &w.keys).collect();
+        for (i, wave) in waves.iter().enumerate() {
+            opts.events.send(Event::Wave(&waves::describe(i, waves.len(), wave)));
+            let in_wave = |k: &ObjectKey| if i == 0 { !later.contains(k) } else { wave.keys.contains(k) };
+            stop::stop_changed(c, plan.previous, plan.targets, opts, |k, _| in_wave(k)).await?;
+            let targets: Vec<Target> = plan.targets.iter().filter(|t| in_wave(&t.key)).cloned().collect();
+            apply_some(c, &targets, opts, force, report).await?;
+            let restarted: Vec<Target> = plan.targets.iter().filter(|t| wave.keys.contains(&t.key)).cloned().collect();
+            wait::wait(c, &restarted, opts.timeout, opts.poll_interval, &opts.events).await.with_context(|| {
+                format!("wave {} of {} did not become ready; the later waves were not applied", i + 1, waves.len())
+            })?;
+        }
+    }
+    let d = apply::delete_all(c, plan.prune, release, WriteOptions::default(), opts.parallelism).await?;
+    for k in &d.deleted {
+        opts.events.send(Event::Pruned(k));
+    }
+    report.pruned = d.deleted;
+    report.skipped = d.skipped;
+    if opts.wait {
+        wait::wait(c, plan.targets, opts.timeout, opts.poll_interval, &opts.events).await?;
+    }
+    Ok(())
+}
+
+/// Applies `targets`, adding what was applied to `report`.
+async fn apply_some<C: Cluster>(
+    c: &C,
+    targets: &[Target],
+    opts: &Options,
+    force: bool,
+    report: &mut Report,
+) -> Result<()> {
     let wopts = WriteOptions { force, dry_run: false };
     let events = &opts.events;
-    if let Err(e) = stop::stop_changed(c, plan.previous, plan.targets, opts).await {
-        return (report, Some(e));
-    }
     let applied =
-        apply::apply_all(c, plan.targets, wopts, opts.parallelism, opts.timeout, |k| events.send(Event::Applied(k)))
-            .await;
-    report.applied = applied.applied;
-    if let Some(e) = applied.error {
-        return (report, Some(e));
+        apply::apply_all(c, targets, wopts, opts.parallelism, opts.timeout, |k| events.send(Event::Applied(k))).await;
+    report.applied.extend(applied.applied);
+    match applied.error {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    match apply::delete_all(c, plan.prune, release, WriteOptions::default(), opts.parallelism).await {
-        Ok(d) => {
-            for k in &d.deleted {
-                events.send(Event::Pruned(k));
-            }
-            report.pruned = d.deleted;
-            report.skipped = d.skipped;
-        }
-        Err(e) => return (report, Some(e)),
-    }
-    if opts.wait {
-        if let Err(e) = wait::wait(c, plan.targets, opts.timeout, opts.poll_interval, events).await {
-            return (report, Some(e));
-        }
-    }
-    (report, None)
 }
 
 /// Marks other deployed revisions superseded, interrupted ones failed, and trims history to

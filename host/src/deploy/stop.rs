@@ -10,12 +10,59 @@ use super::apply::{key_of, Target};
 use super::{Event, Options};
 use crate::cluster::{Cluster, ObjectError, WriteOptions};
 use crate::error::{Error, Result};
+use crate::manifest::ObjectKey;
 use crate::release::Record;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// The annotation that asks for stop-before-change.
 pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
+
+/// A digest of what a stop-before-change workload holds that must never run twice (the
+/// Ethereum chart's validator clients: their validator keys). While every changed member of a
+/// group keeps its `holds`, nothing moves between them, and each may stop in its own wave
+/// ([`super::waves`]); when one changes or is missing, or a member comes or goes, the group
+/// moves what it holds, and every changed member stops before any is applied.
+pub const HOLDS_ANNOTATION: &str = "ethwasm.io/holds";
+
+fn annotation<'v>(body: &'v Value, name: &str) -> Option<&'v str> {
+    body.pointer("/metadata/annotations")?.get(name)?.as_str()
+}
+
+/// The stop-before-change groups whose members move what they hold from `previous` to
+/// `targets`.
+pub(crate) fn moving_groups(previous: Option<&Record>, targets: &[Target]) -> BTreeSet<String> {
+    let Some(previous) = previous else { return BTreeSet::new() };
+    let group = |b: &Value| annotation(b, STOP_BEFORE_CHANGE_ANNOTATION).map(str::to_string);
+    let mut moving = BTreeSet::new();
+    for old in &previous.manifests {
+        let Some(g) = group(old) else { continue };
+        let key = key_of(old);
+        match targets.iter().find(|t| t.key == key) {
+            None => {
+                moving.insert(g);
+            }
+            Some(t) if t.body != *old => {
+                let holds = annotation(old, HOLDS_ANNOTATION);
+                if holds.is_none()
+                    || holds != annotation(&t.body, HOLDS_ANNOTATION)
+                    || group(&t.body) != Some(g.clone())
+                {
+                    moving.insert(g);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for t in targets {
+        let Some(g) = group(&t.body) else { continue };
+        if !previous.manifests.iter().any(|m| key_of(m) == t.key) {
+            moving.insert(g);
+        }
+    }
+    moving
+}
 
 /// The label selector of a workload's pods.
 pub(crate) fn pod_selector(workload: &Value) -> Option<String> {
@@ -56,13 +103,14 @@ pub(crate) async fn wait_pods_gone<C: Cluster>(
     Ok(())
 }
 
-/// Stops the workloads of `previous` that ask for it and that `targets` change or drop, and
-/// waits until their pods are gone.
+/// Stops the workloads of `previous` that ask for it, that `targets` change or drop, and that
+/// `only` picks (by key and the old body), and waits until their pods are gone.
 pub(crate) async fn stop_changed<C: Cluster>(
     c: &C,
     previous: Option<&Record>,
     targets: &[Target],
     opts: &Options,
+    only: impl Fn(&ObjectKey, &Value) -> bool,
 ) -> Result<()> {
     let Some(previous) = previous else { return Ok(()) };
     let namespace = previous.namespace.as_str();
@@ -71,7 +119,7 @@ pub(crate) async fn stop_changed<C: Cluster>(
     for old in previous.manifests.iter().filter(|m| m.pointer(&pointer).is_some()) {
         let key = key_of(old);
         let next = targets.iter().find(|t| t.key == key);
-        if next.is_some_and(|t| t.body == *old) {
+        if next.is_some_and(|t| t.body == *old) || !only(&key, old) {
             continue;
         }
         let av = old.get("apiVersion").and_then(Value::as_str).unwrap_or_default();

@@ -51,7 +51,7 @@ fn stateful_set(v: &Values, i: &Inputs, image: &str, service: &str, node: NodeSp
     let NodeSpec { name, replicas, labels, args, volumes, mounts, ports, probe_port } = node;
     let pull = v.image.pull_policy();
     let env = geth_env(i);
-    let mut pod = Pod::new(&labels).annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash);
+    let mut pod = v.annotate(Pod::new(&labels)).annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash);
     if !i.bootnodes.hosts.is_empty() {
         pod = pod.init_container(
             Container::new("wait-for-bootnodes", image, pull)

@@ -17,6 +17,8 @@ pub struct Values {
     pub sync_mode: String,
     pub verbosity: u8,
     pub extra_args: Vec<String>,
+    /// Annotations added to every pod this plugin renders.
+    pub pod_annotations: std::collections::BTreeMap<String, String>,
     pub ethash: Ethash,
     pub rpc: Rpc,
     pub persistence: Persistence,
@@ -37,6 +39,7 @@ impl Default for Values {
             sync_mode: "full".into(),
             verbosity: 3,
             extra_args: vec![],
+            pod_annotations: Default::default(),
             ethash: Ethash::default(),
             rpc: Rpc::default(),
             persistence: Persistence::default(),
@@ -50,6 +53,11 @@ impl Default for Values {
 }
 
 impl Values {
+    /// `pod` with `podAnnotations` added.
+    pub(crate) fn annotate(&self, pod: ethwasm_plugin::workload::Pod) -> ethwasm_plugin::workload::Pod {
+        self.pod_annotations.iter().fold(pod, |pod, (k, v)| pod.annotation(k, v))
+    }
+
     /// Where geth's pods go and what geth gets: `resources` left out (a render without the
     /// chart's values.yaml) means the defaults, [`geth_resources`]; `{}` means none.
     pub(crate) fn geth_placement(&self) -> k8s::Placement {

@@ -152,6 +152,12 @@ impl Container {
         self.readiness = Some(json!({ "tcpSocket": { "port": port }, "periodSeconds": 10 }));
         self
     }
+    /// Ready once `command` (run in the container) exits 0, checked every `period` seconds, each
+    /// run allowed 5 s.
+    pub fn exec_readiness(mut self, command: &[String], period: u32) -> Self {
+        self.readiness = Some(json!({ "exec": { "command": command }, "periodSeconds": period, "timeoutSeconds": 5 }));
+        self
+    }
     /// Ready once an HTTP GET of `path` on the named port answers 200–399, checked every 10 s.
     pub fn http_readiness(mut self, path: &str, port: &str) -> Self {
         self.readiness = Some(json!({ "httpGet": { "path": path, "port": port }, "periodSeconds": 10 }));

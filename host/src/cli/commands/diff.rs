@@ -51,7 +51,7 @@ impl DiffCommand {
             Color::Never => false,
             Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         };
-        let (text, changed) = block_on(async {
+        let (text, changed, waves) = block_on(async {
             let cluster = args::connect(g).await?;
             let ns = args::namespace(g, &cluster)?;
             let seed = SeedChoice { given: self.source.seed.clone(), rotate: self.rotate_keys, created: spec.created };
@@ -62,9 +62,17 @@ impl DiffCommand {
                 .await
                 .map_err(|e| ObjectError::new("read", format!("Namespace {ns}"), e))?
                 .is_some();
-            deploy::diff::diff(&cluster, &plan.targets, &plan.prune, ns_exists, self.show_secrets, color).await
+            let previous = deploy::chain::live_record(&plan.history);
+            let waves = deploy::waves::plan(previous, &plan.targets)?;
+            let (text, changed) =
+                deploy::diff::diff(&cluster, &plan.targets, &plan.prune, ns_exists, self.show_secrets, color).await?;
+            Ok((text, changed, waves))
         })?;
         print::write_stdout(text.as_bytes())?;
+        // The waves an upgrade would take, on stderr beside the other progress lines.
+        for (i, w) in waves.iter().enumerate() {
+            eprintln!("wave     {}", deploy::waves::describe(i, waves.len(), w));
+        }
         Ok(if changed { Outcome::Changes } else { Outcome::Success })
     }
 }

@@ -29,6 +29,13 @@ pub(super) fn tolerable_down(clients: &[ValidatorClient]) -> u32 {
     k
 }
 
+/// The most validators that may be down at once with the rest holding more than two thirds:
+/// the largest `w` with `3 * w < total` (21 of 64). A rollout in waves keeps each wave within it.
+pub(super) fn stake_budget(clients: &[ValidatorClient]) -> u64 {
+    let total: u64 = clients.iter().map(|c| u64::from(c.count)).sum();
+    total.saturating_sub(1) / 3
+}
+
 /// The warning for a topology in which one validator client down stops finality, with the
 /// numbers; None when any one can be lost.
 pub(super) fn one_down_warning(release: &str, clients: &[ValidatorClient]) -> Option<String> {
@@ -96,6 +103,14 @@ mod tests {
     fn even_slices_of_four_lose_one() {
         assert_eq!(tolerable_down(&clients(&[16, 16, 16, 16])), 1);
         assert!(one_down_warning("eth", &clients(&[16, 16, 16, 16])).is_none());
+    }
+
+    #[test]
+    fn the_stake_budget_is_under_a_third() {
+        assert_eq!(stake_budget(&clients(&[16, 16, 16, 16])), 21);
+        assert_eq!(stake_budget(&clients(&[1, 1, 1])), 0, "3 validators: none may be down");
+        assert_eq!(stake_budget(&clients(&[2, 2])), 1);
+        assert_eq!(stake_budget(&[]), 0);
     }
 
     #[test]

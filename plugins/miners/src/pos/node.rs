@@ -24,7 +24,10 @@
 //!   (200 ready, 206 syncing: both pass).
 
 use super::context::{Ctx, PairNode};
-use super::paths::{BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, TESTNET_DIR};
+use super::paths::{
+    BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, ROLLOUT_BUDGET_ANNOTATION,
+    ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, TESTNET_DIR,
+};
 use super::peering::beacon_peer_args;
 use super::repair;
 use crate::geth::{geth_common_args, geth_env, reporting_args, GENESIS_HASH_ANNOTATION, P2P_PORT};
@@ -33,7 +36,7 @@ use crate::values::init_resources;
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The engine API, inside the pod only.
 const ENGINE_PORT: u16 = 8551;
@@ -123,6 +126,7 @@ pub(super) fn pair_set(
         .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
         .env(workload::pod_identity_env())
         .mounts([workload::read_only_mount("geth-config", "/peering")])
+        .exec_readiness(&synced_check(b.http_port), 10)
         .resources(&b.peering.resources);
     let [testnet, beacon_key, init_genesis] = init_containers(ctx);
 
@@ -130,7 +134,8 @@ pub(super) fn pair_set(
         Role::Signer { .. } => "signer",
         Role::Rpc => "rpc",
     };
-    let pod = Pod::new(labels)
+    let pod = v
+        .annotate(Pod::new(labels))
         .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         .init_container(testnet)
         .init_container(beacon_key)
@@ -143,7 +148,31 @@ pub(super) fn pair_set(
         .placement(&v.geth_placement())
         .termination_grace_period(PAIR_GRACE_SECONDS)
         .spread(&k8s::component_labels(ctx.release, "geth", component));
-    workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"))
+    let mut sts =
+        workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"));
+    // One beacon node restarts at a time (its StatefulSet's own rolling update is one pod at a
+    // time too), and the host waits for it to be synced again before the next (see
+    // `synced_check`): the validator clients fall back to the others meanwhile.
+    sts["metadata"]["annotations"] = json!({
+        ROLLOUT_GROUP_ANNOTATION: "beacon-nodes",
+        ROLLOUT_WEIGHT_ANNOTATION: "1",
+        ROLLOUT_BUDGET_ANNOTATION: "1",
+    });
+    sts
+}
+
+/// The readiness check that makes a pair ready only once its beacon node is synced: the
+/// standard beacon API `GET /eth/v1/node/syncing` answering `"is_syncing":false` (Lighthouse
+/// writes compact JSON). `/eth/v1/node/health` would not do as an HTTP probe: it answers 206
+/// while syncing, which a probe counts as success. Run by the peering sidecar's busybox, so the
+/// pod's readiness (Services, disruption budgets, a rollout's waves) waits for sync; the probe's
+/// `timeoutSeconds` bounds it (no `wget -T`: Debian's busybox 1.35 crashes on it).
+pub(super) fn synced_check(beacon_port: u16) -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        format!("wget -qO- http://127.0.0.1:{beacon_port}/eth/v1/node/syncing | grep -q '\"is_syncing\":false'"),
+    ]
 }
 
 /// The pair's geth: the engine API on 127.0.0.1 only, JSON-RPC on RPC nodes, and probes on the

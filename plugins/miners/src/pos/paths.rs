@@ -16,6 +16,15 @@ pub const VALIDATORS_ANNOTATION: &str = "ethwasm.io/validators";
 /// and wait for its pods to go before it applies anything: no validator key runs in two
 /// clients while slices move.
 pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
+/// A digest of the validator keys a validator client holds: while it stays, a change moves no
+/// key, and the host stops each client in its own wave instead of all of them first.
+pub const HOLDS_ANNOTATION: &str = "ethwasm.io/holds";
+/// The workloads that share a rollout budget (the host rolls a change out in waves within it).
+pub const ROLLOUT_GROUP_ANNOTATION: &str = "ethwasm.io/rollout-group";
+/// What a workload takes down while it restarts (a validator client: its validators).
+pub const ROLLOUT_WEIGHT_ANNOTATION: &str = "ethwasm.io/rollout-weight";
+/// The most weight of the group that may be down at once.
+pub const ROLLOUT_BUDGET_ANNOTATION: &str = "ethwasm.io/rollout-budget";
 
 /// Paths, shared by the containers that write and read them.
 pub(super) const DATA: &str = "/data";

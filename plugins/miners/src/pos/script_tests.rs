@@ -365,3 +365,40 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
     assert!(log.contains("past the first 16"), "{log}");
     assert!(waits(&flags), "{flags}");
 }
+
+/// The pair's readiness check passes only while its beacon node answers that it is not
+/// syncing: syncing, down, or answering nothing all keep the pod unready.
+#[test]
+fn a_pair_is_ready_only_once_its_beacon_node_is_synced() {
+    let root = tempfile::tempdir().unwrap();
+    let state = Arc::new(Mutex::new(State::default()));
+    let proxy = serve(state.clone());
+    let check = super::node::synced_check(5052);
+    assert_eq!(check[..2], ["sh", "-c"]);
+    let host = "127.0.0.1:5052".to_string();
+    let passes = |node: Option<Node>| {
+        let mut s = state.lock().unwrap();
+        s.nodes.clear();
+        if let Some(n) = node {
+            s.nodes.insert(host.clone(), n);
+        }
+        drop(s);
+        let path = std::env::var("PATH").unwrap_or_default();
+        let path = match applets(root.path()) {
+            Some(dir) => format!("{}:{path}", dir.display()),
+            None => path,
+        };
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(via(&check[2], &proxy))
+            .env("PATH", path)
+            .env_remove("http_proxy")
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(passes(Some(Node { up: true, syncing: false, ..Node::default() })), "synced: ready");
+    assert!(!passes(Some(Node { up: true, syncing: true, ..Node::default() })), "syncing: not ready");
+    assert!(!passes(Some(Node { up: false, ..Node::default() })), "down: not ready");
+    assert!(!passes(None), "no answer: not ready");
+}

@@ -654,6 +654,47 @@ fn validator_clients_are_stopped_before_changes_and_say_their_slice() {
     assert!(signer["metadata"].get("annotations").and_then(|a| a.get(STOP_BEFORE_CHANGE_ANNOTATION)).is_none());
 }
 
+/// What the host's waves read: validator clients weigh their validators against a budget of
+/// under a third of the stake, and say what they hold (so an image bump moves no key); pairs
+/// restart one beacon node at a time, ready only once synced.
+#[test]
+fn workloads_declare_their_rollout_budgets() {
+    use super::paths::{
+        HOLDS_ANNOTATION, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION,
+    };
+    let chart = world(4, 1, 64, json!({}));
+    let m = run(&chart, &Values::default()).manifests();
+    for c in 0..4 {
+        let sts = find(&m, "StatefulSet", &format!("eth-validator-{c}"));
+        let a = &sts["metadata"]["annotations"];
+        assert_eq!(
+            (a[ROLLOUT_GROUP_ANNOTATION].as_str(), a[ROLLOUT_WEIGHT_ANNOTATION].as_str()),
+            (Some("stake"), Some("16"))
+        );
+        assert_eq!(a[ROLLOUT_BUDGET_ANNOTATION], "21", "64 validators: 21 down leaves 43, over two thirds");
+        assert_eq!(a[HOLDS_ANNOTATION], sts["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]);
+    }
+    for name in ["eth-signer-0", "eth-signer-3", "eth-rpc"] {
+        let sts = find(&m, "StatefulSet", name);
+        let a = &sts["metadata"]["annotations"];
+        assert_eq!(
+            (a[ROLLOUT_GROUP_ANNOTATION].as_str(), a[ROLLOUT_BUDGET_ANNOTATION].as_str()),
+            (Some("beacon-nodes"), Some("1"))
+        );
+        let peering = container(sts, "peering");
+        assert!(peering["readinessProbe"]["exec"]["command"][2].as_str().unwrap().contains("is_syncing"));
+    }
+    // podAnnotations reach every pod.
+    let v: Values = serde_json::from_value(json!({ "podAnnotations": { "fake-kubelet/ready-delay": "2" } })).unwrap();
+    for sts in run(&default_world(), &v).manifests().iter().filter(|o| o["kind"] == "StatefulSet") {
+        assert_eq!(
+            sts["spec"]["template"]["metadata"]["annotations"]["fake-kubelet/ready-delay"], "2",
+            "{}",
+            sts["metadata"]["name"]
+        );
+    }
+}
+
 #[test]
 fn every_path_an_argument_names_is_mounted_and_every_mount_has_a_volume() {
     let w = default_world();

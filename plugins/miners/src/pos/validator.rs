@@ -31,7 +31,8 @@
 use super::context::{sha256_hex, Ctx};
 use super::first_start::{self, DECISION_FILE};
 use super::paths::{
-    CONFIG_HASH_ANNOTATION, DATA, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE, SLASHING_DB,
+    CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
+    ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
 use crate::geth::GENESIS_HASH_ANNOTATION;
@@ -136,11 +137,13 @@ pub(super) fn validator_set(
     let keystores =
         workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
     let slice = format!("{}..{}", client.first, client.first + client.count);
+    let holds = sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(",")));
     let persistence = &vc.persistence;
-    let mut pod = Pod::new(&labels)
+    let mut pod = v
+        .annotate(Pod::new(&labels))
         .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
-        .annotation(CONFIG_HASH_ANNOTATION, &sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(","))))
+        .annotation(CONFIG_HASH_ANNOTATION, &holds)
         .annotation(VALIDATORS_ANNOTATION, &slice)
         .init_container(layout);
     // Only a persistent volume remembers a first start; an emptyDir client always waits.
@@ -160,8 +163,16 @@ pub(super) fn validator_set(
         .spread(&group);
     let service = format!("{}-validator", ctx.release);
     let mut sts = workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"));
-    // The host stops every changed validator client before it starts any (see the module docs).
-    sts["metadata"]["annotations"] = json!({ STOP_BEFORE_CHANGE_ANNOTATION: "validator-keys" });
+    // The host stops a changed validator client before it starts it again, every changed one
+    // first when keys move between them (`holds` changes), and otherwise rolls them in waves
+    // that keep more than two thirds of the stake up (see the module docs).
+    sts["metadata"]["annotations"] = json!({
+        STOP_BEFORE_CHANGE_ANNOTATION: "validator-keys",
+        HOLDS_ANNOTATION: holds,
+        ROLLOUT_GROUP_ANNOTATION: "stake",
+        ROLLOUT_WEIGHT_ANNOTATION: client.count.to_string(),
+        ROLLOUT_BUDGET_ANNOTATION: super::finality::stake_budget(&i.validators.clients).to_string(),
+    });
     sts
 }
 
