@@ -192,6 +192,7 @@ scenarios!(
     an_upgrade_keeps_the_values_given_before_unless_reset,
     a_copied_chart_deploys_from_anywhere,
     an_image_change_rolls_out_in_waves_within_the_finality_budget,
+    a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1661,4 +1662,43 @@ async fn an_image_change_rolls_out_in_waves_within_the_finality_budget(t: Env) {
     for name in ["ethereum-signer-0", "ethereum-signer-1"] {
         assert_eq!(image(&live(name).await, "beacon"), "sigp/lighthouse:v8.3.3-next", "{name}");
     }
+}
+
+/// A blob-parameter-only fork scheduled on a running proof-of-stake chain: no `--new-chain`
+/// (the genesis id stays), the nodes roll onto the new config in waves, and a fork that has
+/// passed, or is nearer than the rollout's waves may take, is refused with the numbers before
+/// anything is applied. Genesis was 55 minutes ago, so epoch N starts 384·N − 3300 s from now.
+async fn a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain(t: Env) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let genesis = format!("genesis.pos.genesisTime={}", now - 3300);
+    let base = ["deploy", "charts/ethereum", "--set", &genesis, "--wait", "--timeout", "60s", "--no-notes"];
+    t.ok(&base);
+    let fork = |epoch: u64| {
+        format!(
+            r#"genesis.pos.blobSchedule=[{{"epoch": {epoch}, "target": 21, "max": 28, "baseFeeUpdateFraction": 17526888}}]"#
+        )
+    };
+    let revisions = || async { deploy::history(&t.c, &t.ns, "ethereum").await.unwrap().len() };
+    // Passed: epoch 1 began about 2900 s ago.
+    let o = t.ethwasm(&[&base[..], &["--set-json", &fork(1)]].concat());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("BPO3 at epoch 1 (named by ConfigMap") && err.contains("s ago"), "{err}");
+    // Too near: epoch 9 begins about 156 s from now; five waves of up to 60 s need 300 s.
+    let o = t.ethwasm(&[&base[..], &["--set-json", &fork(9)]].concat());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("BPO3 at epoch 9") && err.contains("5 wave(s) of up to 60 s each (--timeout), 300 s in all"),
+        "{err}"
+    );
+    assert_eq!(revisions().await, 1, "nothing recorded");
+    // Far enough: epoch 12 begins about 1300 s from now.
+    let out = t.ok(&[&base[..], &["--set-json", &fork(12)]].concat());
+    assert!(out.contains("wave     5/5: "), "{out}");
+    let testnet = t.c.get(&builtin::config_map(), &t.ns, "ethereum-testnet").await.unwrap().unwrap();
+    assert!(testnet["data"]["config.yaml"].as_str().unwrap().contains("  - EPOCH: 12\n    MAX_BLOBS_PER_BLOCK: 28\n"));
+    // The next upgrade carries the same deadline and is not refused for it.
+    t.ok(&[&base[..], &["--set-json", &fork(12), "--set", "miners.verbosity=4"]].concat());
+    assert_eq!(revisions().await, 3);
 }

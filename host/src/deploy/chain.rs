@@ -1,6 +1,7 @@
 //! A chain's identity across revisions. Objects annotated `ethwasm.io/genesis-hash` (on
 //! themselves or on their pod template) run a chain from that genesis; their data volumes hold
-//! it. An upgrade or rollback that changes the genesis (genesis time, fork, validator set,
+//! it. Where both revisions also carry `ethwasm.io/genesis-id` (what decides the genesis, which
+//! a fork scheduled for later does not change), that is what is compared. An upgrade or rollback that changes the genesis (genesis time, fork, validator set,
 //! alloc, chain id) would leave every node on chain data of another genesis, so it is refused
 //! unless the caller asks for a new chain, which first deletes the previous revision's
 //! StatefulSets (waiting for their pods to go) and their PersistentVolumeClaims.
@@ -15,12 +16,17 @@ use crate::release::{Record, Status};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The annotation that names an object's genesis.
+/// The annotation that names an object's genesis by its files' digest.
 pub const GENESIS_ANNOTATION: &str = "ethwasm.io/genesis-hash";
 
-/// The genesis hashes `objects` run from.
-pub(crate) fn genesis_of(objects: &[Value]) -> BTreeSet<String> {
-    let key = GENESIS_ANNOTATION.replace('/', "~1");
+/// The annotation that names an object's genesis by what decides it (the Ethereum chart: the
+/// genesis BeaconState's root). A future fork scheduled in the genesis files changes the
+/// files' digest but not this: when both revisions carry it, it is what a chain is judged by.
+pub const GENESIS_ID_ANNOTATION: &str = "ethwasm.io/genesis-id";
+
+/// The values of `annotation` on `objects` (on themselves or on their pod template).
+fn annotated(objects: &[Value], annotation: &str) -> BTreeSet<String> {
+    let key = annotation.replace('/', "~1");
     objects
         .iter()
         .flat_map(|o| {
@@ -29,6 +35,21 @@ pub(crate) fn genesis_of(objects: &[Value]) -> BTreeSet<String> {
                 .filter_map(|p| o.pointer(&p).and_then(Value::as_str).map(str::to_string))
         })
         .collect()
+}
+
+/// The genesis hashes `objects` run from (the objects that run a chain carry them).
+pub(crate) fn genesis_of(objects: &[Value]) -> BTreeSet<String> {
+    annotated(objects, GENESIS_ANNOTATION)
+}
+
+/// What to compare two sets of objects' chains by: their genesis ids when both carry them,
+/// else their genesis hashes (a revision made before genesis ids has only those).
+fn identities(before: &[Value], after: &[Value]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (a, b) = (annotated(before, GENESIS_ID_ANNOTATION), annotated(after, GENESIS_ID_ANNOTATION));
+    if !a.is_empty() && !b.is_empty() {
+        return (a, b);
+    }
+    (genesis_of(before), genesis_of(after))
 }
 
 /// The revision whose chain data the cluster holds: the deployed one, else the latest that
@@ -55,7 +76,8 @@ crate::error::classify!(GenesisChange => Usage);
 
 /// The change from the live revision's genesis to `objects`', if any.
 pub(crate) fn change(history: &[Record], objects: &[Value], what: String) -> Option<GenesisChange> {
-    differ(&genesis_of(&live_record(history)?.manifests), &genesis_of(objects), what)
+    let (before, after) = identities(&live_record(history)?.manifests, objects);
+    differ(&before, &after, what)
 }
 
 fn differ(before: &BTreeSet<String>, after: &BTreeSet<String>, what: String) -> Option<GenesisChange> {
@@ -81,7 +103,8 @@ pub(crate) async fn matches_running<C: Cluster>(
         .list(&builtin::stateful_set(), Some(namespace), &format!("app.kubernetes.io/instance={release}"))
         .await
         .map_err(|e| ObjectError::new("list", what, e))?;
-    match differ(&genesis_of(&live), &genesis_of(objects), String::new()) {
+    let (running, rendered) = identities(&live, objects);
+    match differ(&running, &rendered, String::new()) {
         None => Ok(()),
         Some(change) => Err(crate::error::Error::usage(format!(
             "release `{release}` has no intact record, and this render's genesis ({}) is not the one its \
@@ -201,5 +224,25 @@ mod tests {
         // Objects without a genesis (a first install, another kind of chart) never conflict.
         assert!(change(&[], &[sts("a")], "x".into()).is_none());
         assert!(change(&history, &[json!({"kind": "ConfigMap"})], "x".into()).is_none());
+    }
+
+    /// A pod template carrying both a files digest and a genesis id.
+    fn sts_with_id(hash: &str, id: &str) -> Value {
+        let mut o = sts(hash);
+        o["spec"]["template"]["metadata"]["annotations"][GENESIS_ID_ANNOTATION] = id.into();
+        o
+    }
+
+    #[test]
+    fn genesis_ids_decide_when_both_revisions_carry_them() {
+        let history = [record(Status::Deployed, vec![sts_with_id("files-1", "root-1")])];
+        // A fork scheduled later: the files change, the genesis state does not.
+        assert!(change(&history, &[sts_with_id("files-2", "root-1")], "r".into()).is_none());
+        let e = change(&history, &[sts_with_id("files-1", "root-2")], "r".into()).unwrap();
+        assert!(e.to_string().contains("(root-1 -> root-2)"), "{e}");
+        // A revision from before genesis ids is compared by its files, as it always was.
+        let old = [record(Status::Deployed, vec![sts("files-1")])];
+        assert!(change(&old, &[sts_with_id("files-1", "root-1")], "r".into()).is_none());
+        assert!(change(&old, &[sts_with_id("files-2", "root-1")], "r".into()).is_some());
     }
 }

@@ -47,16 +47,19 @@ pub async fn deploy<C: Cluster>(
     }
 }
 
-/// Sends what the revision changes that the operator must see ([`changes`]) before anything
-/// is applied; a dry run also sends the waves the rollout would take ([`waves`]).
+/// Refuses a deadline the rollout cannot meet ([`deadlines`](super::deadlines)), then sends what
+/// the revision changes that the operator must see ([`changes`]) before anything is applied; a
+/// dry run also sends the waves the rollout would take ([`waves`]).
 fn announce<C>(plan: &Plan<'_, C>, opts: &Options) -> Result<()> {
     let previous = chain::live_record(&plan.history).filter(|r| r.status != crate::release::Status::Uninstalled);
+    // What must be rolled out before when: checked here, with the clock a render lacks.
+    let waves = waves::plan(previous, &plan.targets)?;
+    super::deadlines::check(previous, &plan.targets, waves.len(), opts.timeout, now())?;
     let rev = &plan.rendered;
     for line in changes::changes(previous, &rev.values, rev.chart_values.as_ref(), &plan.targets, &plan.prune) {
         opts.events.send(super::Event::Change(&line));
     }
     if opts.dry_run.is_some() {
-        let waves = waves::plan(previous, &plan.targets)?;
         for (i, w) in waves.iter().enumerate() {
             opts.events.send(super::Event::Wave(&waves::describe(i, waves.len(), w)));
         }

@@ -4,7 +4,8 @@
 //! discovery, what to prune), [`rollout`] (apply, prune, wait, record the outcome), [`apply`],
 //! [`wait`] (with [`stuck`]: new pods that cannot start), [`lock`], [`record`] (the release
 //! records in the cluster), [`chain`] (a chain keeps its genesis; `--new-chain`), [`changes`]
-//! (what an upgrade changes that must be seen first), [`adopt`] (no takeover), [`hosts`]
+//! (what an upgrade changes that must be seen first), [`deadlines`] (what must be rolled out
+//! before when), [`adopt`] (no takeover), [`hosts`]
 //! (hosts the cluster already serves), [`stop`] (stop-before-change workloads), [`waves`]
 //! (a change rolled out within the plugins' budgets) and
 //! [`revision`] (rendering a revision). The types they share each have a file: options
@@ -18,6 +19,7 @@ pub mod adopt;
 pub mod apply;
 pub mod chain;
 pub mod changes;
+pub mod deadlines;
 pub mod diff;
 mod events;
 pub mod hosts;

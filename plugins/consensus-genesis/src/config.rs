@@ -31,7 +31,7 @@ pub(crate) fn config_yaml(input: &GenesisInput, active_validators: usize) -> Str
     write_lines(&mut y, &VALIDATOR_CYCLE_AND_FORK_CHOICE);
     write_deposit_contract(&mut y, input);
     write_lines(&mut y, &NETWORKING);
-    write_blob_schedule(&mut y, input.fork);
+    write_blob_schedule(&mut y, input);
     write_fast_confirmation(&mut y);
     y
 }
@@ -231,10 +231,10 @@ const NETWORKING: [&str; 48] = [
 ];
 
 /// The Blob Scheduling section: empty for Electra, Fulu's BPO limit from epoch 0.
-fn write_blob_schedule(y: &mut String, fork: GenesisFork) {
+fn write_blob_schedule(y: &mut String, input: &GenesisInput) {
     let _ = writeln!(y, "# Blob Scheduling");
     let _ = writeln!(y, "# ---------------------------------------------------------------");
-    match fork {
+    match input.fork {
         GenesisFork::Electra => {
             let _ = writeln!(y, "BLOB_SCHEDULE: []");
         }
@@ -246,6 +246,11 @@ fn write_blob_schedule(y: &mut String, fork: GenesisFork) {
             let _ = writeln!(y, "BLOB_SCHEDULE:");
             let _ = writeln!(y, "  - EPOCH: 0");
             let _ = writeln!(y, "    MAX_BLOBS_PER_BLOCK: {FULU_GENESIS_MAX_BLOBS}");
+            for (b, name) in input.scheduled_bpos.iter().zip(crate::SCHEDULED_BPO_NAMES) {
+                let _ = writeln!(y, "  # {} scheduled after genesis", name.to_uppercase());
+                let _ = writeln!(y, "  - EPOCH: {}", b.epoch);
+                let _ = writeln!(y, "    MAX_BLOBS_PER_BLOCK: {}", b.max);
+            }
         }
     }
     let _ = writeln!(y);

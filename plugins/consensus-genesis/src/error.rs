@@ -49,6 +49,10 @@ pub enum GenesisError {
     /// Execution-layer extra data longer than the 32 bytes a header may carry.
     #[error("extra data is {0} bytes, at most 32 are allowed")]
     ExtraDataTooLong(usize),
+    /// Blob-parameter-only forks scheduled out of order, too many, on an Electra genesis, or
+    /// with parameters geth refuses.
+    #[error("scheduled blob-parameter-only forks: {0}")]
+    BadBpoSchedule(String),
     /// A gas limit of zero (geth would silently substitute its own default).
     #[error("gas limit must be greater than zero")]
     ZeroGasLimit,

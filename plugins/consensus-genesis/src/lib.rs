@@ -175,6 +175,37 @@ pub struct GenesisInput {
     /// (go-ethereum #35029: from Osaka until BPO1 it uses the `prague` entry), so new chains
     /// leave it out; chains made before keep it, since their genesis.json bytes name the chain.
     pub osaka_blob_entry: bool,
+    /// Blob-parameter-only forks after genesis, in epoch order: BPO3, BPO4 and BPO5 of geth's
+    /// chain config (a Fulu genesis already has BPO1 and BPO2 at time 0). They change
+    /// config.yaml's BLOB_SCHEDULE and genesis.json's config, never the genesis state or block.
+    pub scheduled_bpos: Vec<ScheduledBpo>,
+}
+
+/// A blob-parameter-only fork scheduled at an epoch after genesis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledBpo {
+    /// The first epoch with the new parameters (geth: the epoch's first slot's time).
+    pub epoch: u64,
+    /// geth's `blobSchedule.<fork>.target`.
+    pub target: u64,
+    /// Blobs per block at most: geth's `max`, config.yaml's `MAX_BLOBS_PER_BLOCK`.
+    pub max: u64,
+    /// geth's `baseFeeUpdateFraction`.
+    pub base_fee_update_fraction: u64,
+}
+
+/// The names geth's chain config gives the forks [`GenesisInput::scheduled_bpos`] schedule, in
+/// order (go-ethereum params/config.go: `bpo3Time` .. `bpo5Time` and `blobSchedule.bpo3` ..).
+pub const SCHEDULED_BPO_NAMES: [&str; 3] = ["bpo3", "bpo4", "bpo5"];
+
+/// Slots per epoch (the mainnet preset every ethwasm network uses).
+pub const SLOTS_PER_EPOCH: u64 = 32;
+
+impl GenesisInput {
+    /// The Unix time epoch `epoch` starts at: `genesis_time + epoch * 32 * seconds_per_slot`.
+    pub fn epoch_time(&self, epoch: u64) -> u64 {
+        self.genesis_time.saturating_add(epoch.saturating_mul(SLOTS_PER_EPOCH * self.seconds_per_slot))
+    }
 }
 
 impl GenesisInput {
@@ -195,6 +226,7 @@ impl GenesisInput {
             config_name: format!("ethwasm-{chain_id}"),
             fork_versions: ForkVersions::for_chain(chain_id),
             osaka_blob_entry: false,
+            scheduled_bpos: Vec::new(),
         }
     }
 }
@@ -254,6 +286,39 @@ pub struct GenesisArtefacts {
     pub active_validators: usize,
 }
 
+/// Scheduled BPO forks: a Fulu genesis, at most three, epochs after genesis in increasing
+/// order, `0 < target <= max`, and a non-zero update fraction.
+fn check_scheduled_bpos(input: &GenesisInput) -> Result<(), GenesisError> {
+    let bad = |why: String| Err(GenesisError::BadBpoSchedule(why));
+    if input.scheduled_bpos.is_empty() {
+        return Ok(());
+    }
+    if input.fork != GenesisFork::Fulu {
+        return bad("blob-parameter-only forks follow Fulu; the genesis fork is electra".into());
+    }
+    if input.scheduled_bpos.len() > SCHEDULED_BPO_NAMES.len() {
+        return bad(format!(
+            "{} forks given; geth's chain config has room for {} after BPO2 (bpo3 to bpo5)",
+            input.scheduled_bpos.len(),
+            SCHEDULED_BPO_NAMES.len()
+        ));
+    }
+    let mut last = 0;
+    for (b, name) in input.scheduled_bpos.iter().zip(SCHEDULED_BPO_NAMES) {
+        if b.epoch <= last {
+            return bad(format!("{name} at epoch {}: epochs must increase, and start after epoch 0", b.epoch));
+        }
+        if b.target == 0 || b.target > b.max || b.base_fee_update_fraction == 0 {
+            return bad(format!(
+                "{name}: target {} and max {} must satisfy 0 < target <= max, and baseFeeUpdateFraction {} > 0",
+                b.target, b.max, b.base_fee_update_fraction
+            ));
+        }
+        last = b.epoch;
+    }
+    Ok(())
+}
+
 fn validate(input: &GenesisInput) -> Result<(), GenesisError> {
     if input.validators.len() > MAX_VALIDATORS {
         return Err(GenesisError::TooManyValidators(input.validators.len()));
@@ -275,6 +340,7 @@ fn validate(input: &GenesisInput) -> Result<(), GenesisError> {
     if !name_ok {
         return Err(GenesisError::BadConfigName(name.clone()));
     }
+    check_scheduled_bpos(input)?;
     let mut versions = BTreeSet::new();
     for version in input.fork_versions.all() {
         let mainnet_like = version[1..] == [0, 0, 0] && version[0] <= 0x0a;

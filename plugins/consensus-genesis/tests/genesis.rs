@@ -8,7 +8,8 @@ mod common;
 use common::{aggregate, pubkey_of, sample_input};
 use consensus_genesis::preset::UNSET_DEPOSIT_REQUESTS_START_INDEX;
 use consensus_genesis::{
-    build_genesis, fork_digest, ForkVersions, GenesisError, GenesisFork, GenesisInput, PrefundedAccount, ValidatorInput,
+    build_genesis, fork_digest, ForkVersions, GenesisError, GenesisFork, GenesisInput, PrefundedAccount, ScheduledBpo,
+    ValidatorInput,
 };
 
 fn h(b: &[u8]) -> String {
@@ -213,4 +214,50 @@ fn genesis_json_has_geths_shape() {
     assert_eq!(beacon_roots["balance"], "0x0");
     assert_eq!(alloc["0x4242424242424242424242424242424242424242"]["storage"].as_object().unwrap().len(), 31);
     assert_eq!(alloc["0x4444444444444444444444444444444444444444"]["balance"], format!("0x1{}", "0".repeat(50)));
+}
+
+/// Forks scheduled after genesis change config.yaml's BLOB_SCHEDULE and geth's chain config, at
+/// the same moment (epoch * 32 slots after genesis), and nothing that names the chain: the
+/// genesis state, its validators root, fork digest and the execution genesis block.
+#[test]
+fn scheduled_bpo_forks_change_the_config_not_the_genesis() {
+    let plain = sample_input(64, GenesisFork::Fulu);
+    let mut scheduled = plain.clone();
+    scheduled.scheduled_bpos = vec![
+        ScheduledBpo { epoch: 100, target: 21, max: 28, base_fee_update_fraction: 17_526_888 },
+        ScheduledBpo { epoch: 250, target: 28, max: 36, base_fee_update_fraction: 23_369_184 },
+    ];
+    let (a, b) = (build_genesis(&plain, &aggregate).unwrap(), build_genesis(&scheduled, &aggregate).unwrap());
+    assert_eq!(a.beacon_state_root, b.beacon_state_root);
+    assert_eq!(a.genesis_ssz, b.genesis_ssz);
+    assert_eq!((a.genesis_validators_root, a.fork_digest), (b.genesis_validators_root, b.fork_digest));
+    assert_eq!(a.execution_block_hash, b.execution_block_hash);
+    assert_ne!(a.config_yaml, b.config_yaml);
+    assert!(b.config_yaml.contains("  - EPOCH: 100\n    MAX_BLOBS_PER_BLOCK: 28\n"), "{}", b.config_yaml);
+    assert!(b.config_yaml.contains("  - EPOCH: 250\n    MAX_BLOBS_PER_BLOCK: 36\n"), "{}", b.config_yaml);
+    let config: serde_json::Value = serde_json::from_str(&b.genesis_json).unwrap();
+    let config = &config["config"];
+    let slot = scheduled.seconds_per_slot;
+    assert_eq!(config["bpo3Time"], scheduled.genesis_time + 100 * 32 * slot);
+    assert_eq!(config["bpo4Time"], scheduled.genesis_time + 250 * 32 * slot);
+    assert!(config.get("bpo5Time").is_none());
+    assert_eq!(
+        config["blobSchedule"]["bpo3"],
+        serde_json::json!({"target": 21, "max": 28, "baseFeeUpdateFraction": 17_526_888})
+    );
+    // Without a schedule, the files are those of every chain made before.
+    assert!(!a.genesis_json.contains("bpo3") && !a.config_yaml.contains("scheduled after genesis"));
+
+    let bad = |bpos: Vec<ScheduledBpo>, fork: GenesisFork| {
+        let mut input = sample_input(4, fork);
+        input.scheduled_bpos = bpos;
+        build_genesis(&input, &aggregate).unwrap_err().to_string()
+    };
+    let at = |epoch: u64| ScheduledBpo { epoch, target: 1, max: 2, base_fee_update_fraction: 1 };
+    assert!(bad(vec![at(5), at(5)], GenesisFork::Fulu).contains("bpo4 at epoch 5: epochs must increase"));
+    assert!(bad(vec![at(0)], GenesisFork::Fulu).contains("start after epoch 0"));
+    assert!(bad(vec![at(1), at(2), at(3), at(4)], GenesisFork::Fulu).contains("room for 3"));
+    assert!(bad(vec![at(1)], GenesisFork::Electra).contains("follow Fulu"));
+    let upside_down = ScheduledBpo { epoch: 1, target: 3, max: 2, base_fee_update_fraction: 1 };
+    assert!(bad(vec![upside_down], GenesisFork::Fulu).contains("0 < target <= max"));
 }

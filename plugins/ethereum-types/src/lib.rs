@@ -246,6 +246,13 @@ pub struct PosGenesis {
     pub genesis_ssz_parts: Vec<String>,
     /// sha256 of the uncompressed genesis.ssz, 0x-hex.
     pub genesis_ssz_sha256: String,
+    /// 0x-hex: `hash_tree_root` of the genesis BeaconState. It decides the chain on both sides
+    /// (the state holds the genesis time, fork, validators and the execution genesis block's
+    /// header) and nothing scheduled for later (forks after genesis, blob schedules) changes
+    /// it; workloads carry it as `ethwasm.io/genesis-id`. Empty from genesis plugins that
+    /// predate it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state_root: String,
 }
 
 /// One validator client: a slice of the validator keys, run beside one signer node.

@@ -10,7 +10,9 @@
 //! genesis.ssz`, and check its sha256 against the `genesis` output.
 
 use crate::{address_bytes, wei, Values};
-use consensus_genesis::{GenesisArtefacts, GenesisFork, GenesisInput, PrefundedAccount, ValidatorInput};
+use consensus_genesis::{
+    GenesisArtefacts, GenesisFork, GenesisInput, PrefundedAccount, ScheduledBpo, ValidatorInput, SCHEDULED_BPO_NAMES,
+};
 use ethwasm_ethereum_types::{GenesisRef, PosGenesis, Prefunded, Validators};
 use ethwasm_plugin::{k8s, Output, PluginError};
 use serde::Deserialize;
@@ -34,6 +36,22 @@ pub struct PosValues {
     pub seconds_per_slot: u64,
     /// The deposit contract's address in the genesis alloc.
     pub deposit_contract_address: String,
+    /// Blob-parameter-only forks scheduled after genesis (BPO3 to BPO5), in epoch order.
+    pub blob_schedule: Vec<BlobFork>,
+}
+
+/// A blob-parameter-only fork at an epoch after genesis (`genesis.pos.blobSchedule[]`).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BlobFork {
+    /// The first epoch with these parameters.
+    pub epoch: u64,
+    /// Blobs per block the base fee aims at.
+    pub target: u64,
+    /// Blobs per block at most.
+    pub max: u64,
+    /// How fast the blob base fee follows demand (EIP-4844's BLOB_BASE_FEE_UPDATE_FRACTION).
+    pub base_fee_update_fraction: u64,
 }
 
 impl Default for PosValues {
@@ -44,6 +62,7 @@ impl Default for PosValues {
             genesis_delay: None,
             seconds_per_slot: 12,
             deposit_contract_address: format!("0x{}", "42".repeat(20)),
+            blob_schedule: Vec::new(),
         }
     }
 }
@@ -138,7 +157,7 @@ pub fn render(
     let ssz_sha = hex::encode(Sha256::digest(&g.genesis_ssz));
     let name = format!("{release}-genesis");
     let testnet = format!("{release}-testnet");
-    let (out, parts) = config_maps(release, &name, &testnet, v.chain_id, &g);
+    let (out, parts) = config_maps(release, [&name, &testnet], v.chain_id, &g, deadlines(&input));
     let pos = PosGenesis {
         fork: match p.fork {
             Fork::Electra => "electra",
@@ -153,6 +172,7 @@ pub fn render(
         testnet_config_map: testnet,
         genesis_ssz_parts: parts,
         genesis_ssz_sha256: format!("0x{ssz_sha}"),
+        state_root: format!("0x{}", hex::encode(g.beacon_state_root)),
     };
     let notes = format!(
         "Proof of stake ({fork}): genesis at {time} (unix), {n} validators, execution genesis {hash}, \
@@ -199,6 +219,16 @@ fn genesis_input(
     let deposit =
         address_bytes(&p.deposit_contract_address).map_err(|e| invalid(format!("pos.depositContractAddress: {e}")))?;
     input.deposit_contract_address = deposit.try_into().unwrap_or_default();
+    input.scheduled_bpos = p
+        .blob_schedule
+        .iter()
+        .map(|b| ScheduledBpo {
+            epoch: b.epoch,
+            target: b.target,
+            max: b.max,
+            base_fee_update_fraction: b.base_fee_update_fraction,
+        })
+        .collect();
     if validators.withdrawal_credentials.len() != validators.pubkeys.len() {
         return Err(PluginError::MissingInput("validators: one withdrawal credential per public key".into()));
     }
@@ -245,10 +275,37 @@ fn prefunded_accounts(v: &Values, prefunded: &Prefunded) -> Result<Vec<Prefunded
     Ok(out)
 }
 
+/// The annotation the host reads at deploy time: what must be rolled out before when, as a
+/// JSON object of label -> Unix seconds. A render has no clock; the host refuses a newly
+/// scheduled fork that has passed, or that a rollout might not finish before.
+pub const DEADLINES_ANNOTATION: &str = "ethwasm.io/deadlines";
+
+/// The scheduled forks' times as deadlines (the value of [`DEADLINES_ANNOTATION`]): every node
+/// must have restarted onto the new config.yaml and chain config before each. None without any.
+fn deadlines(input: &GenesisInput) -> Option<String> {
+    if input.scheduled_bpos.is_empty() {
+        return None;
+    }
+    let deadlines: serde_json::Map<String, serde_json::Value> = input
+        .scheduled_bpos
+        .iter()
+        .zip(SCHEDULED_BPO_NAMES)
+        .map(|(b, name)| (format!("{} at epoch {}", name.to_uppercase(), b.epoch), json!(input.epoch_time(b.epoch))))
+        .collect();
+    Some(serde_json::Value::Object(deadlines).to_string())
+}
+
 /// The genesis ConfigMaps: `name` (genesis.json and the network id), `testnet` (the consensus
 /// clients' config.yaml and deposit contract block) and the gzip'd genesis.ssz in parts, whose
 /// names are returned.
-fn config_maps(release: &str, name: &str, testnet: &str, chain_id: u64, g: &GenesisArtefacts) -> (Output, Vec<String>) {
+/// The testnet ConfigMap carries `deadlines` ([`DEADLINES_ANNOTATION`]) when forks are scheduled.
+fn config_maps(
+    release: &str,
+    [name, testnet]: [&str; 2],
+    chain_id: u64,
+    g: &GenesisArtefacts,
+    deadlines: Option<String>,
+) -> (Output, Vec<String>) {
     let packed = gzip(&g.genesis_ssz);
     let labels = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
     let network_id = chain_id.to_string();
@@ -265,6 +322,9 @@ fn config_maps(release: &str, name: &str, testnet: &str, chain_id: u64, g: &Gene
         ],
     );
     cl["metadata"]["labels"] = labels.clone();
+    if let Some(d) = deadlines {
+        cl["metadata"]["annotations"] = json!({ DEADLINES_ANNOTATION: d });
+    }
     out = out.manifest(cl);
     let mut parts = Vec::new();
     for (k, chunk) in packed.chunks(PART_BYTES).enumerate() {

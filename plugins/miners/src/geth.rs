@@ -12,6 +12,11 @@ pub(crate) const REPOSITORY: &str = "ethereum/client-go";
 pub(crate) const P2P_PORT: u16 = 30303;
 /// Annotation that carries the genesis hash, so a genesis change rolls the pods.
 pub const GENESIS_HASH_ANNOTATION: &str = "ethwasm.io/genesis-hash";
+/// Annotation naming the chain a pod runs by what decides its genesis (proof of stake: the
+/// genesis BeaconState's root), unlike [`GENESIS_HASH_ANNOTATION`], which digests the genesis
+/// files and changes when a fork is scheduled (and so rolls the pods onto the new config).
+/// The host judges a chain's identity by it when both revisions carry it.
+pub const GENESIS_ID_ANNOTATION: &str = "ethwasm.io/genesis-id";
 
 /// The labels of one geth StatefulSet's pods, which also select them: each StatefulSet is
 /// one node set, so no two select each other's pods.

@@ -364,3 +364,55 @@ fn each_check_fails_when_what_it_checks_is_miswired() {
     };
     assert!(broken(&corrupt_state, check_genesis_files), "a genesis state that is not the one reported");
 }
+
+/// A blob-parameter-only fork scheduled on the chart: the genesis state and block stay (the
+/// pods' `ethwasm.io/genesis-id` and the genesis files' hashes in the notes), the genesis files'
+/// digest changes (so the pods roll onto the new config), config.yaml's BLOB_SCHEDULE and geth's
+/// chain config name the same moment, and the testnet ConfigMap carries it as a deadline.
+#[test]
+fn a_scheduled_blob_fork_keeps_the_genesis_and_agrees_on_its_time() {
+    let fork =
+        r#"genesis.pos.blobSchedule=[{"epoch": 100, "target": 21, "max": 28, "baseFeeUpdateFraction": 17526888}]"#;
+    let scheduled = {
+        let mut source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some("5a".repeat(32)), &CHART_POS) };
+        source.values.set_json.push(fork.into());
+        let job = Job::resolve(&source).expect("resolve");
+        ethwasm::render::render(&job.request).expect("render")
+    };
+    let (before, after) = (chart(), &scheduled.objects);
+    let annotation = |objs: &[Object], name: &str| {
+        body(objs, "StatefulSet", "eth-signer-0")["spec"]["template"]["metadata"]["annotations"][name].clone()
+    };
+    assert_eq!(annotation(before, "ethwasm.io/genesis-id"), annotation(after, "ethwasm.io/genesis-id"));
+    assert!(annotation(before, "ethwasm.io/genesis-id").as_str().is_some_and(|r| r.len() == 66));
+    assert_ne!(annotation(before, "ethwasm.io/genesis-hash"), annotation(after, "ethwasm.io/genesis-hash"));
+    let ssz = |objs: &[Object]| -> Vec<Value> {
+        objs.iter().filter(|o| o.key.name.starts_with("eth-genesis-ssz-")).map(|o| o.body.clone()).collect()
+    };
+    assert_eq!(ssz(before), ssz(after), "genesis.ssz is the same");
+    let genesis: Value =
+        serde_json::from_str(body(after, "ConfigMap", "eth-genesis")["data"]["genesis.json"].as_str().unwrap())
+            .unwrap();
+    let testnet = body(after, "ConfigMap", "eth-testnet");
+    let config = testnet["data"]["config.yaml"].as_str().unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(config).unwrap();
+    let genesis_time = 1_767_225_600u64;
+    let slot: u64 = yaml["SECONDS_PER_SLOT"].as_u64().unwrap();
+    let entry = yaml["BLOB_SCHEDULE"].as_sequence().unwrap().iter().find(|e| e["EPOCH"].as_u64() == Some(100));
+    assert_eq!(entry.unwrap()["MAX_BLOBS_PER_BLOCK"].as_u64(), Some(28), "{config}");
+    let at = genesis["config"]["bpo3Time"].as_u64().unwrap();
+    assert_eq!(at, genesis_time + 100 * 32 * slot, "geth's bpo3Time is the first slot of epoch 100");
+    assert_eq!(genesis["config"]["blobSchedule"]["bpo3"]["max"], 28);
+    let deadlines: Value =
+        serde_json::from_str(testnet["metadata"]["annotations"]["ethwasm.io/deadlines"].as_str().unwrap()).unwrap();
+    assert_eq!(deadlines, serde_json::json!({ "BPO3 at epoch 100": at }));
+    // The execution genesis hash and validators root the genesis notes name are the same.
+    let notes = |objs_notes: &[(String, String)]| {
+        objs_notes.iter().find(|(p, _)| p == "genesis").map(|(_, n)| n.clone()).unwrap_or_default()
+    };
+    let first = {
+        let source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some("5a".repeat(32)), &CHART_POS) };
+        ethwasm::render::render(&Job::resolve(&source).unwrap().request).unwrap()
+    };
+    assert_eq!(notes(&first.notes), notes(&scheduled.notes));
+}

@@ -109,6 +109,13 @@ fn chain_config(input: &GenesisInput) -> Value {
             schedule.insert(fork.into(), json!({"target": target, "max": max, "baseFeeUpdateFraction": fraction}));
         }
     }
+    // Forks scheduled after genesis (geth reads a changed config with `geth init` on its data
+    // directory; see the miners plugin).
+    for (b, fork) in input.scheduled_bpos.iter().zip(crate::SCHEDULED_BPO_NAMES) {
+        config.insert(format!("{fork}Time"), json!(input.epoch_time(b.epoch)));
+        let params = json!({"target": b.target, "max": b.max, "baseFeeUpdateFraction": b.base_fee_update_fraction});
+        schedule.insert(fork.into(), params);
+    }
     config.insert("blobSchedule".into(), Value::Object(schedule));
     Value::Object(config)
 }

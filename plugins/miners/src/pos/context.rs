@@ -1,9 +1,11 @@
 //! What every object of a proof-of-stake render shares: the render's context, the pairs and
 //! their keys, and small helpers.
 
+use crate::geth::{GENESIS_HASH_ANNOTATION, GENESIS_ID_ANNOTATION};
 use crate::inputs::Inputs;
 use crate::values::Values;
 use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
+use ethwasm_plugin::workload::Pod;
 use ethwasm_plugin::PluginError;
 use sha2::{Digest, Sha256};
 
@@ -35,6 +37,17 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// `pod` annotated with the chain it runs: the genesis files' digest (a change, such as a
+    /// scheduled fork, rolls it onto the new config) and the genesis id (what the host judges
+    /// the chain's identity by).
+    pub(super) fn on_chain(&self, pod: Pod) -> Pod {
+        let pod = pod.annotation(GENESIS_HASH_ANNOTATION, &self.i.genesis.hash);
+        match self.pos.state_root.as_str() {
+            "" => pod,
+            root => pod.annotation(GENESIS_ID_ANNOTATION, root),
+        }
+    }
+
     /// A pair pod's DNS name.
     pub(super) fn host(&self, pod: &str) -> String {
         format!("{pod}.{}.{}.svc.{}", self.service, self.namespace, self.i.cluster_domain)

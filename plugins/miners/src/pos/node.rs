@@ -30,7 +30,7 @@ use super::paths::{
 };
 use super::peering::beacon_peer_args;
 use super::repair;
-use crate::geth::{geth_common_args, geth_env, reporting_args, GENESIS_HASH_ANNOTATION, P2P_PORT};
+use crate::geth::{geth_common_args, geth_env, reporting_args, P2P_PORT};
 use crate::rpc::rpc_args;
 use crate::values::init_resources;
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
@@ -91,11 +91,17 @@ fn beacon_key_script() -> String {
     )
 }
 
-/// `geth init` only when the data dir holds no chain.
+/// `geth init` at every start. On an empty data dir it writes the genesis; on one that holds the
+/// chain it checks the genesis block is the same (else it fails: "database contains incompatible
+/// genesis") and stores genesis.json's chain config when it changed compatibly, as a fork
+/// scheduled for later changes it (go-ethereum core/genesis.go `SetupGenesisBlockWithOverride`:
+/// `CheckCompatible` against the head, then `rawdb.WriteChainConfig`; read at v1.17.5, the
+/// newest tag the source snapshot holds, unchanged through master). A running geth never reads
+/// genesis.json again, and has no `--override.bpo3` flag, so this is how it learns the schedule.
 fn geth_init_script(genesis_key: &str) -> String {
     format!(
-        "if [ -d {GETH_DATADIR}/geth/chaindata ]; then echo 'chain data exists; keeping it'; \
-         else geth init --datadir={GETH_DATADIR} /genesis/{genesis_key}; fi"
+        "if [ -d {GETH_DATADIR}/geth/chaindata ]; then echo 'chain data exists: checking its genesis and storing \
+         the chain config'; fi; geth init --datadir={GETH_DATADIR} /genesis/{genesis_key}"
     )
 }
 
@@ -116,7 +122,7 @@ pub(super) fn pair_set(
     peers: usize,
     role: Role<'_>,
 ) -> Value {
-    let (v, i) = (ctx.v, ctx.i);
+    let v = ctx.v;
     let b = &v.beacon;
     let geth_pull = v.image.pull_policy();
 
@@ -134,9 +140,8 @@ pub(super) fn pair_set(
         Role::Signer { .. } => "signer",
         Role::Rpc => "rpc",
     };
-    let pod = v
-        .annotate(Pod::new(labels))
-        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+    let pod = ctx
+        .on_chain(v.annotate(Pod::new(labels)))
         .init_container(testnet)
         .init_container(beacon_key)
         .init_container(init_genesis)

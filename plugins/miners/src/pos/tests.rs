@@ -54,6 +54,7 @@ pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_value
         testnet_config_map: "eth-testnet".into(),
         genesis_ssz_parts: vec!["eth-genesis-ssz-0".into(), "eth-genesis-ssz-1".into()],
         genesis_ssz_sha256: format!("0x{}", "ab".repeat(32)),
+        state_root: format!("0x{}", "cd".repeat(32)),
     };
     let inputs = Inputs {
         genesis: GenesisRef {
@@ -200,6 +201,8 @@ fn renders_the_pairs_validators_and_services_by_the_secrets_plugins_pod_names() 
         assert_eq!(named, pods);
         assert_eq!(sts["spec"]["serviceName"], "eth-geth");
         assert_eq!(sts["spec"]["template"]["metadata"]["annotations"][crate::GENESIS_HASH_ANNOTATION], "abc");
+        let id = &sts["spec"]["template"]["metadata"]["annotations"][crate::geth::GENESIS_ID_ANNOTATION];
+        assert_eq!(id.as_str(), Some(format!("0x{}", "cd".repeat(32)).as_str()), "the genesis state's root");
         let names: Vec<&str> =
             pod_spec(&sts)["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["geth", "beacon", "peering"]);

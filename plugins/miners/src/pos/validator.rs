@@ -35,7 +35,6 @@ use super::paths::{
     ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
-use crate::geth::GENESIS_HASH_ANNOTATION;
 use crate::values::{init_resources, validator_resources, with_default_resources};
 use ethwasm_ethereum_types::ValidatorClient;
 use ethwasm_plugin::k8s;
@@ -139,9 +138,8 @@ pub(super) fn validator_set(
     let slice = format!("{}..{}", client.first, client.first + client.count);
     let holds = sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(",")));
     let persistence = &vc.persistence;
-    let mut pod = v
-        .annotate(Pod::new(&labels))
-        .annotation(GENESIS_HASH_ANNOTATION, &i.genesis.hash)
+    let mut pod = ctx
+        .on_chain(v.annotate(Pod::new(&labels)))
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &holds)
         .annotation(VALIDATORS_ANNOTATION, &slice)
