@@ -856,6 +856,14 @@ async fn a_proof_of_stake_node_added_keeps_the_genesis_and_every_key(t: Env) {
     assert_eq!(pubkeys_after, pubkeys, "the validator set is the genesis one");
     let clients = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/component=validator").await;
     assert_eq!(clients.unwrap().len(), 3);
+    // The new pair decides at start where its beacon node syncs from (a finalized checkpoint of
+    // another pair, on a chain that has one): its pod runs the `sync-from` init container, which
+    // reads the same peer list the others read (pos::checkpoint; its script is tested against a
+    // stub beacon API with busybox, since the kit runs no containers).
+    let pair = t.c.get(&builtin::pod(), &t.ns, "ethereum-signer-2-0").await.unwrap().expect("the new pair's pod");
+    let init: Vec<&str> =
+        pair["spec"]["initContainers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(init.contains(&"sync-from"), "{init:?}");
 }
 
 /// The validator indices a pod runs, from the annotation the chart puts on validator clients.

@@ -36,6 +36,7 @@
 //! - **Fee recipient.** `validator.feeRecipient`, or the pair's signer address (the account the
 //!   secrets plugin derives and the genesis prefunds, clique's etherbase).
 
+mod checkpoint;
 mod context;
 mod finality;
 mod first_start;

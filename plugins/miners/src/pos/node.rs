@@ -23,6 +23,7 @@
 //!   ready when its p2p port accepts connections. The beacon node: `GET /eth/v1/node/health`
 //!   (200 ready, 206 syncing: both pass).
 
+use super::checkpoint;
 use super::context::{Ctx, PairNode};
 use super::paths::{
     BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, ROLLOUT_BUDGET_ANNOTATION,
@@ -145,6 +146,7 @@ pub(super) fn pair_set(
         .init_container(testnet)
         .init_container(beacon_key)
         .init_container(init_genesis)
+        .init_container(checkpoint::container(ctx))
         .volumes(pair_volumes(ctx, nodes))
         .volumes(v.persistence.scratch_volume("data"))
         .container(geth)
@@ -264,7 +266,7 @@ fn beacon_container(ctx: &Ctx<'_>, peers: usize, role: &Role<'_>) -> Container {
         "--disable-upnp".into(),
         "--disable-packet-filter".into(),
         "--enable-private-discovery".into(),
-        "--allow-insecure-genesis-sync".into(),
+        // The sync flag (a checkpoint, or genesis) is added at start: see `checkpoint`.
     ];
     if b.supernode {
         beacon_args.push("--supernode".into());
@@ -289,7 +291,7 @@ fn beacon_container(ctx: &Ctx<'_>, peers: usize, role: &Role<'_>) -> Container {
         beacon_ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
     }
     Container::new("beacon", &ctx.beacon_image, beacon_pull)
-        .command(["lighthouse"])
+        .command(["sh".to_string(), "-c".into(), checkpoint::wrapper(), "lighthouse".into()])
         .args(beacon_args)
         .args(b.extra_args.iter().cloned())
         .env(workload::pod_identity_env())

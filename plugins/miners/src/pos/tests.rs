@@ -208,7 +208,7 @@ fn renders_the_pairs_validators_and_services_by_the_secrets_plugins_pod_names() 
         assert_eq!(names, ["geth", "beacon", "peering"]);
         let init: Vec<&str> =
             pod_spec(&sts)["initContainers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-        assert_eq!(init, ["testnet", "beacon-key", "init-genesis"]);
+        assert_eq!(init, ["testnet", "beacon-key", "init-genesis", "sync-from"]);
     }
     let svc = find(&m, "Service", "eth-geth");
     assert_eq!(svc["spec"]["clusterIP"], "None");
@@ -406,9 +406,14 @@ fn the_peer_list_carries_the_peer_ids_of_the_beacon_node_keys_and_no_flag_dials(
             assert_eq!(items[pod], ("eth-beacon-nodekeys".to_string(), pod.clone()));
             assert_eq!(secret_bytes(&w, "eth-beacon-nodekeys", pod).len(), 32);
         }
-        for f in ["--disable-enr-auto-update", "--allow-insecure-genesis-sync", "--supernode", "--http"] {
+        for f in ["--disable-enr-auto-update", "--supernode", "--http"] {
             assert!(a.contains(&f.to_string()), "{f} missing from {a:?}");
         }
+        // The sync flag is chosen at start (pos::checkpoint): genesis, or another pair's checkpoint.
+        assert!(!a.iter().any(|f| f.contains("genesis-sync") || f.contains("checkpoint")), "{a:?}");
+        let beacon = container(&sts, "beacon");
+        assert_eq!(beacon["command"][3], "lighthouse");
+        assert!(beacon["command"][2].as_str().unwrap().contains("--allow-insecure-genesis-sync"));
         assert_eq!(flag(&a, "--enr-address"), Some("$(POD_IP)"));
         assert_eq!(flag(&a, "--port"), Some("9000"));
         assert_eq!(flag(&a, "--http-address"), Some("0.0.0.0"));
