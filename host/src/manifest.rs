@@ -180,68 +180,87 @@ pub(crate) fn check(
     let invalid =
         |message: String| ManifestError::Invalid { plugin: plugin.into(), index, what: what.clone(), message };
     let obj = body.as_object_mut().ok_or_else(|| invalid("a manifest must be a JSON object".into()))?;
-    let api_version = match obj.get("apiVersion") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(invalid("`apiVersion` is missing or not a string".into())),
-    };
-    if !is_api_version(&api_version) {
-        return Err(invalid(format!(
-            "`apiVersion` `{}` is not `version` or `group/version` (a DNS-1123 group, a version like v1beta1)",
-            crate::text::one_line(&api_version, 100)
-        )));
-    }
-    let kind = match obj.get("kind") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(invalid("`kind` is missing or not a string".into())),
-    };
-    if !is_kind(&kind) {
-        return Err(invalid(format!(
-            "`kind` `{}` is not a kind (a letter, then letters and digits, at most 63)",
-            crate::text::one_line(&kind, 100)
-        )));
-    }
-    // kubectl reads any object with a top-level `items` as a list of objects: refuse it whatever
-    // its kind, so nothing slips past these checks into a `render | kubectl apply`.
-    if kind == "List" || obj.contains_key("items") {
-        return Err(invalid(format!(
-            "a {kind} is not an object the cluster stores; return each of its items as a manifest of its own"
-        )));
-    }
+    let (api_version, kind) = api_version_and_kind(obj).map_err(invalid)?;
     let meta = obj
         .entry("metadata")
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
         .ok_or_else(|| invalid("`metadata` must be an object".into()))?;
+    let (name, namespace) = name_and_namespace(meta, &kind, stamp).map_err(invalid)?;
+    stamp_metadata(meta, stamp, &format!("{plugin}@{plugin_version}")).map_err(invalid)?;
+    let group = api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default();
+    Ok(Object { key: ObjectKey { group, kind, namespace, name }, plugin: plugin.into(), body })
+}
+
+/// A manifest's `apiVersion` and `kind`, checked; a list of objects is refused.
+fn api_version_and_kind(obj: &Map<String, Value>) -> Result<(String, String), String> {
+    let api_version = match obj.get("apiVersion") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("`apiVersion` is missing or not a string".into()),
+    };
+    if !is_api_version(&api_version) {
+        return Err(format!(
+            "`apiVersion` `{}` is not `version` or `group/version` (a DNS-1123 group, a version like v1beta1)",
+            crate::text::one_line(&api_version, 100)
+        ));
+    }
+    let kind = match obj.get("kind") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("`kind` is missing or not a string".into()),
+    };
+    if !is_kind(&kind) {
+        return Err(format!(
+            "`kind` `{}` is not a kind (a letter, then letters and digits, at most 63)",
+            crate::text::one_line(&kind, 100)
+        ));
+    }
+    // kubectl reads any object with a top-level `items` as a list of objects: refuse it whatever
+    // its kind, so nothing slips past these checks into a `render | kubectl apply`.
+    if kind == "List" || obj.contains_key("items") {
+        return Err(format!(
+            "a {kind} is not an object the cluster stores; return each of its items as a manifest of its own"
+        ));
+    }
+    Ok((api_version, kind))
+}
+
+/// The object's name, checked, and its namespace: the release's when a namespaced object names
+/// none (written into `meta`), none for a cluster-scoped kind.
+fn name_and_namespace(meta: &mut Map<String, Value>, kind: &str, stamp: &Stamp) -> Result<(String, String), String> {
     let name = match meta.get("name") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(invalid("`metadata.name` is missing or not a string".into())),
+        _ => return Err("`metadata.name` is missing or not a string".into()),
     };
     if !is_dns_subdomain(&name) {
         let name = crate::text::one_line(&name, 300);
-        return Err(invalid(format!(
+        return Err(format!(
             "`metadata.name` `{name}` is not a DNS-1123 name (lowercase letters, digits, `-` and `.`, at most 253 characters)"
-        )));
+        ));
     }
-    let namespace = if is_namespaced(&kind) {
-        match meta.get("namespace") {
-            None => {
-                meta.insert("namespace".into(), stamp.namespace.into());
-                stamp.namespace.to_string()
-            }
-            Some(Value::String(ns)) if crate::plugin::is_dns_label(ns) => ns.clone(),
-            Some(other) => return Err(invalid(format!("`metadata.namespace` {other} is not a DNS label"))),
-        }
-    } else {
+    if !is_namespaced(kind) {
         if meta.contains_key("namespace") {
-            return Err(invalid(format!("{kind} is cluster-scoped; remove `metadata.namespace`")));
+            return Err(format!("{kind} is cluster-scoped; remove `metadata.namespace`"));
         }
-        String::new()
+        return Ok((name, String::new()));
+    }
+    let namespace = match meta.get("namespace") {
+        None => {
+            meta.insert("namespace".into(), stamp.namespace.into());
+            stamp.namespace.to_string()
+        }
+        Some(Value::String(ns)) if crate::plugin::is_dns_label(ns) => ns.clone(),
+        Some(other) => return Err(format!("`metadata.namespace` {other} is not a DNS label")),
     };
+    Ok((name, namespace))
+}
+
+/// Stamps the release's labels and the rendering plugin (`plugin@version`) on `meta`.
+fn stamp_metadata(meta: &mut Map<String, Value>, stamp: &Stamp, plugin: &str) -> Result<(), String> {
     let labels = meta
         .entry("labels")
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
-        .ok_or_else(|| invalid("`metadata.labels` must be an object".into()))?;
+        .ok_or_else(|| "`metadata.labels` must be an object".to_string())?;
     labels.insert(MANAGED_BY.into(), "ethwasm".into());
     labels.insert(INSTANCE.into(), stamp.release.into());
     labels.entry(PART_OF).or_insert_with(|| stamp.part_of.into());
@@ -249,10 +268,9 @@ pub(crate) fn check(
         .entry("annotations")
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
-        .ok_or_else(|| invalid("`metadata.annotations` must be an object".into()))?;
-    annotations.insert(PLUGIN_ANNOTATION.into(), format!("{plugin}@{plugin_version}").into());
-    let group = api_version.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default();
-    Ok(Object { key: ObjectKey { group, kind, namespace, name }, plugin: plugin.into(), body })
+        .ok_or_else(|| "`metadata.annotations` must be an object".to_string())?;
+    annotations.insert(PLUGIN_ANNOTATION.into(), plugin.into());
+    Ok(())
 }
 
 /// The plugin that rendered a stamped body (its `ethwasm.io/plugin` annotation, without the

@@ -35,90 +35,109 @@ fn int(v: &Value, path: &str) -> i64 {
 /// - a DaemonSet has every scheduled pod updated and available;
 /// - a Job is complete, or has failed.
 pub fn readiness(kind: &str, live: &Value) -> Readiness {
-    let generation = int(live, "/metadata/generation");
-    let observed = int(live, "/status/observedGeneration");
-    let want = live.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-    let stale = || Readiness::Pending("waiting for the controller to see the new spec".into());
+    let stale = int(live, "/status/observedGeneration") < int(live, "/metadata/generation");
     match kind {
-        "Deployment" => {
-            if let Some(why) = condition(live, "Progressing", "False")
-                .filter(|c| c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded"))
-            {
-                let msg = why.get("message").and_then(Value::as_str).unwrap_or("no progress");
-                return Readiness::Failed(format!("exceeded its progress deadline: {msg}"));
-            }
-            if observed < generation {
-                return stale();
-            }
-            let (total, updated, available) = (
-                int(live, "/status/replicas"),
-                int(live, "/status/updatedReplicas"),
-                int(live, "/status/availableReplicas"),
-            );
-            if updated < want {
-                Readiness::Pending(format!("{updated}/{want} updated"))
-            } else if total > updated {
-                Readiness::Pending(format!("{} old replicas pending termination", total - updated))
-            } else if available < updated {
-                Readiness::Pending(format!("{available}/{updated} updated replicas available"))
-            } else {
-                Readiness::Ready(format!("{available}/{want} available"))
-            }
-        }
-        "StatefulSet" => {
-            if observed == 0 || observed < generation {
-                return stale();
-            }
-            let ready = int(live, "/status/readyReplicas");
-            let partition = live.pointer("/spec/updateStrategy/rollingUpdate/partition").and_then(Value::as_i64);
-            let (current, update) = (
-                live.pointer("/status/currentRevision").and_then(Value::as_str),
-                live.pointer("/status/updateRevision").and_then(Value::as_str),
-            );
-            let updated = int(live, "/status/updatedReplicas");
-            if ready < want {
-                Readiness::Pending(format!("{ready}/{want} ready"))
-            } else if let Some(p) = partition.filter(|p| *p > 0) {
-                if updated < want - p {
-                    Readiness::Pending(format!("{updated}/{} updated (partition {p})", want - p))
-                } else {
-                    Readiness::Ready(format!("{ready}/{want} ready, partition {p} rolled out"))
-                }
-            } else if current != update {
-                Readiness::Pending(format!("{ready}/{want} ready, {updated}/{want} at the update revision"))
-            } else {
-                Readiness::Ready(format!("{ready}/{want} ready"))
-            }
-        }
-        "DaemonSet" => {
-            if observed < generation {
-                return stale();
-            }
-            let want = int(live, "/status/desiredNumberScheduled");
-            let (updated, available) =
-                (int(live, "/status/updatedNumberScheduled"), int(live, "/status/numberAvailable"));
-            if updated < want {
-                Readiness::Pending(format!("{updated}/{want} updated"))
-            } else if available < want {
-                Readiness::Pending(format!("{available}/{want} available"))
-            } else {
-                Readiness::Ready(format!("{available}/{want} available"))
-            }
-        }
-        "Job" => {
-            if let Some(c) = condition(live, "Failed", "True") {
-                let why = c.get("message").and_then(Value::as_str).unwrap_or("failed");
-                return Readiness::Failed(format!("failed: {why}"));
-            }
-            let want = live.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
-            let done = int(live, "/status/succeeded");
-            if condition(live, "Complete", "True").is_some() || done >= want {
-                Readiness::Ready(format!("{done}/{want} complete"))
-            } else {
-                Readiness::Pending(format!("{done}/{want} complete"))
-            }
-        }
+        "Deployment" => deployment(live, stale),
+        // A StatefulSet's controller has not looked at all while observedGeneration is 0.
+        "StatefulSet" => stateful_set(live, stale || int(live, "/status/observedGeneration") == 0),
+        "DaemonSet" => daemon_set(live, stale),
+        "Job" => job(live),
         _ => Readiness::Ready("exists".into()),
+    }
+}
+
+/// `spec.replicas` (1 when left out).
+fn replicas(live: &Value) -> i64 {
+    live.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)
+}
+
+fn not_seen() -> Readiness {
+    Readiness::Pending("waiting for the controller to see the new spec".into())
+}
+
+/// A Deployment: past its progress deadline fails; else every replica updated and available,
+/// and no old one left.
+fn deployment(live: &Value, stale: bool) -> Readiness {
+    if let Some(why) = condition(live, "Progressing", "False")
+        .filter(|c| c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded"))
+    {
+        let msg = why.get("message").and_then(Value::as_str).unwrap_or("no progress");
+        return Readiness::Failed(format!("exceeded its progress deadline: {msg}"));
+    }
+    if stale {
+        return not_seen();
+    }
+    let want = replicas(live);
+    let (total, updated, available) =
+        (int(live, "/status/replicas"), int(live, "/status/updatedReplicas"), int(live, "/status/availableReplicas"));
+    if updated < want {
+        Readiness::Pending(format!("{updated}/{want} updated"))
+    } else if total > updated {
+        Readiness::Pending(format!("{} old replicas pending termination", total - updated))
+    } else if available < updated {
+        Readiness::Pending(format!("{available}/{updated} updated replicas available"))
+    } else {
+        Readiness::Ready(format!("{available}/{want} available"))
+    }
+}
+
+/// A StatefulSet: every replica ready, and the current revision at the update revision (with a
+/// partition, its share updated).
+fn stateful_set(live: &Value, stale: bool) -> Readiness {
+    if stale {
+        return not_seen();
+    }
+    let want = replicas(live);
+    let ready = int(live, "/status/readyReplicas");
+    let partition = live.pointer("/spec/updateStrategy/rollingUpdate/partition").and_then(Value::as_i64);
+    let (current, update) = (
+        live.pointer("/status/currentRevision").and_then(Value::as_str),
+        live.pointer("/status/updateRevision").and_then(Value::as_str),
+    );
+    let updated = int(live, "/status/updatedReplicas");
+    if ready < want {
+        Readiness::Pending(format!("{ready}/{want} ready"))
+    } else if let Some(p) = partition.filter(|p| *p > 0) {
+        if updated < want - p {
+            Readiness::Pending(format!("{updated}/{} updated (partition {p})", want - p))
+        } else {
+            Readiness::Ready(format!("{ready}/{want} ready, partition {p} rolled out"))
+        }
+    } else if current != update {
+        Readiness::Pending(format!("{ready}/{want} ready, {updated}/{want} at the update revision"))
+    } else {
+        Readiness::Ready(format!("{ready}/{want} ready"))
+    }
+}
+
+/// A DaemonSet: every scheduled pod updated and available.
+fn daemon_set(live: &Value, stale: bool) -> Readiness {
+    if stale {
+        return not_seen();
+    }
+    let want = int(live, "/status/desiredNumberScheduled");
+    let (updated, available) = (int(live, "/status/updatedNumberScheduled"), int(live, "/status/numberAvailable"));
+    if updated < want {
+        Readiness::Pending(format!("{updated}/{want} updated"))
+    } else if available < want {
+        Readiness::Pending(format!("{available}/{want} available"))
+    } else {
+        Readiness::Ready(format!("{available}/{want} available"))
+    }
+}
+
+/// A Job: complete, or failed.
+fn job(live: &Value) -> Readiness {
+    if let Some(c) = condition(live, "Failed", "True") {
+        let why = c.get("message").and_then(Value::as_str).unwrap_or("failed");
+        return Readiness::Failed(format!("failed: {why}"));
+    }
+    let want = live.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
+    let done = int(live, "/status/succeeded");
+    if condition(live, "Complete", "True").is_some() || done >= want {
+        Readiness::Ready(format!("{done}/{want} complete"))
+    } else {
+        Readiness::Pending(format!("{done}/{want} complete"))
     }
 }
 
