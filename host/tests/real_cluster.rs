@@ -193,6 +193,7 @@ scenarios!(
     a_copied_chart_deploys_from_anywhere,
     an_image_change_rolls_out_in_waves_within_the_finality_budget,
     a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain,
+    voluntary_exits_are_signed_and_submitted_by_a_job,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1709,4 +1710,37 @@ async fn a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain(t: Env)
     // The next upgrade carries the same deadline and is not refused for it.
     t.ok(&[&base[..], &["--set-json", &fork(12), "--set", "miners.verbosity=4"]].concat());
     assert_eq!(revisions().await, 3);
+}
+
+/// Voluntary exits asked for on a running chain: the signed exits land in a Secret and a Job
+/// mounts them and runs to completion (the kit's kubelet completes Job pods; the exit script
+/// itself runs against a stub beacon API in the miners plugin's tests), without touching the
+/// genesis or the validator clients. Asking for another exit makes another Job; the first is
+/// pruned with the revision that dropped it.
+async fn voluntary_exits_are_signed_and_submitted_by_a_job(t: Env) {
+    let base = ["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"];
+    t.ok(&base);
+    let clients = || async {
+        let sts = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/component=validator").await;
+        sts.unwrap().into_iter().map(|s| s["spec"]["template"].clone()).collect::<Vec<_>>()
+    };
+    let before = clients().await;
+    let out = t.ok(&[&base[..], &["--set-json", "secrets.validators.exits=[3]"]].concat());
+    let jobs = |out: &str| {
+        out.lines()
+            .filter(|l| l.starts_with("ready    Job "))
+            .map(|l| l.split_whitespace().nth(2).unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = jobs(&out);
+    assert_eq!(first.len(), 1, "{out}");
+    assert!(first[0].contains("/ethereum-exits-"), "{first:?}");
+    let secret = t.c.get(&builtin::secret(), &t.ns, "ethereum-validator-exits").await.unwrap().expect("the exits");
+    assert_eq!(secret["data"].as_object().unwrap().keys().collect::<Vec<_>>(), ["exit-3.json"]);
+    assert_eq!(clients().await, before, "exits restart no validator client");
+    let out = t.ok(&[&base[..], &["--set-json", "secrets.validators.exits=[3, 5]"]].concat());
+    let second = jobs(&out);
+    assert_eq!(second.len(), 1, "{out}");
+    assert_ne!(second, first, "another set of exits is another Job");
+    assert!(out.contains(&format!("pruned   Job {}", first[0])), "{out}");
 }

@@ -546,6 +546,20 @@ def main():
           sorted({hx(v.withdrawal_credentials) for v in state.validators}), [hx(creds)])
     gvr = spec.hash_tree_root(state.validators)
     check("hash_tree_root(state.validators) = genesis_validators_root", hx(gvr), hx(state.genesis_validators_root))
+    exits = rd.secret(f"{rel}-validator-exits")
+    if exits:
+        capella = spec.Version(config["CAPELLA_FORK_VERSION"].to_bytes(4, "big"))
+        domain = spec.compute_domain(spec.DOMAIN_VOLUNTARY_EXIT, capella, state.genesis_validators_root)
+        bad = []
+        for name, text in sorted(exits.items()):
+            signed = json.loads(text)
+            index = int(signed["message"]["validator_index"])
+            message = spec.VoluntaryExit(epoch=int(signed["message"]["epoch"]), validator_index=index)
+            root = spec.compute_signing_root(message, domain)
+            if not py_ecc_bls.Verify(bytes(state.validators[index].pubkey), root, bytes.fromhex(signed["signature"][2:])):
+                bad.append(name)
+        check(f"voluntary exits {sorted(exits)} verify (py_ecc) over DOMAIN_VOLUNTARY_EXIT with "
+              "CAPELLA_FORK_VERSION and the genesis validators root (EIP-7044)", bad, [])
     check("genesis_time = genesis.json timestamp", int(state.genesis_time), num(genesis["timestamp"]))
     if args.genesis_time is not None:
         check("genesis_time as rendered", int(state.genesis_time), args.genesis_time)

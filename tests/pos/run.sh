@@ -99,7 +99,7 @@ run_case() { # name fork validators signers kdf [extra render args]
 run_case fulu-64 fulu 64 2 pbkdf2
 run_case electra-5 electra 5 2 scrypt --set secrets.validators.kdf=scrypt
 RENDER=render_chart RELEASE=eth
-run_case chart-fulu-10 fulu 10 3 pbkdf2
+run_case chart-fulu-10 fulu 10 3 pbkdf2 --set-json 'secrets.validators.exits=[2, 7]'
 RENDER=render RELEASE=ethwasm
 
 # Negative control: one hex digit of the withdrawal key changed; the check must notice.

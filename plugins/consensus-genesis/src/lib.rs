@@ -20,6 +20,7 @@ mod el;
 mod error;
 pub mod preset;
 mod shuffle;
+pub mod signing;
 mod ssz;
 mod state;
 mod trie;
@@ -395,6 +396,13 @@ fn blob_parameters_at_genesis(fork: GenesisFork) -> u64 {
         GenesisFork::Electra => MAX_BLOBS_PER_BLOCK_ELECTRA,
         GenesisFork::Fulu => config::FULU_GENESIS_MAX_BLOBS,
     }
+}
+
+/// `hash_tree_root` of the genesis state's validators (the network's genesis validators root)
+/// for `input`'s validators, without building the rest of the genesis: what a plugin that signs
+/// for the network (a voluntary exit) needs, equal to [`GenesisArtefacts::genesis_validators_root`].
+pub fn genesis_validators_root(input: &GenesisInput) -> [u8; 32] {
+    state::validators_root(&genesis_validators(input))
 }
 
 /// Builds every genesis artefact. Deterministic: the same input gives byte-identical output.

@@ -1,4 +1,5 @@
-//! BLS12-381 public keys: secret key -> compressed G1 point, and public key aggregation.
+//! BLS12-381 public keys: secret key -> compressed G1 point, and public key aggregation; and
+//! signatures as Ethereum makes them ([`sign`]).
 //!
 //! Uses zkcrypto's pure-Rust `bls12_381`. `sk * G` runs on a fixed-base table of multiples of
 //! the generator, built once per process (a plugin builds it in every render, since each render
@@ -9,7 +10,8 @@
 //! [`public_key_constant_time`] gives the plain constant-time product when it matters.
 
 use crate::{Error, PublicKey, Result, SecretKey};
-use bls12_381::{G1Affine, G1Projective, Scalar};
+use bls12_381::hash_to_curve::{ExpandMsgXmd, HashToCurve};
+use bls12_381::{pairing, G1Affine, G1Projective, G2Affine, G2Projective, Scalar};
 use std::sync::OnceLock;
 
 /// Above this many keys the 8-bit table's 7,168 extra points to build cost less than the 4-bit
@@ -113,6 +115,37 @@ pub fn public_keys(sks: &[SecretKey]) -> Result<Vec<PublicKey>> {
 pub fn public_key_constant_time(sk: &SecretKey) -> Result<PublicKey> {
     let scalar = scalar_from_sk(sk)?;
     Ok(G1Affine::from(G1Affine::generator() * scalar).to_compressed())
+}
+
+/// The domain separation tag of Ethereum's BLS signatures: the IETF scheme with proof of
+/// possession, hashing to G2 with SHA-256 (consensus-specs `bls.Sign`, py_ecc's
+/// `G2ProofOfPossession`).
+pub const SIGNATURE_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
+
+/// A compressed BLS12-381 G2 signature (96 bytes).
+pub type Signature = [u8; 96];
+
+/// The point `message` hashes to in G2 (RFC 9380 `hash_to_curve`, BLS12381G2_XMD:SHA-256_SSWU_RO_).
+fn message_point(message: &[u8]) -> G2Projective {
+    <G2Projective as HashToCurve<ExpandMsgXmd<sha2_09::Sha256>>>::hash_to_curve(message, SIGNATURE_DST)
+}
+
+/// Signs `message` (for Ethereum, a 32-byte signing root) with `sk`: `sk * H(message)`,
+/// compressed. Deterministic; not constant-time in the secret (devnet keys).
+pub fn sign(sk: &SecretKey, message: &[u8]) -> Result<Signature> {
+    let scalar = scalar_from_sk(sk)?;
+    Ok(G2Affine::from(message_point(message) * scalar).to_compressed())
+}
+
+/// Whether `signature` is `pubkey`'s over `message`: `e(pk, H(m)) == e(G1, sig)`, with both
+/// points decompressed and checked.
+pub fn verify(pubkey: &PublicKey, message: &[u8], signature: &Signature) -> bool {
+    let Ok(pk) = decompress_public_key(pubkey) else { return false };
+    let Some(sig) = Option::<G2Affine>::from(G2Affine::from_compressed(signature)) else { return false };
+    if bool::from(sig.is_identity()) {
+        return false;
+    }
+    pairing(&pk, &G2Affine::from(message_point(message))) == pairing(&G1Affine::generator(), &sig)
 }
 
 /// Decompresses a public key, checking the encoding, curve, subgroup and that it is not the identity.

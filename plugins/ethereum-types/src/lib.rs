@@ -72,12 +72,18 @@ struct GlobalValues {
     topology: TopologyValues,
     cluster_domain: String,
     consensus: Option<Consensus>,
+    chain_id: Option<u64>,
 }
 
 impl Default for GlobalValues {
     fn default() -> Self {
         let g = Global::default();
-        GlobalValues { topology: TopologyValues::default(), cluster_domain: g.cluster_domain, consensus: None }
+        GlobalValues {
+            topology: TopologyValues::default(),
+            cluster_domain: g.cluster_domain,
+            consensus: None,
+            chain_id: None,
+        }
     }
 }
 
@@ -93,6 +99,7 @@ impl From<GlobalValues> for Global {
             },
             cluster_domain: g.cluster_domain,
             consensus: g.consensus,
+            chain_id: g.chain_id,
         }
     }
 }
@@ -107,11 +114,19 @@ pub struct Global {
     /// The consensus engine, for plugins that cannot see `genesis.consensus` (the chart copies
     /// it here: chart.yaml `globals`). Absent: clique.
     pub consensus: Option<Consensus>,
+    /// The execution chain id, for plugins that sign for the network (the chart copies
+    /// `genesis.chainId` here). Absent: not known.
+    pub chain_id: Option<u64>,
 }
 
 impl Default for Global {
     fn default() -> Self {
-        Global { topology: Topology::default(), cluster_domain: "cluster.local".into(), consensus: None }
+        Global {
+            topology: Topology::default(),
+            cluster_domain: "cluster.local".into(),
+            consensus: None,
+            chain_id: None,
+        }
     }
 }
 
@@ -300,6 +315,21 @@ pub struct Validators {
     /// The engine API JWT secret (64 hex digits) by pod: one per execution/beacon pair.
     pub jwt: Vec<(String, SecretKeyRef)>,
     pub beacon_nodes: Vec<BeaconNodeKey>,
+    /// Voluntary exits signed for `secrets.validators.exits`, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exits: Option<ExitsRef>,
+}
+
+/// Signed voluntary exits, one JSON file per validator (`exit-<index>.json`, a
+/// `SignedVoluntaryExit` as the beacon API's `POST /eth/v1/beacon/pool/voluntary_exits` takes
+/// it) in one Secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExitsRef {
+    /// The Secret holding them.
+    pub secret: String,
+    /// The validator indices, ascending.
+    pub indices: Vec<u32>,
 }
 
 /// Output `bootnodes` (bootnode).

@@ -313,6 +313,16 @@ pub fn stateful_set(
     sts
 }
 
+/// A Job that runs `pod` to completion once, its pod restarted in place on failure (up to
+/// `backoff_limit` times); it carries its pod's labels.
+pub fn job(name: &str, backoff_limit: u32, pod: Pod) -> Value {
+    let mut j = k8s::object("batch/v1", "Job", name, Some(&pod.labels));
+    let mut template = pod.template();
+    template["spec"]["restartPolicy"] = "OnFailure".into();
+    j["spec"] = json!({ "backoffLimit": backoff_limit, "template": template });
+    j
+}
+
 /// A Deployment of `replicas` interchangeable pods; it carries its pods' labels.
 pub fn deployment(name: &str, replicas: usize, selector: &Value, pod: Pod) -> Value {
     let mut d = k8s::object("apps/v1", "Deployment", name, Some(&pod.labels));

@@ -12,6 +12,7 @@
 
 pub mod eth;
 mod execution_keys;
+mod exits;
 pub mod keystore;
 pub mod pos;
 
@@ -131,8 +132,7 @@ impl Plugin for Secrets {
     fn render(input: Input) -> Result<Output, PluginError> {
         let values: Values = input.values()?;
         let global: Global = input.global()?;
-        let pos = global.consensus == Some(Consensus::Pos);
-        render(input.release(), &values, global.topology, pos, &mut HostKeys)
+        render_in(input.release(), &values, &global, &mut HostKeys)
     }
 }
 
@@ -149,7 +149,8 @@ pub(crate) fn derive_key(src: &mut dyn KeySource, label: &str) -> PrivateKey {
     PrivateKey::derive(label, |l| src.bytes(l, 32))
 }
 
-/// Renders the Secrets and outputs for `release`; `pos` adds the proof-of-stake material.
+/// Renders the Secrets and outputs for `release`; `pos` adds the proof-of-stake material (with
+/// no chain id known: exits cannot be signed).
 pub fn render(
     release: &Release,
     v: &Values,
@@ -157,6 +158,18 @@ pub fn render(
     pos: bool,
     src: &mut dyn KeySource,
 ) -> Result<Output, PluginError> {
+    let consensus = if pos { Some(Consensus::Pos) } else { None };
+    render_in(release, v, &Global { topology: topo, consensus, ..Global::default() }, src)
+}
+
+/// Renders the Secrets and outputs for `release` under the `global` values.
+pub fn render_in(
+    release: &Release,
+    v: &Values,
+    global: &Global,
+    src: &mut dyn KeySource,
+) -> Result<Output, PluginError> {
+    let (topo, pos) = (global.topology, global.consensus == Some(Consensus::Pos));
     let (namespace, release) = (&release.namespace, release.name.as_str());
     let invalid = PluginError::InvalidValues;
     if v.signer_keys.len() > topo.signers as usize {
@@ -209,6 +222,7 @@ pub fn render(
             signer_pods: &signer_pods,
             rpc_pods: &rpc_pods,
             keystore_password: &password,
+            chain_id: global.chain_id,
         };
         let (out, rendered) = pos::render(&request, src, out)?;
         accounts.extend(rendered.prefund);

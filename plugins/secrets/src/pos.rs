@@ -29,6 +29,9 @@ pub struct ValidatorValues {
     pub kdf: KdfName,
     /// pbkdf2 iterations, or scrypt's N (a power of two, r = 8, p = 1). 0: the cheap default.
     pub kdf_cost: u32,
+    /// Validator indices to exit: their signed voluntary exits are rendered, and the miners
+    /// plugin submits them (see `exits`).
+    pub exits: Vec<u32>,
 }
 
 /// `secrets.jwt`.
@@ -90,6 +93,8 @@ pub struct Request<'a> {
     pub rpc_pods: &'a [String],
     /// The release's keystore password (the derived withdrawal account's keystore uses it).
     pub keystore_password: &'a str,
+    /// `global.chainId`: the network's fork versions derive from it (exits are signed over them).
+    pub chain_id: Option<u64>,
 }
 
 /// What [`render`] adds besides its manifests.
@@ -159,6 +164,11 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
     let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
     let (out, pubkeys, client_refs) = validator_clients(r, kdf, &signing, &public, src, out)?;
+    let (out, exits) = match crate::exits::signed_exits(release, &v.exits, r.chain_id, &signing, &public, credentials)?
+    {
+        Some((secret, exits)) => (out.manifest(labelled(secret, release)), Some(exits)),
+        None => (out, None),
+    };
 
     // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
     let (out, jwt_refs, beacon_nodes) = pair_keys(r, src, out)?;
@@ -172,6 +182,7 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
         clients: client_refs,
         jwt: jwt_refs,
         beacon_nodes,
+        exits,
     };
     Ok((out, Rendered { validators, prefund, notes }))
 }

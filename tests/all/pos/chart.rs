@@ -416,3 +416,53 @@ fn a_scheduled_blob_fork_keeps_the_genesis_and_agrees_on_its_time() {
     };
     assert_eq!(notes(&first.notes), notes(&scheduled.notes));
 }
+
+/// Voluntary exits for two validators: signed by the secrets plugin over the genesis validators
+/// root the genesis plugin built the genesis with (its notes name it) and the chain's Capella
+/// version, each verifying against the validator's own public key (its keystore's), and a Job
+/// that mounts them and posts them to the network's beacon Service.
+#[test]
+fn voluntary_exits_verify_against_the_genesis_and_a_job_submits_them() {
+    use consensus_genesis::{signing, ForkVersions};
+    use consensus_keys::bls;
+    let mut source = Spec { release: Some("eth".into()), ..chart_spec("chain", Some("5a".repeat(32)), &CHART_POS) };
+    source.values.set_json.push("secrets.validators.exits=[7, 3]".into());
+    let rendered = ethwasm::render::render(&Job::resolve(&source).unwrap().request).unwrap();
+    let objs = &rendered.objects;
+    let notes = &rendered.notes.iter().find(|(p, _)| p == "genesis").unwrap().1;
+    let gvr = notes.split("genesis_validators_root 0x").nth(1).unwrap().get(..64).unwrap();
+    let gvr: [u8; 32] = hex::decode(gvr).unwrap().try_into().unwrap();
+    let capella = ForkVersions::for_chain(98052).capella;
+    // Each validator's public key, from its EIP-2335 keystore (path m/12381/3600/<i>/0/0).
+    let pubkey_of = |index: u32| -> [u8; 48] {
+        let path = format!("m/12381/3600/{index}/0/0");
+        for o in objs.iter().filter(|o| o.key.kind == "Secret") {
+            for v in o.body["stringData"].as_object().into_iter().flat_map(|d| d.values()) {
+                let Ok(ks) = serde_json::from_str::<Value>(v.as_str().unwrap()) else { continue };
+                if ks["path"] == path.as_str() {
+                    return hex::decode(ks["pubkey"].as_str().unwrap()).unwrap().try_into().unwrap();
+                }
+            }
+        }
+        panic!("no keystore for validator {index}")
+    };
+    let exits = body(objs, "Secret", "eth-validator-exits");
+    let files: Vec<&String> = exits["stringData"].as_object().unwrap().keys().collect();
+    assert_eq!(files, ["exit-3.json", "exit-7.json"]);
+    for index in [3u32, 7] {
+        let signed: Value =
+            serde_json::from_str(exits["stringData"][format!("exit-{index}.json")].as_str().unwrap()).unwrap();
+        assert_eq!(signed["message"], serde_json::json!({ "epoch": "0", "validator_index": index.to_string() }));
+        let sig: [u8; 96] = hex::decode(&signed["signature"].as_str().unwrap()[2..]).unwrap().try_into().unwrap();
+        let root = signing::voluntary_exit_signing_root(0, u64::from(index), capella, &gvr);
+        assert!(bls::verify(&pubkey_of(index), &root, &sig), "exit of validator {index}");
+        assert!(!bls::verify(&pubkey_of(index ^ 1), &root, &sig), "and not another validator's");
+    }
+    let job = objs.iter().find(|o| o.key.kind == "Job").expect("the exits Job");
+    assert!(job.key.name.starts_with("eth-exits-"), "{}", job.key.name);
+    let pod = &job.body["spec"]["template"]["spec"];
+    assert_eq!(pod["volumes"][0]["secret"]["secretName"], "eth-validator-exits");
+    let script = pod["containers"][0]["command"][2].as_str().unwrap();
+    assert!(script.contains("http://eth-beacon.chain.svc.cluster.local:5052"), "{script}");
+    assert!(objs.iter().any(|o| o.key.kind == "Service" && o.key.name == "eth-beacon"), "the Service it posts to");
+}

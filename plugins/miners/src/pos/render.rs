@@ -49,7 +49,10 @@ pub(crate) fn render(
     }
     let (out, clients) = validator_clients(&ctx, &all, warnings, out)?;
     finality_warnings(&ctx, rpcs.len(), warnings);
-    let out = validators_budget(&ctx, out)?;
+    let mut out = validators_budget(&ctx, out)?;
+    if let Some(exits) = &i.validators.exits {
+        out = out.manifest(super::exits::job(&ctx, exits));
+    }
 
     Ok(out.notes(notes(&ctx, &clients)))
 }

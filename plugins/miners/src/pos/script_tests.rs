@@ -29,6 +29,10 @@ struct Node {
     live_epochs: Vec<u64>,
     /// The epoch of its finalized checkpoint.
     finalized_epoch: u64,
+    /// Validator statuses at the head, by index.
+    statuses: BTreeMap<String, String>,
+    /// Whether it accepts a voluntary exit into its pool (then the validator is `active_exiting`).
+    accepts_exits: bool,
 }
 
 #[derive(Default)]
@@ -75,6 +79,23 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
             // Compact, as Lighthouse writes it; note the top-level `finalized` flag.
             let data = json!({ "previous_justified": cp(e), "current_justified": cp(e + 1), "finalized": cp(e) });
             (200, json!({ "execution_optimistic": false, "finalized": false, "data": data }).to_string())
+        }
+        ("GET", p) if p.starts_with("/eth/v1/beacon/states/head/validators/") => {
+            let index = p.rsplit('/').next().unwrap().to_string();
+            let status = node.statuses.get(&index).cloned().unwrap_or_else(|| "active_ongoing".into());
+            (200, json!({ "data": { "index": index, "status": status } }).to_string())
+        }
+        ("POST", "/eth/v1/beacon/pool/voluntary_exits") => {
+            let body: Value = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
+            let index = body["message"]["validator_index"].as_str().unwrap().to_string();
+            if !node.accepts_exits {
+                return (
+                    400,
+                    json!({ "code": 400, "message": "validator has not been active long enough" }).to_string(),
+                );
+            }
+            state.nodes.get_mut(host).unwrap().statuses.insert(index, "active_exiting".into());
+            (200, "".into())
         }
         ("POST", "/lighthouse/add_peer") => (200, "null".into()),
         ("POST", p) if p.starts_with("/eth/v1/validator/liveness/") => {
@@ -466,4 +487,40 @@ fn an_empty_beacon_node_joins_by_a_finalized_checkpoint_of_another_pair() {
     let (said, flags) = sync_from(root.path(), &proxy, &list, "eth-rpc-0");
     assert!(said.contains("Lighthouse resumes it"), "{said}");
     assert_eq!(flags, "--http --allow-insecure-genesis-sync");
+}
+
+/// The exits Job posts each signed exit until the validator's status shows it on chain: a
+/// refusal (too young to exit) is retried, an exit already on chain is not posted again.
+#[test]
+fn the_exits_job_posts_until_each_exit_is_on_chain() {
+    let root = tempfile::tempdir().unwrap();
+    let state = Arc::new(Mutex::new(State::default()));
+    let proxy = serve(state.clone());
+    let host = "eth-beacon.chain.svc.cluster.local:5052".to_string();
+    let mut node = Node { up: true, ..Node::default() };
+    node.statuses.insert("9".into(), "exited_unslashed".into());
+    state.lock().unwrap().nodes.insert(host.clone(), node);
+    std::fs::create_dir_all(root.path().join("exits")).unwrap();
+    for i in [3, 9] {
+        let exit = json!({ "message": { "epoch": "0", "validator_index": i.to_string() }, "signature": "0x00" });
+        std::fs::write(root.path().join(format!("exits/exit-{i}.json")), exit.to_string()).unwrap();
+    }
+    let script = super::exits::script(&format!("http://{host}"), 384);
+    // Refused at first (the validator is too young), accepted on the second try.
+    let accept_later = {
+        let state = state.clone();
+        let host = host.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            state.lock().unwrap().nodes.get_mut(&host).unwrap().accepts_exits = true;
+        })
+    };
+    let said = run_script(&script, root.path(), &["/exits"], &proxy, &[("EXIT_RETRY_SECONDS", "1")]);
+    accept_later.join().unwrap();
+    assert!(said.contains("validator 3 (active_ongoing): exit not accepted yet"), "{said}");
+    assert!(said.contains("validator 3: exit accepted by the beacon node"), "{said}");
+    assert!(said.contains("validator 3: active_exiting (the exit is on chain)"), "{said}");
+    assert!(said.contains("validator 9: exited_unslashed (the exit is on chain)"), "{said}");
+    let posts = state.lock().unwrap().posts.iter().filter(|(_, b)| b.contains("validator_index")).count();
+    assert_eq!(posts, 2, "validator 3 twice (refused, then accepted), validator 9 never: {said}");
 }
