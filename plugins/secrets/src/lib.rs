@@ -10,6 +10,7 @@
 //! `genesis.consensus`) it also makes the validators' keys and keystores, the JWT secrets and
 //! the beacon nodes' keys ([`pos`]).
 
+pub mod deposits;
 pub mod eth;
 mod execution_keys;
 mod exits;
