@@ -861,9 +861,13 @@ async fn a_proof_of_stake_node_added_keeps_the_genesis_and_every_key(t: Env) {
     // another pair, on a chain that has one): its pod runs the `sync-from` init container, which
     // reads the same peer list the others read (pos::checkpoint; its script is tested against a
     // stub beacon API with busybox, since the kit runs no containers).
-    let pair = t.c.get(&builtin::pod(), &t.ns, "ethereum-signer-2-0").await.unwrap().expect("the new pair's pod");
-    let init: Vec<&str> =
-        pair["spec"]["initContainers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    let pair = t.c.get(&builtin::stateful_set(), &t.ns, "ethereum-signer-2").await.unwrap().expect("the new pair");
+    let init: Vec<&str> = pair["spec"]["template"]["spec"]["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
     assert!(init.contains(&"sync-from"), "{init:?}");
 }
 
