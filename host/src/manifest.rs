@@ -273,11 +273,15 @@ fn stamp_metadata(meta: &mut Map<String, Value>, stamp: &Stamp, plugin: &str) ->
     Ok(())
 }
 
+/// The value of an object's own annotation `name`, if it has one as a string.
+pub(crate) fn annotation<'v>(body: &'v Value, name: &str) -> Option<&'v str> {
+    body.get("metadata")?.get("annotations")?.get(name)?.as_str()
+}
+
 /// The plugin that rendered a stamped body (its `ethwasm.io/plugin` annotation, without the
 /// version), if it has one.
 pub(crate) fn plugin_of(body: &Value) -> Option<&str> {
-    let annotation = body.get("metadata")?.get("annotations")?.get(PLUGIN_ANNOTATION)?.as_str()?;
-    annotation.split('@').next()
+    annotation(body, PLUGIN_ANNOTATION)?.split('@').next()
 }
 
 /// `Kind name` of a manifest, as far as it can be read, for messages (escaped and cut: it is

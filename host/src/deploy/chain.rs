@@ -187,23 +187,7 @@ mod tests {
     use serde_json::json;
 
     fn record(status: Status, manifests: Vec<Value>) -> Record {
-        Record {
-            name: "eth".into(),
-            namespace: "ns".into(),
-            revision: 1,
-            chart: None,
-            plugins: vec![],
-            values: json!({}),
-            chart_values: None,
-            seed: "00".into(),
-            inventory: vec![],
-            manifests,
-            status,
-            first_deployed: 0,
-            last_deployed: 0,
-            description: String::new(),
-            notes: vec![],
-        }
+        Record { namespace: "ns".into(), seed: "00".into(), status, ..Record::deployed_with(manifests) }
     }
 
     fn sts(hash: &str) -> Value {

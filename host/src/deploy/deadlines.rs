@@ -21,10 +21,9 @@ pub const DEADLINES_ANNOTATION: &str = "ethwasm.io/deadlines";
 
 /// `(label, unix seconds)` of an object's deadlines; an error names the object.
 fn deadlines_of(body: &Value) -> Result<BTreeMap<String, u64>> {
-    let Some(text) = body.pointer("/metadata/annotations").and_then(|a| a.get(DEADLINES_ANNOTATION)) else {
+    let Some(text) = crate::manifest::annotation(body, DEADLINES_ANNOTATION) else {
         return Ok(BTreeMap::new());
     };
-    let text = text.as_str().unwrap_or_default();
     serde_json::from_str(text).map_err(|e| {
         Error::plugin(format!(
             "{}: annotation {DEADLINES_ANNOTATION} is not a JSON object of label -> Unix seconds ({e}): `{text}`",

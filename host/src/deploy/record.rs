@@ -309,25 +309,15 @@ pub(crate) async fn list_releases<C: Cluster>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::Status;
 
     fn record(revision: u32) -> Record {
         Record {
-            name: "eth".into(),
             namespace: "chain".into(),
             revision,
-            chart: None,
-            plugins: vec![],
-            values: json!({}),
-            chart_values: None,
             seed: "cd".repeat(32),
-            inventory: vec![],
-            manifests: vec![],
-            status: Status::Deployed,
             first_deployed: 1,
             last_deployed: 2,
-            description: String::new(),
-            notes: vec![],
+            ..Record::deployed_with(vec![])
         }
     }
 

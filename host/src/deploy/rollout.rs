@@ -120,13 +120,8 @@ async fn roll_out_into<C: Cluster>(
     } else {
         // What moves between the members of a stop-before-change group stops everywhere first.
         let moving = stop::moving_groups(plan.previous, plan.targets);
-        let group = |old: &serde_json::Value| {
-            old.pointer("/metadata/annotations")
-                .and_then(|a| a.get(stop::STOP_BEFORE_CHANGE_ANNOTATION))
-                .and_then(serde_json::Value::as_str)
-                .is_some_and(|g| moving.contains(g))
-        };
-        stop::stop_changed(c, plan.previous, plan.targets, opts, |_, old| group(old)).await?;
+        let moves = |old: &serde_json::Value| stop::group_of(old).is_some_and(|g| moving.contains(g));
+        stop::stop_changed(c, plan.previous, plan.targets, opts, |_, old| moves(old)).await?;
         let later: BTreeSet<&ObjectKey> = waves.iter().skip(1).flat_map(|w| &w.keys).collect();
         for (i, wave) in waves.iter().enumerate() {
             opts.events.send(Event::Wave(&waves::describe(i, waves.len(), wave)));

@@ -10,7 +10,7 @@ use super::apply::{key_of, Target};
 use super::{Event, Options};
 use crate::cluster::{Cluster, ObjectError, WriteOptions};
 use crate::error::{Error, Result};
-use crate::manifest::ObjectKey;
+use crate::manifest::{annotation, ObjectKey};
 use crate::release::Record;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -26,15 +26,16 @@ pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
 /// moves what it holds, and every changed member stops before any is applied.
 pub const HOLDS_ANNOTATION: &str = "ethwasm.io/holds";
 
-fn annotation<'v>(body: &'v Value, name: &str) -> Option<&'v str> {
-    body.pointer("/metadata/annotations")?.get(name)?.as_str()
+/// The stop-before-change group a workload belongs to, if any.
+pub(crate) fn group_of(body: &Value) -> Option<&str> {
+    annotation(body, STOP_BEFORE_CHANGE_ANNOTATION)
 }
 
 /// The stop-before-change groups whose members move what they hold from `previous` to
 /// `targets`.
 pub(crate) fn moving_groups(previous: Option<&Record>, targets: &[Target]) -> BTreeSet<String> {
     let Some(previous) = previous else { return BTreeSet::new() };
-    let group = |b: &Value| annotation(b, STOP_BEFORE_CHANGE_ANNOTATION).map(str::to_string);
+    let group = |b: &Value| group_of(b).map(str::to_string);
     let mut moving = BTreeSet::new();
     for old in &previous.manifests {
         let Some(g) = group(old) else { continue };
@@ -114,9 +115,8 @@ pub(crate) async fn stop_changed<C: Cluster>(
 ) -> Result<()> {
     let Some(previous) = previous else { return Ok(()) };
     let namespace = previous.namespace.as_str();
-    let pointer = format!("/metadata/annotations/{}", STOP_BEFORE_CHANGE_ANNOTATION.replace('/', "~1"));
     let mut selectors = Vec::new();
-    for old in previous.manifests.iter().filter(|m| m.pointer(&pointer).is_some()) {
+    for old in previous.manifests.iter().filter(|m| group_of(m).is_some()) {
         let key = key_of(old);
         let next = targets.iter().find(|t| t.key == key);
         if next.is_some_and(|t| t.body == *old) || !only(&key, old) {

@@ -87,10 +87,9 @@ async fn current_pods<C: Cluster>(c: &C, key: &ObjectKey, live: &Value) -> Resul
 
 /// The `pod-template-hash` of a Deployment's new ReplicaSet, once it exists.
 async fn new_replica_set_hash<C: Cluster>(c: &C, key: &ObjectKey, live: &Value, base: &str) -> Result<Option<String>> {
-    let (Some(uid), Some(revision)) = (
-        live.pointer("/metadata/uid").and_then(Value::as_str),
-        live.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1"))).and_then(Value::as_str),
-    ) else {
+    let (Some(uid), Some(revision)) =
+        (live.pointer("/metadata/uid").and_then(Value::as_str), crate::manifest::annotation(live, REVISION))
+    else {
         return Ok(None);
     };
     let sets = match c.resource("apps/v1", "ReplicaSet").await {
@@ -107,10 +106,7 @@ async fn new_replica_set_hash<C: Cluster>(c: &C, key: &ObjectKey, live: &Value, 
             .and_then(Value::as_array)
             .is_some_and(|o| o.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(uid)))
     };
-    let new = sets.iter().filter(owned).find(|rs| {
-        rs.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1"))).and_then(Value::as_str)
-            == Some(revision)
-    });
+    let new = sets.iter().filter(owned).find(|rs| crate::manifest::annotation(rs, REVISION) == Some(revision));
     Ok(new.and_then(|rs| rs.pointer("/metadata/labels/pod-template-hash")).and_then(Value::as_str).map(str::to_string))
 }
 

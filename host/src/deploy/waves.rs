@@ -18,7 +18,7 @@
 
 use super::apply::Target;
 use crate::error::{Error, Result};
-use crate::manifest::ObjectKey;
+use crate::manifest::{annotation, ObjectKey};
 use crate::release::Record;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -54,10 +54,6 @@ fn number(body: &Value, key: &ObjectKey, name: &str) -> Result<Option<u64>> {
             "{key}: annotation {name} is `{text}`, not a whole number; the plugin that renders it must give one"
         ))
     })
-}
-
-fn annotation<'v>(body: &'v Value, name: &str) -> Option<&'v str> {
-    body.pointer("/metadata/annotations")?.get(name)?.as_str()
 }
 
 /// The waves a rollout of `targets` over `previous` takes: empty when no grouped workload
