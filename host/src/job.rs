@@ -137,9 +137,17 @@ fn merge_values(source: &Spec, chart: Option<&Chart>) -> Result<Values> {
         .clone()
         .or_else(|| chart.map(|c| c.values.clone()))
         .unwrap_or_else(|| serde_json::json!({}));
-    let chart_values = chart.map(|_| base.clone());
+    let mut chart_values = chart.map(|_| base.clone());
     let (mut merged, user) = source.values.apply_with_user(base)?;
     if let Some(chart) = chart {
+        // The kept values are recorded with the defaults, so the next revision finds them.
+        for (path, value) in chart.apply_kept(&mut merged, source.values.kept_from.as_ref()) {
+            if let Some(recorded) = chart_values.as_mut() {
+                let segments: Vec<crate::values::Seg> =
+                    path.split('.').map(|k| crate::values::Seg::Key(k.to_string())).collect();
+                crate::values::set_path(recorded, &segments, value);
+            }
+        }
         chart.apply_globals(&mut merged);
     }
     Ok(Values { merged, user, chart: chart_values })

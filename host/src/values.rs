@@ -84,6 +84,9 @@ pub struct ValueSources {
     /// Chart defaults to use instead of the chart's own (`--reuse-values`: the previous
     /// revision's).
     pub defaults: Option<Value>,
+    /// The values the previous revision ran with (its chart defaults and given values merged),
+    /// where the chart's `keep` values come from on an upgrade.
+    pub kept_from: Option<Value>,
 }
 
 impl ValueSources {

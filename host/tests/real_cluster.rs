@@ -194,6 +194,7 @@ scenarios!(
     an_image_change_rolls_out_in_waves_within_the_finality_budget,
     a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain,
     voluntary_exits_are_signed_and_submitted_by_a_job,
+    validators_join_by_deposit_without_a_new_genesis_or_a_moved_key,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1747,4 +1748,63 @@ async fn voluntary_exits_are_signed_and_submitted_by_a_job(t: Env) {
     assert_eq!(second.len(), 1, "{out}");
     assert_ne!(second, first, "another set of exits is another Job");
     assert!(out.contains(&format!("pruned   Job {}", first[0])), "{out}");
+}
+
+/// Raising the validator count on a running chain (created on 2026-12-07, so its genesis funds
+/// the deposit account): the genesis stays (the kept genesis validator count), the new keys join
+/// clients 0 and 1 without moving any other, each client restarts in its own wave (none is
+/// stopped before the first), and a Job sends the signed deposits. A later raise keeps the
+/// genesis too: the count is carried from the record, not from the values.
+async fn validators_join_by_deposit_without_a_new_genesis_or_a_moved_key(t: Env) {
+    let base = ["deploy", "charts/ethereum", "--created", "1796601600", "--wait", "--timeout", "3m", "--no-notes"];
+    t.ok(&base);
+    let genesis = || async {
+        let cm = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
+        cm["data"]["genesis.json"].as_str().unwrap().to_string()
+    };
+    let clients = || async {
+        let sts = t.c.list(&builtin::stateful_set(), Some(&t.ns), "app.kubernetes.io/component=validator").await;
+        let mut by_name: Vec<(String, String)> = sts
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                let held = s["metadata"]["annotations"]["ethwasm.io/holds-set"].as_str().unwrap_or("").to_string();
+                (s["metadata"]["name"].as_str().unwrap().to_string(), held)
+            })
+            .collect();
+        by_name.sort();
+        by_name
+    };
+    let first = genesis().await;
+    let held = clients().await;
+    assert_eq!(held.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>(), ["0-15", "16-31", "32-47", "48-63"]);
+
+    let out = t.ok(&[&base[..], &["--set", "global.topology.validators=66"]].concat());
+    assert_eq!(genesis().await, first, "the genesis stays");
+    let held = clients().await;
+    assert_eq!(held.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>(), ["0-15,64", "16-31,65", "32-47", "48-63"]);
+    assert!(
+        out.contains("validators join or leave: StatefulSet ethereum-validator-0 runs validators 0-15,64, was 0..16"),
+        "{out}"
+    );
+    assert!(!out.contains("validator keys move"), "{out}");
+    // Two clients changed; each stopped in its own wave, the second after the first was ready.
+    let stop = |i: u32| out.find(&format!("stopped  StatefulSet {}/ethereum-validator-{i}", t.ns));
+    let (a, b) = (stop(0).expect("client 0 stopped"), stop(1).expect("client 1 stopped"));
+    assert!(out[a..b].contains("wave"), "client 1 stopped in a later wave than client 0:\n{out}");
+    assert!(stop(2).is_none() && stop(3).is_none(), "{out}");
+    let job = out.lines().find(|l| l.starts_with("ready    Job ") && l.contains("/ethereum-deposits-"));
+    assert!(job.is_some(), "the deposits Job ran: {out}");
+    let secret = t.c.get(&builtin::secret(), &t.ns, "ethereum-validator-deposits").await.unwrap().expect("deposits");
+    let lines = secret["data"]["transactions"].as_str().map(|b| {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b).unwrap();
+        String::from_utf8(bytes).unwrap().lines().map(|l| l.split(' ').next().unwrap().to_string()).collect::<Vec<_>>()
+    });
+    assert_eq!(lines, Some(vec!["64".to_string(), "65".to_string()]));
+
+    // Again, with more: the genesis count comes from the record (64), not from the values.
+    t.ok(&[&base[..], &["--set", "global.topology.validators=67"]].concat());
+    assert_eq!(genesis().await, first);
+    assert_eq!(clients().await[2].1, "32-47,66");
 }

@@ -96,7 +96,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     // Warm the compile cache, then time render alone.
     let src = source();
-    let facts = ReleaseFacts { seed_hex: "ab".repeat(32), revision: 1, created: 1_767_225_600, previous: None };
+    let facts =
+        ReleaseFacts { seed_hex: "ab".repeat(32), revision: 1, created: 1_767_225_600, previous: None, keep: true };
     render_revision(&src, NS, "ethereum", &facts).expect("render");
     let renders: Vec<Duration> = (0..RUNS)
         .map(|_| {

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Independent-client test: Lodestar's consensus packages (and EthereumJS as the execution client) drive the
 # proof-of-stake network that ethwasm renders to finality, from the rendered artefacts alone
-# (tests/lodestar/finality.mjs; README.md beside this file says what is checked).
+# (tests/lodestar/finality.mjs), and EthereumJS's VM executes the deposit transactions it signs
+# (tests/lodestar/deposits.mjs); README.md beside this file says what is checked.
 #   (a) fulu,    64 validators, 4 validator clients, pbkdf2 keystores, mock EL: must finalize
 #   (b) control: the same render with only half of the keys signing: must NOT finalize; and with three
 #       quarters signing (above the 2/3 threshold) it must finalize
 #   (c) electra, 16 validators, 4 validator clients, scrypt keystores at the default N=4, EthereumJS as the EL: must finalize,
 #       and the system contracts (EIP-4788, 2935, 7002, 7251) must answer
+#   (d) deposits: the chart (release eth) for a chain created on 2026-12-07 that grew from 10 to 13 validators; the
+#       deposit transactions ethwasm signs for validators 10, 11, 12 are executed by EthereumJS's VM on genesis.json's
+#       state (tests/lodestar/deposits.mjs): every check must pass; and, as negative controls, with a byte of the first
+#       transaction's signature flipped (--tamper tx), or of the BLS signature in its calldata, re-signed (--tamper
+#       deposit), checks must FAIL (exit 1)
 #
 # Run from anywhere: bash tests/lodestar/run.sh
 #   ETHWASM          the ethwasm binary (default target/release/ethwasm)
@@ -93,9 +99,48 @@ if [ "${#failed[@]}" -eq 0 ] && ! grep -q 'EIP-7251 consolidation requests: eth_
   failed+=("electra-16-ethereumjs: the system contract checks did not run")
 fi
 
+# run_deposits name want(pass|fail) yaml [deposits.mjs options]
+run_deposits() {
+  local name=$1 want=$2 yaml=$3 status=0 t
+  shift 3
+  local log="$OUT/$name.log"
+  echo "== $name: node deposits.mjs $(basename "$yaml") $*"
+  t=$(now)
+  "$NODE" "$DIR/deposits.mjs" "$yaml" "$@" > "$log" 2>&1 || status=$?
+  # The failures, notes and sections (every check is in the log), then the count of ok lines.
+  grep -v '^ok ' "$log" | sed 's/^/   /' || true
+  echo "   ($name: $(since "$t"), exit $status, $(grep -c '^ok ' "$log") ok, log $log)"
+  case "$want:$status" in
+    pass:0) ;;
+    fail:1) echo "   ok: checks failed, as they must" ;;
+    pass:*) failed+=("$name: exit $status") ;;
+    fail:0) failed+=("$name: every check passed on a tampered transaction") ;;
+    fail:*) failed+=("$name: exit $status (an error, not failed checks)") ;;
+  esac
+}
+
+t=$(now)
+# The chart as released (not the plugins alone): only chains created from 2026-12-07 fund the deposit account
+# in genesis.json; the validators past genesisValidators (10, 11, 12) join by deposit.
+nice -n 10 "$ETHWASM" render charts/ethereum --plugin-path "$PLUGINS" --release eth \
+  --set global.topology.signers=3 --set global.topology.validators=13 --set global.topology.genesisValidators=10 \
+  --created 1796601600 --seed "$(printf 'ab%.0s' {1..32})" --no-notes > "$OUT/joined-13.yaml"
+echo "== render joined-13 (chart, 13 validators, 10 at genesis): $(since "$t"), $(wc -c < "$OUT/joined-13.yaml") bytes"
+run_deposits deposits-joined-13 pass "$OUT/joined-13.yaml"
+if ! grep -q '^ok   get_deposit_root() = hash_tree_root' "$OUT/deposits-joined-13.log"; then
+  failed+=("deposits-joined-13: the deposit root check did not run")
+fi
+# Negative controls: a changed transaction signature, and a changed deposit signature in a validly re-signed
+# transaction (the contract refuses it: its deposit_data_root no longer matches).
+run_deposits deposits-tampered-tx fail "$OUT/joined-13.yaml" --tamper tx
+run_deposits deposits-tampered-deposit fail "$OUT/joined-13.yaml" --tamper deposit
+if ! grep -q '^FAIL tx 0 .*runTx: no exception: revert' "$OUT/deposits-tampered-deposit.log"; then
+  failed+=("deposits-tampered-deposit: the deposit contract did not refuse the changed deposit")
+fi
+
 echo "== total $(since "$t_all")"
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'FAILED: %s\n' "${failed[@]}"
   exit 1
 fi
-echo "lodestar finality: all cases passed"
+echo "lodestar finality and deposits: all cases passed"

@@ -345,9 +345,10 @@ def check_keys(rd, rel, args):
         by_client[c] = keystores
 
     n_total = sum(len(v) for v in by_client.values())
+    g = args.genesis_validators if args.genesis_validators is not None else n_total
     if args.validators is not None:
         check("keystores = validators", n_total, args.validators)
-    split = even_split(n_total, clients)
+    split = even_split(g, clients)
 
     master = derive_master_sk(seed)
     prefix_sk = derive_child_sk(derive_child_sk(master, 12381), 3600)
@@ -370,10 +371,12 @@ def check_keys(rd, rel, args):
             fail(f"client {c}: keystores", "no keystore Secret opens with its password")
             continue
         first, n = split[c]
+        # Validators past the genesis ones join client i % clients.
+        joined = [i for i in range(g, n_total) if i % clients == c]
         paths = sorted((ks["path"] for _, _, ks in keystores), key=lambda p: [int(x) for x in p.split("/")[1:]])
         idx = [int(p.split("/")[3]) for p in paths]
-        check(f"client {c}: keystore paths m/12381/3600/i/0/0 for i in {first}..{first + n - 1}",
-              paths, [f"m/12381/3600/{i}/0/0" for i in range(first, first + n)])
+        check(f"client {c}: keystore paths m/12381/3600/i/0/0 for i in {first}..{first + n - 1} and joined {joined}",
+              paths, [f"m/12381/3600/{i}/0/0" for i in list(range(first, first + n)) + joined])
         covered += idx
         password = passwords[f"signer-{c}"]
         bad = []
@@ -413,7 +416,7 @@ def check_keys(rd, rel, args):
         check(f"client {c}: {len(keystores)} keystores: version 4, pubkey = SkToPk(sk_i) = Secret key name, "
               f"v4 uuid, decrypt to sk_i (EIP text; ethstaker schema + decrypt) with signer-{c}'s password, wrong password rejected "
               f"[{', '.join(json.loads(k) for k in kdfs)}]", bad, [])
-    check("slices disjoint and cover 0..N-1 in order", covered, list(range(n_total)))
+    check("slices disjoint and cover 0..N-1", sorted(covered), list(range(n_total)))
 
     # The withdrawal account.
     wa = require(rd.secret(f"{rel}-withdrawal-account"), f"Secret {rel}-withdrawal-account")
@@ -431,7 +434,7 @@ def check_keys(rd, rel, args):
         except ValueError as e:
             fail("withdrawal-account keystore.json decrypts", str(e))
     done("keys", t)
-    return [pubkeys[i][1] for i in range(n_total)], address, clients
+    return [pubkeys[i][1] for i in range(g)], address, clients, pubkeys
 
 
 def load_spec(fork, config):
@@ -466,11 +469,93 @@ def num(v):
     return int(v, 16) if isinstance(v, str) and v.startswith("0x") else int(v)
 
 
+def check_deposits(rd, rel, spec, config, genesis, all_keys, g, withdrawal_address):
+    """The deposits of validators g.. and the transactions that send them: deposit data verified
+    with py_ecc over the specs' deposit domain and roots; each transaction decoded with `rlp`, its
+    sender recovered with coincurve, its call data decoded by the ABI's offsets."""
+    deps = rd.secret(f"{rel}-validator-deposits")
+    n = len(all_keys)
+    check(f"a deposits Secret exactly when validators join ({n} run, {g} at genesis)", deps is not None, n > g)
+    if deps is None:
+        return
+    account = require(rd.secret(f"{rel}-deposit-account"), f"Secret {rel}-deposit-account")
+    address = eth_address(bytes.fromhex(account["key"]))
+    check("deposit-account address = address(key) (coincurve + keccak)", account["address"].lower(), hx(address))
+    alloc = {k.lower().removeprefix("0x") for k in genesis["alloc"]}
+    check("the deposit account is funded in genesis.json's alloc", address.hex() in alloc, True)
+    data = json.loads(deps["deposit_data.json"])
+    lines = [line.split() for line in deps["transactions"].splitlines()]
+    check("deposit_data.json entries and transactions = joined validators", (len(data), len(lines)), (n - g, n - g))
+    fork = spec.Version(config["GENESIS_FORK_VERSION"].to_bytes(4, "big"))
+    domain = spec.compute_domain(spec.DOMAIN_DEPOSIT, fork)  # zero genesis validators root
+    creds = b"\x01" + bytes(11) + withdrawal_address
+    contract = int(genesis["config"]["depositContractAddress"], 16).to_bytes(20, "big")
+    selector = keccak(b"deposit(bytes,bytes,bytes,bytes32)")[:4]
+    bad = []
+    for k, (entry, (index, tx_hash, raw_hex)) in enumerate(zip(data, lines)):
+        i = g + k
+        sk, pk = all_keys[i]
+        amount = 32 * 10**9
+        message = spec.DepositMessage(pubkey=pk, withdrawal_credentials=creds, amount=amount)
+        signature = bytes.fromhex(entry["signature"])
+        deposit = spec.DepositData(pubkey=pk, withdrawal_credentials=creds, amount=amount, signature=signature)
+        problems = []
+        if int(index) != i:
+            problems.append(f"line {k} names validator {index}")
+        if (entry["pubkey"], entry["withdrawal_credentials"], entry["amount"]) != (pk.hex(), creds.hex(), amount):
+            problems.append("pubkey, credentials or amount")
+        if not py_ecc_bls.Verify(pk, spec.compute_signing_root(message, domain), signature):
+            problems.append("signature does not verify over DOMAIN_DEPOSIT")
+        if entry["deposit_message_root"] != spec.hash_tree_root(message).hex():
+            problems.append("deposit_message_root")
+        root = spec.hash_tree_root(deposit)
+        if entry["deposit_data_root"] != root.hex():
+            problems.append("deposit_data_root")
+        raw = bytes.fromhex(raw_hex[2:])
+        if raw[0] != 2 or hx(keccak(raw)) != tx_hash:
+            problems.append("not a type-2 transaction, or its hash differs")
+        fields = rlp.decode(raw[1:])
+        if len(fields) != 12:
+            problems.append(f"{len(fields)} fields")
+            bad.append(f"validator {i}: " + "; ".join(problems))
+            continue
+        chain_id, nonce, _tip, _cap, gas, to, value, call, access, y, r, sig_s = fields
+        as_int = lambda b: int.from_bytes(b, "big")  # noqa: E731
+        signing_hash = keccak(b"\x02" + rlp.encode(fields[:9]))
+        sig = as_int(r).to_bytes(32, "big") + as_int(sig_s).to_bytes(32, "big") + bytes([as_int(y)])
+        public = coincurve.PublicKey.from_signature_and_message(sig, signing_hash, hasher=None)
+        sender = keccak(public.format(compressed=False)[1:])[12:]
+        if sender != address:
+            problems.append(f"sender {hx(sender)} is not the deposit account")
+        if (as_int(chain_id), as_int(nonce), to, as_int(value), access) != (
+                genesis["config"]["chainId"], k, contract, 32 * 10**18, []):
+            problems.append("chain id, nonce (i - genesis validators), deposit contract, 32 ETH or access list")
+        if as_int(sig_s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0:
+            problems.append("high s (EIP-2)")
+        word = lambda b, w: b[4 + 32 * w:4 + 32 * (w + 1)]  # noqa: E731
+
+        def arg(w):
+            at = 4 + as_int(word(call, w))
+            size = as_int(call[at:at + 32])
+            return call[at + 32:at + 32 + size]
+        if call[:4] != selector or (arg(0), arg(1), arg(2), word(call, 3)) != (pk, creds, signature, root):
+            problems.append("call data is not deposit(pubkey, credentials, signature, deposit_data_root)")
+        if as_int(gas) < 100_000:
+            problems.append(f"gas {as_int(gas)}")
+        if problems:
+            bad.append(f"validator {i}: " + "; ".join(problems))
+    check(f"deposits of validators {g}..{n - 1}: py_ecc verifies each over DOMAIN_DEPOSIT (GENESIS_FORK_VERSION, "
+          "zero root), deposit_message_root and deposit_data_root = the specs' hash_tree_root; each transaction "
+          "decodes (rlp) as type 2 with nonce i - genesis validators to the deposit contract with 32 ETH and "
+          "call data deposit(...), signed (low s) by the deposit account (coincurve recovery)", bad, [])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("render")
     ap.add_argument("--release", default="ethwasm")
     ap.add_argument("--validators", type=int)
+    ap.add_argument("--genesis-validators", type=int)
     ap.add_argument("--signers", type=int)
     ap.add_argument("--rpc-nodes", type=int, default=1)
     ap.add_argument("--fork", choices=["electra", "fulu"])
@@ -484,7 +569,7 @@ def main():
     print(f"{args.render}: {len(rd.docs)} objects")
     check("ConfigMap data / Secret stringData values are YAML strings (PyYAML SafeLoader)", rd.mistyped, [])
 
-    pubkeys, withdrawal_address, clients = check_keys(rd, rel, args)
+    pubkeys, withdrawal_address, clients, all_keys = check_keys(rd, rel, args)
     n = len(pubkeys)
 
     # --- files ---
@@ -560,6 +645,7 @@ def main():
                 bad.append(name)
         check(f"voluntary exits {sorted(exits)} verify (py_ecc) over DOMAIN_VOLUNTARY_EXIT with "
               "CAPELLA_FORK_VERSION and the genesis validators root (EIP-7044)", bad, [])
+    check_deposits(rd, rel, spec, config, genesis, all_keys, len(pubkeys), withdrawal_address)
     check("genesis_time = genesis.json timestamp", int(state.genesis_time), num(genesis["timestamp"]))
     if args.genesis_time is not None:
         check("genesis_time as rendered", int(state.genesis_time), args.genesis_time)

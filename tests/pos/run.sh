@@ -88,7 +88,7 @@ run_case() { # name fork validators signers kdf [extra render args]
   t=$(now)
   nice -n 10 "$VENV/bin/python" tests/pos/crosscheck.py "$yaml" --release "$RELEASE" \
     --validators "$n" --signers "$signers" --rpc-nodes 1 --fork "$fork" --genesis-time $GENESIS_TIME \
-    --seconds-per-slot 12 --kdf "$kdf" \
+    --seconds-per-slot 12 --kdf "$kdf" ${GENESIS_VALIDATORS:+--genesis-validators "$GENESIS_VALIDATORS"} \
     > "$log" 2>&1 || status=$?
   # Failures, section notes, the peer ids and the summary (every comparison is in the log).
   grep -v '^ok ' "$log" | sed 's/^/   /' || true
@@ -100,6 +100,10 @@ run_case fulu-64 fulu 64 2 pbkdf2
 run_case electra-5 electra 5 2 scrypt --set secrets.validators.kdf=scrypt
 RENDER=render_chart RELEASE=eth
 run_case chart-fulu-10 fulu 10 3 pbkdf2 --set-json 'secrets.validators.exits=[2, 7]'
+# A chain created on 2026-12-07 (its genesis funds the deposit account) that grew from 10 to 13
+# validators: 10, 11, 12 join by deposit.
+GENESIS_VALIDATORS=10 run_case chart-fulu-joined fulu 13 3 pbkdf2 \
+  --set global.topology.genesisValidators=10 --created 1796601600
 RENDER=render RELEASE=ethwasm
 
 # Negative control: one hex digit of the withdrawal key changed; the check must notice.

@@ -20,6 +20,13 @@ pub struct ChartFile {
     /// So one setting reaches plugins that read only their own section and `global`.
     #[serde(default)]
     pub globals: BTreeMap<String, String>,
+    /// Values a release keeps from its first install, `path: from` (dotted paths): when the
+    /// value at `path` is null, a first install takes the value at `from`, and every later
+    /// revision the one its previous revision ran with, unless the user sets `path` (or the
+    /// deploy starts a new chain). The Ethereum chart keeps its genesis validator count so,
+    /// raising `validators` on a running chain, the new ones join by deposit.
+    #[serde(default)]
+    pub keep: BTreeMap<String, String>,
 }
 
 /// One plugin of a chart.

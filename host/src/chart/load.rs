@@ -109,6 +109,15 @@ impl Chart {
                 )));
             }
         }
+        for (path, from) in &file.keep {
+            for p in [path, from] {
+                if lookup(&values, p).is_none() {
+                    return Err(invalid(format!(
+                        "keep.{path}: `{p}` is not a value in values.yaml; name values the chart defines"
+                    )));
+                }
+            }
+        }
         Ok(Chart { dir: dir.into(), files, file, values, schema, search: default_search() })
     }
 
@@ -123,6 +132,26 @@ impl Chart {
                 g.entry(key.clone()).or_insert(found);
             }
         }
+    }
+
+    /// Fills the chart's `keep` values that are null in `values` (see [`ChartFile::keep`]): from
+    /// `previous` (the values the previous revision ran with: the kept value, or, from a
+    /// revision made before the chart kept it, its `from`), else from `values`' own `from`.
+    /// Returns each kept path with the value it now has, for the record.
+    pub(crate) fn apply_kept(&self, values: &mut Value, previous: Option<&Value>) -> Vec<(String, Value)> {
+        let mut kept = Vec::new();
+        for (path, from) in &self.file.keep {
+            let present = |v: &Value, p: &str| lookup(v, p).filter(|x| !x.is_null()).cloned();
+            let value = present(values, path)
+                .or_else(|| previous.and_then(|p| present(p, path).or_else(|| present(p, from))))
+                .or_else(|| present(values, from));
+            let Some(value) = value else { continue };
+            let segments: Vec<crate::values::Seg> =
+                path.split('.').map(|k| crate::values::Seg::Key(k.to_string())).collect();
+            crate::values::set_path(values, &segments, value.clone());
+            kept.push((path.clone(), value));
+        }
+        kept
     }
 
     /// The plugins with paths made absolute-or-cwd-relative and limits parsed.
@@ -183,6 +212,11 @@ impl Chart {
     }
 }
 
+/// The value at dotted `path` in `values`, if any.
+fn lookup<'v>(values: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(values, |v, k| v.get(k))
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -236,5 +270,32 @@ pub(super) mod tests {
         std::fs::write(d.path().join("values.yaml"), "a: {c: x}\n").unwrap();
         let e = Chart::load(d.path()).unwrap_err().to_string();
         assert!(e.contains("globals.engine: `a.b` is not a value in values.yaml"), "{e}");
+    }
+
+    #[test]
+    fn kept_values_start_from_their_source_and_stay_with_the_release() {
+        let d =
+            chart_dir("apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins: []\nkeep: {t.genesis: t.count}\n");
+        std::fs::write(d.path().join("values.yaml"), "t: {count: 4, genesis: null}\n").unwrap();
+        let c = Chart::load(d.path()).unwrap();
+        // A first install: from `count`.
+        let mut first = serde_json::json!({"t": {"count": 4, "genesis": null}});
+        assert_eq!(c.apply_kept(&mut first, None), [("t.genesis".to_string(), serde_json::json!(4))]);
+        assert_eq!(first["t"]["genesis"], 4);
+        // An upgrade that raises `count`: the previous revision's kept value.
+        let mut next = serde_json::json!({"t": {"count": 6, "genesis": null}});
+        c.apply_kept(&mut next, Some(&first));
+        assert_eq!(next["t"], serde_json::json!({"count": 6, "genesis": 4}));
+        // From a revision made before the chart kept it: that revision's `count`.
+        let mut older = serde_json::json!({"t": {"count": 6, "genesis": null}});
+        c.apply_kept(&mut older, Some(&serde_json::json!({"t": {"count": 5}})));
+        assert_eq!(older["t"]["genesis"], 5);
+        // A value the user sets wins.
+        let mut set = serde_json::json!({"t": {"count": 6, "genesis": 2}});
+        c.apply_kept(&mut set, Some(&first));
+        assert_eq!(set["t"]["genesis"], 2);
+        std::fs::write(d.path().join("values.yaml"), "t: {count: 4}\n").unwrap();
+        let e = Chart::load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("keep.t.genesis: `t.genesis` is not a value in values.yaml"), "{e}");
     }
 }

@@ -98,6 +98,24 @@ fn stateful_sets(previous: &Record) -> impl Iterator<Item = &Value> {
     previous.manifests.iter().filter(|m| m.get("kind").and_then(Value::as_str) == Some("StatefulSet"))
 }
 
+/// The validator indices an `ethwasm.io/validators` annotation names: `first..end` (half-open),
+/// or inclusive ranges `0-15,64,68-69`.
+fn indices(text: &str) -> std::collections::BTreeSet<u64> {
+    if let Some((a, b)) = text.split_once("..") {
+        return match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+            (Ok(a), Ok(b)) => (a..b).collect(),
+            _ => Default::default(),
+        };
+    }
+    text.split(',')
+        .filter_map(|item| {
+            let (a, b) = item.trim().split_once('-').unwrap_or((item.trim(), item.trim()));
+            Some(a.parse::<u64>().ok()?..=b.parse::<u64>().ok()?)
+        })
+        .flatten()
+        .collect()
+}
+
 /// Validator slices that change, go or appear.
 fn moved_keys(previous: &Record, targets: &[Target]) -> Vec<String> {
     let now: BTreeMap<&str, &str> = targets
@@ -106,11 +124,17 @@ fn moved_keys(previous: &Record, targets: &[Target]) -> Vec<String> {
         .filter_map(|t| Some((name(&t.body), slice(&t.body)?)))
         .collect();
     let before: BTreeMap<&str, &str> = stateful_sets(previous).filter_map(|m| Some((name(m), slice(m)?))).collect();
+    // An index is held elsewhere before when another StatefulSet ran it: gaining such an index
+    // moves a key; gaining one nobody ran is a validator that joins.
+    let held_before = |sts: &str, i: u64| before.iter().any(|(s, was)| *s != sts && indices(was).contains(&i));
     let mut out = Vec::new();
     for (sts, was) in &before {
         match now.get(sts) {
-            Some(is) if is != was => {
-                out.push(format!("validator keys move: StatefulSet {sts} runs validators {is}, was {was}"))
+            Some(is) if indices(is) != indices(was) => {
+                let (is_set, was_set) = (indices(is), indices(was));
+                let moved = is_set.difference(&was_set).any(|i| held_before(sts, *i));
+                let what = if moved { "validator keys move" } else { "validators join or leave" };
+                out.push(format!("{what}: StatefulSet {sts} runs validators {is}, was {was}"))
             }
             None => out.push(format!("validator keys move: StatefulSet {sts} (validators {was}) no longer runs them")),
             _ => {}
@@ -118,7 +142,9 @@ fn moved_keys(previous: &Record, targets: &[Target]) -> Vec<String> {
     }
     for (sts, is) in now.iter().filter(|(s, _)| !before.contains_key(*s)) {
         if !before.is_empty() {
-            out.push(format!("validator keys move: StatefulSet {sts} starts validators {is}"));
+            let moved = indices(is).iter().any(|i| held_before(sts, *i));
+            let what = if moved { "validator keys move" } else { "validators join" };
+            out.push(format!("{what}: StatefulSet {sts} starts validators {is}"));
         }
     }
     out
@@ -188,7 +214,12 @@ mod tests {
     fn dropped_values_moved_keys_and_removed_nodes_are_named() {
         let before = record(
             json!({ "global": { "topology": { "signers": 3 } }, "ethstats": { "secret": "hunter2" } }),
-            vec![sts("eth-pair-2", 1, None), sts("eth-validator-0", 1, Some("0..11")), sts("eth-rpc", 2, None)],
+            vec![
+                sts("eth-pair-2", 1, None),
+                sts("eth-validator-0", 1, Some("0..11")),
+                sts("eth-validator-1", 1, Some("11..16")),
+                sts("eth-rpc", 2, None),
+            ],
         );
         let now = json!({ "global": { "topology": { "rpcNodes": 1 } } });
         let defaults = json!({ "global": { "topology": { "signers": 2 } } });
@@ -203,6 +234,7 @@ mod tests {
                 "value `global.topology.signers` given to revision 4 is dropped: was 3, now 2 (the chart's default); \
                  pass it again, or deploy without --reset-values, to keep it",
                 "validator keys move: StatefulSet eth-validator-0 runs validators 0..16, was 0..11",
+                "validator keys move: StatefulSet eth-validator-1 (validators 11..16) no longer runs them",
                 "nodes go: StatefulSet eth-pair-2 is removed with its 1 pod(s)",
                 "nodes go: StatefulSet eth-rpc scales from 2 to 1 pods (eth-rpc-1 go)",
             ]
@@ -213,5 +245,27 @@ mod tests {
             record(json!({ "a": 1 }), vec![sts("eth-pair-2", 1, None), sts("eth-validator-0", 1, Some("0..11"))]);
         assert!(changes(Some(&unchanged), &json!({ "a": 1, "b": 2 }), None, &same, &[]).is_empty());
         assert!(changes(None, &now, None, &targets, &prune).is_empty(), "an install changes nothing that ran");
+        // Validators that join (16 and 17, which nobody ran) move no key.
+        let grown = [
+            target(sts("eth-validator-0", 1, Some("0-10,16"))),
+            target(sts("eth-validator-1", 1, Some("11-15,17"))),
+            target(sts("eth-pair-2", 1, None)),
+        ];
+        let two = record(
+            json!({ "a": 1 }),
+            vec![
+                sts("eth-validator-0", 1, Some("0..11")),
+                sts("eth-validator-1", 1, Some("11..16")),
+                sts("eth-pair-2", 1, None),
+            ],
+        );
+        let lines = changes(Some(&two), &json!({ "a": 1 }), None, &grown, &[]);
+        assert_eq!(
+            lines,
+            [
+                "validators join or leave: StatefulSet eth-validator-0 runs validators 0-10,16, was 0..11",
+                "validators join or leave: StatefulSet eth-validator-1 runs validators 11-15,17, was 11..16",
+            ]
+        );
     }
 }

@@ -21,6 +21,8 @@ pub struct SeedChoice {
     /// `--created`: the creation time a first install records [default: now]. An upgrade
     /// keeps the recorded one.
     pub created: Option<u64>,
+    /// `--new-chain`: the chart's `keep` values start again from this revision's values.
+    pub new_chain: bool,
 }
 
 /// The recorded seed on upgrade (a different --seed is an error unless rotating), else --seed
@@ -159,6 +161,7 @@ pub async fn plan<'c, C: Cluster>(
     seed: SeedChoice,
     render: impl FnOnce(&ReleaseFacts) -> Result<Revision> + Send + 'static,
 ) -> Result<Plan<'c, C>> {
+    let keep = !seed.new_chain;
     let mut store = Store::new(c, namespace, release);
     let history = store.load().await?;
     // Every record damaged: only the operator knows the chain's seed and creation time.
@@ -188,7 +191,7 @@ pub async fn plan<'c, C: Cluster>(
             chart_values: r.chart_values.clone(),
         }
     });
-    let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created, previous };
+    let facts = ReleaseFacts { seed_hex: seed_hex.clone(), revision, created, previous, keep };
     let rendering = tokio::task::spawn_blocking(move || render(&facts));
     // Meanwhile: one kind of each group-version the last revision applied (an upgrade usually
     // needs the same ones), or, for an install, of the built-in ones charts mostly use; answers

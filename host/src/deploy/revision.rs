@@ -17,6 +17,8 @@ pub struct ReleaseFacts {
     /// The values the live revision was given and the chart defaults it recorded, for an
     /// upgrade to reuse ([`crate::values::Reuse`]).
     pub previous: Option<PreviousValues>,
+    /// Whether the chart's `keep` values come from `previous` (not when starting a new chain).
+    pub keep: bool,
 }
 
 /// What a revision recorded of its values.
@@ -25,6 +27,16 @@ pub struct PreviousValues {
     pub revision: u32,
     pub values: Value,
     pub chart_values: Option<Value>,
+}
+
+impl PreviousValues {
+    /// The values the revision ran with, as far as its record tells: its chart defaults with
+    /// its given values over them.
+    fn effective(&self) -> Value {
+        let mut merged = self.chart_values.clone().unwrap_or_else(|| Value::Object(Default::default()));
+        crate::values::merge(&mut merged, self.values.clone());
+        merged
+    }
 }
 
 /// What a render produced for a revision.
@@ -62,6 +74,9 @@ pub fn render_revision(spec: &Spec, namespace: &str, release: &str, facts: &Rele
                 );
             }
             values.defaults = previous.chart_values.clone();
+        }
+        if facts.keep {
+            values.kept_from = Some(previous.effective());
         }
     }
     let spec = Spec {

@@ -144,7 +144,7 @@ fn recording_render(
 async fn seeds_and_creation_times_are_recorded_reused_and_never_silently_rotated() {
     let (_fake, c) = setup();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let given = SeedChoice { given: Some("ab".repeat(32)), rotate: false, created: Some(1_767_225_600) };
+    let given = SeedChoice { given: Some("ab".repeat(32)), created: Some(1_767_225_600), ..SeedChoice::default() };
     deploy(&c, NS, REL, given, recording_render(&seen), &opts()).await.unwrap();
     // An upgrade keeps both, whatever --created says.
     let later = SeedChoice { created: Some(1_800_000_000), ..SeedChoice::default() };
@@ -164,7 +164,7 @@ async fn seeds_and_creation_times_are_recorded_reused_and_never_silently_rotated
     assert!(format!("{e:#}").contains("--seed differs"), "{e:#}");
     assert_eq!(e.class(), Class::Usage);
 
-    let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true, created: None };
+    let rotate = SeedChoice { given: Some("cd".repeat(32)), rotate: true, ..SeedChoice::default() };
     deploy(&c, NS, REL, rotate, recording_render(&seen), &opts()).await.unwrap();
     assert_eq!(seen_facts().last().unwrap(), &facts("cd", 3));
 }

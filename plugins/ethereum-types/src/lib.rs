@@ -33,15 +33,34 @@ pub struct Topology {
     pub signers: u32,
     pub rpc_nodes: u32,
     pub bootnodes: u32,
-    /// Proof of stake only: genesis validators, split evenly across the signers.
+    /// Proof of stake only: the validators that run, split across the signers: the genesis
+    /// validators, then those that join by deposit.
     pub validators: u32,
+    /// Proof of stake only: the validators of the genesis (the chart keeps the count of the
+    /// first install, chart.yaml `keep`). None: all of `validators`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis_validators: Option<u32>,
+}
+
+impl Topology {
+    /// The validators of the genesis: `genesis_validators`, else every one of `validators`.
+    pub fn genesis_validators(&self) -> u32 {
+        self.genesis_validators.unwrap_or(self.validators)
+    }
 }
 
 impl Default for Topology {
     fn default() -> Self {
-        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1, validators: 64 }
+        Topology { signers: 2, rpc_nodes: 1, bootnodes: 1, validators: 64, genesis_validators: None }
     }
 }
+
+/// Chains created from this time on (2026-12-07T00:00:00Z, Unix seconds) get the genesis of
+/// chart 0.2: a longer genesis delay, no `osaka` blobSchedule entry, and a funded deposit
+/// account (validators join by deposit from it). A chain keeps the genesis it was made with: its
+/// creation time never changes, so a release made before keeps the older genesis on every
+/// upgrade, and its genesis hash with it.
+pub const GENESIS_DEFAULTS_V2: u64 = 1_796_601_600;
 
 /// Signers when `global.topology.signers` is not given: proof of stake splits the validators
 /// over 4 clients, the fewest even slices of which one can be lost without losing finality
@@ -63,6 +82,7 @@ struct TopologyValues {
     rpc_nodes: Option<u32>,
     bootnodes: Option<u32>,
     validators: Option<u32>,
+    genesis_validators: Option<u32>,
 }
 
 /// The `global` section as values write it.
@@ -73,6 +93,7 @@ struct GlobalValues {
     cluster_domain: String,
     consensus: Option<Consensus>,
     chain_id: Option<u64>,
+    deposit_contract: Option<String>,
 }
 
 impl Default for GlobalValues {
@@ -83,6 +104,7 @@ impl Default for GlobalValues {
             cluster_domain: g.cluster_domain,
             consensus: None,
             chain_id: None,
+            deposit_contract: None,
         }
     }
 }
@@ -96,10 +118,12 @@ impl From<GlobalValues> for Global {
                 rpc_nodes: t.rpc_nodes.unwrap_or(d.rpc_nodes),
                 bootnodes: t.bootnodes.unwrap_or(d.bootnodes),
                 validators: t.validators.unwrap_or(d.validators),
+                genesis_validators: t.genesis_validators,
             },
             cluster_domain: g.cluster_domain,
             consensus: g.consensus,
             chain_id: g.chain_id,
+            deposit_contract: g.deposit_contract,
         }
     }
 }
@@ -117,6 +141,9 @@ pub struct Global {
     /// The execution chain id, for plugins that sign for the network (the chart copies
     /// `genesis.chainId` here). Absent: not known.
     pub chain_id: Option<u64>,
+    /// The deposit contract's address, for plugins that deposit (the chart copies
+    /// `genesis.pos.depositContractAddress` here). Absent: not known.
+    pub deposit_contract: Option<String>,
 }
 
 impl Default for Global {
@@ -126,6 +153,7 @@ impl Default for Global {
             cluster_domain: "cluster.local".into(),
             consensus: None,
             chain_id: None,
+            deposit_contract: None,
         }
     }
 }
@@ -276,14 +304,46 @@ pub struct PosGenesis {
 pub struct ValidatorClient {
     /// The signer it runs with.
     pub signer: u32,
-    /// Validator indices `first .. first + count`.
+    /// Genesis validator indices `first .. first + count`.
     pub first: u32,
     pub count: u32,
+    /// Validator indices past the genesis ones that join by deposit, ascending (the chart's
+    /// secrets plugin gives index `i` to client `i % clients`, so adding validators never moves
+    /// a key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<u32>,
     /// Secrets holding its EIP-2335 keystores, key `<0xpubkey>.json` each (split to stay under
     /// the 1 MiB object limit).
     pub keystore_secrets: Vec<String>,
     /// The password of all its keystores.
     pub password: SecretKeyRef,
+}
+
+impl ValidatorClient {
+    /// Every validator index it runs: its genesis slice, then those that joined.
+    pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.first..self.first + self.count).chain(self.joined.iter().copied())
+    }
+
+    /// How many validators it runs.
+    pub fn held(&self) -> u32 {
+        self.count + self.joined.len() as u32
+    }
+}
+
+/// Ascending `indices` as inclusive ranges, `0-15,64,68-69` (the form of the chart's
+/// `ethwasm.io/validators` and `ethwasm.io/holds-set` annotations).
+pub fn ranges_text(indices: impl IntoIterator<Item = u32>) -> String {
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for i in indices {
+        match ranges.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(i) => *end = i,
+            _ => ranges.push((i, i)),
+        }
+    }
+    let text: Vec<String> =
+        ranges.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    text.join(",")
 }
 
 /// A node key of a beacon node, with the libp2p peer id it gives.
@@ -318,6 +378,23 @@ pub struct Validators {
     /// Voluntary exits signed for `secrets.validators.exits`, when any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exits: Option<ExitsRef>,
+    /// Deposits of the validators past the genesis ones, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposits: Option<DepositsRef>,
+}
+
+/// Deposits for the validators that join a running chain, signed in the sandbox: their
+/// deposit data and the transactions that send it to the deposit contract, in one Secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DepositsRef {
+    /// The Secret: `deposit_data.json` (deposit-cli's shape) and `transactions`, a line per
+    /// deposit in nonce order: `<validator index> <0x transaction hash> <0x signed transaction>`.
+    pub secret: String,
+    /// The validator indices, ascending.
+    pub indices: Vec<u32>,
+    /// The EIP-55 address of the account that sends them (funded at genesis).
+    pub account: String,
 }
 
 /// Signed voluntary exits, one JSON file per validator (`exit-<index>.json`, a
@@ -351,4 +428,17 @@ pub struct EthstatsEndpoint {
     pub address: String,
     /// The WS secret both sides read.
     pub secret: SecretKeyRef,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_text_joins_runs() {
+        assert_eq!(ranges_text([0, 1, 2, 3, 10, 14, 15]), "0-3,10,14-15");
+        assert_eq!(ranges_text([7]), "7");
+        assert_eq!(ranges_text([]), "");
+        assert_eq!(ranges_text([u32::MAX - 1, u32::MAX]), format!("{}-{}", u32::MAX - 1, u32::MAX));
+    }
 }

@@ -95,11 +95,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().unwrap_or_default()
 }
 
-/// Releases created from this time on (2026-12-07T00:00:00Z, Unix seconds) get the genesis
-/// defaults of chart 0.2: a longer genesis delay and no `osaka` blobSchedule entry. A chain keeps
-/// the genesis it was made with: its creation time never changes, so a release made before keeps
-/// the older defaults on every upgrade, and its genesis hash with them.
-pub const GENESIS_DEFAULTS_V2: u64 = 1_796_601_600;
+/// Releases created from this time on get the genesis defaults of chart 0.2 (a longer genesis
+/// delay, no `osaka` blobSchedule entry, and the secrets plugin's deposit account funded).
+pub use ethwasm_ethereum_types::GENESIS_DEFAULTS_V2;
 
 /// The genesis delay when `genesis.pos.genesisDelay` is not given: 300 s for chains created from
 /// [`GENESIS_DEFAULTS_V2`] on, room for a first pull of the geth and Lighthouse images (about

@@ -5,14 +5,35 @@
 //! in the JSON shape of ethstaker-deposit's (and staking-deposit-cli's) `deposit_data-*.json`.
 //!
 //! Checked against ethstaker-deposit 1.3.1 with the same mnemonic, indices, withdrawal
-//! credentials, amount and fork version (the tests below). The Job that sends the deposits to
-//! the deposit contract, and the clients that then run the new keys, are not built yet.
+//! credentials, amount and fork version (the tests below).
+//!
+//! Each deposit is sent by a transaction signed here too ([`signed_deposits`]): a call of the
+//! deposit contract's `deposit(bytes pubkey, bytes withdrawal_credentials, bytes signature,
+//! bytes32 deposit_data_root)` with 32 ETH, from the deposit account the genesis funds. The
+//! account sends nothing else, so the deposit of validator `i` takes nonce `i - genesis
+//! validators`: sending one twice is refused by the nonce, and the order of the nonces is the
+//! order in which the beacon chain gives the validators their indices, so a validator's index
+//! on chain is its key's EIP-2334 index. The miners plugin's Job sends them.
 
+use crate::eth::{checksum, keccak256, PrivateKey};
+use crate::transaction::Eip1559;
 use consensus_genesis::signing;
 use consensus_keys::{bls, eip2333::ValidatorKeyDeriver};
-use ethwasm_plugin::PluginError;
+use ethwasm_ethereum_types::DepositsRef;
+use ethwasm_plugin::{k8s, PluginError};
 use serde_json::{json, Value};
 use std::ops::Range;
+
+/// What a validator deposits: MIN_ACTIVATION_BALANCE, 32 ETH in Gwei.
+pub const DEPOSIT_GWEI: u64 = 32_000_000_000;
+/// Gas of one deposit transaction: the contract's `deposit` uses under 90,000 (EthereumJS
+/// measures it in tests/lodestar/deposits.mjs).
+const DEPOSIT_GAS: u64 = 150_000;
+/// Fees the transactions offer, wei per gas: a private chain's base fee sits near its floor of
+/// 7 wei unless blocks run full, so 100 Gwei leaves room for a loaded chain, and the account pays
+/// only the base fee and the tip.
+const MAX_FEE_PER_GAS: u128 = 100_000_000_000;
+const MAX_PRIORITY_FEE_PER_GAS: u128 = 1_000_000_000;
 
 /// One validator's deposit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +101,81 @@ pub fn deposit_data(
         .collect()
 }
 
+/// The call data of `deposit(bytes,bytes,bytes,bytes32)` for `d` (Solidity's ABI: the three
+/// byte strings by offset after the four head words, each a length and its bytes padded to 32).
+pub fn call_data(d: &DepositDatum) -> Vec<u8> {
+    fn word(n: usize) -> [u8; 32] {
+        let mut w = [0u8; 32];
+        w[24..].copy_from_slice(&(n as u64).to_be_bytes());
+        w
+    }
+    fn tail(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend(word(bytes.len()));
+        out.extend(bytes);
+        out.resize(out.len() + (32 - bytes.len() % 32) % 32, 0);
+    }
+    let mut tails = Vec::new();
+    let mut offsets = Vec::new();
+    for bytes in [&d.pubkey[..], &d.withdrawal_credentials[..], &d.signature[..]] {
+        offsets.push(4 * 32 + tails.len());
+        tail(&mut tails, bytes);
+    }
+    let mut out = keccak256(b"deposit(bytes,bytes,bytes,bytes32)")[..4].to_vec();
+    for o in offsets {
+        out.extend(word(o));
+    }
+    out.extend(d.deposit_data_root);
+    out.extend(tails);
+    out
+}
+
+/// What the deposits are made for.
+pub struct DepositRequest<'a> {
+    pub release: &'a str,
+    /// The validators of the genesis: the first deposit takes nonce 0.
+    pub genesis_validators: u32,
+    /// The validators that join: `genesis_validators..`.
+    pub indices: Range<u32>,
+    pub withdrawal_credentials: [u8; 32],
+    pub chain_id: u64,
+    pub genesis_fork_version: [u8; 4],
+    pub deposit_contract: [u8; 20],
+}
+
+/// The deposits of `r.indices` and the transactions that send them from `account`: the Secret
+/// (`deposit_data.json`, `transactions`) and its reference.
+pub fn signed_deposits(
+    r: &DepositRequest<'_>,
+    deriver: &ValidatorKeyDeriver,
+    account: &PrivateKey,
+) -> Result<(Value, DepositsRef), PluginError> {
+    let data =
+        deposit_data(deriver, r.indices.clone(), r.withdrawal_credentials, DEPOSIT_GWEI, r.genesis_fork_version)?;
+    let mut lines = String::new();
+    for d in &data {
+        let tx = Eip1559 {
+            chain_id: r.chain_id,
+            nonce: u64::from(d.index - r.genesis_validators),
+            max_priority_fee_per_gas: MAX_PRIORITY_FEE_PER_GAS,
+            max_fee_per_gas: MAX_FEE_PER_GAS,
+            gas_limit: DEPOSIT_GAS,
+            to: r.deposit_contract,
+            value: u128::from(d.amount_gwei) * 1_000_000_000,
+            data: call_data(d),
+        };
+        let signed =
+            tx.sign(account).map_err(|e| PluginError::Failed(format!("deposit of validator {}: {e}", d.index)))?;
+        lines.push_str(&format!("{} 0x{} 0x{}\n", d.index, hex::encode(signed.hash), hex::encode(&signed.raw)));
+    }
+    let network = format!("ethwasm-{}", r.chain_id);
+    let json = Value::Array(data.iter().map(|d| d.to_json(&network)).collect()).to_string();
+    let name = format!("{}-validator-deposits", r.release);
+    let secret = k8s::secret(&name, [("deposit_data.json", json.as_str()), ("transactions", lines.as_str())]);
+    let reference =
+        DepositsRef { secret: name, indices: r.indices.clone().collect(), account: checksum(&account.address_bytes()) };
+    Ok((secret, reference))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +220,32 @@ mod tests {
             assert_eq!(j["deposit_data_root"], data_root);
             assert_eq!(j["fork_version"], fork);
         }
+    }
+
+    #[test]
+    fn call_data_is_the_abi_of_deposit() {
+        let d = DepositDatum {
+            index: 0,
+            pubkey: [0xaa; 48],
+            withdrawal_credentials: [0xbb; 32],
+            amount_gwei: DEPOSIT_GWEI,
+            signature: [0xcc; 96],
+            deposit_message_root: [0; 32],
+            deposit_data_root: [0xdd; 32],
+            fork_version: [0; 4],
+        };
+        let c = call_data(&d);
+        // The selector of deposit(bytes,bytes,bytes,bytes32) as the deposit contract's ABI lists it.
+        assert_eq!(hex::encode(&c[..4]), "22895118");
+        assert_eq!(c.len(), 4 + 4 * 32 + (32 + 64) + (32 + 32) + (32 + 96));
+        let word = |i: usize| &c[4 + 32 * i..4 + 32 * (i + 1)];
+        assert_eq!(word(0)[31], 0x80);
+        assert_eq!(word(1)[31], 0xe0);
+        assert_eq!((word(2)[30], word(2)[31]), (0x01, 0x20));
+        assert_eq!(word(3), &[0xdd; 32]);
+        assert_eq!(word(4)[31], 48);
+        assert_eq!(word(5), &[0xaa; 32]);
+        assert_eq!(&word(6)[..16], &[0xaa; 16]);
+        assert_eq!(&word(6)[16..], &[0; 16]);
     }
 }

@@ -16,6 +16,7 @@ mod execution_keys;
 mod exits;
 pub mod keystore;
 pub mod pos;
+pub mod transaction;
 
 use eth::PrivateKey;
 use ethwasm_ethereum_types::{
@@ -171,7 +172,7 @@ pub fn render_in(
     src: &mut dyn KeySource,
 ) -> Result<Output, PluginError> {
     let (topo, pos) = (global.topology, global.consensus == Some(Consensus::Pos));
-    let (namespace, release) = (&release.namespace, release.name.as_str());
+    let (namespace, release_created, release) = (&release.namespace, release.created, release.name.as_str());
     let invalid = PluginError::InvalidValues;
     if v.signer_keys.len() > topo.signers as usize {
         return Err(invalid(format!(
@@ -220,10 +221,13 @@ pub fn render_in(
             validators: &v.validators,
             jwt: &v.jwt,
             count: topo.validators,
+            genesis_count: topo.genesis_validators(),
+            created: release_created,
             signer_pods: &signer_pods,
             rpc_pods: &rpc_pods,
             keystore_password: &password,
             chain_id: global.chain_id,
+            deposit_contract: global.deposit_contract.as_deref(),
         };
         let (out, rendered) = pos::render(&request, src, out)?;
         accounts.extend(rendered.prefund);
@@ -364,7 +368,11 @@ mod tests {
 
     #[test]
     fn node_ids_match_node_keys_and_pods() {
-        let out = run(json!({}), Topology { signers: 1, rpc_nodes: 2, bootnodes: 2, validators: 0 }).unwrap();
+        let out = run(
+            json!({}),
+            Topology { signers: 1, rpc_nodes: 2, bootnodes: 2, validators: 0, genesis_validators: None },
+        )
+        .unwrap();
         let nk: NodeKeys = serde_json::from_value(out.get_output("node-keys").unwrap()).unwrap();
         let data = secret_data(&out, "eth-nodekeys");
         assert_eq!(nk.bootnodes.stateful_set, "eth-bootnode");
@@ -422,7 +430,7 @@ mod tests {
 
     fn pos(v: serde_json::Value, signers: u32, validators: u32) -> Result<Output, PluginError> {
         let values: Values = serde_json::from_value(v).unwrap();
-        let topo = Topology { signers, rpc_nodes: 1, bootnodes: 0, validators };
+        let topo = Topology { signers, rpc_nodes: 1, bootnodes: 0, validators, genesis_validators: None };
         render(
             &Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 },
             &values,
@@ -521,5 +529,79 @@ mod tests {
         let v: Validators = serde_json::from_value(out.get_output("validators").unwrap()).unwrap();
         assert!(v.jwt.iter().all(|(_, r)| r.key == "shared"));
         assert_eq!(secret_data(&out, "eth-jwt").len(), 1);
+    }
+
+    /// A proof-of-stake render of a chain created at `created` with `genesis` genesis validators
+    /// of which `validators` run now, four clients.
+    fn joined(created: u64, genesis: u32, validators: u32) -> Result<Output, PluginError> {
+        let topo = Topology { signers: 4, rpc_nodes: 1, bootnodes: 0, validators, genesis_validators: Some(genesis) };
+        let global = Global {
+            topology: topo,
+            consensus: Some(Consensus::Pos),
+            chain_id: Some(98052),
+            deposit_contract: Some("0x4242424242424242424242424242424242424242".into()),
+            ..Global::default()
+        };
+        let release = Release { name: "eth".into(), namespace: "chain".into(), created };
+        render_in(&release, &Values::default(), &global, &mut fake)
+    }
+
+    #[test]
+    fn validators_that_join_never_move_a_key_and_get_signed_deposits() {
+        let v2 = ethwasm_ethereum_types::GENESIS_DEFAULTS_V2;
+        let clients =
+            |out: &Output| -> Validators { serde_json::from_value(out.get_output("validators").unwrap()).unwrap() };
+        let at_genesis = clients(&joined(v2, 10, 10).unwrap());
+        let grown = joined(v2, 10, 17).unwrap();
+        let after = clients(&grown);
+        // The genesis is the same: 10 validators, the same keys.
+        assert_eq!(after.pubkeys, at_genesis.pubkeys);
+        for (a, b) in at_genesis.clients.iter().zip(&after.clients) {
+            assert_eq!((a.first, a.count), (b.first, b.count), "the genesis slices stay");
+        }
+        let slices: Vec<Vec<u32>> = after.clients.iter().map(|c| c.joined.clone()).collect();
+        // 10 over 4: 3, 3, 2, 2; index i joins client i % 4, evening the totals out.
+        assert_eq!(slices, [vec![12, 16], vec![13], vec![10, 14], vec![11, 15]]);
+        // Growing again only adds.
+        let more = clients(&joined(v2, 10, 19).unwrap());
+        for (a, b) in after.clients.iter().zip(&more.clients) {
+            assert!(b.joined.starts_with(&a.joined), "{:?} then {:?}", a.joined, b.joined);
+        }
+        // Each client holds exactly its keys.
+        for c in &after.clients {
+            let data = secret_data(&grown, &c.keystore_secrets[0]);
+            assert_eq!(data.len(), (c.count as usize) + c.joined.len());
+        }
+        // The deposits: indices 10..17, a transaction each, nonces 0.., from the funded account.
+        let d = after.deposits.as_ref().unwrap();
+        assert_eq!(d.indices, (10..17).collect::<Vec<_>>());
+        let prefunded: Prefunded = serde_json::from_value(grown.get_output("prefunded").unwrap()).unwrap();
+        assert!(prefunded.accounts.contains(&d.account));
+        let data = secret_data(&grown, &d.secret);
+        let lines: Vec<&str> = data["transactions"].as_str().unwrap().lines().collect();
+        assert_eq!(lines.len(), 7);
+        assert!(lines[0].starts_with("10 0x"));
+        let entries: serde_json::Value = serde_json::from_str(data["deposit_data.json"].as_str().unwrap()).unwrap();
+        assert_eq!(entries.as_array().unwrap().len(), 7);
+        assert_eq!(entries[0]["fork_version"], "10017f04");
+        // A chain without joiners still funds the account (its genesis does not change when they come).
+        let plain: Prefunded =
+            serde_json::from_value(joined(v2, 10, 10).unwrap().get_output("prefunded").unwrap()).unwrap();
+        assert!(plain.accounts.contains(&d.account));
+    }
+
+    #[test]
+    fn joining_is_refused_where_the_genesis_funds_no_deposit_account_or_below_the_genesis() {
+        let msg = |r: Result<Output, PluginError>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        let old = msg(joined(ethwasm_ethereum_types::GENESIS_DEFAULTS_V2 - 1, 10, 12));
+        assert!(
+            old.contains("created before 2026-12-07") && old.contains("Keep global.topology.validators at 10"),
+            "{old}"
+        );
+        let fewer = msg(joined(ethwasm_ethereum_types::GENESIS_DEFAULTS_V2, 10, 8));
+        assert!(fewer.contains("8 is fewer than the chain's 10 genesis validators"), "{fewer}");
+        // Before V2 no deposit account is made at all: such a chain's genesis stays as it was.
+        let out = joined(ethwasm_ethereum_types::GENESIS_DEFAULTS_V2 - 1, 10, 10).unwrap();
+        assert!(!out.manifests().iter().any(|m| m["metadata"]["name"] == "eth-deposit-account"));
     }
 }

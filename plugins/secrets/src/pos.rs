@@ -8,10 +8,11 @@ use crate::keystore::{self as v3, ScryptParams};
 use crate::{derive_key, labelled, nonce, KeySource};
 use consensus_keys::keystore::{Kdf, KeystoreInput};
 use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335, PublicKey, SecretKey};
-use ethwasm_ethereum_types::{BeaconNodeKey, SecretKeyRef, ValidatorClient, Validators};
+use ethwasm_ethereum_types::{
+    BeaconNodeKey, DepositsRef, SecretKeyRef, ValidatorClient, Validators, GENESIS_DEFAULTS_V2,
+};
 use ethwasm_plugin::{k8s, keys, Output, PluginError};
 use serde::Deserialize;
-use std::ops::Range;
 
 /// Keystores per Secret stay under this many bytes: the API server's limit is 1 MiB of data,
 /// and the object also travels base64-encoded.
@@ -85,23 +86,33 @@ pub struct Request<'a> {
     pub namespace: &'a str,
     pub validators: &'a ValidatorValues,
     pub jwt: &'a JwtValues,
-    /// `global.topology.validators`.
+    /// `global.topology.validators`: the validators that run.
     pub count: u32,
+    /// `global.topology.genesisValidators` (else `count`): the first `genesis_count` are the
+    /// genesis validators, the rest join by deposit.
+    pub genesis_count: u32,
+    /// When the release was created: chains created from [`GENESIS_DEFAULTS_V2`] on fund a
+    /// deposit account at genesis.
+    pub created: u64,
     /// Pods that run an execution client and a beacon node side by side: signers (each with a
     /// validator client), then RPC nodes.
     pub signer_pods: &'a [String],
     pub rpc_pods: &'a [String],
     /// The release's keystore password (the derived withdrawal account's keystore uses it).
     pub keystore_password: &'a str,
-    /// `global.chainId`: the network's fork versions derive from it (exits are signed over them).
+    /// `global.chainId`: the network's fork versions derive from it (exits and deposits are
+    /// signed over them, deposit transactions for the chain).
     pub chain_id: Option<u64>,
+    /// `global.depositContract`: where deposits go.
+    pub deposit_contract: Option<&'a str>,
 }
 
 /// What [`render`] adds besides its manifests.
 pub struct Rendered {
     pub validators: Validators,
-    /// The derived withdrawal account, to prefund (None when the address was given).
-    pub prefund: Option<String>,
+    /// Accounts to prefund: the derived withdrawal account (unless an address was given) and
+    /// the deposit account (chains created from [`GENESIS_DEFAULTS_V2`] on).
+    pub prefund: Vec<String>,
     pub notes: String,
 }
 
@@ -136,10 +147,17 @@ fn mnemonic(v: &ValidatorValues, src: &mut dyn KeySource) -> Result<String, Plug
 
 /// Renders the proof-of-stake Secrets into `out`.
 pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Result<(Output, Rendered), PluginError> {
-    let (release, v, count) = (r.release, r.validators, r.count);
+    let (release, v, count, genesis) = (r.release, r.validators, r.count, r.genesis_count);
     let invalid = PluginError::InvalidValues;
-    if count == 0 {
+    if genesis == 0 {
         return Err(invalid("global.topology.validators: proof of stake needs at least one validator".into()));
+    }
+    if count < genesis {
+        return Err(invalid(format!(
+            "global.topology.validators: {count} is fewer than the chain's {genesis} genesis validators \
+             (global.topology.genesisValidators); validators leave a running chain by exit \
+             (secrets.validators.exits), not by a lower count"
+        )));
     }
     let clients = r.signer_pods.len() as u32;
     if clients == 0 {
@@ -156,33 +174,37 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     out = out.manifest(labelled(k8s::secret(&mnemonic_secret, [("mnemonic", words.as_str())]), release));
 
     // Withdrawals: a given address, or a derived account whose key is kept in a Secret.
-    let (out, withdrawal, prefund) = withdrawal_account(r, src, out)?;
+    let (out, withdrawal, withdrawal_prefund) = withdrawal_account(r, src, out)?;
     let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
 
     // Every signing key and its public key at once: one fixed-base table and one field inversion
     // for all of them.
     let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
     let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
-    let (out, pubkeys, client_refs) = validator_clients(r, kdf, &signing, &public, src, out)?;
-    let (out, exits) = match crate::exits::signed_exits(release, &v.exits, r.chain_id, &signing, &public, credentials)?
-    {
-        Some((secret, exits)) => (out.manifest(labelled(secret, release)), Some(exits)),
-        None => (out, None),
-    };
+    let (out, client_refs) = validator_clients(r, kdf, &signing, &public, src, out)?;
+    let genesis_keys = &public[..genesis as usize];
+    let (out, exits) =
+        match crate::exits::signed_exits(release, &v.exits, r.chain_id, &signing, genesis_keys, credentials)? {
+            Some((secret, exits)) => (out.manifest(labelled(secret, release)), Some(exits)),
+            None => (out, None),
+        };
+    let (out, account, deposits) = deposit_account(r, &deriver, credentials, src, out)?;
+    let prefund = withdrawal_prefund.into_iter().chain(account).collect();
 
     // Engine API JWT secrets and beacon node keys, one per execution/beacon pair.
     let (out, jwt_refs, beacon_nodes) = pair_keys(r, src, out)?;
 
-    let notes = notes(r, &mnemonic_secret, &withdrawal, prefund.is_some());
+    let notes = notes(r, &mnemonic_secret, &withdrawal, v.withdrawal_address.is_empty());
     let validators = Validators {
-        withdrawal_credentials: vec![format!("0x{}", hex::encode(credentials)); pubkeys.len()],
-        pubkeys,
+        withdrawal_credentials: vec![format!("0x{}", hex::encode(credentials)); genesis_keys.len()],
+        pubkeys: genesis_keys.iter().map(|pk| format!("0x{}", hex::encode(pk))).collect(),
         withdrawal_address: checksum(&withdrawal),
         mnemonic: Some(secret_ref(&mnemonic_secret, "mnemonic")),
         clients: client_refs,
         jwt: jwt_refs,
         beacon_nodes,
         exits,
+        deposits,
     };
     Ok((out, Rendered { validators, prefund, notes }))
 }
@@ -218,9 +240,10 @@ fn withdrawal_account(
     Ok((out, withdrawal, prefund))
 }
 
-/// The validator clients, one per signer pod, each with an even slice of the validators: their
-/// keystores in Secrets of their own, and every client's keystore password in one Secret. Returns
-/// the public keys in validator index order, and the clients.
+/// The validator clients, one per signer pod, each with an even slice of the genesis validators
+/// and every `clients`-th of those that joined later (index `i` runs in client `i % clients`, so
+/// the totals stay an even split and adding validators never moves a key): their keystores in
+/// Secrets of their own, and every client's keystore password in one Secret.
 fn validator_clients(
     r: &Request<'_>,
     kdf: Kdf,
@@ -228,19 +251,20 @@ fn validator_clients(
     public: &[PublicKey],
     src: &mut dyn KeySource,
     mut out: Output,
-) -> Result<(Output, Vec<String>, Vec<ValidatorClient>), PluginError> {
-    let (release, count) = (r.release, r.count);
+) -> Result<(Output, Vec<ValidatorClient>), PluginError> {
+    let (release, count, genesis) = (r.release, r.count, r.genesis_count);
     let clients = r.signer_pods.len() as u32;
-    let mut pubkeys = Vec::with_capacity(count as usize);
     let mut client_refs = Vec::new();
     let password_secret = format!("{release}-validator-passwords");
     let mut passwords: Vec<(String, String)> = Vec::new();
     for c in 0..clients {
-        // An even split; the first `count % clients` clients take one more.
-        let first = c * (count / clients) + c.min(count % clients);
-        let n = count / clients + u32::from(c < count % clients);
+        // An even split of the genesis validators; the first `genesis % clients` take one more.
+        let first = c * (genesis / clients) + c.min(genesis % clients);
+        let n = genesis / clients + u32::from(c < genesis % clients);
+        let joined: Vec<u32> = (genesis..count).filter(|i| i % clients == c).collect();
         let password = keys::password_from_bytes(&src.bytes(&format!("validators/client-{c}/password"), 64), 32);
-        let parts = keystore_parts(first..first + n, signing, public, &password, kdf, src, &mut pubkeys)?;
+        let indices = (first..first + n).chain(joined.iter().copied());
+        let parts = keystore_parts(indices, signing, public, &password, kdf, src)?;
         let mut names = Vec::new();
         for (k, part) in parts.iter().enumerate() {
             let name = format!("{release}-signer-{c}-validators-{k}");
@@ -254,6 +278,7 @@ fn validator_clients(
             signer: c,
             first,
             count: n,
+            joined,
             keystore_secrets: names,
             password: secret_ref(&password_secret, &key),
         });
@@ -262,23 +287,22 @@ fn validator_clients(
         k8s::secret(&password_secret, passwords.iter().map(|(a, b)| (a.as_str(), b.as_str()))),
         release,
     ));
-    Ok((out, pubkeys, client_refs))
+    Ok((out, client_refs))
 }
 
-/// The EIP-2335 keystores of validators `range` (file name `<pubkey>.json`, keystore), cut into
-/// parts that each fit a Secret; their public keys are appended to `pubkeys`.
+/// The EIP-2335 keystores of validators `indices` (file name `<pubkey>.json`, keystore), cut
+/// into parts that each fit a Secret.
 fn keystore_parts(
-    range: Range<u32>,
+    indices: impl Iterator<Item = u32>,
     signing: &[SecretKey],
     public: &[PublicKey],
     password: &str,
     kdf: Kdf,
     src: &mut dyn KeySource,
-    pubkeys: &mut Vec<String>,
 ) -> Result<Vec<Vec<(String, String)>>, PluginError> {
     let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
     let mut size = 0;
-    for i in range {
+    for i in indices {
         let (sk, pk) = (signing[i as usize], public[i as usize]);
         let nonce = nonce(src, &format!("validators/{i}"));
         let path = eip2333::signing_key_path(i);
@@ -304,9 +328,65 @@ fn keystore_parts(
         if let Some(part) = parts.last_mut() {
             part.push((format!("{pk_hex}.json"), keystore));
         }
-        pubkeys.push(pk_hex);
     }
     Ok(parts)
+}
+
+/// The deposit account (chains created from [`GENESIS_DEFAULTS_V2`] on: its key in a Secret,
+/// its address to prefund) and, when validators join, their signed deposits in a Secret.
+fn deposit_account(
+    r: &Request<'_>,
+    deriver: &eip2333::ValidatorKeyDeriver,
+    credentials: [u8; 32],
+    src: &mut dyn KeySource,
+    mut out: Output,
+) -> Result<(Output, Option<String>, Option<DepositsRef>), PluginError> {
+    let (release, joining) = (r.release, r.genesis_count..r.count);
+    let invalid = PluginError::InvalidValues;
+    if r.created < GENESIS_DEFAULTS_V2 {
+        if !joining.is_empty() {
+            return Err(invalid(format!(
+                "global.topology.validators: {} validators past the genesis's {} would join by deposit, but this \
+                 chain was created before 2026-12-07 and its genesis funds no deposit account. Keep \
+                 global.topology.validators at {}, or start a new chain (--new-chain)",
+                joining.len(),
+                r.genesis_count,
+                r.genesis_count
+            )));
+        }
+        return Ok((out, None, None));
+    }
+    let key = derive_key(src, "validators/deposit-account");
+    let name = format!("{release}-deposit-account");
+    let (address, key_hex) = (key.address(), key.to_hex());
+    out =
+        out.manifest(labelled(k8s::secret(&name, [("address", address.as_str()), ("key", key_hex.as_str())]), release));
+    if joining.is_empty() {
+        return Ok((out, Some(address), None));
+    }
+    let needs = |what: &str, how: &str| {
+        invalid(format!("global.topology.validators: validators that join by deposit need {what}; {how}"))
+    };
+    let chain_id =
+        r.chain_id.ok_or_else(|| needs("the chain id as global.chainId", "the chart copies genesis.chainId there"))?;
+    let contract = r.deposit_contract.ok_or_else(|| {
+        needs(
+            "the deposit contract's address as global.depositContract",
+            "the chart copies genesis.pos.depositContractAddress there",
+        )
+    })?;
+    let deposit_contract = parse_address(contract).map_err(|e| invalid(format!("global.depositContract: {e}")))?;
+    let request = crate::deposits::DepositRequest {
+        release,
+        genesis_validators: r.genesis_count,
+        indices: joining,
+        withdrawal_credentials: credentials,
+        chain_id,
+        genesis_fork_version: consensus_genesis::ForkVersions::for_chain(chain_id).genesis,
+        deposit_contract,
+    };
+    let (secret, deposits) = crate::deposits::signed_deposits(&request, deriver, &key)?;
+    Ok((out.manifest(labelled(secret, release)), Some(address), Some(deposits)))
 }
 
 /// The engine API JWT secret of each pair pod: (pod, where the secret is).

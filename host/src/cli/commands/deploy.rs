@@ -66,7 +66,12 @@ impl DeployCommand {
                 rollback_on_failure: self.rollback_on_failure,
                 ..self.rollout.options("deploy")
             };
-            let seed = SeedChoice { given: self.source.seed.clone(), rotate: self.rotate_keys, created: spec.created };
+            let seed = SeedChoice {
+                given: self.source.seed.clone(),
+                rotate: self.rotate_keys,
+                created: spec.created,
+                new_chain: opts.new_chain,
+            };
             let render = deploy::renderer(&spec, &ns, &release);
             deploy::deploy(&cluster, &ns, &release, seed, render, &opts).await
         })?;

@@ -54,7 +54,12 @@ impl DiffCommand {
         let (text, changed, waves) = block_on(async {
             let cluster = args::connect(g).await?;
             let ns = args::namespace(g, &cluster)?;
-            let seed = SeedChoice { given: self.source.seed.clone(), rotate: self.rotate_keys, created: spec.created };
+            let seed = SeedChoice {
+                given: self.source.seed.clone(),
+                rotate: self.rotate_keys,
+                created: spec.created,
+                new_chain: false,
+            };
             let render = deploy::renderer(&spec, &ns, &release);
             let plan = deploy::plan::plan(&cluster, &ns, &release, seed, render).await?;
             let ns_exists = cluster

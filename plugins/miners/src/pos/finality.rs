@@ -14,8 +14,8 @@ use ethwasm_ethereum_types::ValidatorClient;
 /// over two thirds of the validators: the largest `k` whose `k` largest slices hold less than a
 /// third.
 pub(super) fn tolerable_down(clients: &[ValidatorClient]) -> u32 {
-    let total: u64 = clients.iter().map(|c| u64::from(c.count)).sum();
-    let mut slices: Vec<u64> = clients.iter().map(|c| u64::from(c.count)).collect();
+    let total: u64 = clients.iter().map(|c| u64::from(c.held())).sum();
+    let mut slices: Vec<u64> = clients.iter().map(|c| u64::from(c.held())).collect();
     slices.sort_unstable_by(|a, b| b.cmp(a));
     let mut down = 0;
     let mut k = 0;
@@ -32,28 +32,28 @@ pub(super) fn tolerable_down(clients: &[ValidatorClient]) -> u32 {
 /// The most validators that may be down at once with the rest holding more than two thirds:
 /// the largest `w` with `3 * w < total` (21 of 64). A rollout in waves keeps each wave within it.
 pub(super) fn stake_budget(clients: &[ValidatorClient]) -> u64 {
-    let total: u64 = clients.iter().map(|c| u64::from(c.count)).sum();
+    let total: u64 = clients.iter().map(|c| u64::from(c.held())).sum();
     total.saturating_sub(1) / 3
 }
 
 /// The warning for a topology in which one validator client down stops finality, with the
 /// numbers; None when any one can be lost.
 pub(super) fn one_down_warning(release: &str, clients: &[ValidatorClient]) -> Option<String> {
-    let total: u32 = clients.iter().map(|c| c.count).sum();
+    let total: u32 = clients.iter().map(|c| c.held()).sum();
     // The first of the largest (max_by_key keeps the last).
-    let largest = clients.iter().rev().max_by_key(|c| c.count)?;
+    let largest = clients.iter().rev().max_by_key(|c| c.held())?;
     if tolerable_down(clients) > 0 || total == 0 {
         return None;
     }
-    let left = total - largest.count;
+    let left = total - largest.held();
     Some(format!(
         "global.topology: validator client {release}-validator-{c} holds {n} of the {total} validators ({pct}%); \
          with it down (a node drain, an image pull, an OOM kill) the others hold {left}/{total} ({left_pct}%), and \
          finality needs more than two thirds. Run at least 4 signers (each client then holds under a third), or \
          accept that one client down stops finality",
         c = largest.signer,
-        n = largest.count,
-        pct = 100 * largest.count / total,
+        n = largest.held(),
+        pct = 100 * largest.held() / total,
         left_pct = 100 * left / total,
     ))
 }
@@ -68,7 +68,7 @@ const CUSTODY_GROUPS: u32 = 128;
 /// at most (each its 4, a validator client's node one per 32 ETH attached and at least 8).
 pub(super) fn custody_warning(clients: &[ValidatorClient], rpc_nodes: usize) -> String {
     let validator_nodes: u32 =
-        clients.iter().map(|c| c.count.clamp(VALIDATOR_CUSTODY_REQUIREMENT, CUSTODY_GROUPS)).sum();
+        clients.iter().map(|c| c.held().clamp(VALIDATOR_CUSTODY_REQUIREMENT, CUSTODY_GROUPS)).sum();
     let most = (validator_nodes + CUSTODY_REQUIREMENT * rpc_nodes as u32).min(CUSTODY_GROUPS);
     format!(
         "miners.beacon.supernode is false: the {n} beacon nodes keep at most {most} of the {CUSTODY_GROUPS} \
@@ -93,6 +93,7 @@ mod tests {
                 signer: i as u32,
                 first: 0,
                 count,
+                joined: vec![],
                 keystore_secrets: vec![],
                 password: r.clone(),
             })

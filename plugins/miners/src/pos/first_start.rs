@@ -45,9 +45,8 @@ pub const DECISION_FILE: &str = "/data/ethwasm-doppelganger";
 pub(super) struct Client<'a> {
     pub genesis_time: u64,
     pub seconds_per_slot: u64,
-    /// Validator indices `first .. first + count`.
-    pub first: u32,
-    pub count: u32,
+    /// Its validator indices.
+    pub indices: Vec<u32>,
     /// Beacon APIs to ask, the client's own first.
     pub beacon_apis: &'a [String],
 }
@@ -61,9 +60,10 @@ pub const WAIT_FOR_BEACON_SECONDS: u32 = 300;
 /// for the tests; the rendered pod does not set it.
 pub(super) fn script(c: &Client<'_>) -> String {
     let epoch_seconds = c.seconds_per_slot * SLOTS_PER_EPOCH;
-    let indices = (c.first..c.first + c.count).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
+    let slice = ethwasm_ethereum_types::ranges_text(c.indices.iter().copied());
+    let indices = c.indices.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
     let apis = c.beacon_apis.join(" ");
-    let (genesis, first, last) = (c.genesis_time, c.first, c.count.max(1) - 1 + c.first);
+    let genesis = c.genesis_time;
     format!(
         r#"set -u
 rm -f {DECISION_FILE}
@@ -95,7 +95,7 @@ while :; do
     for e in $prev $epoch; do
       live=$(post "$api/eth/v1/validator/liveness/$e" '[{indices}]')
       case "$live" in
-        *'"is_live":true'*) decide wait "a validator of {first}..{last} was live in epoch $e ($api)" ;;
+        *'"is_live":true'*) decide wait "a validator of {slice} was live in epoch $e ($api)" ;;
         *'"is_live":false'*) ;;
         *) clear=no ;;
       esac
@@ -103,10 +103,10 @@ while :; do
     if [ "$clear" = yes ]; then answered="$answered $api"; else echo "first-start: $api gave no liveness answer"; fi
   done
   if [ -n "$answered" ]; then
-    decide skip "first start in epoch $epoch; no validator of {first}..{last} was live in epochs $prev..$epoch (asked:$answered)"
+    decide skip "first start in epoch $epoch; no validator of {slice} was live in epochs $prev..$epoch (asked:$answered)"
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    decide wait "no synced beacon node could say whether validators {first}..{last} signed lately"
+    decide wait "no synced beacon node could say whether validators {slice} signed lately"
   fi
   sleep 5
 done
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn script_asks_for_the_slice_and_the_beacon_nodes_in_order() {
         let apis = ["http://a:5052".to_string(), "http://b:5052".to_string()];
-        let c = Client { genesis_time: 1000, seconds_per_slot: 12, first: 16, count: 3, beacon_apis: &apis };
+        let c = Client { genesis_time: 1000, seconds_per_slot: 12, indices: vec![16, 17, 18], beacon_apis: &apis };
         let s = script(&c);
         assert!(s.contains(r#"'["16","17","18"]'"#), "{s}");
         assert!(s.contains("for api in http://a:5052 http://b:5052; do"), "{s}");

@@ -38,6 +38,7 @@
 
 mod checkpoint;
 mod context;
+mod deposits;
 mod exits;
 mod finality;
 mod first_start;

@@ -10,7 +10,7 @@ pub(super) const LIGHTHOUSE_TAG: &str = "v8.3.3";
 /// Annotation carrying a digest of rendered configuration a pod reads at start (static nodes,
 /// peer lists), so a change rolls the pods.
 pub const CONFIG_HASH_ANNOTATION: &str = "ethwasm.io/config-hash";
-/// The validator indices a validator client's pod runs (`first..end`).
+/// The validator indices a validator client's pod runs (`0-15,64,68`: inclusive ranges).
 pub const VALIDATORS_ANNOTATION: &str = "ethwasm.io/validators";
 /// Tells the host to stop (scale to zero, or delete) every changed workload of the named group
 /// and wait for its pods to go before it applies anything: no validator key runs in two
@@ -19,6 +19,10 @@ pub const STOP_BEFORE_CHANGE_ANNOTATION: &str = "ethwasm.io/stop-before-change";
 /// A digest of the validator keys a validator client holds: while it stays, a change moves no
 /// key, and the host stops each client in its own wave instead of all of them first.
 pub const HOLDS_ANNOTATION: &str = "ethwasm.io/holds";
+/// What a validator client holds, item by item (its validator indices as inclusive ranges): the
+/// host stops every changed client first only when an index moves from one client to another;
+/// keys that join or leave move nothing.
+pub const HOLDS_SET_ANNOTATION: &str = "ethwasm.io/holds-set";
 /// The workloads that share a rollout budget (the host rolls a change out in waves within it).
 pub const ROLLOUT_GROUP_ANNOTATION: &str = "ethwasm.io/rollout-group";
 /// What a workload takes down while it restarts (a validator client: its validators).

@@ -53,6 +53,9 @@ pub(crate) fn render(
     if let Some(exits) = &i.validators.exits {
         out = out.manifest(super::exits::job(&ctx, exits));
     }
+    if let Some(deposits) = &i.validators.deposits {
+        out = out.manifest(super::deposits::job(&ctx, deposits)?);
+    }
 
     Ok(out.notes(notes(&ctx, &clients)))
 }
@@ -161,10 +164,17 @@ fn rpc_pairs(ctx: &Ctx<'_>, rpcs: &[PairNode<'_>], all: &[&PairNode<'_>], mut ou
         out = out.manifest(budget);
     }
     if r.network_policy.enabled {
-        // The release's own pods also reach the beacon API: the peering sidecars read each
-        // node's identity there, and validator clients fall back to these nodes.
+        // The release's own pods also reach the beacon API (the peering sidecars read each
+        // node's identity there, and validator clients fall back to these nodes) and JSON-RPC
+        // (the deposit Job sends through it).
         let quic = b.p2p_port + 1;
-        let p2p = [(b.p2p_port, "TCP"), (b.p2p_port, "UDP"), (quic, "UDP"), (b.http_port, "TCP")];
+        let p2p = [
+            (b.p2p_port, "TCP"),
+            (b.p2p_port, "UDP"),
+            (quic, "UDP"),
+            (b.http_port, "TCP"),
+            (r.service.http_port, "TCP"),
+        ];
         out = out.manifest(rpc_network_policy(release, &sel, r, &[(b.http_port, "TCP")], &p2p));
     }
     out

@@ -33,6 +33,10 @@ struct Node {
     statuses: BTreeMap<String, String>,
     /// Whether it accepts a voluntary exit into its pool (then the validator is `active_exiting`).
     accepts_exits: bool,
+    /// JSON-RPC (an execution node): receipt statuses by transaction hash, and what each raw
+    /// transaction it is sent turns into (its hash, its receipt's status once mined).
+    receipts: BTreeMap<String, String>,
+    mines: BTreeMap<String, (String, String)>,
 }
 
 #[derive(Default)]
@@ -98,6 +102,25 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
             (200, "".into())
         }
         ("POST", "/lighthouse/add_peer") => (200, "null".into()),
+        ("POST", "" | "/") => {
+            let call: Value = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
+            let param = call["params"][0].as_str().unwrap_or_default().to_string();
+            let result = match call["method"].as_str().unwrap_or_default() {
+                "eth_getTransactionReceipt" => {
+                    node.receipts.get(&param).map_or(Value::Null, |s| json!({ "status": s, "transactionHash": param }))
+                }
+                "eth_sendRawTransaction" => {
+                    let Some((hash, status)) = node.mines.get(&param).cloned() else {
+                        return (200, json!({ "jsonrpc": "2.0", "id": 1, "error": { "code": -32000, "message": "nonce too low" } }).to_string());
+                    };
+                    state.nodes.get_mut(host).unwrap().receipts.insert(hash.clone(), status);
+                    json!(hash)
+                }
+                "eth_getTransactionCount" => json!("0x2"),
+                m => panic!("unexpected JSON-RPC method {m}"),
+            };
+            (200, json!({ "jsonrpc": "2.0", "id": 1, "result": result }).to_string())
+        }
         ("POST", p) if p.starts_with("/eth/v1/validator/liveness/") => {
             let epoch: u64 = p.rsplit('/').next().unwrap().parse().unwrap();
             let indices: Vec<String> = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
@@ -174,6 +197,13 @@ fn via(text: &str, stub: &str) -> String {
 
 /// Runs `script` (its absolute `moved` dirs under `root`) against the stub at `stub`.
 fn run_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> String {
+    let (ok, stdout, stderr) = try_script(script, root, moved, stub, env);
+    assert!(ok, "script failed: {stderr}");
+    stdout
+}
+
+/// Runs `script` as [`run_script`] does: whether it succeeded, its output and its errors.
+fn try_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> (bool, String, String) {
     let mut s = via(script, stub);
     for dir in moved {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
@@ -191,8 +221,8 @@ fn run_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&st
         .envs(env.iter().copied())
         .output()
         .unwrap();
-    assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
 fn api_host(pod: &str) -> String {
@@ -342,10 +372,7 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
 
     // Three epochs in, its own beacon node synced, no key live lately: skip.
     let (log, flags) = first_start(3 * EPOCH + 30, |_, _| {});
-    assert!(
-        log.contains("skip: first start in epoch 3; no validator of 0..1 was live in epochs 2..3 (asked:"),
-        "{log}"
-    );
+    assert!(log.contains("skip: first start in epoch 3; no validator of 0-1 was live in epochs 2..3 (asked:"), "{log}");
     assert!(skips(&flags), "{flags}");
 
     // A key of the slice live in the previous epoch (a doppelganger, or this client before
@@ -355,7 +382,7 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
             n.live_epochs = vec![2];
         }
     });
-    assert!(log.contains("wait: a validator of 0..1 was live in epoch 2"), "{log}");
+    assert!(log.contains("wait: a validator of 0-1 was live in epoch 2"), "{log}");
     assert!(waits(&flags), "{flags}");
 
     // Its own beacon node still syncing: the others (its fallbacks) answer.
@@ -363,14 +390,14 @@ fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_sign
         s.nodes.get_mut(&api_host(&pods[0])).unwrap().syncing = true;
     });
     assert!(log.contains(&format!("/{} is syncing", api_host("eth-signer-0-0"))), "{log}");
-    assert!(log.contains("skip: first start in epoch 1; no validator of 0..1 was live in epochs 0..1"), "{log}");
+    assert!(log.contains("skip: first start in epoch 1; no validator of 0-1 was live in epochs 0..1"), "{log}");
     assert!(skips(&flags), "{flags}");
 
     // One beacon node saw a key live though another did not: wait.
     let (log, flags) = first_start(EPOCH + 30, |s, pods| {
         s.nodes.get_mut(&api_host(&pods[3])).unwrap().live_epochs = vec![1];
     });
-    assert!(log.contains("wait: a validator of 0..1 was live in epoch 1"), "{log}");
+    assert!(log.contains("wait: a validator of 0-1 was live in epoch 1"), "{log}");
     assert!(waits(&flags), "{flags}");
 
     // No beacon node answers: wait.
@@ -523,4 +550,39 @@ fn the_exits_job_posts_until_each_exit_is_on_chain() {
     assert!(said.contains("validator 9: exited_unslashed (the exit is on chain)"), "{said}");
     let posts = state.lock().unwrap().posts.iter().filter(|(_, b)| b.contains("validator_index")).count();
     assert_eq!(posts, 2, "validator 3 twice (refused, then accepted), validator 9 never: {said}");
+}
+
+/// The deposits Job sends each transaction that has no receipt yet, never one that has, waits
+/// until each is mined, and fails naming the validator when a deposit's transaction failed.
+#[test]
+fn the_deposits_job_sends_each_deposit_once_and_fails_on_a_failed_one() {
+    let root = tempfile::tempdir().unwrap();
+    let state = Arc::new(Mutex::new(State::default()));
+    let proxy = serve(state.clone());
+    let host = "eth-rpc.chain.svc.cluster.local:8545".to_string();
+    let mut node = Node { up: true, ..Node::default() };
+    node.receipts.insert("0xa0".into(), "0x1".into());
+    node.mines.insert("0x02a0".into(), ("0xa0".into(), "0x1".into()));
+    node.mines.insert("0x02b1".into(), ("0xb1".into(), "0x1".into()));
+    state.lock().unwrap().nodes.insert(host.clone(), node);
+    std::fs::create_dir_all(root.path().join("deposits")).unwrap();
+    let lines = "10 0xa0 0x02a0\n11 0xb1 0x02b1\n";
+    std::fs::write(root.path().join("deposits/transactions"), lines).unwrap();
+    let script = super::deposits::script(&format!("http://{host}"), "0x00000000000000000000000000000000000000aa", 12);
+    let env = [("DEPOSIT_WAIT_SECONDS", "0")];
+    let said = run_script(&script, root.path(), &["/deposits"], &proxy, &env);
+    assert!(said.contains("validator 10: deposited (0xa0)"), "{said}");
+    assert!(said.contains("validator 11: deposit sent (0xb1)"), "{said}");
+    assert!(said.contains("2 deposits made"), "{said}");
+    let sent = |s: &State| s.posts.iter().filter(|(_, b)| b.contains("eth_sendRawTransaction")).count();
+    assert_eq!(sent(&state.lock().unwrap()), 1, "validator 10's deposit was mined before: {said}");
+    // Again: nothing left to send.
+    run_script(&script, root.path(), &["/deposits"], &proxy, &env);
+    assert_eq!(sent(&state.lock().unwrap()), 1);
+    // A deposit whose transaction reverted fails the Job with its validator.
+    state.lock().unwrap().nodes.get_mut(&host).unwrap().mines.insert("0x02c2".into(), ("0xc2".into(), "0x0".into()));
+    std::fs::write(root.path().join("deposits/transactions"), format!("{lines}12 0xc2 0x02c2\n")).unwrap();
+    let (ok, _, err) = try_script(&script, root.path(), &["/deposits"], &proxy, &env);
+    assert!(!ok);
+    assert!(err.contains("validator 12: the deposit transaction 0xc2 failed (receipt status 0x0)"), "{err}");
 }

@@ -41,7 +41,7 @@ pub(super) struct World {
 
 pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -> World {
     let values: ethwasm_plugin_secrets::Values = serde_json::from_value(secrets_values).unwrap();
-    let topo = Topology { signers, rpc_nodes, bootnodes: 0, validators };
+    let topo = Topology { signers, rpc_nodes, bootnodes: 0, validators, genesis_validators: None };
     let out = ethwasm_plugin_secrets::render(&rel(), &values, topo, true, &mut fake).unwrap();
     let output = |name: &str| out.get_output(name).unwrap();
     let pos = PosGenesis {

@@ -31,11 +31,12 @@
 use super::context::{sha256_hex, Ctx};
 use super::first_start::{self, DECISION_FILE};
 use super::paths::{
-    CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR, PASSWORD_FILE,
-    ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
+    CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, HOLDS_SET_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR,
+    PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
 use crate::values::{init_resources, validator_resources, with_default_resources};
+use ethwasm_ethereum_types::ranges_text;
 use ethwasm_ethereum_types::ValidatorClient;
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
@@ -130,19 +131,26 @@ pub(super) fn validator_set(
     let password = &client.password;
     let container = validator_container(ctx, &image, pull, fee_recipient, beacon_apis);
     let layout = Container::new("validators", &image, pull)
-        .command(["sh", "-c", &validators_script(client.count)])
+        .command(["sh", "-c", &validators_script(client.held())])
         .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")])
         .resources(&init);
     let keystores =
         workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
-    let slice = format!("{}..{}", client.first, client.first + client.count);
-    let holds = sha256_hex(&format!("{slice} {}", client.keystore_secrets.join(",")));
+    let slice = ranges_text(client.indices());
+    // A client that runs only its genesis slice names it `first..end` (half-open), as before
+    // validators could join, so its pods keep their template; with joined ones, ranges.
+    let shown = if client.joined.is_empty() {
+        format!("{}..{}", client.first, client.first + client.count)
+    } else {
+        slice.clone()
+    };
+    let holds = sha256_hex(&format!("{shown} {}", client.keystore_secrets.join(",")));
     let persistence = &vc.persistence;
     let mut pod = ctx
         .on_chain(v.annotate(Pod::new(&labels)))
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &holds)
-        .annotation(VALIDATORS_ANNOTATION, &slice)
+        .annotation(VALIDATORS_ANNOTATION, &shown)
         .init_container(layout);
     // Only a persistent volume remembers a first start; an emptyDir client always waits.
     if vc.doppelganger_protection && persistence.enabled {
@@ -167,8 +175,9 @@ pub(super) fn validator_set(
     sts["metadata"]["annotations"] = json!({
         STOP_BEFORE_CHANGE_ANNOTATION: "validator-keys",
         HOLDS_ANNOTATION: holds,
+        HOLDS_SET_ANNOTATION: slice,
         ROLLOUT_GROUP_ANNOTATION: "stake",
-        ROLLOUT_WEIGHT_ANNOTATION: client.count.to_string(),
+        ROLLOUT_WEIGHT_ANNOTATION: client.held().to_string(),
         ROLLOUT_BUDGET_ANNOTATION: super::finality::stake_budget(&i.validators.clients).to_string(),
     });
     sts
@@ -229,8 +238,7 @@ fn first_start_container(ctx: &Ctx<'_>, client: &ValidatorClient, beacon_apis: &
     let decide = first_start::Client {
         genesis_time: ctx.pos.genesis_time,
         seconds_per_slot: ctx.pos.seconds_per_slot,
-        first: client.first,
-        count: client.count,
+        indices: client.indices().collect(),
         beacon_apis,
     };
     Container::new("first-start", &ctx.geth_image, v.image.pull_policy())
