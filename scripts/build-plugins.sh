@@ -3,7 +3,8 @@
 #
 #   scripts/build-plugins.sh              every plugin of this repository:
 #       chart plugins     -> target/plugins/<name>.wasm
-#       examples          -> target/examples/<name>.wasm (Rust, and Python via componentize-py)
+#       examples          -> target/examples/<name>.wasm (Rust, Python via componentize-py, JavaScript
+#                            via componentize-js)
 #       test plugins      -> target/test-plugins/<name>.wasm
 #   scripts/build-plugins.sh --crate DIR  one standalone plugin crate (e.g. from
 #       `ethwasm plugin new`)   -> target/custom/<name>.wasm
@@ -16,9 +17,10 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # crate directories, by where their component goes. Plugins are listed here and nowhere else.
-PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins/ethstats)
+PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins/ethstats plugins/dora plugins/faucet plugins/monitoring plugins/blockscout)
 EXAMPLES=(examples/servicemonitor)
 PY_EXAMPLES=(examples/quota-py:quota)
+JS_EXAMPLES=(examples/spamoor-js:spamoor)
 TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit plugins/testing/legacy-v1)
 WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
 COMPONENTIZE_PY=componentize-py==0.25.1
@@ -129,4 +131,24 @@ if [ ${#PY_EXAMPLES[@]} -gt 0 ]; then
     fi
   done
 fi
+# JavaScript examples: componentize-js (npm, pinned in each example's package-lock.json) bundles
+# the StarlingMonkey engine; the sandbox gives no wasi:http, so `http` and `fetch-event` go.
+for e in "${JS_EXAMPLES[@]}"; do
+  dir=${e%%:*} name=${e#*:}
+  out="$root/target/examples/$name.wasm"
+  stale=no
+  [ -f "$out" ] || stale=yes
+  for f in "$dir"/src/*.js "$dir/package-lock.json" wit/0.2.0/plugin.wit; do
+    [ "$f" -nt "$out" ] && stale=yes
+  done
+  if [ "$stale" = yes ]; then
+    command -v npm >/dev/null || { echo "build-plugins: $dir needs node and npm (apt install nodejs npm)" >&2; exit 1; }
+    (
+      cd "$dir"
+      [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund >&2
+      npx --no-install componentize-js "src/$name.js" --wit "$root/wit/0.2.0" --world-name plugin-world \
+        -d random clocks http fetch-event -o "$out" >&2
+    )
+  fi
+done
 ls -l target/plugins target/examples target/test-plugins >&2

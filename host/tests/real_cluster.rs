@@ -195,6 +195,7 @@ scenarios!(
     a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain,
     voluntary_exits_are_signed_and_submitted_by_a_job,
     validators_join_by_deposit_without_a_new_genesis_or_a_moved_key,
+    the_network_tools_deploy_next_to_the_network_and_come_up,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1720,7 +1721,7 @@ async fn a_blob_fork_is_scheduled_on_a_running_chain_without_a_new_chain(t: Env)
 /// Voluntary exits asked for on a running chain: the signed exits land in a Secret and a Job
 /// mounts them and runs to completion (the kit's kubelet completes Job pods; the exit script
 /// itself runs against a stub beacon API in the miners plugin's tests), without touching the
-/// genesis or the validator clients. Asking for another exit makes another Job; the first is
+/// genesis or the clients that hold none of the keys. Asking for another exit makes another Job; the first is
 /// pruned with the revision that dropped it.
 async fn voluntary_exits_are_signed_and_submitted_by_a_job(t: Env) {
     let base = ["deploy", "charts/ethereum", "--wait", "--timeout", "3m", "--no-notes"];
@@ -1742,7 +1743,16 @@ async fn voluntary_exits_are_signed_and_submitted_by_a_job(t: Env) {
     assert!(first[0].contains("/ethereum-exits-"), "{first:?}");
     let secret = t.c.get(&builtin::secret(), &t.ns, "ethereum-validator-exits").await.unwrap().expect("the exits");
     assert_eq!(secret["data"].as_object().unwrap().keys().collect::<Vec<_>>(), ["exit-3.json"]);
-    assert_eq!(clients().await, before, "exits restart no validator client");
+    // Only the client holding validator 3 changes: it gets the `exited` init container, which
+    // drops the key at a start after the exit is final.
+    let after = clients().await;
+    assert_eq!(after[1..], before[1..], "the other clients are not restarted");
+    let inits = |t: &Value| -> Vec<String> {
+        let list = t["spec"]["initContainers"].as_array().cloned().unwrap_or_default();
+        list.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(!inits(&before[0]).contains(&"exited".to_string()));
+    assert_eq!(inits(&after[0])[0], "exited", "{:?}", inits(&after[0]));
     let out = t.ok(&[&base[..], &["--set-json", "secrets.validators.exits=[3, 5]"]].concat());
     let second = jobs(&out);
     assert_eq!(second.len(), 1, "{out}");
@@ -1807,4 +1817,76 @@ async fn validators_join_by_deposit_without_a_new_genesis_or_a_moved_key(t: Env)
     t.ok(&[&base[..], &["--set", "global.topology.validators=67"]].concat());
     assert_eq!(genesis().await, first);
     assert_eq!(clients().await[2].1, "32-47,66");
+}
+
+/// The network's tools next to the network, each from its own plugin reading the network's
+/// outputs: dora (on by default), the faucet, Blockscout with its database, the dashboards and
+/// scrape configs, and the load generator written in JavaScript (an example, given with
+/// `--plugins`). `--wait` returns once every workload is ready (the kit's kubelet runs no
+/// containers: it makes the pods ready), and each reads the Secrets and Services it names.
+async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
+    let spamoor = root().join("target/examples/spamoor.wasm");
+    assert!(spamoor.exists(), "build the JavaScript example first (make build)");
+    let spamoor = spamoor.display().to_string();
+    let out = t.ok(&[
+        "deploy",
+        "charts/ethereum",
+        "--plugins",
+        &spamoor,
+        "--created",
+        "1796601600",
+        "--wait",
+        "--timeout",
+        "3m",
+        "--set",
+        "faucet.enabled=true",
+        "--set",
+        "blockscout.enabled=true",
+        "--set",
+        "monitoring.dashboards.enabled=true",
+        "--set",
+        "monitoring.scrapeConfig.enabled=true",
+        "--set-json",
+        r#"spamoor.presets=["transfers","contract-calls","blobs"]"#,
+    ]);
+    for workload in [
+        "StatefulSet ethereum-dora",
+        "Deployment ethereum-faucet",
+        "StatefulSet ethereum-blockscout-db",
+        "Deployment ethereum-blockscout",
+        "Deployment ethereum-blockscout-frontend",
+        "Deployment ethereum-spamoor",
+    ] {
+        let (kind, name) = workload.split_once(' ').unwrap();
+        assert!(out.contains(&format!("ready    {kind} {}/{name}", t.ns)), "{workload} ready:\n{out}");
+    }
+    // Each reads what the others made: the faucet its account's Secret and the RPC Service.
+    let faucet = t.c.get(&builtin::deployment(), &t.ns, "ethereum-faucet").await.unwrap().unwrap();
+    let env = &faucet["spec"]["template"]["spec"]["containers"][0]["env"];
+    let key = env.as_array().unwrap().iter().find(|e| e["name"] == "PRIVATE_KEY").unwrap();
+    let secret = key["valueFrom"]["secretKeyRef"]["name"].as_str().unwrap();
+    assert!(t.c.get(&builtin::secret(), &t.ns, secret).await.unwrap().is_some(), "{secret}");
+    let rpc = env.as_array().unwrap().iter().find(|e| e["name"] == "WEB3_PROVIDER").unwrap()["value"].as_str().unwrap();
+    assert!(rpc.starts_with(&format!("http://ethereum-rpc.{}.svc.", t.ns)), "{rpc}");
+    // dora's config names every beacon node.
+    let dora = t.c.get(&builtin::config_map(), &t.ns, "ethereum-dora").await.unwrap().unwrap();
+    let config: Value = serde_json::from_str(dora["data"]["dora-config.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(config["beaconapi"]["endpoints"].as_array().unwrap().len(), 5, "4 signers and the RPC node");
+    for name in
+        ["ethereum-dashboard-consensus", "ethereum-dashboard-execution", "ethereum-scrape-config", "ethereum-spamoor"]
+    {
+        assert!(t.c.get(&builtin::config_map(), &t.ns, name).await.unwrap().is_some(), "{name}");
+    }
+    let spammers = t.c.get(&builtin::config_map(), &t.ns, "ethereum-spamoor").await.unwrap().unwrap();
+    let list: Value = serde_json::from_str(spammers["data"]["startup-spammers.yaml"].as_str().unwrap()).unwrap();
+    let scenarios: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["scenario"].as_str().unwrap()).collect();
+    assert_eq!(scenarios, ["eoatx", "erc20tx", "blob-combined"]);
+    // The accounts were funded at genesis whether or not a tool runs: the genesis is the same
+    // with every tool off.
+    let genesis = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
+    let before = genesis["data"]["genesis.json"].clone();
+    t.ok(&["deploy", "charts/ethereum", "--created", "1796601600", "--wait", "--timeout", "3m", "--reset-values"]);
+    let after = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
+    assert_eq!(after["data"]["genesis.json"], before);
+    assert!(t.c.get(&builtin::deployment(), &t.ns, "ethereum-faucet").await.unwrap().is_none(), "pruned");
 }

@@ -222,7 +222,10 @@ fn values_errors_name_the_path_before_any_plugin_runs() {
     assert!(!e.contains("s3cr3t"), "secrets are never quoted: {e}");
     let e = err(&["minerz.x=1"]);
     assert!(
-        e.starts_with("values.minerz matches no plugin (plugins: bootnode, ethstats, genesis, miners, secrets)"),
+        e.starts_with(
+            "values.minerz matches no plugin (plugins: blockscout, bootnode, dora, ethstats, faucet, genesis, miners, \
+             monitoring, secrets)"
+        ),
         "{e}"
     );
 }

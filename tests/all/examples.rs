@@ -56,3 +56,49 @@ fn a_python_plugin_runs_in_the_empty_wasi_context() {
     assert_eq!(limits["spec"]["limits"][0]["defaultRequest"]["cpu"], "100m");
     assert!(r.logs.iter().any(|l| l.message == "quota for namespace test: 4 limits"), "{:?}", r.logs);
 }
+
+/// The JavaScript plugin (componentize-js) next to the chart: it reads the miners plugin's
+/// `network` and the secrets plugin's `tool-accounts`, and its objects follow them: every RPC
+/// node in its hosts file, the load generator account's Secret, Osaka's blob format from the
+/// genesis time.
+#[test]
+fn a_javascript_plugin_loads_the_network_from_the_chart_s_outputs() {
+    let sources = ethwasm_tests::open(Some(&root().join("charts/ethereum")), &[example("spamoor")]);
+    let source = Spec {
+        sources,
+        release: Some("eth".into()),
+        created: Some(1_796_601_600),
+        ..chart_spec("chain", Some("12".repeat(32)), &["global.topology.rpcNodes=2", "spamoor.throughput.blobs=2"])
+    };
+    let mut source = source;
+    source.values.set_json.push(r#"spamoor.presets=["transfers","contract-calls","blobs"]"#.into());
+    let job = Job::resolve(&source).unwrap();
+    let objs = ethwasm::render::render(&job.request).unwrap().objects;
+    let find = |kind: &str, name: &str| objs.iter().find(|o| o.key.kind == kind && o.key.name == name).unwrap();
+    let cm = find("ConfigMap", "eth-spamoor");
+    assert_eq!(
+        cm.body["data"]["rpchosts.txt"],
+        "name(eth-rpc-0)http://eth-rpc-0.eth-geth.chain.svc.cluster.local:8545\n\
+         name(eth-rpc-1)http://eth-rpc-1.eth-geth.chain.svc.cluster.local:8545\n"
+    );
+    let spammers: serde_json::Value =
+        serde_json::from_str(cm.body["data"]["startup-spammers.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(spammers[2]["scenario"], "blob-combined");
+    assert_eq!(spammers[2]["config"]["throughput"], 2);
+    assert_eq!(spammers[0]["config"]["refill_amount"], 5_000_000_000_000_000_000u64);
+    let d = find("Deployment", "eth-spamoor");
+    let c = &d.body["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["env"][0]["valueFrom"]["secretKeyRef"]["name"], "eth-load-generator-account");
+    assert!(objs.iter().any(|o| o.key.kind == "Secret" && o.key.name == "eth-load-generator-account"));
+    let genesis = find("ConfigMap", "eth-genesis");
+    let time = serde_json::from_str::<serde_json::Value>(genesis.body["data"]["genesis.json"].as_str().unwrap())
+        .unwrap()["timestamp"]
+        .as_str()
+        .map(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).unwrap())
+        .unwrap();
+    let args: Vec<&str> = c["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(args.contains(&format!("--fulu-activation={time}").as_str()), "{args:?}");
+    assert!(args.contains(&"--slot-duration=12s"), "{args:?}");
+    // The host labelled its objects as it labels every plugin's.
+    assert_eq!(d.body["metadata"]["annotations"]["ethwasm.io/plugin"], "spamoor@0.1.0");
+}

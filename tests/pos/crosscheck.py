@@ -473,6 +473,13 @@ def check_deposits(rd, rel, spec, config, genesis, all_keys, g, withdrawal_addre
     """The deposits of validators g.. and the transactions that send them: deposit data verified
     with py_ecc over the specs' deposit domain and roots; each transaction decoded with `rlp`, its
     sender recovered with coincurve, its call data decoded by the ABI's offsets."""
+    alloc = {k.lower().removeprefix("0x") for k in genesis["alloc"]}
+    for tool in ("funder", "faucet", "load-generator"):
+        account = rd.secret(f"{rel}-{tool}-account")
+        if account is not None:
+            address = eth_address(bytes.fromhex(account["key"]))
+            check(f"{tool} account address = address(key) (coincurve + keccak), funded in genesis.json's alloc",
+                  (account["address"].lower(), address.hex() in alloc), (hx(address), True))
     deps = rd.secret(f"{rel}-validator-deposits")
     n = len(all_keys)
     check(f"a deposits Secret exactly when validators join ({n} run, {g} at genesis)", deps is not None, n > g)
@@ -481,7 +488,6 @@ def check_deposits(rd, rel, spec, config, genesis, all_keys, g, withdrawal_addre
     account = require(rd.secret(f"{rel}-deposit-account"), f"Secret {rel}-deposit-account")
     address = eth_address(bytes.fromhex(account["key"]))
     check("deposit-account address = address(key) (coincurve + keccak)", account["address"].lower(), hx(address))
-    alloc = {k.lower().removeprefix("0x") for k in genesis["alloc"]}
     check("the deposit account is funded in genesis.json's alloc", address.hex() in alloc, True)
     data = json.loads(deps["deposit_data.json"])
     lines = [line.split() for line in deps["transactions"].splitlines()]

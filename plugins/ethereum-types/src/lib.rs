@@ -14,6 +14,8 @@ pub mod names {
     pub const BOOTNODES: &str = "bootnodes";
     pub const ETHSTATS: &str = "ethstats";
     pub const VALIDATORS: &str = "validators";
+    pub const TOOL_ACCOUNTS: &str = "tool-accounts";
+    pub const NETWORK: &str = "network";
 }
 
 /// A reference to one key of a Secret.
@@ -209,6 +211,75 @@ pub struct NodeSet {
 pub struct NodeKeys {
     pub bootnodes: NodeSet,
     pub rpc: NodeSet,
+}
+
+/// Output `network` (miners): where the network's clients answer, for the plugins of the tools
+/// that read them (explorers, faucet, load generator, dashboards).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    pub consensus: Option<Consensus>,
+    pub chain_id: u64,
+    /// JSON-RPC over HTTP and WebSocket through the RPC nodes' Service; None without RPC nodes.
+    pub rpc_http: Option<String>,
+    pub rpc_ws: Option<String>,
+    /// Each RPC node's own JSON-RPC over HTTP (proof of stake), by pod.
+    pub rpc_nodes: Vec<Endpoint>,
+    /// Proof of stake: every beacon node's API (signers first, then RPC nodes), by pod.
+    pub beacon_nodes: Vec<Endpoint>,
+    /// Proof of stake: the beacon API through the RPC nodes' beacon Service.
+    pub beacon_service: Option<String>,
+    /// Proof of stake: genesis time (Unix seconds) and slot length.
+    pub genesis_time: Option<u64>,
+    pub seconds_per_slot: Option<u64>,
+    /// The ConfigMap and key of geth's genesis.json.
+    pub genesis_config_map: String,
+    /// Metrics endpoints the pods serve (none unless `miners.metrics.enabled`).
+    pub metrics: Vec<MetricsEndpoint>,
+}
+
+/// A named HTTP endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    pub name: String,
+    pub url: String,
+}
+
+/// Where one kind of pod serves Prometheus metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricsEndpoint {
+    /// What serves them: `geth`, `beacon` or `validator`.
+    pub job: String,
+    /// The pods' labels to select them by.
+    pub selector: std::collections::BTreeMap<String, String>,
+    /// The container port's name and number.
+    pub port_name: String,
+    pub port: u16,
+    pub path: String,
+}
+
+/// Output `tool-accounts` (secrets): accounts the genesis funds for the network's tools, whether
+/// or not they run, so turning a tool on never changes the genesis: one for the faucet, one for
+/// the load generator, and a funder that tools to come draw from at run time. Null for chains
+/// created before [`GENESIS_DEFAULTS_V2`], whose genesis funds none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolAccounts {
+    pub funder: Account,
+    pub faucet: Account,
+    pub load_generator: Account,
+}
+
+/// A funded account whose key is in a Secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// EIP-55 address.
+    pub address: String,
+    /// Its private key, 64 hex digits without 0x; the same Secret has it with 0x as `key-0x`.
+    pub key: SecretKeyRef,
 }
 
 /// Output `prefunded` (secrets).

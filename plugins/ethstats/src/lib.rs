@@ -20,7 +20,7 @@ pub const SCHEMA: &str = include_str!("schema.json");
 pub struct Values {
     pub enabled: bool,
     pub image: Image,
-    pub service: ServiceValues,
+    pub service: k8s::ServiceValues,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -30,24 +30,9 @@ impl Default for Values {
         Values {
             enabled: true,
             image: Image::default(),
-            service: ServiceValues::default(),
+            service: k8s::ServiceValues::default(),
             placement: k8s::Placement::default(),
         }
-    }
-}
-
-/// How the dashboard is exposed.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ServiceValues {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub port: u16,
-}
-
-impl Default for ServiceValues {
-    fn default() -> Self {
-        ServiceValues { type_: "ClusterIP".into(), port: 80 }
     }
 }
 

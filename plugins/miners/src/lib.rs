@@ -17,6 +17,7 @@
 mod clique_ethash;
 mod geth;
 mod inputs;
+mod network;
 pub mod pos;
 mod rpc;
 mod values;
@@ -44,6 +45,7 @@ impl Plugin for Miners {
             env!("CARGO_PKG_VERSION"),
             "geth signers (clique sealers, ethash miners, or geth + Lighthouse with validator clients) and RPC nodes",
         )
+        .provides(&[names::NETWORK])
         .requires(&[
             names::GENESIS,
             names::BOOTNODES,
@@ -84,12 +86,13 @@ pub fn render(release: &Release, v: &Values, i: &Inputs) -> Result<Output, Plugi
 /// node, say), which the plugin logs.
 pub fn render_warned(release: &Release, v: &Values, i: &Inputs) -> Result<(Output, Vec<String>), PluginError> {
     let (namespace, release) = (&release.namespace, release.name.as_str());
+    let network = network::network(namespace, release, v, i);
     if i.genesis.consensus == Consensus::Pos {
         let mut warnings = Vec::new();
         let out = pos::render(namespace, release, v, i, &mut warnings)?;
-        return Ok((out, warnings));
+        return Ok((out.output(names::NETWORK, &network), warnings));
     }
-    clique_ethash::render(namespace, release, v, i).map(|out| (out, Vec::new()))
+    clique_ethash::render(namespace, release, v, i).map(|out| (out.output(names::NETWORK, &network), Vec::new()))
 }
 
 export!(Miners);

@@ -248,6 +248,24 @@ pub fn service(name: &str, labels: &Value, selector: &Value, type_: &str, ports:
     o
 }
 
+/// How a tool is exposed in the cluster, as values write it (`service: {type, port}`): a
+/// `ClusterIP` Service on port 80 unless given.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceValues {
+    /// `ClusterIP`, `NodePort` or `LoadBalancer`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The Service's port.
+    pub port: u16,
+}
+
+impl Default for ServiceValues {
+    fn default() -> Self {
+        ServiceValues { type_: "ClusterIP".into(), port: 80 }
+    }
+}
+
 /// Merges `extra` labels over `base` (both JSON objects).
 pub fn merge_labels(base: &Value, extra: &Value) -> Value {
     let mut out = base.as_object().cloned().unwrap_or_default();

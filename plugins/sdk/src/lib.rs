@@ -20,6 +20,7 @@
 //! only the host imports ([`log`], [`keys::derive`]) need the wasm host.
 #![deny(missing_docs)]
 
+pub mod ingress;
 pub mod k8s;
 pub mod keys;
 pub mod workload;

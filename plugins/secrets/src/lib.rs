@@ -20,7 +20,8 @@ pub mod transaction;
 
 use eth::PrivateKey;
 use ethwasm_ethereum_types::{
-    Consensus, Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signers, Topology, Validators,
+    Account, Consensus, Global, Node, NodeKeys, NodeSet, Prefunded, SecretKeyRef, Signers, ToolAccounts, Topology,
+    Validators,
 };
 use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
 use execution_keys::{extra_accounts, node_key_sets, signer_accounts};
@@ -127,7 +128,7 @@ impl Plugin for Secrets {
             env!("CARGO_PKG_VERSION"),
             "signer accounts, node keys, keystore password, ethstats secret",
         )
-        .provides(&["signers", "prefunded", "node-keys", "ethstats-secret", "validators"])
+        .provides(&["signers", "prefunded", "node-keys", "ethstats-secret", "validators", "tool-accounts"])
         .schema(SCHEMA)
     }
 
@@ -235,6 +236,10 @@ pub fn render_in(
     } else {
         (out, Validators::default(), String::new())
     };
+    let (out, tools) = tool_accounts(release, release_created, src, out);
+    if let Some(t) = &tools {
+        accounts.extend([&t.funder, &t.faucet, &t.load_generator].map(|a| a.address.clone()));
+    }
     let prefunded = Prefunded { signers: signers.iter().map(|s| s.address.clone()).collect(), accounts };
     let notes = notes(namespace, release, &password_ref, v.accounts.generate);
     Ok(out
@@ -243,7 +248,37 @@ pub fn render_in(
         .output("node-keys", &NodeKeys { bootnodes, rpc })
         .output("ethstats-secret", &ws_ref)
         .output("validators", &validators)
+        .output("tool-accounts", &tools)
         .notes(format!("{}\n{pos_notes}", notes.trim_end()).trim_end().to_string()))
+}
+
+/// The tools' accounts (funder, faucet, load generator), derived from the seed, each key in
+/// Secret `<release>-<tool>-account`, for chains created from [`GENESIS_DEFAULTS_V2`] on (the
+/// genesis funds them on every such chain, whichever tools run).
+fn tool_accounts(
+    release: &str,
+    created: u64,
+    src: &mut dyn KeySource,
+    mut out: Output,
+) -> (Output, Option<ToolAccounts>) {
+    if created < ethwasm_ethereum_types::GENESIS_DEFAULTS_V2 {
+        return (out, None);
+    }
+    let mut account = |tool: &str| {
+        let key = derive_key(src, &format!("tools/{tool}"));
+        let name = format!("{release}-{tool}-account");
+        let (address, hex_key) = (key.address(), key.to_hex());
+        let prefixed = format!("0x{hex_key}");
+        let data = [("address", address.as_str()), ("key", hex_key.as_str()), ("key-0x", prefixed.as_str())];
+        out = std::mem::take(&mut out).manifest(labelled(k8s::secret(&name, data), release));
+        Account { address, key: SecretKeyRef { secret_name: name, key: "key".into() } }
+    };
+    let tools = ToolAccounts {
+        funder: account("funder"),
+        faucet: account("faucet"),
+        load_generator: account("load-generator"),
+    };
+    (out, Some(tools))
 }
 
 /// A secret given in values, or 32 characters derived from `label` when it is empty.
@@ -584,6 +619,15 @@ mod tests {
         let entries: serde_json::Value = serde_json::from_str(data["deposit_data.json"].as_str().unwrap()).unwrap();
         assert_eq!(entries.as_array().unwrap().len(), 7);
         assert_eq!(entries[0]["fork_version"], "10017f04");
+        // The tools' accounts are funded too, whatever runs.
+        let tools: ToolAccounts = serde_json::from_value(grown.get_output("tool-accounts").unwrap()).unwrap();
+        for a in [&tools.funder, &tools.faucet, &tools.load_generator] {
+            assert!(prefunded.accounts.contains(&a.address));
+            let data = secret_data(&grown, &a.key.secret_name);
+            assert_eq!(data["key-0x"], format!("0x{}", data["key"].as_str().unwrap()));
+            let key = PrivateKey::from_hex(data["key"].as_str().unwrap()).unwrap();
+            assert_eq!(key.address(), a.address);
+        }
         // A chain without joiners still funds the account (its genesis does not change when they come).
         let plain: Prefunded =
             serde_json::from_value(joined(v2, 10, 10).unwrap().get_output("prefunded").unwrap()).unwrap();
@@ -603,5 +647,7 @@ mod tests {
         // Before V2 no deposit account is made at all: such a chain's genesis stays as it was.
         let out = joined(ethwasm_ethereum_types::GENESIS_DEFAULTS_V2 - 1, 10, 10).unwrap();
         assert!(!out.manifests().iter().any(|m| m["metadata"]["name"] == "eth-deposit-account"));
+        assert!(!out.manifests().iter().any(|m| m["metadata"]["name"] == "eth-funder-account"));
+        assert_eq!(out.get_output("tool-accounts"), Some(serde_json::Value::Null));
     }
 }

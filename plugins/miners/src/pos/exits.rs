@@ -10,9 +10,10 @@
 //! tries again every epoch, so exits asked for on a young chain go through once they may. The
 //! Job is named after the indices, so asking for other exits makes a new Job.
 //!
-//! The validators' keys stay in their clients: a client holding an exited validator's key signs
-//! nothing for it. An exit is final once the validator's status at the finalized state is no
-//! longer `active_ongoing` (`GET /eth/v1/beacon/states/finalized/validators/<index>`).
+//! An exit is final once the validator's status at the finalized state is no longer
+//! `active_ongoing` (`GET /eth/v1/beacon/states/finalized/validators/<index>`); the key leaves
+//! its client at the client's first start after the validator has exited in the finalized state
+//! (`retired.rs`).
 
 use super::context::{sha256_hex, Ctx};
 use crate::values::init_resources;

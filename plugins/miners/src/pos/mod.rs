@@ -47,11 +47,14 @@ mod paths;
 mod peering;
 mod render;
 mod repair;
+mod retired;
 mod validator;
 
 pub use paths::{CONFIG_HASH_ANNOTATION, STOP_BEFORE_CHANGE_ANNOTATION, VALIDATORS_ANNOTATION};
 pub(crate) use render::render;
 
+#[cfg(test)]
+mod chain_script_tests;
 #[cfg(test)]
 mod script_tests;
 #[cfg(test)]

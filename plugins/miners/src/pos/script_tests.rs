@@ -17,34 +17,36 @@ use std::sync::{Arc, Mutex};
 
 /// One beacon node as the stub plays it.
 #[derive(Clone, Default)]
-struct Node {
-    peer_id: String,
-    enr: String,
+pub(super) struct Node {
+    pub(super) peer_id: String,
+    pub(super) enr: String,
     /// Answers at all.
-    up: bool,
-    syncing: bool,
+    pub(super) up: bool,
+    pub(super) syncing: bool,
     /// Peers it is connected to (peer ids).
-    connected: Vec<String>,
+    pub(super) connected: Vec<String>,
     /// Epochs in which any of the asked validators was live.
-    live_epochs: Vec<u64>,
+    pub(super) live_epochs: Vec<u64>,
     /// The epoch of its finalized checkpoint.
-    finalized_epoch: u64,
+    pub(super) finalized_epoch: u64,
     /// Validator statuses at the head, by index.
-    statuses: BTreeMap<String, String>,
+    pub(super) statuses: BTreeMap<String, String>,
     /// Whether it accepts a voluntary exit into its pool (then the validator is `active_exiting`).
-    accepts_exits: bool,
+    pub(super) accepts_exits: bool,
     /// JSON-RPC (an execution node): receipt statuses by transaction hash, and what each raw
     /// transaction it is sent turns into (its hash, its receipt's status once mined).
-    receipts: BTreeMap<String, String>,
-    mines: BTreeMap<String, (String, String)>,
+    pub(super) receipts: BTreeMap<String, String>,
+    pub(super) mines: BTreeMap<String, (String, String)>,
+    /// Validators in its finalized state, by index: (status, public key).
+    pub(super) finalized: BTreeMap<String, (String, String)>,
 }
 
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     /// By `host:port`.
-    nodes: BTreeMap<String, Node>,
+    pub(super) nodes: BTreeMap<String, Node>,
     /// (node, body) of every POST.
-    posts: Vec<(String, String)>,
+    pub(super) posts: Vec<(String, String)>,
 }
 
 /// Serves one request as the beacon node `host` would.
@@ -101,6 +103,24 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
             state.nodes.get_mut(host).unwrap().statuses.insert(index, "active_exiting".into());
             (200, "".into())
         }
+        ("GET", "/eth/v1/beacon/states/finalized/validators") => {
+            let ids = path.split("id=").nth(1).unwrap_or("").split('&').next().unwrap_or("");
+            let data: Vec<Value> = ids
+                .split(',')
+                .filter_map(|i| node.finalized.get(i).map(|(status, pk)| (i, status, pk)))
+                .map(|(i, status, pk)| {
+                    json!({ "index": i, "balance": "32000000000", "status": status,
+                            "validator": { "pubkey": pk, "slashed": false, "exit_epoch": "10" } })
+                })
+                .collect();
+            (
+                200,
+                serde_json::to_string_pretty(
+                    &json!({ "execution_optimistic": false, "finalized": true, "data": data }),
+                )
+                .unwrap(),
+            )
+        }
         ("POST", "/lighthouse/add_peer") => (200, "null".into()),
         ("POST", "" | "/") => {
             let call: Value = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
@@ -133,7 +153,7 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
 }
 
 /// Starts the stub proxy; returns its address.
-fn serve(state: Arc<Mutex<State>>) -> String {
+pub(super) fn serve(state: Arc<Mutex<State>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
@@ -196,14 +216,20 @@ fn via(text: &str, stub: &str) -> String {
 }
 
 /// Runs `script` (its absolute `moved` dirs under `root`) against the stub at `stub`.
-fn run_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> String {
+pub(super) fn run_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> String {
     let (ok, stdout, stderr) = try_script(script, root, moved, stub, env);
     assert!(ok, "script failed: {stderr}");
     stdout
 }
 
 /// Runs `script` as [`run_script`] does: whether it succeeded, its output and its errors.
-fn try_script(script: &str, root: &Path, moved: &[&str], stub: &str, env: &[(&str, &str)]) -> (bool, String, String) {
+pub(super) fn try_script(
+    script: &str,
+    root: &Path,
+    moved: &[&str],
+    stub: &str,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let mut s = via(script, stub);
     for dir in moved {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
@@ -514,75 +540,4 @@ fn an_empty_beacon_node_joins_by_a_finalized_checkpoint_of_another_pair() {
     let (said, flags) = sync_from(root.path(), &proxy, &list, "eth-rpc-0");
     assert!(said.contains("Lighthouse resumes it"), "{said}");
     assert_eq!(flags, "--http --allow-insecure-genesis-sync");
-}
-
-/// The exits Job posts each signed exit until the validator's status shows it on chain: a
-/// refusal (too young to exit) is retried, an exit already on chain is not posted again.
-#[test]
-fn the_exits_job_posts_until_each_exit_is_on_chain() {
-    let root = tempfile::tempdir().unwrap();
-    let state = Arc::new(Mutex::new(State::default()));
-    let proxy = serve(state.clone());
-    let host = "eth-beacon.chain.svc.cluster.local:5052".to_string();
-    let mut node = Node { up: true, ..Node::default() };
-    node.statuses.insert("9".into(), "exited_unslashed".into());
-    state.lock().unwrap().nodes.insert(host.clone(), node);
-    std::fs::create_dir_all(root.path().join("exits")).unwrap();
-    for i in [3, 9] {
-        let exit = json!({ "message": { "epoch": "0", "validator_index": i.to_string() }, "signature": "0x00" });
-        std::fs::write(root.path().join(format!("exits/exit-{i}.json")), exit.to_string()).unwrap();
-    }
-    let script = super::exits::script(&format!("http://{host}"), 384);
-    // Refused at first (the validator is too young), accepted on the second try.
-    let accept_later = {
-        let state = state.clone();
-        let host = host.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            state.lock().unwrap().nodes.get_mut(&host).unwrap().accepts_exits = true;
-        })
-    };
-    let said = run_script(&script, root.path(), &["/exits"], &proxy, &[("EXIT_RETRY_SECONDS", "1")]);
-    accept_later.join().unwrap();
-    assert!(said.contains("validator 3 (active_ongoing): exit not accepted yet"), "{said}");
-    assert!(said.contains("validator 3: exit accepted by the beacon node"), "{said}");
-    assert!(said.contains("validator 3: active_exiting (the exit is on chain)"), "{said}");
-    assert!(said.contains("validator 9: exited_unslashed (the exit is on chain)"), "{said}");
-    let posts = state.lock().unwrap().posts.iter().filter(|(_, b)| b.contains("validator_index")).count();
-    assert_eq!(posts, 2, "validator 3 twice (refused, then accepted), validator 9 never: {said}");
-}
-
-/// The deposits Job sends each transaction that has no receipt yet, never one that has, waits
-/// until each is mined, and fails naming the validator when a deposit's transaction failed.
-#[test]
-fn the_deposits_job_sends_each_deposit_once_and_fails_on_a_failed_one() {
-    let root = tempfile::tempdir().unwrap();
-    let state = Arc::new(Mutex::new(State::default()));
-    let proxy = serve(state.clone());
-    let host = "eth-rpc.chain.svc.cluster.local:8545".to_string();
-    let mut node = Node { up: true, ..Node::default() };
-    node.receipts.insert("0xa0".into(), "0x1".into());
-    node.mines.insert("0x02a0".into(), ("0xa0".into(), "0x1".into()));
-    node.mines.insert("0x02b1".into(), ("0xb1".into(), "0x1".into()));
-    state.lock().unwrap().nodes.insert(host.clone(), node);
-    std::fs::create_dir_all(root.path().join("deposits")).unwrap();
-    let lines = "10 0xa0 0x02a0\n11 0xb1 0x02b1\n";
-    std::fs::write(root.path().join("deposits/transactions"), lines).unwrap();
-    let script = super::deposits::script(&format!("http://{host}"), "0x00000000000000000000000000000000000000aa", 12);
-    let env = [("DEPOSIT_WAIT_SECONDS", "0")];
-    let said = run_script(&script, root.path(), &["/deposits"], &proxy, &env);
-    assert!(said.contains("validator 10: deposited (0xa0)"), "{said}");
-    assert!(said.contains("validator 11: deposit sent (0xb1)"), "{said}");
-    assert!(said.contains("2 deposits made"), "{said}");
-    let sent = |s: &State| s.posts.iter().filter(|(_, b)| b.contains("eth_sendRawTransaction")).count();
-    assert_eq!(sent(&state.lock().unwrap()), 1, "validator 10's deposit was mined before: {said}");
-    // Again: nothing left to send.
-    run_script(&script, root.path(), &["/deposits"], &proxy, &env);
-    assert_eq!(sent(&state.lock().unwrap()), 1);
-    // A deposit whose transaction reverted fails the Job with its validator.
-    state.lock().unwrap().nodes.get_mut(&host).unwrap().mines.insert("0x02c2".into(), ("0xc2".into(), "0x0".into()));
-    std::fs::write(root.path().join("deposits/transactions"), format!("{lines}12 0xc2 0x02c2\n")).unwrap();
-    let (ok, _, err) = try_script(&script, root.path(), &["/deposits"], &proxy, &env);
-    assert!(!ok);
-    assert!(err.contains("validator 12: the deposit transaction 0xc2 failed (receipt status 0x0)"), "{err}");
 }

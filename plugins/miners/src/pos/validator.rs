@@ -35,6 +35,7 @@ use super::paths::{
     PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
+use super::retired::{self, EXITED_FILE, SKIP_EXITED};
 use crate::values::{init_resources, validator_resources, with_default_resources};
 use ethwasm_ethereum_types::ranges_text;
 use ethwasm_ethereum_types::ValidatorClient;
@@ -43,18 +44,25 @@ use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::{json, Value};
 
 /// Copies the client's keystores onto its volume and writes `validator_definitions.yml` for
-/// them; fails unless exactly `count` keystores arrived.
-fn validators_script(count: u32) -> String {
+/// them; fails unless exactly `count` keystores arrived. With `exits` (the client holds keys of
+/// validators asked to exit), keys whose exit the `exited` init container found final are left
+/// out ([`retired`](super::retired)).
+pub(super) fn validators_script(count: u32, exits: bool) -> String {
+    let (setup, skip, total, forget) = if exits {
+        (format!("exited={EXITED_FILE}\nleft=0\n"), SKIP_EXITED.to_string(), "$((n + left))", retired::forget_exited())
+    } else {
+        (String::new(), String::new(), "$n", String::new())
+    };
     format!(
         r#"set -eu
 v={VALIDATORS_DIR}
 mkdir -p "$v"
-defs="$v/validator_definitions.yml"
+{setup}defs="$v/validator_definitions.yml"
 echo '---' > "$defs.new"
 n=0
 for f in /keystores/*.json; do
   pk=$(basename "$f" .json)
-  ks="$v/$pk/voting-keystore.json"
+{skip}  ks="$v/$pk/voting-keystore.json"
   mkdir -p "$v/$pk"
   rm -f "$ks"
   cp "$f" "$ks"
@@ -62,7 +70,7 @@ for f in /keystores/*.json; do
   printf -- '- enabled: true\n  voting_public_key: "%s"\n  description: ""\n  type: local_keystore\n  voting_keystore_path: "%s"\n  voting_keystore_password_path: "%s"\n' "$pk" "$ks" "{PASSWORD_FILE}" >> "$defs.new"
   n=$((n + 1))
 done
-if [ "$n" != {count} ]; then echo "expected {count} keystores in /keystores, found $n" >&2; exit 1; fi
+if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
 # Keys that left this client's slice leave its volume too (their history stays in the database).
 for d in "$v"/0x*; do
   [ -d "$d" ] || continue
@@ -70,7 +78,7 @@ for d in "$v"/0x*; do
 done
 mv "$defs.new" "$defs"
 chmod 600 "$defs"
-echo "$n validators in $defs"
+{forget}echo "$n validators in $defs"
 "#
     )
 }
@@ -130,8 +138,14 @@ pub(super) fn validator_set(
     let init = init_resources();
     let password = &client.password;
     let container = validator_container(ctx, &image, pull, fee_recipient, beacon_apis);
+    // Keys of validators asked to exit leave the client once the exit is final.
+    let exiting: Vec<u32> = i
+        .validators
+        .exits
+        .as_ref()
+        .map_or_else(Vec::new, |e| client.indices().filter(|x| e.indices.contains(x)).collect());
     let layout = Container::new("validators", &image, pull)
-        .command(["sh", "-c", &validators_script(client.held())])
+        .command(["sh", "-c", &validators_script(client.held(), !exiting.is_empty())])
         .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")])
         .resources(&init);
     let keystores =
@@ -150,8 +164,11 @@ pub(super) fn validator_set(
         .on_chain(v.annotate(Pod::new(&labels)))
         // The slice's keys are in Secrets the pod reads only at start: a new slice rolls it.
         .annotation(CONFIG_HASH_ANNOTATION, &holds)
-        .annotation(VALIDATORS_ANNOTATION, &shown)
-        .init_container(layout);
+        .annotation(VALIDATORS_ANNOTATION, &shown);
+    if !exiting.is_empty() {
+        pod = pod.init_container(retired::container(ctx, &exiting, beacon_apis));
+    }
+    let mut pod = pod.init_container(layout);
     // Only a persistent volume remembers a first start; an emptyDir client always waits.
     if vc.doppelganger_protection && persistence.enabled {
         pod = pod.init_container(first_start_container(ctx, client, beacon_apis));
