@@ -81,7 +81,7 @@ impl Job {
         // Values first: a typo in -f or --set fails before any compilation.
         let values = merge_values(source, chart.as_ref())?;
         let runtime = Runtime::new(source.cache.clone())?;
-        let sources = read_sources(source)?;
+        let sources = read_sources(source, &values.merged)?;
         let (plugins, plugin_sources) = load_plugins(&runtime, sources.items, sources.pulled, sources.plugin_sources)?;
         if let Some(name) = source.allow.keys().find(|n| !plugins.iter().any(|p| p.name() == n.as_str())) {
             let names: Vec<&str> = plugins.iter().map(|p| p.name()).collect();
@@ -100,6 +100,7 @@ impl Job {
             part_of,
             schema: chart.as_ref().and_then(|c| c.schema.clone()),
             grants: sources.grants,
+            off: sources.off,
         };
         Ok(Job {
             runtime,
@@ -166,22 +167,29 @@ struct Components {
     plugin_sources: PluginSources,
     /// The operator's grants and the chart's.
     grants: crate::permit::Grants,
+    /// Chart plugins their condition turned off.
+    off: Vec<String>,
 }
 
-/// Reads the chart's plugins (checking each against the chart's pins), then `--plugins` files
-/// and pulled components.
-fn read_sources(source: &Spec) -> Result<Components> {
+/// Reads the chart's plugins (checking each against the chart's pins), but those the `values`
+/// turn off by their chart.yaml `condition`, then `--plugins` files and pulled components.
+fn read_sources(source: &Spec, values: &serde_json::Value) -> Result<Components> {
     let defaults = source.limits;
     let mut out = Components {
         items: Vec::new(),
         pulled: Vec::new(),
         plugin_sources: Default::default(),
         grants: source.allow.clone(),
+        off: Vec::new(),
     };
     if let Some(chart) = &source.sources.chart {
         let lock = chart.lock()?;
         for cp in &source.sources.chart_plugins {
             let p = &cp.plugin;
+            if p.is_off(values) {
+                out.off.push(p.name.clone());
+                continue;
+            }
             let src = read_chart_plugin(defaults, cp)?;
             match &cp.pulled {
                 // Pinned by the digest in chart.yaml, checked when pulled.

@@ -83,6 +83,9 @@ pub struct Request {
     pub schema: Option<Value>,
     /// What each plugin may create beyond the default ([`crate::permit`]).
     pub grants: crate::permit::Grants,
+    /// Chart plugins their chart.yaml `condition` turned off: not loaded, their values sections
+    /// known but not checked.
+    pub off: Vec<String>,
 }
 
 /// The result of a render.
@@ -266,6 +269,7 @@ pub fn created(plugins: &[Arc<Plugin>]) -> Result<crate::permit::Summary, Render
         part_of: "ethwasm".into(),
         schema: None,
         grants: plugins.iter().map(|p| (p.name().to_string(), all.clone())).collect(),
+        off: Vec::new(),
     };
     let rendered = render(&req)?;
     Ok(crate::permit::summary(&rendered.objects, "default"))
@@ -277,8 +281,8 @@ fn split_values(req: &Request, by_name: &HashMap<&str, &Plugin>) -> Result<Vec<V
     let empty = Map::new();
     let top = req.values.as_object().unwrap_or(&empty);
     for (k, v) in top {
-        if k != GLOBAL && !by_name.contains_key(k.as_str()) {
-            let names: BTreeSet<&str> = by_name.keys().copied().collect();
+        if k != GLOBAL && !by_name.contains_key(k.as_str()) && !req.off.contains(k) {
+            let names: BTreeSet<&str> = by_name.keys().copied().chain(req.off.iter().map(String::as_str)).collect();
             return Err(RenderError::UnknownSection {
                 key: k.clone(),
                 plugins: names.into_iter().collect::<Vec<_>>().join(", "),

@@ -1843,7 +1843,7 @@ async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
         "--set",
         "blockscout.enabled=true",
         "--set",
-        "monitoring.dashboards.enabled=true",
+        "monitoring.enabled=true",
         "--set",
         "monitoring.scrapeConfig.enabled=true",
         "--set-json",

@@ -283,3 +283,27 @@ fn the_charts_pods_meet_the_restricted_level() {
         assert!(pods >= 3, "{consensus}: {pods} pods");
     }
 }
+
+/// A tool its values turn off (chart.yaml `condition`) is not compiled or run, and its values
+/// section is not checked; on, it is both.
+#[test]
+fn a_plugin_its_condition_turns_off_is_not_loaded() {
+    let names = |set: &[&str]| {
+        let job = Job::resolve(&chart_spec("default", Some("01".repeat(32)), set)).unwrap();
+        let loaded: Vec<String> = job.request.plugins.iter().map(|p| p.name().to_string()).collect();
+        (loaded, job.request.off.clone())
+    };
+    let (loaded, off) = names(&[]);
+    assert!(loaded.contains(&"dora".to_string()) && !loaded.contains(&"faucet".to_string()), "{loaded:?}");
+    assert_eq!(off, ["faucet", "monitoring", "blockscout"]);
+    let (loaded, off) = names(&["faucet.enabled=true", "dora.enabled=false"]);
+    assert!(loaded.contains(&"faucet".to_string()) && !loaded.contains(&"dora".to_string()), "{loaded:?}");
+    assert_eq!(off, ["dora", "monitoring", "blockscout"]);
+    // Off: its section is known and not checked; on: checked.
+    let job = Job::resolve(&chart_spec("default", Some("01".repeat(32)), &["faucet.amount=-1"])).unwrap();
+    assert!(ethwasm::render::render(&job.request).is_ok());
+    let job = Job::resolve(&chart_spec("default", Some("01".repeat(32)), &["faucet.amount=-1", "faucet.enabled=true"]))
+        .unwrap();
+    let e = ethwasm::render::render(&job.request).unwrap_err().to_string();
+    assert!(e.starts_with("values.faucet.amount: -1"), "{e}");
+}

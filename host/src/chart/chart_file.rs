@@ -47,6 +47,11 @@ pub struct PluginRef {
     /// What it may create beyond the default ([`crate::permit::Grant`] names).
     #[serde(default)]
     pub allow: Vec<String>,
+    /// A values path (`faucet.enabled`, as Helm's dependency `condition`): when the merged
+    /// value there is `false`, the plugin is neither read, compiled nor run, and its values
+    /// section is not checked. Absent, or any other value: it runs.
+    #[serde(default)]
+    pub condition: Option<String>,
 }
 
 /// Per-plugin limit overrides in `chart.yaml`.

@@ -57,6 +57,15 @@ pub struct ResolvedPlugin {
     pub timeout: Option<Duration>,
     pub output: Option<u64>,
     pub allow: std::collections::BTreeSet<crate::permit::Grant>,
+    /// chart.yaml's `condition`: the values path that turns it off when `false`.
+    pub condition: Option<String>,
+}
+
+impl ResolvedPlugin {
+    /// Whether `values` (merged) turn this plugin off: its condition's value is `false`.
+    pub fn is_off(&self, values: &Value) -> bool {
+        self.condition.as_deref().and_then(|c| lookup(values, c)) == Some(&Value::Bool(false))
+    }
 }
 
 impl Chart {
@@ -106,6 +115,14 @@ impl Chart {
             if from.split('.').try_fold(&values, |v, k| v.get(k)).is_none() {
                 return Err(invalid(format!(
                     "globals.{key}: `{from}` is not a value in values.yaml; name a value the chart defines"
+                )));
+            }
+        }
+        for p in &file.plugins {
+            if let Some(c) = p.condition.as_deref().filter(|c| lookup(&values, c).is_none()) {
+                return Err(invalid(format!(
+                    "plugins[{}].condition: `{c}` is not a value in values.yaml; name a value the chart defines",
+                    p.name
                 )));
             }
         }
@@ -195,6 +212,7 @@ impl Chart {
                     timeout: p.limits.timeout.as_deref().map(parse_duration).transpose().map_err(bad)?,
                     output: p.limits.output.as_deref().map(parse_bytes).transpose().map_err(bad)?,
                     allow,
+                    condition: p.condition.clone(),
                 })
             })
             .collect()
@@ -297,5 +315,21 @@ pub(super) mod tests {
         std::fs::write(d.path().join("values.yaml"), "t: {count: 4}\n").unwrap();
         let e = Chart::load(d.path()).unwrap_err().to_string();
         assert!(e.contains("keep.t.genesis: `t.genesis` is not a value in values.yaml"), "{e}");
+    }
+
+    #[test]
+    fn a_plugin_condition_must_name_a_value_and_turns_it_off_when_false() {
+        let d = chart_dir(
+            "apiVersion: ethwasm/v1\nname: demo\nversion: 0.1.0\nplugins: [{name: tool, condition: tool.enabled}]\n",
+        );
+        std::fs::write(d.path().join("values.yaml"), "tool: {enabled: false}\n").unwrap();
+        let c = Chart::load(d.path()).unwrap();
+        let p = &c.plugins().unwrap()[0];
+        assert!(p.is_off(&serde_json::json!({"tool": {"enabled": false}})));
+        assert!(!p.is_off(&serde_json::json!({"tool": {"enabled": true}})));
+        assert!(!p.is_off(&serde_json::json!({})), "absent: it runs");
+        std::fs::write(d.path().join("values.yaml"), "tool: {}\n").unwrap();
+        let e = Chart::load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("plugins[tool].condition: `tool.enabled` is not a value in values.yaml"), "{e}");
     }
 }

@@ -27,6 +27,8 @@ pub const SCHEMA: &str = include_str!("schema.json");
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Values {
+    /// The switch of the whole plugin (the chart's `condition`: off, it is not even compiled).
+    pub enabled: bool,
     pub dashboards: DashboardValues,
     pub pod_monitors: PodMonitorValues,
     pub scrape_config: Toggle,
@@ -47,7 +49,7 @@ pub struct DashboardValues {
 impl Default for DashboardValues {
     fn default() -> Self {
         DashboardValues {
-            enabled: false,
+            enabled: true,
             label: "grafana_dashboard".into(),
             label_value: "1".into(),
             folder: String::new(),
@@ -103,6 +105,9 @@ impl Plugin for Monitoring {
 pub fn render(release: &Release, v: &Values, network: &Network) -> Output {
     let (namespace, release) = (release.namespace.as_str(), release.name.as_str());
     let mut out = Output::new();
+    if !v.enabled {
+        return out;
+    }
     let mut notes = Vec::new();
     let any = v.dashboards.enabled || v.pod_monitors.enabled || v.scrape_config.enabled;
     if any && network.metrics.is_empty() {

@@ -36,7 +36,8 @@ fn network(metrics: bool) -> Network {
     }
 }
 
-fn values(v: Value) -> Values {
+fn values(mut v: Value) -> Values {
+    v["enabled"] = true.into();
     serde_json::from_value(v).unwrap()
 }
 
@@ -103,7 +104,7 @@ fn pod_monitors_and_scrape_configs_select_each_kind_of_pod_by_its_port_name() {
         json!({ "port": "beacon-metrics", "path": "/metrics", "interval": "30s" })
     );
     assert_eq!(beacon["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"], "geth");
-    let cm = m.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let cm = m.iter().find(|o| o["metadata"]["name"] == "eth-scrape-config").unwrap();
     let text = cm["data"]["scrape-configs.yaml"].as_str().unwrap();
     assert!(text.contains("- job_name: eth-geth\n  metrics_path: /debug/metrics/prometheus\n"), "{text}");
     assert!(text.contains("__meta_kubernetes_pod_label_app_kubernetes_io_name]\n      regex: validator\n"), "{text}");
