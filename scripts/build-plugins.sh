@@ -142,7 +142,12 @@ for e in "${JS_EXAMPLES[@]}"; do
     [ "$f" -nt "$out" ] && stale=yes
   done
   if [ "$stale" = yes ]; then
-    command -v npm >/dev/null || { echo "build-plugins: $dir needs node and npm (apt install nodejs npm)" >&2; exit 1; }
+    if ! command -v npm >/dev/null; then
+      # The chart needs none of the examples; the tests (and CI) need this one.
+      [ "${CI:-}" = true ] && { echo "build-plugins: $dir needs node and npm (apt install nodejs npm)" >&2; exit 1; }
+      echo "build-plugins: skipping $dir: no npm here (node and npm build it; the tests need it)" >&2
+      continue
+    fi
     (
       cd "$dir"
       [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund >&2
