@@ -144,9 +144,7 @@ fn merge_values(source: &Spec, chart: Option<&Chart>) -> Result<Values> {
         // The kept values are recorded with the defaults, so the next revision finds them.
         for (path, value) in chart.apply_kept(&mut merged, source.values.kept_from.as_ref()) {
             if let Some(recorded) = chart_values.as_mut() {
-                let segments: Vec<crate::values::Seg> =
-                    path.split('.').map(|k| crate::values::Seg::Key(k.to_string())).collect();
-                crate::values::set_path(recorded, &segments, value);
+                crate::values::set_dotted(recorded, &path, value);
             }
         }
         chart.apply_globals(&mut merged);

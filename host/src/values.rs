@@ -190,6 +190,12 @@ fn strip_nulls(v: Value) -> Value {
 
 /// Sets `value` at `path` in `root`, creating maps and lists on the way (lists are padded
 /// with `null`); a `null` value deletes a map key.
+/// Sets `value` at a dotted path of mapping keys (`global.topology.validators`).
+pub(crate) fn set_dotted(root: &mut Value, path: &str, value: Value) {
+    let segments: Vec<Seg> = path.split('.').map(|k| Seg::Key(k.to_string())).collect();
+    set_path(root, &segments, value);
+}
+
 pub(crate) fn set_path(root: &mut Value, path: &[Seg], value: Value) {
     let Some((first, rest)) = path.split_first() else {
         *root = value;

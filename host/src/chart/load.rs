@@ -163,9 +163,7 @@ impl Chart {
                 .or_else(|| previous.and_then(|p| present(p, path).or_else(|| present(p, from))))
                 .or_else(|| present(values, from));
             let Some(value) = value else { continue };
-            let segments: Vec<crate::values::Seg> =
-                path.split('.').map(|k| crate::values::Seg::Key(k.to_string())).collect();
-            crate::values::set_path(values, &segments, value.clone());
+            crate::values::set_dotted(values, path, value.clone());
             kept.push((path.clone(), value));
         }
         kept

@@ -169,7 +169,7 @@ pub fn render(
     }
     let front =
         if v.frontend.enabled { format!("{release}-blockscout-frontend") } else { format!("{release}-blockscout") };
-    let mut notes = format!(
+    let notes = format!(
         "Execution explorer (Blockscout): kubectl -n {namespace} port-forward svc/{front} 3000:{port}, then open \
          http://localhost:3000 (it indexes from block 0: a few minutes on a new chain){internal}",
         port = v.service.port,
@@ -180,13 +180,7 @@ pub fn render(
         },
     );
     let labels = k8s::component_labels(release, "blockscout", "frontend");
-    if let Some(ingress) = v.ingress.render(&front, &labels, &front, v.service.port) {
-        out = out.manifest(ingress);
-        if let Some(url) = v.ingress.url() {
-            notes.push_str(&format!(" (or {url})"));
-        }
-    }
-    Ok(out.notes(notes))
+    Ok(v.ingress.attach(out, notes, &front, &labels, &front, v.service.port))
 }
 
 export!(Blockscout);

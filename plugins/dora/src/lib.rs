@@ -164,19 +164,13 @@ pub fn render(release: &Release, v: &Values, network: &Network) -> Result<Output
     let sts = workload::stateful_set(&name, &name, 1, &selector, pod, v.persistence.claim_template("data"));
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
-    let mut notes = format!(
+    let notes = format!(
         "Beacon chain explorer (dora): kubectl -n {namespace} port-forward svc/{name} 8088:{port}, then open \
          http://localhost:8088",
         port = v.service.port
     );
-    let mut out = Output::new().manifest(config_map).manifest(sts).manifest(service);
-    if let Some(ingress) = v.ingress.render(&name, &labels, &name, v.service.port) {
-        out = out.manifest(ingress);
-        if let Some(url) = v.ingress.url() {
-            notes.push_str(&format!(" (or {url})"));
-        }
-    }
-    Ok(out.notes(notes))
+    let out = Output::new().manifest(config_map).manifest(sts).manifest(service);
+    Ok(v.ingress.attach(out, notes, &name, &labels, &name, v.service.port))
 }
 
 export!(Dora);

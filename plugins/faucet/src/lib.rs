@@ -125,7 +125,7 @@ pub fn render(
     let deployment = workload::deployment(&name, 1, &selector, pod);
     let service =
         k8s::service(&name, &labels, &selector, &v.service.type_, vec![k8s::port("http", v.service.port, "TCP")]);
-    let mut notes = format!(
+    let notes = format!(
         "Faucet ({amount} ETH a request, one per address and IP every {minutes} min, from {address}): kubectl -n \
          {namespace} port-forward svc/{name} 8081:{port}, then open http://localhost:8081 (or POST \
          {{\"address\":\"<checksummed address>\"}} to http://localhost:8081/api/claim)",
@@ -134,14 +134,8 @@ pub fn render(
         address = accounts.faucet.address,
         port = v.service.port,
     );
-    let mut out = Output::new().manifest(deployment).manifest(service);
-    if let Some(ingress) = v.ingress.render(&name, &labels, &name, v.service.port) {
-        out = out.manifest(ingress);
-        if let Some(url) = v.ingress.url() {
-            notes.push_str(&format!(" (or {url})"));
-        }
-    }
-    Ok(out.notes(notes))
+    let out = Output::new().manifest(deployment).manifest(service);
+    Ok(v.ingress.attach(out, notes, &name, &labels, &name, v.service.port))
 }
 
 /// The faucet's flags.

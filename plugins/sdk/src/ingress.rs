@@ -61,6 +61,25 @@ impl IngressValues {
         Some(o)
     }
 
+    /// `out` with the Ingress in front of `service`'s `port` (when enabled) and `notes`, which
+    /// then also give the Ingress's URL.
+    pub fn attach(
+        &self,
+        out: crate::Output,
+        notes: String,
+        name: &str,
+        labels: &Value,
+        service: &str,
+        port: u16,
+    ) -> crate::Output {
+        let Some(ingress) = self.render(name, labels, service, port) else { return out.notes(notes) };
+        let notes = match self.url() {
+            Some(url) => format!("{notes} (or {url})"),
+            None => notes,
+        };
+        out.manifest(ingress).notes(notes)
+    }
+
     /// How to open it, for the notes: the Ingress's URL, or None when off.
     pub fn url(&self) -> Option<String> {
         let scheme = if self.tls_secret.is_empty() { "http" } else { "https" };
