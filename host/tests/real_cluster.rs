@@ -196,6 +196,7 @@ scenarios!(
     voluntary_exits_are_signed_and_submitted_by_a_job,
     validators_join_by_deposit_without_a_new_genesis_or_a_moved_key,
     the_network_tools_deploy_next_to_the_network_and_come_up,
+    a_mixed_client_network_deploys_and_a_validator_client_changes_client,
 );
 
 fn labelled(ns: &str, api_version: &str, kind: &str, name: &str, extra: Value) -> Value {
@@ -1889,4 +1890,57 @@ async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
     let after = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
     assert_eq!(after["data"]["genesis.json"], before);
     assert!(t.c.get(&builtin::deployment(), &t.ns, "ethereum-faucet").await.unwrap().is_none(), "pruned");
+}
+
+/// The mixed-clients example deploys and comes up (geth with Lighthouse, Besu with Teku, geth
+/// with Teku; each validator client its pair's), and moving one validator client from Lighthouse to Teku is an
+/// upgrade that keeps the genesis and the slice, stops that client alone before its new one
+/// starts, and touches no other client.
+async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t: Env) {
+    let base = [
+        "deploy",
+        "charts/ethereum",
+        "-f",
+        "charts/ethereum/examples/mixed-clients.yaml",
+        "--wait",
+        "--timeout",
+        "3m",
+        "--no-notes",
+    ];
+    let out = t.ok(&base);
+    for i in 0..4 {
+        for set in ["signer", "validator"] {
+            let line = format!("ready    StatefulSet {}/ethereum-{set}-{i}", t.ns);
+            assert!(out.contains(&line), "{line}:\n{out}");
+        }
+    }
+    let sts = |name: &'static str| {
+        let (c, ns) = (&t.c, &t.ns);
+        async move { c.get(&builtin::stateful_set(), ns, name).await.unwrap().unwrap_or_else(|| panic!("{name}")) }
+    };
+    let image = |s: &Value, container: &str| -> String {
+        let spec = &s["spec"]["template"]["spec"]["containers"];
+        spec.as_array().unwrap().iter().find(|c| c["name"] == container).unwrap()["image"].as_str().unwrap().into()
+    };
+    assert!(image(&sts("ethereum-signer-0").await, "beacon").starts_with("sigp/lighthouse:"));
+    assert!(image(&sts("ethereum-signer-1").await, "beacon").starts_with("consensys/teku:"));
+    assert!(image(&sts("ethereum-signer-1").await, "besu").starts_with("hyperledger/besu:"));
+    assert!(image(&sts("ethereum-signer-0").await, "geth").starts_with("ethereum/client-go:"));
+    assert!(image(&sts("ethereum-rpc").await, "beacon").starts_with("consensys/teku:"));
+    assert!(image(&sts("ethereum-validator-0").await, "validator").starts_with("sigp/lighthouse:"));
+    let peers = t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().unwrap();
+    assert_eq!(peers["data"]["teku-peers"].as_str().unwrap().lines().count(), 5, "every beacon node");
+    let genesis = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
+    let generation = |s: &Value| s["metadata"]["generation"].as_i64().unwrap();
+    let others = [generation(&sts("ethereum-validator-1").await), generation(&sts("ethereum-validator-2").await)];
+
+    let out = t.ok(&[&base[..], &["--set-json", r#"global.clients.signers=[{"validator":"teku"}]"#]].concat());
+    let after = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
+    assert_eq!(after["data"]["genesis.json"], genesis["data"]["genesis.json"], "the genesis stays");
+    let moved = sts("ethereum-validator-0").await;
+    assert!(image(&moved, "validator").starts_with("consensys/teku:"), "{moved}");
+    assert_eq!(moved["metadata"]["annotations"]["ethwasm.io/holds-set"], "0-15", "the same slice");
+    assert!(out.contains(&format!("stopped  StatefulSet {}/ethereum-validator-0", t.ns)), "stopped first:\n{out}");
+    let now = [generation(&sts("ethereum-validator-1").await), generation(&sts("ethereum-validator-2").await)];
+    assert_eq!(now, others, "no other client changed");
 }

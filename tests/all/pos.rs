@@ -5,6 +5,7 @@
 
 mod chart;
 mod keys;
+mod mixed;
 mod pod;
 
 use ethwasm::job::Job;

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod clients;
+pub use clients::{Clients, ConsensusClient, ExecutionClient, NodeChoice, NodeClients};
+
 /// Output names, for `provides`/`requires` and the `input`/`output` calls, so a typo fails to compile.
 pub mod names {
     pub const SIGNERS: &str = "signers";
@@ -96,6 +99,7 @@ struct GlobalValues {
     consensus: Option<Consensus>,
     chain_id: Option<u64>,
     deposit_contract: Option<String>,
+    clients: Clients,
 }
 
 impl Default for GlobalValues {
@@ -107,6 +111,7 @@ impl Default for GlobalValues {
             consensus: None,
             chain_id: None,
             deposit_contract: None,
+            clients: Clients::default(),
         }
     }
 }
@@ -126,6 +131,7 @@ impl From<GlobalValues> for Global {
             consensus: g.consensus,
             chain_id: g.chain_id,
             deposit_contract: g.deposit_contract,
+            clients: g.clients,
         }
     }
 }
@@ -146,6 +152,8 @@ pub struct Global {
     /// The deposit contract's address, for plugins that deposit (the chart copies
     /// `genesis.pos.depositContractAddress` here). Absent: not known.
     pub deposit_contract: Option<String>,
+    /// Proof of stake: which execution and consensus client each node runs.
+    pub clients: Clients,
 }
 
 impl Default for Global {
@@ -156,6 +164,7 @@ impl Default for Global {
             consensus: None,
             chain_id: None,
             deposit_contract: None,
+            clients: Clients::default(),
         }
     }
 }

@@ -262,6 +262,7 @@ mod tests {
             },
             validators: Validators::default(),
             cluster_domain: "cluster.local".into(),
+            clients: Default::default(),
         }
     }
 

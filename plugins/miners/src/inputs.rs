@@ -1,6 +1,6 @@
 //! What the other plugins hand the miners plugin, resolved from their outputs.
 
-use ethwasm_ethereum_types::{Bootnodes, EthstatsEndpoint, GenesisRef, NodeSet, Signers, Validators};
+use ethwasm_ethereum_types::{Bootnodes, Clients, EthstatsEndpoint, GenesisRef, NodeSet, Signers, Validators};
 
 /// Everything the plugin renders from.
 #[derive(Debug)]
@@ -14,4 +14,6 @@ pub struct Inputs {
     pub validators: Validators,
     /// `global.clusterDomain`, for the pods' DNS names.
     pub cluster_domain: String,
+    /// `global.clients`: which clients each proof-of-stake node runs.
+    pub clients: Clients,
 }

@@ -68,6 +68,7 @@ impl Plugin for Miners {
             ethstats: input.input(names::ETHSTATS)?,
             validators: input.input(names::VALIDATORS)?,
             cluster_domain: global.cluster_domain,
+            clients: global.clients,
         };
         let (out, warnings) = render_warned(input.release(), &v, &inputs)?;
         for w in &warnings {

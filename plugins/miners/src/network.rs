@@ -4,7 +4,7 @@
 
 use crate::inputs::Inputs;
 use crate::values::Values;
-use ethwasm_ethereum_types::{Consensus, Endpoint, MetricsEndpoint, Network};
+use ethwasm_ethereum_types::{Consensus, Endpoint, ExecutionClient, MetricsEndpoint, Network};
 use std::collections::BTreeMap;
 
 /// The `network` output of a render of `release` in `namespace`.
@@ -35,13 +35,14 @@ pub(crate) fn network(namespace: &str, release: &str, v: &Values, i: &Inputs) ->
         genesis_time: i.genesis.pos.as_ref().map(|p| p.genesis_time),
         seconds_per_slot: i.genesis.pos.as_ref().map(|p| p.seconds_per_slot),
         genesis_config_map: i.genesis.config_map.clone(),
-        metrics: if v.metrics.enabled { metrics(release, v, pos) } else { Vec::new() },
+        metrics: if v.metrics.enabled { metrics(release, v, i, pos) } else { Vec::new() },
     }
 }
 
-/// Where the pods serve metrics: geth on every node, and for proof of stake the beacon nodes
-/// (in the pair pods) and the validator clients.
-fn metrics(release: &str, v: &Values, pos: bool) -> Vec<MetricsEndpoint> {
+/// Where the pods serve metrics: geth on every node, and for proof of stake Besu where it runs
+/// in geth's place (its own port name, so each job finds only its client's pods), the beacon
+/// nodes (in the pair pods; Lighthouse and Teku alike) and the validator clients.
+fn metrics(release: &str, v: &Values, i: &Inputs, pos: bool) -> Vec<MetricsEndpoint> {
     let selector = |name: &str| {
         BTreeMap::from([
             ("app.kubernetes.io/name".to_string(), name.to_string()),
@@ -57,6 +58,10 @@ fn metrics(release: &str, v: &Values, pos: bool) -> Vec<MetricsEndpoint> {
     };
     let mut out = vec![endpoint("geth", "geth", "metrics", v.metrics.port, "/debug/metrics/prometheus")];
     if pos {
+        let (signers, rpc) = (i.signers.signers.len() as u32, i.rpc.nodes.len() as u32);
+        if i.clients.execution_in_use(signers, rpc).contains(&ExecutionClient::Besu) {
+            out.push(endpoint("besu", "geth", "besu-metrics", v.metrics.port, "/metrics"));
+        }
         out.push(endpoint("beacon", "geth", "beacon-metrics", v.beacon.metrics_port, "/metrics"));
         out.push(endpoint("validator", "validator", "vc-metrics", v.validator.metrics_port, "/metrics"));
     }

@@ -28,6 +28,10 @@ pub struct Values {
     pub beacon: Beacon,
     /// Proof of stake: the Lighthouse validator clients.
     pub validator: Validator,
+    /// Proof of stake: Teku, on the nodes `global.clients` gives it.
+    pub teku: Teku,
+    /// Proof of stake: Besu, on the nodes `global.clients` gives it.
+    pub besu: Besu,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -47,6 +51,8 @@ impl Default for Values {
             metrics: Metrics::default(),
             beacon: Beacon::default(),
             validator: Validator::default(),
+            teku: Teku::default(),
+            besu: Besu::default(),
             placement: k8s::Placement::default(),
         }
     }
@@ -313,6 +319,60 @@ pub fn validator_persistence() -> Persistence {
 /// `size` out (`{storageClass: fast}`) still claims 1Gi, not the SDK's default 10Gi.
 fn validator_persistence_over<'de, D: Deserializer<'de>>(d: D) -> Result<Persistence, D::Error> {
     ethwasm_plugin::deserialize_over(validator_persistence(), d)
+}
+
+/// `miners.teku`: what Teku's beacon nodes and validator clients get where `global.clients`
+/// runs Teku (ports, levels, supernode and subnets come from `miners.beacon` and
+/// `miners.validator`, whatever the client).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Teku {
+    pub image: Image,
+    /// The beacon node's `JAVA_OPTS` (its heap: Teku sets none, and the JVM would take a quarter
+    /// of the memory limit).
+    pub java_opts: String,
+    pub validator_java_opts: String,
+    pub extra_args: Vec<String>,
+    pub validator_extra_args: Vec<String>,
+    pub resources: Value,
+    pub validator_resources: Value,
+}
+
+impl Default for Teku {
+    fn default() -> Self {
+        Teku {
+            image: Image::default(),
+            java_opts: "-Xmx2g".into(),
+            validator_java_opts: "-Xmx512m".into(),
+            extra_args: Vec::new(),
+            validator_extra_args: Vec::new(),
+            resources: json!({ "requests": { "cpu": "500m", "memory": "2560Mi" }, "limits": { "memory": "4Gi" } }),
+            validator_resources: json!({ "requests": { "cpu": "100m", "memory": "768Mi" }, "limits": { "memory": "1Gi" } }),
+        }
+    }
+}
+
+/// `miners.besu`: what Besu gets where `global.clients` runs it in geth's place (verbosity,
+/// JSON-RPC, metrics and ethstats come from the settings every execution client shares).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Besu {
+    pub image: Image,
+    /// `JAVA_OPTS` (the heap: the JVM would otherwise take a quarter of the memory limit).
+    pub java_opts: String,
+    pub extra_args: Vec<String>,
+    pub resources: Value,
+}
+
+impl Default for Besu {
+    fn default() -> Self {
+        Besu {
+            image: Image::default(),
+            java_opts: "-Xmx2g".into(),
+            extra_args: Vec::new(),
+            resources: json!({ "requests": { "cpu": "250m", "memory": "2560Mi" }, "limits": { "memory": "4Gi" } }),
+        }
+    }
 }
 
 /// The validator clients' PodDisruptionBudget.

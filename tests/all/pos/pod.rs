@@ -107,6 +107,11 @@ impl<'a> PodFs<'a> {
         PodFs { sts, pod, root, sources }
     }
 
+    /// The pod's `k`-th container (not an init container).
+    pub fn container_at(&self, k: usize) -> &'a Value {
+        &self.sts["spec"]["template"]["spec"]["containers"][k]
+    }
+
     /// A container of the pod, init containers included.
     pub fn container(&self, name: &str) -> &'a Value {
         let spec = &self.sts["spec"]["template"]["spec"];
@@ -249,15 +254,22 @@ impl<'a> PodFs<'a> {
     }
 }
 
-/// Replaces `path` where it is a whole path or a path's prefix (`/testnet`, not `/testnet-config`).
+/// Replaces `path` where it is a whole path or a path's prefix (`/testnet`, not `/testnet-config`),
+/// starting a word.
 fn replace_path(text: &str, path: &str, with: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
+    // The text's character before `rest`.
+    let mut last: Option<char> = None;
     while let Some(at) = rest.find(path) {
         let after = rest[at + path.len()..].chars().next();
-        let whole = !matches!(after, Some(c) if c.is_ascii_alphanumeric() || "-_.".contains(c));
+        // A path starts a word: `/password/password` is the file `password` of mount `/password`.
+        let before = if at > 0 { rest[..at].chars().last() } else { last };
+        let whole = !matches!(after, Some(c) if c.is_ascii_alphanumeric() || "-_.".contains(c))
+            && !matches!(before, Some(c) if c.is_ascii_alphanumeric() || "-_.".contains(c));
         out.push_str(&rest[..at]);
         out.push_str(if whole { with } else { path });
+        last = path.chars().last();
         rest = &rest[at + path.len()..];
     }
     out.push_str(rest);

@@ -4,7 +4,7 @@
 use crate::geth::{GENESIS_HASH_ANNOTATION, GENESIS_ID_ANNOTATION};
 use crate::inputs::Inputs;
 use crate::values::Values;
-use ethwasm_ethereum_types::{BeaconNodeKey, PosGenesis, SecretKeyRef};
+use ethwasm_ethereum_types::{BeaconNodeKey, ConsensusClient, ExecutionClient, PosGenesis, SecretKeyRef};
 use ethwasm_plugin::workload::Pod;
 use ethwasm_plugin::PluginError;
 use sha2::{Digest, Sha256};
@@ -21,6 +21,14 @@ pub(super) struct PairNode<'a> {
     pub(super) node_key: &'a SecretKeyRef,
     pub(super) jwt: &'a SecretKeyRef,
     pub(super) beacon: &'a BeaconNodeKey,
+}
+
+/// The role of a pair StatefulSet.
+pub(super) enum Role<'a> {
+    /// A signer's pair: its validator client dials this beacon node; fees to `fee_recipient`.
+    Signer { fee_recipient: &'a str },
+    /// RPC nodes: JSON-RPC and the beacon API for users, no validators.
+    Rpc,
 }
 
 /// What every object of the render shares.
@@ -46,6 +54,18 @@ impl Ctx<'_> {
             "" => pod,
             root => pod.annotation(GENESIS_ID_ANNOTATION, root),
         }
+    }
+
+    /// Whether some node of the network runs `client` (a beacon node or a validator client).
+    pub(super) fn runs(&self, client: ConsensusClient) -> bool {
+        let (signers, rpc) = (self.i.signers.signers.len() as u32, self.i.rpc.nodes.len() as u32);
+        self.i.clients.consensus_in_use(signers, rpc).contains(&client)
+    }
+
+    /// Whether some node of the network runs execution client `client`.
+    pub(super) fn runs_execution(&self, client: ExecutionClient) -> bool {
+        let (signers, rpc) = (self.i.signers.signers.len() as u32, self.i.rpc.nodes.len() as u32);
+        self.i.clients.execution_in_use(signers, rpc).contains(&client)
     }
 
     /// A pair pod's DNS name.

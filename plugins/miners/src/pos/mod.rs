@@ -36,6 +36,7 @@
 //! - **Fee recipient.** `validator.feeRecipient`, or the pair's signer address (the account the
 //!   secrets plugin derives and the genesis prefunds, clique's etherbase).
 
+mod besu;
 mod checkpoint;
 mod context;
 mod deposits;
@@ -48,14 +49,19 @@ mod peering;
 mod render;
 mod repair;
 mod retired;
+mod teku;
 mod validator;
 
 pub use paths::{CONFIG_HASH_ANNOTATION, STOP_BEFORE_CHANGE_ANNOTATION, VALIDATORS_ANNOTATION};
 pub(crate) use render::render;
 
 #[cfg(test)]
+mod besu_tests;
+#[cfg(test)]
 mod chain_script_tests;
 #[cfg(test)]
 mod script_tests;
+#[cfg(test)]
+mod teku_tests;
 #[cfg(test)]
 mod tests;

@@ -23,18 +23,20 @@
 //!   ready when its p2p port accepts connections. The beacon node: `GET /eth/v1/node/health`
 //!   (200 ready, 206 syncing: both pass).
 
+use super::besu;
 use super::checkpoint;
-use super::context::{Ctx, PairNode};
+use super::context::{Ctx, PairNode, Role};
 use super::paths::{
     BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, ROLLOUT_BUDGET_ANNOTATION,
     ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, TESTNET_DIR,
 };
 use super::peering::beacon_peer_args;
 use super::repair;
+use super::teku;
 use crate::geth::{geth_common_args, geth_env, reporting_args, P2P_PORT};
 use crate::rpc::rpc_args;
 use crate::values::init_resources;
-use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
+use ethwasm_ethereum_types::{ConsensusClient, ExecutionClient, NodeClients, PosGenesis, SecretKeyRef};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::{json, Value};
@@ -59,15 +61,18 @@ fn per_pod_volume<'a>(name: &str, refs: impl IntoIterator<Item = (&'a str, &'a S
 /// Unpacks genesis.ssz beside config.yaml and deposit_contract_block.txt in the testnet dir, and
 /// writes geth's config there without the pod's own enode (the RPC pods share one template and
 /// one list; nobody should be told to dial itself).
-fn testnet_script(pos: &PosGenesis) -> String {
+fn testnet_script(pos: &PosGenesis, clients: NodeClients) -> String {
     let parts: Vec<String> = (0..pos.genesis_ssz_parts.len()).map(|k| format!("/genesis-ssz/part-{k}")).collect();
     format!(
         "set -eu\n\
          cat {parts} | gunzip > {TESTNET_DIR}/genesis.ssz\n\
          echo '{sha}  {TESTNET_DIR}/genesis.ssz' | sha256sum -c -\n\
          cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n\
-         {filter}",
+         {filter}{peers}{static_nodes}",
         parts = parts.join(" "),
+        peers = if clients.consensus == ConsensusClient::Teku { teku::own_peers_script() } else { String::new() },
+        static_nodes =
+            if clients.execution == ExecutionClient::Besu { besu::own_static_nodes_script() } else { String::new() },
         sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
         filter = without_own_enode("/config/geth.toml", GETH_TOML),
     )
@@ -106,14 +111,6 @@ fn geth_init_script(genesis_key: &str) -> String {
     )
 }
 
-/// The role of a pair StatefulSet.
-pub(super) enum Role<'a> {
-    /// A signer's pair: its validator client dials this beacon node; fees to `fee_recipient`.
-    Signer { fee_recipient: &'a str },
-    /// RPC nodes: JSON-RPC and the beacon API for users, no validators.
-    Rpc,
-}
-
 /// One pair StatefulSet: `nodes` are its pods, each with `peers` other beacon nodes.
 pub(super) fn pair_set(
     ctx: &Ctx<'_>,
@@ -122,39 +119,64 @@ pub(super) fn pair_set(
     nodes: &[&PairNode<'_>],
     peers: usize,
     role: Role<'_>,
+    clients: NodeClients,
 ) -> Value {
     let v = ctx.v;
     let b = &v.beacon;
     let geth_pull = v.image.pull_policy();
 
-    let geth = geth_container(ctx, &role);
-    let beacon = beacon_container(ctx, peers, &role);
-    let peering = Container::new("peering", &ctx.geth_image, geth_pull)
-        .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
-        .env(workload::pod_identity_env())
-        .mounts([workload::read_only_mount("geth-config", "/peering")])
-        .exec_readiness(&synced_check(b.http_port), 10)
-        .resources(&b.peering.resources);
-    let [testnet, beacon_key, init_genesis] = init_containers(ctx);
+    let execution = match clients.execution {
+        ExecutionClient::Geth => geth_container(ctx, &role),
+        ExecutionClient::Besu => besu::execution_container(ctx, ENGINE_PORT, &role),
+    };
+    let (testnet, beacon_key, init_genesis) = init_containers(ctx, clients);
 
     let component = match role {
         Role::Signer { .. } => "signer",
         Role::Rpc => "rpc",
     };
-    let pod = ctx
-        .on_chain(v.annotate(Pod::new(labels)))
-        .init_container(testnet)
-        .init_container(beacon_key)
-        .init_container(init_genesis)
-        .init_container(checkpoint::container(ctx))
-        .volumes(pair_volumes(ctx, nodes))
-        .volumes(v.persistence.scratch_volume("data"))
-        .container(geth)
-        .container(beacon)
-        .container(peering)
-        .placement(&v.geth_placement())
-        .termination_grace_period(PAIR_GRACE_SECONDS)
-        .spread(&k8s::component_labels(ctx.release, "geth", component));
+    let mut pod = ctx.on_chain(v.annotate(Pod::new(labels))).init_container(testnet).init_container(beacon_key);
+    if let Some(init) = init_genesis {
+        pod = pod.init_container(init);
+    }
+    if clients.consensus == ConsensusClient::Lighthouse {
+        pod = pod.init_container(checkpoint::container(ctx));
+    }
+    pod = pod.volumes(pair_volumes(ctx, nodes));
+    // A JVM unpacks its native libraries into /tmp (`teku.rs`, `besu.rs`).
+    if clients.consensus == ConsensusClient::Teku || clients.execution == ExecutionClient::Besu {
+        pod = pod.volumes([teku::tmp_volume()]);
+    }
+    let pod = pod.volumes(v.persistence.scratch_volume("data")).container(execution);
+    let pod = match clients.consensus {
+        ConsensusClient::Lighthouse => {
+            let peering = Container::new("peering", &ctx.geth_image, geth_pull)
+                .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
+                .env(workload::pod_identity_env())
+                .mounts([workload::read_only_mount("geth-config", "/peering")])
+                .exec_readiness(&synced_check(b.http_port), 10)
+                .resources(&b.peering.resources);
+            pod.container(beacon_container(ctx, peers, &role)).container(peering)
+        }
+        // Teku redials its static peers itself, and says when it is synced (`teku.rs`).
+        ConsensusClient::Teku => {
+            pod.container(teku::beacon_container(ctx, &format!("http://127.0.0.1:{ENGINE_PORT}"), &role))
+        }
+    };
+    // The first container, the execution client, gets the placement's resources.
+    let placement = match clients.execution {
+        ExecutionClient::Geth => v.geth_placement(),
+        ExecutionClient::Besu => {
+            let mut p = v.placement.clone();
+            p.resources = v.besu.resources.clone();
+            p
+        }
+    };
+    let pod = pod.placement(&placement).termination_grace_period(PAIR_GRACE_SECONDS).spread(&k8s::component_labels(
+        ctx.release,
+        "geth",
+        component,
+    ));
     let mut sts =
         workload::stateful_set(name, &ctx.service, nodes.len(), labels, pod, v.persistence.claim_template("data"));
     // One beacon node restarts at a time (its StatefulSet's own rolling update is one pod at a
@@ -312,12 +334,12 @@ fn beacon_container(ctx: &Ctx<'_>, peers: usize, role: &Role<'_>) -> Container {
 
 /// The pair's init containers, in order: `testnet` (genesis.ssz, config.yaml and geth's config in
 /// the testnet dir), `beacon-key` (the libp2p key where Lighthouse reads it) and `init-genesis`.
-fn init_containers(ctx: &Ctx<'_>) -> [Container; 3] {
+fn init_containers(ctx: &Ctx<'_>, clients: NodeClients) -> (Container, Container, Option<Container>) {
     let (v, i, pos) = (ctx.v, ctx.i, ctx.pos);
     let geth_pull = v.image.pull_policy();
     let init = init_resources();
     let testnet = Container::new("testnet", &ctx.geth_image, geth_pull)
-        .command(["sh", "-c", &testnet_script(pos)])
+        .command(["sh", "-c", &testnet_script(pos, clients)])
         .env(workload::pod_identity_env())
         .mounts([
             workload::mount("testnet", TESTNET_DIR),
@@ -326,16 +348,22 @@ fn init_containers(ctx: &Ctx<'_>) -> [Container; 3] {
             workload::read_only_mount("geth-config", "/config"),
         ])
         .resources(&init);
-    let beacon_key = Container::new("beacon-key", &ctx.geth_image, geth_pull)
-        .command(["sh", "-c", &beacon_key_script()])
-        .env(workload::pod_identity_env())
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
-        .resources(&init);
-    let init_genesis = Container::new("init-genesis", &ctx.geth_image, geth_pull)
-        .command(["sh", "-c", &geth_init_script(&i.genesis.key)])
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")])
-        .resources(&init);
-    [testnet, beacon_key, init_genesis]
+    let beacon_key = match clients.consensus {
+        ConsensusClient::Lighthouse => Container::new("beacon-key", &ctx.geth_image, geth_pull)
+            .command(["sh", "-c", &beacon_key_script()])
+            .env(workload::pod_identity_env())
+            .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
+            .resources(&init),
+        ConsensusClient::Teku => teku::key_container(ctx),
+    };
+    // Besu reads genesis.json at every start itself (`besu.rs`).
+    let init_genesis = (clients.execution == ExecutionClient::Geth).then(|| {
+        Container::new("init-genesis", &ctx.geth_image, geth_pull)
+            .command(["sh", "-c", &geth_init_script(&i.genesis.key)])
+            .mounts([workload::mount("data", DATA), workload::read_only_mount("genesis", "/genesis")])
+            .resources(&init)
+    });
+    (testnet, beacon_key, init_genesis)
 }
 
 /// The pair pod's volumes: the genesis and testnet ConfigMaps, the genesis.ssz parts, the testnet

@@ -2,18 +2,20 @@
 //! together in order: the pairs' headless Service and peer lists, the signer pairs, the RPC pairs
 //! and their Services, the validator clients, and the budgets; then the notes.
 
-use super::context::{is_address, missing, pair, Ctx, PairNode};
+use super::besu;
+use super::context::{is_address, missing, pair, Ctx, PairNode, Role};
 use super::finality;
-use super::node::{pair_set, Role};
+use super::node::pair_set;
 use super::paths::{LIGHTHOUSE, LIGHTHOUSE_TAG, POS_TAG};
 use super::peering::geth_config;
 use super::repair;
+use super::teku;
 use super::validator::validator_set;
 use crate::geth::{labels, pdb, P2P_PORT, REPOSITORY};
 use crate::inputs::Inputs;
 use crate::rpc::{rpc_network_policy, rpc_notes, rpc_pdb};
 use crate::values::Values;
-use ethwasm_ethereum_types::PosGenesis;
+use ethwasm_ethereum_types::{ConsensusClient, ExecutionClient, NodeClients, PosGenesis};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::{Output, PluginError};
 
@@ -109,10 +111,16 @@ fn pairs_service_and_peers(ctx: &Ctx<'_>, all: &[&PairNode<'_>], mut out: Output
     // beacon-peers every round, so a changed list reaches them without a restart.
     let config = geth_config(ctx, all);
     let peers = repair::peers_file(ctx, all);
-    let mut cm = k8s::config_map(
-        &format!("{release}-geth-config"),
-        [("geth.toml", config.as_str()), ("beacon-peers", peers.as_str())],
-    );
+    let mut files = vec![("geth.toml", config), ("beacon-peers", peers)];
+    // Teku reads its static peers from a file (`teku.rs`); only rendered when a node runs it.
+    if ctx.runs(ConsensusClient::Teku) {
+        files.push(("teku-peers", teku::peers_file(ctx, all.iter().map(|n| (n.pod, n.beacon.peer_id.as_str())))));
+    }
+    // Besu reads its static nodes as JSON (`besu.rs`); the pods write it from this list.
+    if ctx.runs_execution(ExecutionClient::Besu) {
+        files.push(("enodes", besu::enodes_file(ctx, all)));
+    }
+    let mut cm = k8s::config_map(&format!("{release}-geth-config"), files.iter().map(|(k, v)| (*k, v.as_str())));
     cm["metadata"]["labels"] = group.clone();
     out.manifest(cm)
 }
@@ -124,7 +132,8 @@ fn signer_pairs(ctx: &Ctx<'_>, signers: &[PairNode<'_>], all: &[&PairNode<'_>], 
         let labels = labels(release, "signer", &s.stateful_set);
         let fee = if v.validator.fee_recipient.is_empty() { s.address.as_str() } else { &v.validator.fee_recipient };
         let role = Role::Signer { fee_recipient: fee };
-        out = out.manifest(pair_set(ctx, &s.stateful_set, &labels, &[node], all.len() - 1, role));
+        let clients = i.clients.signer(s.index);
+        out = out.manifest(pair_set(ctx, &s.stateful_set, &labels, &[node], all.len() - 1, role, clients));
     }
     if v.pod_disruption_budget.enabled && !signers.is_empty() {
         let sel = k8s::component_labels(release, "geth", "signer");
@@ -142,7 +151,7 @@ fn rpc_pairs(ctx: &Ctx<'_>, rpcs: &[PairNode<'_>], all: &[&PairNode<'_>], mut ou
     let name = &i.rpc.stateful_set;
     let labels = labels(release, "rpc", name);
     let nodes: Vec<&PairNode<'_>> = rpcs.iter().collect();
-    out = out.manifest(pair_set(ctx, name, &labels, &nodes, all.len() - 1, Role::Rpc));
+    out = out.manifest(pair_set(ctx, name, &labels, &nodes, all.len() - 1, Role::Rpc, i.clients.rpc()));
     let r = &v.rpc;
     let sel = k8s::component_labels(release, "geth", "rpc");
     out = out.manifest(k8s::service(
@@ -277,13 +286,41 @@ fn validators_budget(ctx: &Ctx<'_>, mut out: Output) -> Result<Output, PluginErr
     Ok(out)
 }
 
+/// What the pairs run: `geth + Lighthouse` when every node runs the same; else
+/// `execution/beacon`, and a line per node with its clients.
+fn pair_kinds(ctx: &Ctx<'_>) -> (String, String) {
+    let i = ctx.i;
+    let title = |c: NodeClients| {
+        let cap = |s: &str| s[..1].to_uppercase() + &s[1..];
+        let e = if c.execution == ExecutionClient::Geth { "geth".to_string() } else { cap(c.execution.name()) };
+        format!("{e} + {}", cap(c.consensus.name()))
+    };
+    let mut nodes: Vec<(String, NodeClients)> =
+        i.signers.signers.iter().map(|s| (s.pod.clone(), i.clients.signer(s.index))).collect();
+    if !i.rpc.nodes.is_empty() {
+        nodes.push((i.rpc.stateful_set.clone(), i.clients.rpc()));
+    }
+    let first = nodes.first().map(|(_, c)| *c);
+    if nodes.iter().all(|(_, c)| Some(*c) == first && c.validator == c.consensus) {
+        return (first.map_or_else(|| "geth + Lighthouse".into(), title), String::new());
+    }
+    let lines = nodes.iter().map(|(node, c)| {
+        let vc = if c.validator != c.consensus { format!(", validator client {}", c.validator) } else { String::new() };
+        format!("  {node}: {}{vc}\n", title(*c))
+    });
+    ("execution/beacon".into(), lines.collect())
+}
+
 /// How to reach the network and check it.
 fn notes(ctx: &Ctx<'_>, clients: &[String]) -> String {
     let (namespace, release, v, i, pos) = (ctx.namespace, ctx.release, ctx.v, ctx.i, ctx.pos);
     let port = v.beacon.http_port;
+    let kinds = pair_kinds(ctx);
     let mut n = format!(
-        "Proof of stake: geth + Lighthouse pairs: {pairs} ({signers} with a validator client each, {rpc} for RPC); \
-         genesis at {time} (unix), {slot} s slots.\n",
+        "Proof of stake: {kinds} pairs: {pairs} ({signers} with a validator client each, {rpc} for RPC); \
+         genesis at {time} (unix), {slot} s slots.\n{each}",
+        kinds = kinds.0,
+        each = kinds.1,
         pairs = i.signers.signers.len() + i.rpc.nodes.len(),
         signers = i.signers.signers.len(),
         rpc = i.rpc.nodes.len(),

@@ -77,6 +77,7 @@ pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_value
         },
         validators: serde_json::from_value(output("validators")).unwrap(),
         cluster_domain: DOMAIN.into(),
+        clients: Default::default(),
     };
     World { secrets: out.manifests(), inputs }
 }
@@ -112,20 +113,20 @@ pub(super) fn container<'a>(sts: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no container {name} in {}", sts["metadata"]["name"]))
 }
 
-fn args(c: &Value) -> Vec<String> {
+pub(super) fn args(c: &Value) -> Vec<String> {
     serde_json::from_value(c["args"].clone()).unwrap_or_default()
 }
 
 /// The value of `--flag=` in `args`.
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+pub(super) fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().find_map(|a| a.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
-fn volume<'a>(sts: &'a Value, name: &str) -> &'a Value {
+pub(super) fn volume<'a>(sts: &'a Value, name: &str) -> &'a Value {
     pod_spec(sts)["volumes"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap()
 }
 
-fn mount_path<'a>(c: &'a Value, volume: &str) -> &'a str {
+pub(super) fn mount_path<'a>(c: &'a Value, volume: &str) -> &'a str {
     c["volumeMounts"].as_array().unwrap().iter().find(|m| m["name"] == volume).unwrap()["mountPath"].as_str().unwrap()
 }
 
@@ -145,7 +146,7 @@ fn secret_text<'a>(w: &'a World, name: &str, key: &str) -> &'a str {
     find(&w.secrets, "Secret", name)["stringData"][key].as_str().unwrap()
 }
 
-fn secret_bytes(w: &World, name: &str, key: &str) -> Vec<u8> {
+pub(super) fn secret_bytes(w: &World, name: &str, key: &str) -> Vec<u8> {
     let b64 = find(&w.secrets, "Secret", name)["data"][key].as_str().unwrap();
     base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
 }
@@ -166,7 +167,7 @@ fn pair_sets(w: &World, m: &[Value]) -> Vec<(Value, Vec<String>)> {
     sets
 }
 
-fn host(pod: &str) -> String {
+pub(super) fn host(pod: &str) -> String {
     format!("{pod}.eth-geth.chain.svc.{DOMAIN}")
 }
 
@@ -321,7 +322,7 @@ fn static_nodes_are_every_execution_node_with_the_id_of_its_node_key() {
 
 /// Runs `script` with busybox's `sh` when it is installed (the applets the images have), else
 /// the system's `sh`, with `env` set and `dir` as the working directory.
-fn busybox_sh(script: &str, env: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
+pub(super) fn busybox_sh(script: &str, env: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
     let busybox = std::path::Path::new("/bin/busybox").exists() || std::path::Path::new("/usr/bin/busybox").exists();
     let mut cmd = if busybox {
         let mut c = std::process::Command::new("busybox");
@@ -709,8 +710,13 @@ fn every_path_an_argument_names_is_mounted_and_every_mount_has_a_volume() {
     let mut v = Values::default();
     v.metrics.enabled = true;
     v.persistence.enabled = false;
-    let m = run(&w, &v).manifests();
-    for sts in kinds(&m, "StatefulSet") {
+    every_path_is_mounted(&run(&w, &v).manifests());
+}
+
+/// Every path an argument names is on a mount of its container, every mount has a volume, and
+/// no port name is used twice in a pod.
+pub(super) fn every_path_is_mounted(m: &[Value]) {
+    for sts in kinds(m, "StatefulSet") {
         let spec = pod_spec(sts);
         let mut volumes: BTreeSet<&str> =
             spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();

@@ -36,23 +36,30 @@ use super::paths::{
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
 use super::retired::{self, EXITED_FILE, SKIP_EXITED};
+use super::teku::{self, TEKU, TEKU_KEYS, TEKU_PASSWORDS, TEKU_SLASHING_DIR, TEKU_TAG};
 use crate::values::{init_resources, validator_resources, with_default_resources};
 use ethwasm_ethereum_types::ranges_text;
-use ethwasm_ethereum_types::ValidatorClient;
+use ethwasm_ethereum_types::{ConsensusClient, ValidatorClient};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::{json, Value};
+
+/// The parts of a layout script that leave out keys whose exit is final (`retired.rs`):
+/// its setup, the step skipping such a key, the count to check, and the step that forgets them.
+pub(super) fn exit_parts(exits: bool) -> (String, String, &'static str, String) {
+    if exits {
+        (format!("exited={EXITED_FILE}\nleft=0\n"), SKIP_EXITED.to_string(), "$((n + left))", retired::forget_exited())
+    } else {
+        (String::new(), String::new(), "$n", String::new())
+    }
+}
 
 /// Copies the client's keystores onto its volume and writes `validator_definitions.yml` for
 /// them; fails unless exactly `count` keystores arrived. With `exits` (the client holds keys of
 /// validators asked to exit), keys whose exit the `exited` init container found final are left
 /// out ([`retired`](super::retired)).
 pub(super) fn validators_script(count: u32, exits: bool) -> String {
-    let (setup, skip, total, forget) = if exits {
-        (format!("exited={EXITED_FILE}\nleft=0\n"), SKIP_EXITED.to_string(), "$((n + left))", retired::forget_exited())
-    } else {
-        (String::new(), String::new(), "$n", String::new())
-    };
+    let (setup, skip, total, forget) = exit_parts(exits);
     format!(
         r#"set -eu
 v={VALIDATORS_DIR}
@@ -83,35 +90,67 @@ chmod 600 "$defs"
     )
 }
 
-/// Starts Lighthouse's validator client (its arguments follow). When the slashing protection
-/// database is absent or the key set differs from the one this volume last started with, it
-/// passes `--init-slashing-protection` (create the database, register every key) and, with
-/// `doppelganger`, `--enable-doppelganger-protection`, unless the `first-start` init container
-/// found this to be a first start on a young chain before any of the keys signed
+/// What the start script needs to know of a validator client.
+pub(super) struct StartScript {
+    /// A shell command listing the public keys laid out for it, one a line, sorted.
+    pub(super) keys: String,
+    /// Its slashing protection database, and a shell test true when that is absent.
+    pub(super) database: String,
+    pub(super) no_database: String,
+    /// The flag that creates the database and registers every key, if it needs one.
+    pub(super) init: &'static str,
+    /// The flag that turns doppelganger protection on.
+    pub(super) watch: &'static str,
+    /// The client's executable.
+    pub(super) exec: &'static str,
+}
+
+/// The start script of Lighthouse's validator client.
+fn lighthouse_start() -> StartScript {
+    StartScript {
+        keys: format!("ls {VALIDATORS_DIR} | grep '^0x' | sort"),
+        database: SLASHING_DB.into(),
+        no_database: format!("[ ! -f {SLASHING_DB} ]"),
+        init: "--init-slashing-protection",
+        watch: "--enable-doppelganger-protection",
+        exec: "lighthouse",
+    }
+}
+
+/// Starts a validator client (its arguments follow). When the slashing protection database is
+/// absent or the key set differs from the one this volume last started with (in any client: the
+/// list is the keys' public keys), it passes the client's `init` flag (create the database,
+/// register every key) and, with `doppelganger`, its `watch` flag, unless the `first-start` init
+/// container found this to be a first start on a young chain before any of the keys signed
 /// (`first_start.rs`). A moved key set always waits.
-fn run_validator_script(doppelganger: bool) -> String {
-    let watch = if doppelganger { " --enable-doppelganger-protection" } else { "" };
+pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> String {
+    let watch = if doppelganger { format!(" {}", s.watch) } else { String::new() };
+    let init = s.init;
     format!(
         "set -eu\n\
-         keys=$(ls {VALIDATORS_DIR} | grep '^0x' | sort)\n\
+         keys=$({keys})\n\
          known={DATA}/ethwasm-keys\n\
          decision=$(cat {DECISION_FILE} 2>/dev/null || true)\n\
          rm -f {DECISION_FILE}\n\
          extra=\"\"\n\
-         if [ ! -f {SLASHING_DB} ]; then\n\
-         \x20 echo 'no slashing protection database at {SLASHING_DB}: creating it (first start, a new client or a lost volume)'\n\
+         if {no_database}; then\n\
+         \x20 echo 'no slashing protection database at {database}: creating it (first start, a new client or a lost volume)'\n\
          \x20 if [ \"$decision\" = skip ]; then\n\
          \x20   echo 'first start before these keys signed (see the first-start init container): no doppelganger wait'\n\
-         \x20   extra=\"--init-slashing-protection\"\n\
+         \x20   extra=\"{init}\"\n\
          \x20 else\n\
-         \x20   extra=\"--init-slashing-protection{watch}\"\n\
+         \x20   extra=\"{init}{watch}\"\n\
          \x20 fi\n\
          elif [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
          \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
-         \x20 extra=\"--init-slashing-protection{watch}\"\n\
+         \x20 extra=\"{init}{watch}\"\n\
          fi\n\
          printf '%s\\n' \"$keys\" > \"$known\"\n\
-         exec lighthouse \"$@\" $extra\n"
+         exec {exec} \"$@\" $extra\n",
+        keys = s.keys,
+        no_database = s.no_database,
+        database = s.database,
+        exec = s.exec,
     )
 }
 
@@ -131,23 +170,40 @@ pub(super) fn validator_set(
     let name = format!("{}-validator-{}", ctx.release, client.signer);
     let group = k8s::component_labels(ctx.release, "validator", "validator");
     let labels = k8s::merge_labels(&group, &json!({ "ethwasm.io/node-set": name }));
-    let b = &v.beacon;
-    let own = vc.image.or(&b.image);
-    let image = own.reference(LIGHTHOUSE, LIGHTHOUSE_TAG);
-    let pull = own.pull_policy();
+    let kind = i.clients.signer(client.signer).validator;
+    let (image, pull) = match kind {
+        ConsensusClient::Lighthouse => {
+            let own = vc.image.or(&v.beacon.image);
+            (own.reference(LIGHTHOUSE, LIGHTHOUSE_TAG), own.pull_policy().to_string())
+        }
+        ConsensusClient::Teku => (v.teku.image.reference(TEKU, TEKU_TAG), v.teku.image.pull_policy().to_string()),
+    };
+    let pull = pull.as_str();
     let init = init_resources();
     let password = &client.password;
-    let container = validator_container(ctx, &image, pull, fee_recipient, beacon_apis);
+    let container = match kind {
+        ConsensusClient::Lighthouse => validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
+        ConsensusClient::Teku => teku_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
+    };
     // Keys of validators asked to exit leave the client once the exit is final.
     let exiting: Vec<u32> = i
         .validators
         .exits
         .as_ref()
         .map_or_else(Vec::new, |e| client.indices().filter(|x| e.indices.contains(x)).collect());
-    let layout = Container::new("validators", &image, pull)
-        .command(["sh", "-c", &validators_script(client.held(), !exiting.is_empty())])
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")])
-        .resources(&init);
+    let layout = match kind {
+        ConsensusClient::Lighthouse => Container::new("validators", &image, pull)
+            .command(["sh", "-c", &validators_script(client.held(), !exiting.is_empty())])
+            .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]),
+        ConsensusClient::Teku => Container::new("validators", &image, pull)
+            .command(["sh", "-c", &teku_validators_script(client.held(), !exiting.is_empty())])
+            .mounts([
+                workload::mount("data", DATA),
+                workload::read_only_mount("keystores", "/keystores"),
+                workload::read_only_mount("password", PASSWORD_DIR),
+            ]),
+    }
+    .resources(&init);
     let keystores =
         workload::projected_volume("keystores", client.keystore_secrets.iter().map(|s| workload::secret_source(s)));
     let slice = ranges_text(client.indices());
@@ -180,10 +236,16 @@ pub(super) fn validator_set(
             workload::config_map_volume("testnet", &ctx.pos.testnet_config_map),
         ])
         .volumes(persistence.scratch_volume("data"))
-        .container(container)
-        .placement(&with_default_resources(&vc.placement, validator_resources))
-        .termination_grace_period(VC_GRACE_SECONDS)
-        .spread(&group);
+        .container(container);
+    let pod = match kind {
+        ConsensusClient::Lighthouse => pod.placement(&with_default_resources(&vc.placement, validator_resources)),
+        ConsensusClient::Teku => {
+            let mut placement = vc.placement.clone();
+            placement.resources = v.teku.validator_resources.clone();
+            pod.volumes([teku::tmp_volume()]).placement(&placement)
+        }
+    };
+    let pod = pod.termination_grace_period(VC_GRACE_SECONDS).spread(&group);
     let service = format!("{}-validator", ctx.release);
     let mut sts = workload::stateful_set(&name, &service, 1, &labels, pod, persistence.claim_template("data"));
     // The host stops a changed validator client before it starts it again, every changed one
@@ -227,8 +289,13 @@ fn validator_container(
         args.push(format!("--metrics-port={}", vc.metrics_port));
         ports.push(workload::container_port("vc-metrics", vc.metrics_port, "TCP"));
     }
-    let mut container = Container::new("validator", image, pull)
-        .command(["sh".to_string(), "-c".into(), run_validator_script(vc.doppelganger_protection), "lighthouse".into()])
+    let container = Container::new("validator", image, pull)
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            run_validator_script(vc.doppelganger_protection, &lighthouse_start()),
+            "lighthouse".into(),
+        ])
         .args(args)
         .args(vc.extra_args.iter().cloned())
         .ports(ports)
@@ -237,14 +304,73 @@ fn validator_container(
             workload::read_only_mount("testnet", TESTNET_DIR),
             workload::read_only_mount("password", PASSWORD_DIR),
         ]);
-    // A validator client's only health signal is its metrics server (its HTTP API wants a token).
-    if v.metrics.enabled {
-        container = container
-            .tcp_readiness("vc-metrics")
-            .startup(workload::tcp_probe("vc-metrics", 10, 30))
-            .liveness(workload::tcp_probe("vc-metrics", 30, 4));
+    // Its HTTP API wants a token: the metrics server is the health signal.
+    metrics_probes(container, v.metrics.enabled)
+}
+
+/// Teku's layout script: the keys and their passwords where `--validator-keys` reads them.
+fn teku_validators_script(count: u32, exits: bool) -> String {
+    let (setup, skip, total, forget) = exit_parts(exits);
+    // An exited key's files are `<pubkey>.json` and `.txt`, not Lighthouse's directory.
+    let skip = skip.replace("rm -rf \"$v/$pk\"", &format!("rm -f \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\""));
+    teku::validators_script(count, &setup, &skip, total, &forget)
+}
+
+/// The start script of Teku's validator client: it registers new keys in its database itself.
+fn teku_start() -> StartScript {
+    StartScript {
+        keys: format!("ls {TEKU_KEYS} | sed -n 's/\\.json$//p' | sort"),
+        database: TEKU_SLASHING_DIR.into(),
+        no_database: format!("[ ! -d {TEKU_SLASHING_DIR} ]"),
+        init: "",
+        watch: "--doppelganger-detection-enabled=true",
+        exec: "/opt/teku/bin/teku",
+    }
+}
+
+/// Teku's validator client behind the start script.
+fn teku_validator_container(
+    ctx: &Ctx<'_>,
+    image: &str,
+    pull: &str,
+    fee_recipient: &str,
+    beacon_apis: &[String],
+) -> Container {
+    let v = ctx.v;
+    let vc = &v.validator;
+    let ports = if v.metrics.enabled {
+        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
+    } else {
+        Vec::new()
+    };
+    let container = Container::new("validator", image, pull)
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            run_validator_script(vc.doppelganger_protection, &teku_start()),
+            "teku".into(),
+        ])
+        .args(teku::validator_args(ctx, fee_recipient, beacon_apis))
+        .args(v.teku.validator_extra_args.iter().cloned())
+        .env([json!({ "name": "JAVA_OPTS", "value": v.teku.validator_java_opts })])
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::mount("tmp", "/tmp"),
+        ]);
+    metrics_probes(container, v.metrics.enabled)
+}
+
+/// A validator client's only health signal is its metrics server.
+fn metrics_probes(container: Container, metrics: bool) -> Container {
+    if !metrics {
+        return container;
     }
     container
+        .tcp_readiness("vc-metrics")
+        .startup(workload::tcp_probe("vc-metrics", 10, 30))
+        .liveness(workload::tcp_probe("vc-metrics", 30, 4))
 }
 
 /// The `first-start` init container: decides whether this start may skip the doppelganger wait

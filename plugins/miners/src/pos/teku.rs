@@ -1,0 +1,226 @@
+//! Teku (Consensys/teku), as a beacon node beside an execution client and as a validator client.
+//!
+//! Every flag was read at the pinned tag's source (`teku/src/main/java/tech/pegasys/teku/cli/
+//! options/*Options.java` at 26.8.0); the evidence is in docs/research/clients-teku-nimbus.md.
+//!
+//! Decisions:
+//!
+//! - **Network files.** `--network=<config.yaml> --genesis-state=<genesis.ssz>`, the files every
+//!   consensus client of the pair pod reads from the testnet dir; Teku reads no
+//!   `deposit_contract_block.txt`. `--ignore-weak-subjectivity-period-enabled`: like
+//!   Lighthouse's `--allow-insecure-genesis-sync`, a node whose volume is new weeks after
+//!   genesis still syncs from genesis.
+//! - **Identity.** `--p2p-private-key-file` reads hex text of the libp2p protobuf private key,
+//!   `0x08021220` and the 32 key bytes (`GeneratingFilePrivateKeySource`, jvm-libp2p
+//!   `unmarshalPrivateKey`). The pod's `beacon-key` init container writes it from the same raw key
+//!   Lighthouse reads, so the peer id is the one the secrets plugin computed, whichever client
+//!   runs, and a node that changes client keeps it.
+//! - **Peering.** `--p2p-static-peers-url`, a file with every other beacon node's multiaddr by
+//!   DNS name: Teku resolves the name at every dial and redials a lost static peer for ever
+//!   (3 s, growing to 120 s; `ConnectionManager.maintainPersistentConnection`), so it heals
+//!   without the Lighthouse pods' sidecar. The testnet init container drops the pod's own line.
+//! - **Readiness.** `GET /teku/v1/admin/readiness`: 503 unless the store is loaded, the node is
+//!   not syncing and its execution client answers, the same "ready once synced" the Lighthouse
+//!   pods get from their sidecar.
+//! - **Running as the pod's user.** The pods run as uid 10001 with a read-only root; Teku's JVM
+//!   unpacks its native libraries (BLS, KZG) into `java.io.tmpdir`, so `/tmp` is an emptyDir.
+//!   `JAVA_OPTS` sets the heap: the JVM would otherwise take a quarter of the memory limit.
+//! - **Validator client.** `teku validator-client` with `--validator-keys=<keys>:<passwords>`
+//!   (`X.json` beside `X.txt`), copied by an init container onto the client's volume; keystore
+//!   locking off, since a lock left by a killed container names a PID the next start reuses.
+//!   Slashing protection is one YAML file per key under `<data-path>/validator/slashprotection`;
+//!   Teku registers a new key itself, so a changed key set only asks for the doppelganger wait.
+
+use super::context::{Ctx, Role};
+use super::paths::{DATA, TESTNET_DIR};
+use crate::values::init_resources;
+use ethwasm_plugin::workload::{self, Container};
+use serde_json::{json, Value};
+
+pub(super) const TEKU: &str = "consensys/teku";
+/// Fulu-capable (since 25.11.0); the newest tag whose source was read.
+pub(super) const TEKU_TAG: &str = "26.8.0";
+/// The beacon node's data path and the key file it reads there.
+pub(super) const TEKU_DATADIR: &str = "/data/teku";
+const TEKU_KEY_FILE: &str = "/data/teku/p2p-key";
+/// The static peers the testnet init container writes (without the pod's own line).
+pub(super) const TEKU_PEERS_FILE: &str = "/testnet/teku-peers";
+/// The validator client's data path (its slashing protection is under it), keys and passwords.
+pub(super) const TEKU_VC_DATADIR: &str = "/data/teku-vc";
+pub(super) const TEKU_SLASHING_DIR: &str = "/data/teku-vc/validator/slashprotection";
+pub(super) const TEKU_KEYS: &str = "/data/validators/keys";
+pub(super) const TEKU_PASSWORDS: &str = "/data/validators/passwords";
+
+/// Teku's log level for a Lighthouse-style `debugLevel`.
+pub(super) fn logging(level: &str) -> &'static str {
+    match level {
+        "trace" => "TRACE",
+        "debug" => "DEBUG",
+        "warn" => "WARN",
+        "error" => "ERROR",
+        "crit" => "FATAL",
+        _ => "INFO",
+    }
+}
+
+/// Writes the pod's libp2p key where Teku reads it: hex of the protobuf private key.
+pub(super) fn key_script() -> String {
+    format!(
+        "set -eu\nmkdir -p {TEKU_DATADIR}\nrm -f {TEKU_KEY_FILE}\n\
+         printf '0x08021220%s\\n' \"$(od -An -v -tx1 \"/beacon-key/$POD_NAME\" | tr -d ' \\n')\" > {TEKU_KEY_FILE}\n\
+         chmod 600 {TEKU_KEY_FILE}\n"
+    )
+}
+
+/// The `teku-peers` file: every beacon node's multiaddr, one a line (`(pod, peer id)` pairs).
+pub(super) fn peers_file<'a>(ctx: &Ctx<'_>, nodes: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let port = ctx.v.beacon.p2p_port;
+    nodes.into_iter().map(|(pod, id)| format!("/dns4/{}/tcp/{port}/p2p/{id}\n", ctx.host(pod))).collect()
+}
+
+/// The testnet init container's step for a Teku pod: its peers without itself.
+pub(super) fn own_peers_script() -> String {
+    format!("grep -v \"^/dns4/$POD_NAME\\.\" /config/teku-peers > {TEKU_PEERS_FILE} || true\n")
+}
+
+/// The `/tmp` a JVM needs on a read-only root.
+pub(super) fn tmp_volume() -> Value {
+    workload::empty_dir_volume("tmp")
+}
+
+/// The pair's Teku beacon node: the engine API of the pod's execution client, its static peers,
+/// the fee recipient of a signer's pair, probes on the beacon API.
+pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> Container {
+    let (v, t) = (ctx.v, &ctx.v.teku);
+    let b = &v.beacon;
+    let image = t.image.reference(TEKU, TEKU_TAG);
+    let mut args = vec![
+        format!("--network={TESTNET_DIR}/config.yaml"),
+        format!("--genesis-state={TESTNET_DIR}/genesis.ssz"),
+        "--ignore-weak-subjectivity-period-enabled=true".to_string(),
+        format!("--data-path={TEKU_DATADIR}"),
+        format!("--logging={}", logging(&b.debug_level)),
+        "--log-destination=CONSOLE".into(),
+        format!("--ee-endpoint={engine}"),
+        "--ee-jwt-secret-file=/jwt/$(POD_NAME)".into(),
+        "--rest-api-enabled=true".into(),
+        "--rest-api-interface=0.0.0.0".into(),
+        format!("--rest-api-port={}", b.http_port),
+        "--rest-api-host-allowlist=*".into(),
+        "--p2p-enabled=true".into(),
+        "--p2p-interface=0.0.0.0".into(),
+        format!("--p2p-port={}", b.p2p_port),
+        format!("--p2p-quic-port={}", b.p2p_port + 1),
+        "--p2p-advertised-ip=$(POD_IP)".into(),
+        format!("--p2p-private-key-file={TEKU_KEY_FILE}"),
+        format!("--p2p-static-peers-url={TEKU_PEERS_FILE}"),
+        "--p2p-discovery-site-local-addresses-enabled=true".into(),
+    ];
+    if b.supernode {
+        args.push("--p2p-subscribe-all-custody-subnets-enabled=true".into());
+    }
+    if b.subscribe_all_subnets {
+        args.push("--p2p-subscribe-all-subnets-enabled=true".into());
+    }
+    if let Role::Signer { fee_recipient } = role {
+        args.push(format!("--validators-proposer-default-fee-recipient={fee_recipient}"));
+    }
+    let mut ports = vec![
+        workload::container_port("beacon-p2p", b.p2p_port, "TCP"),
+        workload::container_port("beacon-disc", b.p2p_port, "UDP"),
+        workload::container_port("beacon-quic", b.p2p_port + 1, "UDP"),
+        workload::container_port("beacon-api", b.http_port, "TCP"),
+    ];
+    if v.metrics.enabled {
+        args.extend(metrics_args(b.metrics_port));
+        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
+    }
+    Container::new("beacon", &image, t.image.pull_policy())
+        .command(["/opt/teku/bin/teku"])
+        .args(args)
+        .args(t.extra_args.iter().cloned())
+        .env(workload::pod_identity_env())
+        .env([json!({ "name": "JAVA_OPTS", "value": t.java_opts })])
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("jwt", "/jwt"),
+            workload::mount("tmp", "/tmp"),
+        ])
+        // Ready once synced with its execution client; alive while its API answers.
+        .http_readiness("/teku/v1/admin/readiness", "beacon-api")
+        .startup(workload::http_probe("/eth/v1/node/version", "beacon-api", 10, 60))
+        .liveness(workload::http_probe("/eth/v1/node/version", "beacon-api", 30, 4))
+        .resources(&t.resources)
+}
+
+/// Metrics on every interface, for any Host (the default allowlist is localhost only).
+fn metrics_args(port: u16) -> [String; 4] {
+    [
+        "--metrics-enabled=true".into(),
+        "--metrics-interface=0.0.0.0".into(),
+        format!("--metrics-port={port}"),
+        "--metrics-host-allowlist=*".into(),
+    ]
+}
+
+/// Lays the client's keystores out for `--validator-keys`: `<pubkey>.json` in the keys dir and
+/// its password as `<pubkey>.txt`; removes keys that left; fails unless `count` keys arrived.
+/// With `exits`, keys whose exit is final are left out (`skip`, `setup`, `forget`: see
+/// `retired.rs`).
+pub(super) fn validators_script(count: u32, setup: &str, skip: &str, total: &str, forget: &str) -> String {
+    format!(
+        r#"set -eu
+v={TEKU_KEYS}
+mkdir -p "$v" {TEKU_PASSWORDS} {TEKU_VC_DATADIR}
+{setup}n=0
+for f in /keystores/*.json; do
+  pk=$(basename "$f" .json)
+{skip}  rm -f "$v/$pk.json" "{TEKU_PASSWORDS}/$pk.txt"
+  cp "$f" "$v/$pk.json"
+  cp /password/password "{TEKU_PASSWORDS}/$pk.txt"
+  chmod 600 "$v/$pk.json" "{TEKU_PASSWORDS}/$pk.txt"
+  n=$((n + 1))
+done
+if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
+# Keys that left this client's slice leave its volume too (their history stays in the database).
+for f in "$v"/0x*.json; do
+  [ -f "$f" ] || continue
+  pk=$(basename "$f" .json)
+  [ -f "/keystores/$pk.json" ] || rm -f "$f" "{TEKU_PASSWORDS}/$pk.txt"
+done
+{forget}echo "$n validators in $v"
+"#
+    )
+}
+
+/// Teku's validator client arguments: `beacon_apis` (its own beacon node first, the others as
+/// failovers), fees to `fee_recipient`.
+pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> Vec<String> {
+    let v = ctx.v;
+    let mut args = vec![
+        "validator-client".to_string(),
+        format!("--network={TESTNET_DIR}/config.yaml"),
+        format!("--data-path={TEKU_VC_DATADIR}"),
+        format!("--beacon-node-api-endpoint={}", beacon_apis.join(",")),
+        format!("--validator-keys={TEKU_KEYS}:{TEKU_PASSWORDS}"),
+        "--validators-keystore-locking-enabled=false".into(),
+        format!("--validators-proposer-default-fee-recipient={fee_recipient}"),
+        format!("--logging={}", logging(&v.validator.debug_level)),
+        "--log-destination=CONSOLE".into(),
+    ];
+    if v.metrics.enabled {
+        args.extend(metrics_args(v.validator.metrics_port));
+    }
+    args
+}
+
+/// The `beacon-key` init container of a Teku pod.
+pub(super) fn key_container(ctx: &Ctx<'_>) -> Container {
+    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
+        .command(["sh", "-c", &key_script()])
+        .env(workload::pod_identity_env())
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
+        .resources(&init_resources())
+}

@@ -1,0 +1,172 @@
+//! The chart's mixed-clients example (charts/ethereum/examples/mixed-clients.yaml), rendered
+//! through the built components: every client of the spread reads, through its own flags and
+//! mounts, the files its init containers make from the render's real Secrets and ConfigMaps.
+
+use super::keys;
+use super::pod::PodFs;
+use ethwasm::job::{Job, Spec};
+use ethwasm::manifest::Object;
+use ethwasm_plugin_secrets::eth::PrivateKey;
+use ethwasm_tests::{chart_spec, root};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+fn chart() -> &'static [Object] {
+    static OBJECTS: OnceLock<Vec<Object>> = OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        let mut source = Spec {
+            release: Some("eth".into()),
+            ..chart_spec("chain", Some("6b".repeat(32)), &["genesis.pos.genesisTime=1767225600"])
+        };
+        source.values.files.push(root().join("charts/ethereum/examples/mixed-clients.yaml"));
+        let job = Job::resolve(&source).expect("resolve");
+        ethwasm::render::render(&job.request).expect("render").objects
+    })
+}
+
+fn stateful_set<'a>(objs: &'a [Object], name: &str) -> &'a Value {
+    &objs.iter().find(|o| o.key.kind == "StatefulSet" && o.key.name == name).unwrap_or_else(|| panic!("no {name}")).body
+}
+
+fn image<'a>(p: &PodFs<'a>, container: &str) -> &'a str {
+    p.container(container)["image"].as_str().unwrap()
+}
+
+/// Every pair pod, laid out.
+fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
+    let mut pods: Vec<PodFs<'_>> =
+        (0..4).map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-signer-{i}")), 0)).collect();
+    pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc"), 0));
+    pods
+}
+
+#[test]
+fn the_example_runs_every_supported_client() {
+    let objs = chart();
+    let beacon: BTreeSet<String> =
+        pairs(objs).iter().map(|p| image(p, "beacon").split(':').next().unwrap().to_string()).collect();
+    let vcs: BTreeSet<String> = (0..4)
+        .map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-validator-{i}")), 0))
+        .map(|p| image(&p, "validator").split(':').next().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = ["consensys/teku", "sigp/lighthouse"].map(String::from).into();
+    assert_eq!((beacon, vcs), (want.clone(), want));
+    let execution: BTreeSet<String> = pairs(objs)
+        .iter()
+        .map(|p| p.container_at(0)["image"].as_str().unwrap().split(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(execution, ["ethereum/client-go", "hyperledger/besu"].map(String::from).into());
+}
+
+/// Every Besu node reads the genesis geth is initialised from, its node key (the one geth would
+/// read: the enode id every other node dials), its pair's JWT, and static nodes naming every other
+/// execution node, whichever client it runs, by the id of the key that node loads.
+#[test]
+fn besu_nodes_read_the_genesis_their_key_jwt_and_every_other_nodes_enode() {
+    let objs = chart();
+    let pods = pairs(objs);
+    let exec = |p: &PodFs<'_>| p.container_at(0)["name"].as_str().unwrap().to_string();
+    // Each node's enode, from the key its own client loads.
+    let mut enodes = BTreeMap::new();
+    for p in &pods {
+        let c = exec(p);
+        let key_flag = if c == "besu" { "--node-private-key-file" } else { "--nodekey" };
+        let key = String::from_utf8(p.read(&c, &p.flag(&c, key_flag).unwrap())).unwrap();
+        let key = PrivateKey::from_hex(key.trim()).unwrap();
+        enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
+    }
+    let besu: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "besu").collect();
+    assert_eq!(besu.len(), 2, "signers 1 and 3");
+    let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
+    let genesis = geth_pod.read("init-genesis", "/genesis/genesis.json");
+    for p in besu {
+        assert_eq!(p.read("besu", &p.flag("besu", "--genesis-file").unwrap()), genesis, "{}", p.pod);
+        let jwt = p.read("besu", &p.flag("besu", "--engine-jwt-secret").unwrap());
+        assert_eq!(p.read("beacon", &p.flag("beacon", "--ee-jwt-secret-file").unwrap()), jwt, "{}", p.pod);
+        p.run("testnet");
+        let list = p.read("besu", &p.flag("besu", "--static-nodes-file").unwrap());
+        let list: BTreeSet<String> = serde_json::from_slice::<Vec<String>>(&list).unwrap().into_iter().collect();
+        let others: BTreeSet<String> =
+            enodes.iter().filter(|(pod, _)| **pod != p.pod).map(|(_, e)| e.clone()).collect();
+        assert_eq!(list, others, "{}", p.pod);
+    }
+}
+
+/// Every Teku beacon node reads its pair's JWT (the one its execution client reads), its libp2p key (the
+/// protobuf of the key in the beacon node keys Secret), the testnet files, and static peers that
+/// name every other beacon node at its DNS name with the peer id of the key that node loads.
+#[test]
+fn teku_beacon_nodes_read_their_jwt_key_testnet_and_every_other_nodes_peer_id() {
+    let objs = chart();
+    let pods = pairs(objs);
+    // Each node's peer id, from the key its own client loads.
+    let mut ids = BTreeMap::new();
+    for p in &pods {
+        p.run("beacon-key");
+        let key = if image(p, "beacon").starts_with("consensys/teku:") {
+            let text =
+                String::from_utf8(p.read("beacon", &p.flag("beacon", "--p2p-private-key-file").unwrap())).unwrap();
+            let hex = text.trim().strip_prefix("0x08021220").expect("libp2p's protobuf private key, secp256k1");
+            (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>()
+        } else {
+            let datadir = p.flag("beacon", "--datadir").unwrap();
+            p.read("beacon", &format!("{datadir}/beacon/network/key"))
+        };
+        ids.insert(p.pod.clone(), keys::peer_id(&key));
+    }
+    let teku: Vec<&PodFs<'_>> = pods.iter().filter(|p| image(p, "beacon").starts_with("consensys/teku:")).collect();
+    assert_eq!(teku.len(), 3, "signers 1 and 3 and the RPC node");
+    for p in teku {
+        // The pair's execution client: geth or Besu, each naming its JWT and engine port.
+        let (exec, jwt_flag, port_flag) = match p.container_at(0)["name"].as_str().unwrap() {
+            "geth" => ("geth", "--authrpc.jwtsecret", "--authrpc.port"),
+            _ => ("besu", "--engine-jwt-secret", "--engine-rpc-port"),
+        };
+        let jwt = p.flag("beacon", "--ee-jwt-secret-file").unwrap();
+        assert_eq!(p.read("beacon", &jwt), p.read(exec, &p.flag(exec, jwt_flag).unwrap()), "{}", p.pod);
+        let engine = format!("http://127.0.0.1:{}", p.flag(exec, port_flag).unwrap());
+        assert_eq!(p.flag("beacon", "--ee-endpoint"), Some(engine));
+        p.run("testnet");
+        let config = p.read("beacon", &p.flag("beacon", "--network").unwrap());
+        assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"), "{}: config.yaml", p.pod);
+        assert!(!p.read("beacon", &p.flag("beacon", "--genesis-state").unwrap()).is_empty());
+        let peers = String::from_utf8(p.read("beacon", &p.flag("beacon", "--p2p-static-peers-url").unwrap())).unwrap();
+        let port = p.flag("beacon", "--p2p-port").unwrap();
+        let want: BTreeSet<String> = pods
+            .iter()
+            .filter(|o| o.pod != p.pod)
+            .map(|o| format!("/dns4/{}/tcp/{port}/p2p/{}", o.dns_name(), ids[&o.pod]))
+            .collect();
+        assert_eq!(peers.lines().map(String::from).collect::<BTreeSet<_>>(), want, "{}", p.pod);
+    }
+}
+
+/// Every Teku validator client finds each key of its slice beside a password that opens it, in
+/// the directories `--validator-keys` names.
+#[test]
+fn teku_validator_clients_load_keystores_their_passwords_open() {
+    let objs = chart();
+    let mut seen = 0;
+    for i in [1, 3] {
+        let p = PodFs::new(objs, stateful_set(objs, &format!("eth-validator-{i}")), 0);
+        assert!(image(&p, "validator").starts_with("consensys/teku:"));
+        p.run("validators");
+        let (keys_dir, passwords) = p
+            .flag("validator", "--validator-keys")
+            .unwrap()
+            .split_once(':')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap();
+        let dir = p.host("validator", &keys_dir);
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let file = e.unwrap().file_name().into_string().unwrap();
+            let pk = file.strip_suffix(".json").unwrap();
+            let keystore: Value = serde_json::from_slice(&p.read("validator", &format!("{keys_dir}/{file}"))).unwrap();
+            let password = String::from_utf8(p.read("validator", &format!("{passwords}/{pk}.txt"))).unwrap();
+            assert!(keys::opens(&keystore, password.trim_end()), "{}: {pk}", p.pod);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 32, "half of the 64 validators run in Teku");
+}
