@@ -38,16 +38,19 @@ impl ExecutionClient {
 pub enum ConsensusClient {
     Lighthouse,
     Teku,
+    Prysm,
 }
 
 impl ConsensusClient {
     /// Every supported consensus client, in the order `spread` hands them out.
-    pub const ALL: &'static [ConsensusClient] = &[ConsensusClient::Lighthouse, ConsensusClient::Teku];
+    pub const ALL: &'static [ConsensusClient] =
+        &[ConsensusClient::Lighthouse, ConsensusClient::Teku, ConsensusClient::Prysm];
 
     pub fn name(self) -> &'static str {
         match self {
             ConsensusClient::Lighthouse => "lighthouse",
             ConsensusClient::Teku => "teku",
+            ConsensusClient::Prysm => "prysm",
         }
     }
 }
@@ -200,9 +203,9 @@ mod tests {
         assert_eq!(c.signer(0).consensus, ConsensusClient::Lighthouse);
         assert_eq!(c.signer(1).consensus, ConsensusClient::Lighthouse);
         assert_eq!(c.signer(1).validator, ConsensusClient::Teku);
-        assert_eq!(c.signer(2).consensus, ConsensusClient::Lighthouse);
-        assert_eq!(c.signer(3).consensus, ConsensusClient::Teku);
-        assert_eq!(c.signer(3).validator, ConsensusClient::Teku);
+        assert_eq!(c.signer(2).consensus, ConsensusClient::Prysm);
+        assert_eq!(c.signer(3).consensus, ConsensusClient::Lighthouse);
+        assert_eq!(c.signer(4).validator, ConsensusClient::Teku);
         assert_eq!(c.rpc().consensus, ConsensusClient::Teku);
         assert_eq!(c.consensus_in_use(2, 0), vec![ConsensusClient::Lighthouse, ConsensusClient::Teku]);
         assert_eq!(c.signer(1).execution, ExecutionClient::Besu, "spread cycles the execution clients too");

@@ -32,6 +32,8 @@ pub struct Values {
     pub teku: Teku,
     /// Proof of stake: Besu, on the nodes `global.clients` gives it.
     pub besu: Besu,
+    /// Proof of stake: Prysm, on the nodes `global.clients` gives it.
+    pub prysm: Prysm,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -53,6 +55,7 @@ impl Default for Values {
             validator: Validator::default(),
             teku: Teku::default(),
             besu: Besu::default(),
+            prysm: Prysm::default(),
             placement: k8s::Placement::default(),
         }
     }
@@ -371,6 +374,33 @@ impl Default for Besu {
             java_opts: "-Xmx2g".into(),
             extra_args: Vec::new(),
             resources: json!({ "requests": { "cpu": "250m", "memory": "2560Mi" }, "limits": { "memory": "4Gi" } }),
+        }
+    }
+}
+
+/// `miners.prysm`: what Prysm's beacon nodes and validator clients get where `global.clients`
+/// runs Prysm (ports, levels, supernode and subnets come from `miners.beacon` and
+/// `miners.validator`, whatever the client).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Prysm {
+    pub beacon_image: Image,
+    pub validator_image: Image,
+    pub extra_args: Vec<String>,
+    pub validator_extra_args: Vec<String>,
+    pub resources: Value,
+    pub validator_resources: Value,
+}
+
+impl Default for Prysm {
+    fn default() -> Self {
+        Prysm {
+            beacon_image: Image::default(),
+            validator_image: Image::default(),
+            extra_args: Vec::new(),
+            validator_extra_args: Vec::new(),
+            resources: beacon_resources(),
+            validator_resources: validator_resources(),
         }
     }
 }

@@ -33,6 +33,11 @@ fn image<'a>(p: &PodFs<'a>, container: &str) -> &'a str {
     p.container(container)["image"].as_str().unwrap()
 }
 
+/// The consensus client an image runs.
+fn client_of(image: &str) -> &'static str {
+    ["lighthouse", "teku", "prysm"].into_iter().find(|c| image.contains(c)).unwrap_or_else(|| panic!("{image}"))
+}
+
 /// Every pair pod, laid out.
 fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
     let mut pods: Vec<PodFs<'_>> =
@@ -44,13 +49,12 @@ fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
 #[test]
 fn the_example_runs_every_supported_client() {
     let objs = chart();
-    let beacon: BTreeSet<String> =
-        pairs(objs).iter().map(|p| image(p, "beacon").split(':').next().unwrap().to_string()).collect();
-    let vcs: BTreeSet<String> = (0..4)
+    let beacon: BTreeSet<&str> = pairs(objs).iter().map(|p| client_of(image(p, "beacon"))).collect();
+    let vcs: BTreeSet<&str> = (0..4)
         .map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-validator-{i}")), 0))
-        .map(|p| image(&p, "validator").split(':').next().unwrap().to_string())
+        .map(|p| client_of(image(&p, "validator")))
         .collect();
-    let want: BTreeSet<String> = ["consensys/teku", "sigp/lighthouse"].map(String::from).into();
+    let want: BTreeSet<&str> = ["lighthouse", "prysm", "teku"].into();
     assert_eq!((beacon, vcs), (want.clone(), want));
     let execution: BTreeSet<String> = pairs(objs)
         .iter()
@@ -83,7 +87,13 @@ fn besu_nodes_read_the_genesis_their_key_jwt_and_every_other_nodes_enode() {
     for p in besu {
         assert_eq!(p.read("besu", &p.flag("besu", "--genesis-file").unwrap()), genesis, "{}", p.pod);
         let jwt = p.read("besu", &p.flag("besu", "--engine-jwt-secret").unwrap());
-        assert_eq!(p.read("beacon", &p.flag("beacon", "--ee-jwt-secret-file").unwrap()), jwt, "{}", p.pod);
+        // Its beacon node (Teku beside signer 1, Lighthouse beside signer 3) reads the same JWT.
+        let beacon_jwt = match client_of(image(p, "beacon")) {
+            "teku" => "--ee-jwt-secret-file",
+            "prysm" => "--jwt-secret",
+            _ => "--execution-jwt",
+        };
+        assert_eq!(p.read("beacon", &p.flag("beacon", beacon_jwt).unwrap()), jwt, "{}", p.pod);
         p.run("testnet");
         let list = p.read("besu", &p.flag("besu", "--static-nodes-file").unwrap());
         let list: BTreeSet<String> = serde_json::from_slice::<Vec<String>>(&list).unwrap().into_iter().collect();
@@ -104,7 +114,12 @@ fn teku_beacon_nodes_read_their_jwt_key_testnet_and_every_other_nodes_peer_id() 
     let mut ids = BTreeMap::new();
     for p in &pods {
         p.run("beacon-key");
-        let key = if image(p, "beacon").starts_with("consensys/teku:") {
+        let key = if client_of(image(p, "beacon")) == "prysm" {
+            let text = p.read("beacon", &p.flag("beacon", "--p2p-priv-key").unwrap());
+            assert_eq!(text.len(), 64, "{}: 64 hex digits, nothing else", p.pod);
+            let text = String::from_utf8(text).unwrap();
+            (0..32).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>()
+        } else if image(p, "beacon").starts_with("consensys/teku:") {
             let text =
                 String::from_utf8(p.read("beacon", &p.flag("beacon", "--p2p-private-key-file").unwrap())).unwrap();
             let hex = text.trim().strip_prefix("0x08021220").expect("libp2p's protobuf private key, secp256k1");
@@ -116,7 +131,7 @@ fn teku_beacon_nodes_read_their_jwt_key_testnet_and_every_other_nodes_peer_id() 
         ids.insert(p.pod.clone(), keys::peer_id(&key));
     }
     let teku: Vec<&PodFs<'_>> = pods.iter().filter(|p| image(p, "beacon").starts_with("consensys/teku:")).collect();
-    assert_eq!(teku.len(), 3, "signers 1 and 3 and the RPC node");
+    assert_eq!(teku.len(), 2, "signer 1 and the RPC node");
     for p in teku {
         // The pair's execution client: geth or Besu, each naming its JWT and engine port.
         let (exec, jwt_flag, port_flag) = match p.container_at(0)["name"].as_str().unwrap() {
@@ -148,7 +163,7 @@ fn teku_beacon_nodes_read_their_jwt_key_testnet_and_every_other_nodes_peer_id() 
 fn teku_validator_clients_load_keystores_their_passwords_open() {
     let objs = chart();
     let mut seen = 0;
-    for i in [1, 3] {
+    for i in [1] {
         let p = PodFs::new(objs, stateful_set(objs, &format!("eth-validator-{i}")), 0);
         assert!(image(&p, "validator").starts_with("consensys/teku:"));
         p.run("validators");
@@ -168,5 +183,42 @@ fn teku_validator_clients_load_keystores_their_passwords_open() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 32, "half of the 64 validators run in Teku");
+    assert_eq!(seen, 16, "signer 1's quarter of the 64 validators runs in Teku");
+}
+
+/// Every Prysm beacon node reads its pair's JWT and the testnet files, and its peering sidecar
+/// lists every other beacon node with the peer id of the key that node loads; every Prysm
+/// validator client imports keystores its password opens.
+#[test]
+fn prysm_nodes_read_their_jwt_and_testnet_and_import_keystores_their_password_opens() {
+    let objs = chart();
+    let pods = pairs(objs);
+    let prysm: Vec<&PodFs<'_>> = pods.iter().filter(|p| client_of(image(p, "beacon")) == "prysm").collect();
+    assert_eq!(prysm.len(), 1, "signer 2");
+    for p in prysm {
+        let jwt = p.read("beacon", &p.flag("beacon", "--jwt-secret").unwrap());
+        assert_eq!(jwt, p.read("geth", &p.flag("geth", "--authrpc.jwtsecret").unwrap()), "{}", p.pod);
+        p.run("testnet");
+        let config = p.read("beacon", &p.flag("beacon", "--chain-config-file").unwrap());
+        assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"));
+        assert!(!p.read("beacon", &p.flag("beacon", "--genesis-state").unwrap()).is_empty());
+        let list = String::from_utf8(p.read("peering", "/peering/beacon-peers")).unwrap();
+        assert_eq!(list.lines().count(), pods.len(), "{}: every beacon node (the sidecar skips itself)", p.pod);
+    }
+    let vc = PodFs::new(objs, stateful_set(objs, "eth-validator-2"), 0);
+    assert_eq!(client_of(image(&vc, "validator")), "prysm");
+    vc.run("validators");
+    let keys_dir = vc.flag("wallet", "--keys-dir").unwrap();
+    let password =
+        String::from_utf8(vc.read("wallet", &vc.flag("wallet", "--account-password-file").unwrap())).unwrap();
+    assert!(password.len() >= 8 && !password.ends_with('\n'), "Prysm's wallet needs 8 characters, read untrimmed");
+    let mut opened = 0;
+    for e in std::fs::read_dir(vc.host("wallet", &keys_dir)).unwrap() {
+        let file = e.unwrap().file_name().into_string().unwrap();
+        let keystore: Value = serde_json::from_slice(&vc.read("wallet", &format!("{keys_dir}/{file}"))).unwrap();
+        assert!(keystore["pubkey"].is_string(), "Prysm skips a keystore without its pubkey");
+        assert!(keys::opens(&keystore, &password), "{file}");
+        opened += 1;
+    }
+    assert_eq!(opened, 16);
 }

@@ -46,6 +46,7 @@ mod first_start;
 mod node;
 mod paths;
 mod peering;
+mod prysm;
 mod render;
 mod repair;
 mod retired;
@@ -59,6 +60,8 @@ pub(crate) use render::render;
 mod besu_tests;
 #[cfg(test)]
 mod chain_script_tests;
+#[cfg(test)]
+mod prysm_tests;
 #[cfg(test)]
 mod script_tests;
 #[cfg(test)]

@@ -31,7 +31,8 @@ use super::paths::{
     ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, TESTNET_DIR,
 };
 use super::peering::beacon_peer_args;
-use super::repair;
+use super::prysm;
+use super::repair::{self, AddPeer};
 use super::teku;
 use crate::geth::{geth_common_args, geth_env, reporting_args, P2P_PORT};
 use crate::rpc::rpc_args;
@@ -123,7 +124,6 @@ pub(super) fn pair_set(
 ) -> Value {
     let v = ctx.v;
     let b = &v.beacon;
-    let geth_pull = v.image.pull_policy();
 
     let execution = match clients.execution {
         ExecutionClient::Geth => geth_container(ctx, &role),
@@ -148,19 +148,18 @@ pub(super) fn pair_set(
         pod = pod.volumes([teku::tmp_volume()]);
     }
     let pod = pod.volumes(v.persistence.scratch_volume("data")).container(execution);
+    let engine = format!("http://127.0.0.1:{ENGINE_PORT}");
     let pod = match clients.consensus {
-        ConsensusClient::Lighthouse => {
-            let peering = Container::new("peering", &ctx.geth_image, geth_pull)
-                .command(["sh", "-c", &repair::script(&format!("http://127.0.0.1:{}", b.http_port))])
-                .env(workload::pod_identity_env())
-                .mounts([workload::read_only_mount("geth-config", "/peering")])
-                .exec_readiness(&synced_check(b.http_port), 10)
-                .resources(&b.peering.resources);
-            pod.container(beacon_container(ctx, peers, &role)).container(peering)
-        }
+        ConsensusClient::Lighthouse => pod
+            .container(beacon_container(ctx, peers, &role))
+            .container(peering_sidecar(ctx, &repair::script(&format!("http://127.0.0.1:{}", b.http_port)))),
         // Teku redials its static peers itself, and says when it is synced (`teku.rs`).
-        ConsensusClient::Teku => {
-            pod.container(teku::beacon_container(ctx, &format!("http://127.0.0.1:{ENGINE_PORT}"), &role))
+        ConsensusClient::Teku => pod.container(teku::beacon_container(ctx, &engine, &role)),
+        // Prysm is handed its peers as trusted peers by the sidecar (`prysm.rs`).
+        ConsensusClient::Prysm => {
+            let add = AddPeer::Prysm { p2p_port: b.p2p_port };
+            let script = repair::script_for(&format!("http://127.0.0.1:{}", b.http_port), &add);
+            pod.container(prysm::beacon_container(ctx, &engine, &role)).container(peering_sidecar(ctx, &script))
         }
     };
     // The first container, the execution client, gets the placement's resources.
@@ -188,6 +187,18 @@ pub(super) fn pair_set(
         ROLLOUT_BUDGET_ANNOTATION: "1",
     });
     sts
+}
+
+/// The `peering` sidecar running `script` (busybox from the geth image), ready while its beacon
+/// node is synced.
+fn peering_sidecar(ctx: &Ctx<'_>, script: &str) -> Container {
+    let b = &ctx.v.beacon;
+    Container::new("peering", &ctx.geth_image, ctx.v.image.pull_policy())
+        .command(["sh", "-c", script])
+        .env(workload::pod_identity_env())
+        .mounts([workload::read_only_mount("geth-config", "/peering")])
+        .exec_readiness(&synced_check(b.http_port), 10)
+        .resources(&b.peering.resources)
 }
 
 /// The readiness check that makes a pair ready only once its beacon node is synced: the
@@ -355,6 +366,7 @@ fn init_containers(ctx: &Ctx<'_>, clients: NodeClients) -> (Container, Container
             .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
             .resources(&init),
         ConsensusClient::Teku => teku::key_container(ctx),
+        ConsensusClient::Prysm => prysm::key_container(ctx),
     };
     // Besu reads genesis.json at every start itself (`besu.rs`).
     let init_genesis = (clients.execution == ExecutionClient::Geth).then(|| {

@@ -44,9 +44,55 @@ pub(super) fn peers_file(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> String {
     s
 }
 
+/// How a beacon node is asked to dial a missing peer: the step of the sidecar's loop, with
+/// `$pod`, `$id`, `$api` (the peer's beacon API) and `$identity` (its answer) set.
+pub(super) enum AddPeer {
+    /// Lighthouse: the peer's current ENR to `POST /lighthouse/add_peer` (sigp/lighthouse#7198).
+    Lighthouse,
+    /// Prysm: the peer's multiaddr by DNS name to `POST /prysm/node/trusted_peers`, which adds it
+    /// to the trusted peers Prysm redials every 5 s (OffchainLabs/prysm v7.1.6
+    /// `beacon-chain/rpc/prysm/node/handlers.go` `AddTrustedPeer`, `p2p/watch_peers.go`).
+    Prysm { p2p_port: u16 },
+}
+
+impl AddPeer {
+    fn step(&self) -> String {
+        match self {
+            AddPeer::Lighthouse => format!(
+                r#"      enr=$(printf '%s' "$identity" | sed -n 's/.*"enr":"\(enr:[^"]*\)".*/\1/p')
+      if [ -z "$enr" ]; then echo "peering: $pod: no ENR in its identity"; continue; fi
+      if timeout {CALL_TIMEOUT} wget -q -O /dev/null --header 'Content-Type: application/json' \
+          --post-data "{{\"enr\":\"$enr\"}}" "$self/lighthouse/add_peer" 2>/dev/null; then
+        echo "peering: $pod: not connected; asked the beacon node to dial $id"
+      else
+        echo "peering: $pod: add_peer failed; retrying in ${{interval}}s"
+      fi
+"#
+            ),
+            AddPeer::Prysm { p2p_port } => format!(
+                r#"      host=$(printf '%s' "$api" | sed 's|^http://||; s|:[0-9]*$||')
+      if timeout {CALL_TIMEOUT} wget -q -O /dev/null --header 'Content-Type: application/json' \
+          --header 'Accept: application/json' \
+          --post-data "{{\"addr\":\"/dns4/$host/tcp/{p2p_port}/p2p/$id\"}}" "$self/prysm/node/trusted_peers" 2>/dev/null; then
+        echo "peering: $pod: not connected; asked the beacon node to trust and dial $id"
+      else
+        echo "peering: $pod: trusted_peers failed; retrying in ${{interval}}s"
+      fi
+"#
+            ),
+        }
+    }
+}
+
+/// The sidecar's script for a Lighthouse beacon node.
+pub(super) fn script(own_api: &str) -> String {
+    script_for(own_api, &AddPeer::Lighthouse)
+}
+
 /// The sidecar's script. `REPAIR_ROUNDS` (default 0: for ever) and `REPAIR_INTERVAL` exist for
 /// the tests; the rendered pod sets neither.
-pub(super) fn script(own_api: &str) -> String {
+pub(super) fn script_for(own_api: &str, add: &AddPeer) -> String {
+    let add = add.step();
     format!(
         r#"set -u
 self="{own_api}"
@@ -67,15 +113,7 @@ while :; do
         "") echo "peering: $pod: not connected, and its beacon API does not answer yet"; continue ;;
         *) echo "peering: $pod: its beacon API reports another peer id than $id; not dialling it"; continue ;;
       esac
-      enr=$(printf '%s' "$identity" | sed -n 's/.*"enr":"\(enr:[^"]*\)".*/\1/p')
-      if [ -z "$enr" ]; then echo "peering: $pod: no ENR in its identity"; continue; fi
-      if timeout {CALL_TIMEOUT} wget -q -O /dev/null --header 'Content-Type: application/json' \
-          --post-data "{{\"enr\":\"$enr\"}}" "$self/lighthouse/add_peer" 2>/dev/null; then
-        echo "peering: $pod: not connected; asked the beacon node to dial $id"
-      else
-        echo "peering: $pod: add_peer failed; retrying in ${{interval}}s"
-      fi
-    done < {PEERS_FILE}
+{add}    done < {PEERS_FILE}
   fi
   round=$((round + 1))
   if [ "$rounds" -gt 0 ] && [ "$round" -ge "$rounds" ]; then exit 0; fi

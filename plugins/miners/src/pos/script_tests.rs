@@ -122,6 +122,7 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
             )
         }
         ("POST", "/lighthouse/add_peer") => (200, "null".into()),
+        ("POST", "/prysm/node/trusted_peers") => (200, "".into()),
         ("POST", "" | "/") => {
             let call: Value = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
             let param = call["params"][0].as_str().unwrap_or_default().to_string();

@@ -35,6 +35,7 @@ use super::paths::{
     PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
+use super::prysm::{self, PRYSM_DB, PRYSM_KEYS, PRYSM_TAG, PRYSM_VALIDATOR};
 use super::retired::{self, EXITED_FILE, SKIP_EXITED};
 use super::teku::{self, TEKU, TEKU_KEYS, TEKU_PASSWORDS, TEKU_SLASHING_DIR, TEKU_TAG};
 use crate::values::{init_resources, validator_resources, with_default_resources};
@@ -177,6 +178,10 @@ pub(super) fn validator_set(
             (own.reference(LIGHTHOUSE, LIGHTHOUSE_TAG), own.pull_policy().to_string())
         }
         ConsensusClient::Teku => (v.teku.image.reference(TEKU, TEKU_TAG), v.teku.image.pull_policy().to_string()),
+        ConsensusClient::Prysm => {
+            let own = &v.prysm.validator_image;
+            (own.reference(PRYSM_VALIDATOR, PRYSM_TAG), own.pull_policy().to_string())
+        }
     };
     let pull = pull.as_str();
     let init = init_resources();
@@ -184,6 +189,7 @@ pub(super) fn validator_set(
     let container = match kind {
         ConsensusClient::Lighthouse => validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
         ConsensusClient::Teku => teku_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
+        ConsensusClient::Prysm => prysm_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
     };
     // Keys of validators asked to exit leave the client once the exit is final.
     let exiting: Vec<u32> = i
@@ -202,6 +208,10 @@ pub(super) fn validator_set(
                 workload::read_only_mount("keystores", "/keystores"),
                 workload::read_only_mount("password", PASSWORD_DIR),
             ]),
+        // The Prysm image has no grep or sed: the layout runs in the geth image's busybox.
+        ConsensusClient::Prysm => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
+            .command(["sh", "-c", &prysm_validators_script(client.held(), !exiting.is_empty())])
+            .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]),
     }
     .resources(&init);
     let keystores =
@@ -225,6 +235,9 @@ pub(super) fn validator_set(
         pod = pod.init_container(retired::container(ctx, &exiting, beacon_apis));
     }
     let mut pod = pod.init_container(layout);
+    if kind == ConsensusClient::Prysm {
+        pod = pod.init_container(prysm::wallet_container(&image, pull));
+    }
     // Only a persistent volume remembers a first start; an emptyDir client always waits.
     if vc.doppelganger_protection && persistence.enabled {
         pod = pod.init_container(first_start_container(ctx, client, beacon_apis));
@@ -243,6 +256,11 @@ pub(super) fn validator_set(
             let mut placement = vc.placement.clone();
             placement.resources = v.teku.validator_resources.clone();
             pod.volumes([teku::tmp_volume()]).placement(&placement)
+        }
+        ConsensusClient::Prysm => {
+            let mut placement = vc.placement.clone();
+            placement.resources = v.prysm.validator_resources.clone();
+            pod.volumes([workload::empty_dir_volume("wallet")]).placement(&placement)
         }
     };
     let pod = pod.termination_grace_period(VC_GRACE_SECONDS).spread(&group);
@@ -314,6 +332,61 @@ fn teku_validators_script(count: u32, exits: bool) -> String {
     // An exited key's files are `<pubkey>.json` and `.txt`, not Lighthouse's directory.
     let skip = skip.replace("rm -rf \"$v/$pk\"", &format!("rm -f \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\""));
     teku::validators_script(count, &setup, &skip, total, &forget)
+}
+
+/// Prysm's layout script: the keystores where the wallet import reads them.
+fn prysm_validators_script(count: u32, exits: bool) -> String {
+    let (setup, skip, total, forget) = exit_parts(exits);
+    // An exited key's file is `<pubkey>.json`, not Lighthouse's directory.
+    let skip = skip.replace("rm -rf \"$v/$pk\"", "rm -f \"$v/$pk.json\"");
+    prysm::validators_script(count, &setup, &skip, total, &forget)
+}
+
+/// The start script of Prysm's validator client (bash and coreutils only): it registers new keys
+/// in its database itself.
+fn prysm_start() -> StartScript {
+    StartScript {
+        keys: format!("for f in {PRYSM_KEYS}/*.json; do basename \"$f\" .json; done | sort"),
+        database: PRYSM_DB.into(),
+        no_database: format!("[ ! -f {PRYSM_DB} ]"),
+        init: "",
+        watch: "--enable-doppelganger",
+        exec: "/validator",
+    }
+}
+
+/// Prysm's validator client behind the start script, with the wallet its init container filled.
+fn prysm_validator_container(
+    ctx: &Ctx<'_>,
+    image: &str,
+    pull: &str,
+    fee_recipient: &str,
+    beacon_apis: &[String],
+) -> Container {
+    let v = ctx.v;
+    let vc = &v.validator;
+    let ports = if v.metrics.enabled {
+        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
+    } else {
+        Vec::new()
+    };
+    let container = Container::new("validator", image, pull)
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            run_validator_script(vc.doppelganger_protection, &prysm_start()),
+            "validator".into(),
+        ])
+        .args(prysm::validator_args(ctx, fee_recipient, beacon_apis))
+        .args(v.prysm.validator_extra_args.iter().cloned())
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("password", PASSWORD_DIR),
+            workload::mount("wallet", prysm::PRYSM_WALLET),
+        ]);
+    metrics_probes(container, v.metrics.enabled)
 }
 
 /// The start script of Teku's validator client: it registers new keys in its database itself.
