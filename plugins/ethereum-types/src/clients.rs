@@ -18,16 +18,18 @@ use std::fmt;
 pub enum ExecutionClient {
     Geth,
     Besu,
+    Reth,
 }
 
 impl ExecutionClient {
     /// Every supported execution client, in the order `spread` hands them out.
-    pub const ALL: &'static [ExecutionClient] = &[ExecutionClient::Geth, ExecutionClient::Besu];
+    pub const ALL: &'static [ExecutionClient] = &[ExecutionClient::Geth, ExecutionClient::Besu, ExecutionClient::Reth];
 
     pub fn name(self) -> &'static str {
         match self {
             ExecutionClient::Geth => "geth",
             ExecutionClient::Besu => "besu",
+            ExecutionClient::Reth => "reth",
         }
     }
 }

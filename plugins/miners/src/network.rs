@@ -59,8 +59,12 @@ fn metrics(release: &str, v: &Values, i: &Inputs, pos: bool) -> Vec<MetricsEndpo
     let mut out = vec![endpoint("geth", "geth", "metrics", v.metrics.port, "/debug/metrics/prometheus")];
     if pos {
         let (signers, rpc) = (i.signers.signers.len() as u32, i.rpc.nodes.len() as u32);
-        if i.clients.execution_in_use(signers, rpc).contains(&ExecutionClient::Besu) {
+        let execution = i.clients.execution_in_use(signers, rpc);
+        if execution.contains(&ExecutionClient::Besu) {
             out.push(endpoint("besu", "geth", "besu-metrics", v.metrics.port, "/metrics"));
+        }
+        if execution.contains(&ExecutionClient::Reth) {
+            out.push(endpoint("reth", "geth", "reth-metrics", v.metrics.port, "/metrics"));
         }
         out.push(endpoint("beacon", "geth", "beacon-metrics", v.beacon.metrics_port, "/metrics"));
         out.push(endpoint("validator", "validator", "vc-metrics", v.validator.metrics_port, "/metrics"));

@@ -34,6 +34,8 @@ pub struct Values {
     pub besu: Besu,
     /// Proof of stake: Prysm, on the nodes `global.clients` gives it.
     pub prysm: Prysm,
+    /// Proof of stake: Reth, on the nodes `global.clients` gives it.
+    pub reth: Reth,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -56,6 +58,7 @@ impl Default for Values {
             teku: Teku::default(),
             besu: Besu::default(),
             prysm: Prysm::default(),
+            reth: Reth::default(),
             placement: k8s::Placement::default(),
         }
     }
@@ -375,6 +378,22 @@ impl Default for Besu {
             extra_args: Vec::new(),
             resources: json!({ "requests": { "cpu": "250m", "memory": "2560Mi" }, "limits": { "memory": "4Gi" } }),
         }
+    }
+}
+
+/// `miners.reth`: what Reth gets where `global.clients` runs it in geth's place (verbosity,
+/// JSON-RPC, metrics and ethstats come from the settings every execution client shares).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Reth {
+    pub image: Image,
+    pub extra_args: Vec<String>,
+    pub resources: Value,
+}
+
+impl Default for Reth {
+    fn default() -> Self {
+        Reth { image: Image::default(), extra_args: Vec::new(), resources: geth_resources() }
     }
 }
 

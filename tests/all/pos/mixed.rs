@@ -60,7 +60,10 @@ fn the_example_runs_every_supported_client() {
         .iter()
         .map(|p| p.container_at(0)["image"].as_str().unwrap().split(':').next().unwrap().to_string())
         .collect();
-    assert_eq!(execution, ["ethereum/client-go", "hyperledger/besu"].map(String::from).into());
+    assert_eq!(
+        execution,
+        ["ethereum/client-go", "ghcr.io/paradigmxyz/reth", "hyperledger/besu"].map(String::from).into()
+    );
 }
 
 /// Every Besu node reads the genesis geth is initialised from, its node key (the one geth would
@@ -75,13 +78,17 @@ fn besu_nodes_read_the_genesis_their_key_jwt_and_every_other_nodes_enode() {
     let mut enodes = BTreeMap::new();
     for p in &pods {
         let c = exec(p);
-        let key_flag = if c == "besu" { "--node-private-key-file" } else { "--nodekey" };
+        let key_flag = match c.as_str() {
+            "besu" => "--node-private-key-file",
+            "reth" => "--p2p-secret-key",
+            _ => "--nodekey",
+        };
         let key = String::from_utf8(p.read(&c, &p.flag(&c, key_flag).unwrap())).unwrap();
         let key = PrivateKey::from_hex(key.trim()).unwrap();
         enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
     }
     let besu: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "besu").collect();
-    assert_eq!(besu.len(), 2, "signers 1 and 3");
+    assert_eq!(besu.len(), 1, "signer 1");
     let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
     let genesis = geth_pod.read("init-genesis", "/genesis/genesis.json");
     for p in besu {
@@ -100,6 +107,43 @@ fn besu_nodes_read_the_genesis_their_key_jwt_and_every_other_nodes_enode() {
         let others: BTreeSet<String> =
             enodes.iter().filter(|(pod, _)| **pod != p.pod).map(|(_, e)| e.clone()).collect();
         assert_eq!(list, others, "{}", p.pod);
+    }
+}
+
+/// Every Reth node reads the genesis geth is initialised from and its pair's JWT, waits for its
+/// peers' names, and trusts every other execution node by the id of the key that node loads.
+#[test]
+fn reth_nodes_read_the_genesis_and_trust_every_other_nodes_enode() {
+    let objs = chart();
+    let pods = pairs(objs);
+    let exec = |p: &PodFs<'_>| p.container_at(0)["name"].as_str().unwrap().to_string();
+    let mut enodes = BTreeMap::new();
+    for p in &pods {
+        let c = exec(p);
+        let key_flag = match c.as_str() {
+            "besu" => "--node-private-key-file",
+            "reth" => "--p2p-secret-key",
+            _ => "--nodekey",
+        };
+        let key = String::from_utf8(p.read(&c, &p.flag(&c, key_flag).unwrap())).unwrap();
+        let key = PrivateKey::from_hex(key.trim()).unwrap();
+        enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
+    }
+    let reth: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "reth").collect();
+    assert_eq!(reth.len(), 1, "signer 2");
+    let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
+    let genesis = geth_pod.read("init-genesis", "/genesis/genesis.json");
+    for p in reth {
+        assert_eq!(p.read("reth", &p.flag("reth", "--chain").unwrap()), genesis, "{}", p.pod);
+        let jwt = p.read("reth", &p.flag("reth", "--authrpc.jwtsecret").unwrap());
+        assert_eq!(p.read("beacon", &p.flag("beacon", "--jwt-secret").unwrap()), jwt, "{}: Prysm beside it", p.pod);
+        p.run("testnet");
+        let list = String::from_utf8(p.read("reth", "/testnet/reth-peers")).unwrap();
+        let list: BTreeSet<String> = list.split(',').map(String::from).collect();
+        let others: BTreeSet<String> =
+            enodes.iter().filter(|(pod, _)| **pod != p.pod).map(|(_, e)| e.clone()).collect();
+        assert_eq!(list, others, "{}", p.pod);
+        assert!(p.container("resolve-peers")["command"][2].as_str().unwrap().contains("/testnet/reth-peers"));
     }
 }
 
@@ -196,8 +240,10 @@ fn prysm_nodes_read_their_jwt_and_testnet_and_import_keystores_their_password_op
     let prysm: Vec<&PodFs<'_>> = pods.iter().filter(|p| client_of(image(p, "beacon")) == "prysm").collect();
     assert_eq!(prysm.len(), 1, "signer 2");
     for p in prysm {
+        // Its execution client (Reth beside signer 2) reads the same JWT.
+        let exec = p.container_at(0)["name"].as_str().unwrap();
         let jwt = p.read("beacon", &p.flag("beacon", "--jwt-secret").unwrap());
-        assert_eq!(jwt, p.read("geth", &p.flag("geth", "--authrpc.jwtsecret").unwrap()), "{}", p.pod);
+        assert_eq!(jwt, p.read(exec, &p.flag(exec, "--authrpc.jwtsecret").unwrap()), "{}", p.pod);
         p.run("testnet");
         let config = p.read("beacon", &p.flag("beacon", "--chain-config-file").unwrap());
         assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"));

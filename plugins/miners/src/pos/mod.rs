@@ -49,6 +49,7 @@ mod peering;
 mod prysm;
 mod render;
 mod repair;
+mod reth;
 mod retired;
 mod teku;
 mod validator;
@@ -62,6 +63,8 @@ mod besu_tests;
 mod chain_script_tests;
 #[cfg(test)]
 mod prysm_tests;
+#[cfg(test)]
+mod reth_tests;
 #[cfg(test)]
 mod script_tests;
 #[cfg(test)]

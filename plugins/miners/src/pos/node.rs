@@ -33,6 +33,7 @@ use super::paths::{
 use super::peering::beacon_peer_args;
 use super::prysm;
 use super::repair::{self, AddPeer};
+use super::reth;
 use super::teku;
 use crate::geth::{geth_common_args, geth_env, reporting_args, P2P_PORT};
 use crate::rpc::rpc_args;
@@ -72,8 +73,11 @@ fn testnet_script(pos: &PosGenesis, clients: NodeClients) -> String {
          {filter}{peers}{static_nodes}",
         parts = parts.join(" "),
         peers = if clients.consensus == ConsensusClient::Teku { teku::own_peers_script() } else { String::new() },
-        static_nodes =
-            if clients.execution == ExecutionClient::Besu { besu::own_static_nodes_script() } else { String::new() },
+        static_nodes = match clients.execution {
+            ExecutionClient::Geth => String::new(),
+            ExecutionClient::Besu => besu::own_static_nodes_script(),
+            ExecutionClient::Reth => reth::own_peers_script(),
+        },
         sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
         filter = without_own_enode("/config/geth.toml", GETH_TOML),
     )
@@ -128,6 +132,7 @@ pub(super) fn pair_set(
     let execution = match clients.execution {
         ExecutionClient::Geth => geth_container(ctx, &role),
         ExecutionClient::Besu => besu::execution_container(ctx, ENGINE_PORT, &role),
+        ExecutionClient::Reth => reth::execution_container(ctx, ENGINE_PORT, &role),
     };
     let (testnet, beacon_key, init_genesis) = init_containers(ctx, clients);
 
@@ -138,6 +143,9 @@ pub(super) fn pair_set(
     let mut pod = ctx.on_chain(v.annotate(Pod::new(labels))).init_container(testnet).init_container(beacon_key);
     if let Some(init) = init_genesis {
         pod = pod.init_container(init);
+    }
+    if clients.execution == ExecutionClient::Reth {
+        pod = pod.init_container(reth::resolve_container(ctx));
     }
     if clients.consensus == ConsensusClient::Lighthouse {
         pod = pod.init_container(checkpoint::container(ctx));
@@ -168,6 +176,11 @@ pub(super) fn pair_set(
         ExecutionClient::Besu => {
             let mut p = v.placement.clone();
             p.resources = v.besu.resources.clone();
+            p
+        }
+        ExecutionClient::Reth => {
+            let mut p = v.placement.clone();
+            p.resources = v.reth.resources.clone();
             p
         }
     };

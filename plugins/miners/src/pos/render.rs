@@ -116,8 +116,9 @@ fn pairs_service_and_peers(ctx: &Ctx<'_>, all: &[&PairNode<'_>], mut out: Output
     if ctx.runs(ConsensusClient::Teku) {
         files.push(("teku-peers", teku::peers_file(ctx, all.iter().map(|n| (n.pod, n.beacon.peer_id.as_str())))));
     }
-    // Besu reads its static nodes as JSON (`besu.rs`); the pods write it from this list.
-    if ctx.runs_execution(ExecutionClient::Besu) {
+    // Besu's static nodes and Reth's trusted peers: the pods write them from this list
+    // (`besu.rs`, `reth.rs`).
+    if ctx.runs_execution(ExecutionClient::Besu) || ctx.runs_execution(ExecutionClient::Reth) {
         files.push(("enodes", besu::enodes_file(ctx, all)));
     }
     let mut cm = k8s::config_map(&format!("{release}-geth-config"), files.iter().map(|(k, v)| (*k, v.as_str())));
