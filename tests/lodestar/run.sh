@@ -13,6 +13,8 @@
 #       state (tests/lodestar/deposits.mjs): every check must pass; and, as negative controls, with a byte of the first
 #       transaction's signature flipped (--tamper tx), or of the BLS signature in its calldata, re-signed (--tamper
 #       deposit), checks must FAIL (exit 1)
+#   (e) peer ids: the mixed-clients example; every beacon node's raw key gives, through js-libp2p, the peer id
+#       the peer list names, and each Lodestar pod's peer-id.json passes Lodestar's own checks
 #
 # Run from anywhere: bash tests/lodestar/run.sh
 #   ETHWASM          the ethwasm binary (default target/release/ethwasm)
@@ -138,9 +140,20 @@ if ! grep -q '^FAIL tx 0 .*runTx: no exception: revert' "$OUT/deposits-tampered-
   failed+=("deposits-tampered-deposit: the deposit contract did not refuse the changed deposit")
 fi
 
+# (e) The mixed-clients example: every beacon node's identity checked with js-libp2p's own key code (the peer
+# list's ids, and Lodestar's peer-id.json as Lodestar's createFromJSON reads it).
+t=$(now)
+nice -n 10 "$ETHWASM" render charts/ethereum --plugin-path "$PLUGINS" --release eth \
+  -f charts/ethereum/examples/mixed-clients.yaml --seed "$(printf 'cd%.0s' {1..32})" --no-notes > "$OUT/mixed.yaml"
+echo "== peer-ids: node peer-ids.mjs mixed.yaml (render $(since "$t"))"
+status=0
+"$NODE" "$DIR/peer-ids.mjs" "$OUT/mixed.yaml" > "$OUT/peer-ids.log" 2>&1 || status=$?
+sed 's/^/   /' "$OUT/peer-ids.log"
+[ "$status" -eq 0 ] || failed+=("peer-ids: exit $status")
+
 echo "== total $(since "$t_all")"
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'FAILED: %s\n' "${failed[@]}"
   exit 1
 fi
-echo "lodestar finality and deposits: all cases passed"
+echo "lodestar finality, deposits and peer ids: all cases passed"

@@ -41,18 +41,20 @@ pub enum ConsensusClient {
     Lighthouse,
     Teku,
     Prysm,
+    Lodestar,
 }
 
 impl ConsensusClient {
     /// Every supported consensus client, in the order `spread` hands them out.
     pub const ALL: &'static [ConsensusClient] =
-        &[ConsensusClient::Lighthouse, ConsensusClient::Teku, ConsensusClient::Prysm];
+        &[ConsensusClient::Lighthouse, ConsensusClient::Teku, ConsensusClient::Prysm, ConsensusClient::Lodestar];
 
     pub fn name(self) -> &'static str {
         match self {
             ConsensusClient::Lighthouse => "lighthouse",
             ConsensusClient::Teku => "teku",
             ConsensusClient::Prysm => "prysm",
+            ConsensusClient::Lodestar => "lodestar",
         }
     }
 }
@@ -147,6 +149,11 @@ impl Clients {
         }
     }
 
+    /// The beacon node of every signer (in order) and of the RPC nodes.
+    pub fn beacon_nodes(&self, signers: u32) -> impl Iterator<Item = ConsensusClient> + '_ {
+        (0..signers).map(|i| self.signer(i).consensus)
+    }
+
     /// Every client some node of `signers` signers and `rpc_nodes` RPC nodes runs (beacon
     /// nodes and validator clients alike).
     pub fn consensus_in_use(&self, signers: u32, rpc_nodes: u32) -> Vec<ConsensusClient> {
@@ -206,8 +213,9 @@ mod tests {
         assert_eq!(c.signer(1).consensus, ConsensusClient::Lighthouse);
         assert_eq!(c.signer(1).validator, ConsensusClient::Teku);
         assert_eq!(c.signer(2).consensus, ConsensusClient::Prysm);
-        assert_eq!(c.signer(3).consensus, ConsensusClient::Lighthouse);
-        assert_eq!(c.signer(4).validator, ConsensusClient::Teku);
+        assert_eq!(c.signer(3).consensus, ConsensusClient::Lodestar);
+        assert_eq!(c.signer(4).consensus, ConsensusClient::Lighthouse);
+        assert_eq!(c.signer(5).validator, ConsensusClient::Teku);
         assert_eq!(c.rpc().consensus, ConsensusClient::Teku);
         assert_eq!(c.consensus_in_use(2, 0), vec![ConsensusClient::Lighthouse, ConsensusClient::Teku]);
         assert_eq!(c.signer(1).execution, ExecutionClient::Besu, "spread cycles the execution clients too");

@@ -436,6 +436,10 @@ pub struct BeaconNodeKey {
     /// The raw 32 key bytes (binary, in the Secret's `data`): the file Lighthouse reads as
     /// `<datadir>/beacon/network/key`, which must hold exactly those bytes.
     pub node_key: SecretKeyRef,
+    /// The same key as Lodestar's `peer-id.json` (`id`, `pubKey`, `privKey`: libp2p's protobuf
+    /// keys in padded base64), for pods whose beacon node is Lodestar; else none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_id_json: Option<SecretKeyRef>,
 }
 
 /// Output `validators` (secrets): the proof-of-stake key material. Empty unless the network is

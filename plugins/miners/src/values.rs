@@ -36,6 +36,8 @@ pub struct Values {
     pub prysm: Prysm,
     /// Proof of stake: Reth, on the nodes `global.clients` gives it.
     pub reth: Reth,
+    /// Proof of stake: Lodestar, on the nodes `global.clients` gives it.
+    pub lodestar: Lodestar,
     #[serde(flatten)]
     pub placement: k8s::Placement,
 }
@@ -59,6 +61,7 @@ impl Default for Values {
             besu: Besu::default(),
             prysm: Prysm::default(),
             reth: Reth::default(),
+            lodestar: Lodestar::default(),
             placement: k8s::Placement::default(),
         }
     }
@@ -394,6 +397,37 @@ pub struct Reth {
 impl Default for Reth {
     fn default() -> Self {
         Reth { image: Image::default(), extra_args: Vec::new(), resources: geth_resources() }
+    }
+}
+
+/// `miners.lodestar`: what Lodestar's beacon nodes and validator clients get where
+/// `global.clients` runs Lodestar (ports, levels, supernode and subnets come from `miners.beacon`
+/// and `miners.validator`, whatever the client).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Lodestar {
+    pub image: Image,
+    /// `NODE_OPTIONS` of the beacon node and of the validator client (the image asks 8 GiB of
+    /// heap, above the containers' limits).
+    pub node_options: String,
+    pub validator_node_options: String,
+    pub extra_args: Vec<String>,
+    pub validator_extra_args: Vec<String>,
+    pub resources: Value,
+    pub validator_resources: Value,
+}
+
+impl Default for Lodestar {
+    fn default() -> Self {
+        Lodestar {
+            image: Image::default(),
+            node_options: "--max-old-space-size=3072".into(),
+            validator_node_options: "--max-old-space-size=768".into(),
+            extra_args: Vec::new(),
+            validator_extra_args: Vec::new(),
+            resources: json!({ "requests": { "cpu": "500m", "memory": "2Gi" }, "limits": { "memory": "4Gi" } }),
+            validator_resources: json!({ "requests": { "cpu": "100m", "memory": "512Mi" }, "limits": { "memory": "1Gi" } }),
+        }
     }
 }
 

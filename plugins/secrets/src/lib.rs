@@ -216,6 +216,16 @@ pub fn render_in(
     let (out, validators, pos_notes) = if pos {
         let signer_pods: Vec<String> = signers.iter().map(|s| s.pod.clone()).collect();
         let rpc_pods: Vec<String> = rpc.nodes.iter().map(|n| n.pod.clone()).collect();
+        // The pods whose beacon node reads its key as Lodestar's peer-id.json.
+        let lodestar = ethwasm_ethereum_types::ConsensusClient::Lodestar;
+        let c = &global.clients;
+        let lodestar_pods: Vec<String> = signer_pods
+            .iter()
+            .zip(c.beacon_nodes(signer_pods.len() as u32))
+            .filter(|(_, b)| *b == lodestar)
+            .map(|(p, _)| p.clone())
+            .chain(rpc_pods.iter().filter(|_| c.rpc().consensus == lodestar).cloned())
+            .collect();
         let request = pos::Request {
             release,
             namespace,
@@ -226,6 +236,7 @@ pub fn render_in(
             created: release_created,
             signer_pods: &signer_pods,
             rpc_pods: &rpc_pods,
+            lodestar_pods: &lodestar_pods,
             keystore_password: &password,
             chain_id: global.chain_id,
             deposit_contract: global.deposit_contract.as_deref(),
@@ -481,6 +492,43 @@ mod tests {
         // README.md, "demo").
         let key = PrivateKey::from_hex("db82e7408fbe37e0641087557f3535a34049d19d27f6939f43b47418cd981434").unwrap();
         assert_eq!(pos::peer_id(&key), "16Uiu2HAmE1zdG92om3Y49m3ZeT5T3jAZCZ1w7JGWi93NWGRbjmW1");
+    }
+
+    #[test]
+    fn lodestar_peer_id_json_matches_the_one_libp2p_wrote() {
+        // ethpandaops/ethereum-package static_files/peerdas-node-keys/lodestar/node-key-file-1/
+        // peer-id.json (written by js-libp2p through Lodestar) and the same key's raw form.
+        let key = PrivateKey::from_hex("86e8ff81b315fc388b4eab77983fcd269f86d0c4cd5bf8bb18aef28dabb14c8d").unwrap();
+        let ours: serde_json::Value = serde_json::from_str(&pos::peer_id_json(&key)).unwrap();
+        assert_eq!(
+            ours,
+            json!({
+                "id": "16Uiu2HAmNXweZU7MMGSeeLJ9F5k2GE9mi5w219ZXquxJ42hwyjxy",
+                "pubKey": "CAISIQOSxr+IufNJbeH8t3NWS6rV6JPyRj1NG9qgImQsY3SMdg==",
+                "privKey": "CAISIIbo/4GzFfw4i06rd5g/zSafhtDEzVv4uxiu8o2rsUyN"
+            })
+        );
+    }
+
+    #[test]
+    fn only_lodestar_pods_get_a_peer_id_json() {
+        let values: Values = serde_json::from_value(json!({})).unwrap();
+        let topo = Topology { signers: 2, rpc_nodes: 1, bootnodes: 0, validators: 4, genesis_validators: None };
+        let clients = serde_json::from_value(json!({"signers": [{}, {"consensus": "lodestar"}]})).unwrap();
+        let global = Global { topology: topo, consensus: Some(Consensus::Pos), clients, ..Global::default() };
+        let release = Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 };
+        let out = render_in(&release, &values, &global, &mut fake).unwrap();
+        let v: Validators =
+            serde_json::from_value(out.get_output(ethwasm_ethereum_types::names::VALIDATORS).unwrap()).unwrap();
+        let with: Vec<&str> =
+            v.beacon_nodes.iter().filter(|b| b.peer_id_json.is_some()).map(|b| b.pod.as_str()).collect();
+        assert_eq!(with, ["eth-signer-1-0"]);
+        let b = &v.beacon_nodes[1];
+        let r = b.peer_id_json.as_ref().unwrap();
+        let secret = out.manifests().into_iter().find(|m| m["metadata"]["name"] == r.secret_name.as_str()).unwrap();
+        let data = secret["data"].as_object().unwrap();
+        assert!(data.contains_key(&r.key) && r.key == "eth-signer-1-0.peer-id.json");
+        assert!(!data.contains_key("eth-signer-0-0.peer-id.json"));
     }
 
     #[test]

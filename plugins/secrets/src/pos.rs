@@ -98,6 +98,8 @@ pub struct Request<'a> {
     /// validator client), then RPC nodes.
     pub signer_pods: &'a [String],
     pub rpc_pods: &'a [String],
+    /// The pods whose beacon node is Lodestar, which reads its key as `peer-id.json`.
+    pub lodestar_pods: &'a [String],
     /// The release's keystore password (the derived withdrawal account's keystore uses it).
     pub keystore_password: &'a str,
     /// `global.chainId`: the network's fork versions derive from it (exits and deposits are
@@ -120,12 +122,29 @@ fn secret_ref(secret_name: &str, key: &str) -> SecretKeyRef {
     SecretKeyRef { secret_name: secret_name.into(), key: key.into() }
 }
 
+/// libp2p's protobuf `PrivateKey` and `PublicKey` of a secp256k1 key (`KeyType Secp256k1 = 2`;
+/// the 32 key bytes, the 33-byte compressed point).
+fn libp2p_protobuf(key: &PrivateKey) -> (Vec<u8>, Vec<u8>) {
+    let mut private = vec![0x08, 0x02, 0x12, 32];
+    private.extend_from_slice(&key.to_bytes());
+    let mut public = vec![0x08, 0x02, 0x12, 33];
+    public.extend_from_slice(&key.compressed_public_key());
+    (private, public)
+}
+
+/// Lodestar's `peer-id.json` for `key` (its `exportToJSON`: the peer id, and both protobuf keys
+/// in padded base64; `packages/cli/src/config/peerId.ts` at v1.39.1).
+pub fn peer_id_json(key: &PrivateKey) -> String {
+    use base64::Engine;
+    let (private, public) = libp2p_protobuf(key);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    serde_json::json!({ "id": peer_id(key), "pubKey": b64(&public), "privKey": b64(&private) }).to_string()
+}
+
 /// The libp2p peer id of a secp256k1 key: base58btc of the identity multihash of the
 /// protobuf-encoded public key (`KeyType Secp256k1 = 2`, 33-byte compressed point).
 pub fn peer_id(key: &PrivateKey) -> String {
-    let compressed = key.compressed_public_key();
-    let mut proto = vec![0x08, 0x02, 0x12, 33];
-    proto.extend_from_slice(&compressed);
+    let (_, proto) = libp2p_protobuf(key);
     let mut multihash = vec![0x00, proto.len() as u8];
     multihash.extend_from_slice(&proto);
     bs58::encode(multihash).into_string()
@@ -415,10 +434,16 @@ fn pair_keys(
         }
         jwt_refs.push((pod.clone(), secret_ref(&jwt_secret, &key)));
         let node_key = derive_key(src, &format!("beacon-nodekey/{pod}"));
+        let peer_id_json = r.lodestar_pods.contains(pod).then(|| {
+            let name = format!("{pod}.peer-id.json");
+            node_data.push((name.clone(), peer_id_json(&node_key).into_bytes()));
+            secret_ref(&node_secret, &name)
+        });
         beacon_nodes.push(BeaconNodeKey {
             pod: pod.clone(),
             peer_id: peer_id(&node_key),
             node_key: secret_ref(&node_secret, pod),
+            peer_id_json,
         });
         node_data.push((pod.clone(), node_key.to_bytes().to_vec()));
     }

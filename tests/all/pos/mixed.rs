@@ -35,7 +35,10 @@ fn image<'a>(p: &PodFs<'a>, container: &str) -> &'a str {
 
 /// The consensus client an image runs.
 fn client_of(image: &str) -> &'static str {
-    ["lighthouse", "teku", "prysm"].into_iter().find(|c| image.contains(c)).unwrap_or_else(|| panic!("{image}"))
+    ["lighthouse", "teku", "prysm", "lodestar"]
+        .into_iter()
+        .find(|c| image.contains(c))
+        .unwrap_or_else(|| panic!("{image}"))
 }
 
 /// Every pair pod, laid out.
@@ -54,7 +57,7 @@ fn the_example_runs_every_supported_client() {
         .map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-validator-{i}")), 0))
         .map(|p| client_of(image(&p, "validator")))
         .collect();
-    let want: BTreeSet<&str> = ["lighthouse", "prysm", "teku"].into();
+    let want: BTreeSet<&str> = ["lighthouse", "lodestar", "prysm", "teku"].into();
     assert_eq!((beacon, vcs), (want.clone(), want));
     let execution: BTreeSet<String> = pairs(objs)
         .iter()
@@ -163,6 +166,15 @@ fn teku_beacon_nodes_read_their_jwt_key_testnet_and_every_other_nodes_peer_id() 
             assert_eq!(text.len(), 64, "{}: 64 hex digits, nothing else", p.pod);
             let text = String::from_utf8(text).unwrap();
             (0..32).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>()
+        } else if client_of(image(p, "beacon")) == "lodestar" {
+            let json: Value = serde_json::from_slice(
+                &p.read("beacon", &format!("{}/peer-id.json", p.flag("beacon", "--dataDir").unwrap())),
+            )
+            .unwrap();
+            use base64::Engine;
+            let private = base64::engine::general_purpose::STANDARD.decode(json["privKey"].as_str().unwrap()).unwrap();
+            assert_eq!(private[..4], [0x08, 0x02, 0x12, 0x20], "{}: libp2p's protobuf private key", p.pod);
+            private[4..].to_vec()
         } else if image(p, "beacon").starts_with("consensys/teku:") {
             let text =
                 String::from_utf8(p.read("beacon", &p.flag("beacon", "--p2p-private-key-file").unwrap())).unwrap();
@@ -264,6 +276,47 @@ fn prysm_nodes_read_their_jwt_and_testnet_and_import_keystores_their_password_op
         let keystore: Value = serde_json::from_slice(&vc.read("wallet", &format!("{keys_dir}/{file}"))).unwrap();
         assert!(keystore["pubkey"].is_string(), "Prysm skips a keystore without its pubkey");
         assert!(keys::opens(&keystore, &password), "{file}");
+        opened += 1;
+    }
+    assert_eq!(opened, 16);
+}
+
+/// The Lodestar beacon node reads its pair's JWT, the testnet files, and its peer-id.json (whose
+/// peer id is the one every peer list names, checked above); the Lodestar validator client finds
+/// each keystore beside a secret that opens it.
+#[test]
+fn lodestar_nodes_read_their_jwt_testnet_and_keys() {
+    let objs = chart();
+    let pods = pairs(objs);
+    let lodestar: Vec<&PodFs<'_>> = pods.iter().filter(|p| client_of(image(p, "beacon")) == "lodestar").collect();
+    assert_eq!(lodestar.len(), 1, "signer 3");
+    for p in lodestar {
+        let exec = p.container_at(0)["name"].as_str().unwrap();
+        let jwt = p.read("beacon", &p.flag("beacon", "--jwtSecret").unwrap());
+        assert_eq!(jwt, p.read(exec, &p.flag(exec, "--authrpc.jwtsecret").unwrap()), "{}", p.pod);
+        p.run("testnet");
+        let config = p.read("beacon", &p.flag("beacon", "--paramsFile").unwrap());
+        assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"));
+        assert!(!p.read("beacon", &p.flag("beacon", "--genesisStateFile").unwrap()).is_empty());
+        p.run("beacon-key");
+        let json: Value = serde_json::from_slice(
+            &p.read("beacon", &format!("{}/peer-id.json", p.flag("beacon", "--dataDir").unwrap())),
+        )
+        .unwrap();
+        assert_eq!(json["id"], keys::peer_id(&p.read("beacon-key", &format!("/beacon-key/{}", p.pod))));
+    }
+    let vc = PodFs::new(objs, stateful_set(objs, "eth-validator-3"), 0);
+    assert_eq!(client_of(image(&vc, "validator")), "lodestar");
+    vc.run("validators");
+    let (keys_dir, secrets_dir) =
+        (vc.flag("validator", "--keystoresDir").unwrap(), vc.flag("validator", "--secretsDir").unwrap());
+    let mut opened = 0;
+    for e in std::fs::read_dir(vc.host("validator", &keys_dir)).unwrap() {
+        let pk = e.unwrap().file_name().into_string().unwrap();
+        let keystore: Value =
+            serde_json::from_slice(&vc.read("validator", &format!("{keys_dir}/{pk}/voting-keystore.json"))).unwrap();
+        let password = String::from_utf8(vc.read("validator", &format!("{secrets_dir}/{pk}"))).unwrap();
+        assert!(keys::opens(&keystore, &password), "{pk}");
         opened += 1;
     }
     assert_eq!(opened, 16);

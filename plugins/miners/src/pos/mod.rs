@@ -43,6 +43,7 @@ mod deposits;
 mod exits;
 mod finality;
 mod first_start;
+mod lodestar;
 mod node;
 mod paths;
 mod peering;
@@ -61,6 +62,8 @@ pub(crate) use render::render;
 mod besu_tests;
 #[cfg(test)]
 mod chain_script_tests;
+#[cfg(test)]
+mod lodestar_tests;
 #[cfg(test)]
 mod prysm_tests;
 #[cfg(test)]

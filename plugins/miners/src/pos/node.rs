@@ -26,6 +26,7 @@
 use super::besu;
 use super::checkpoint;
 use super::context::{Ctx, PairNode, Role};
+use super::lodestar;
 use super::paths::{
     BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, ROLLOUT_BUDGET_ANNOTATION,
     ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, TESTNET_DIR,
@@ -163,11 +164,16 @@ pub(super) fn pair_set(
             .container(peering_sidecar(ctx, &repair::script(&format!("http://127.0.0.1:{}", b.http_port)))),
         // Teku redials its static peers itself, and says when it is synced (`teku.rs`).
         ConsensusClient::Teku => pod.container(teku::beacon_container(ctx, &engine, &role)),
-        // Prysm is handed its peers as trusted peers by the sidecar (`prysm.rs`).
+        // Prysm and Lodestar are handed their peers by the sidecar (`prysm.rs`, `lodestar.rs`).
         ConsensusClient::Prysm => {
             let add = AddPeer::Prysm { p2p_port: b.p2p_port };
             let script = repair::script_for(&format!("http://127.0.0.1:{}", b.http_port), &add);
             pod.container(prysm::beacon_container(ctx, &engine, &role)).container(peering_sidecar(ctx, &script))
+        }
+        ConsensusClient::Lodestar => {
+            let add = AddPeer::Lodestar { p2p_port: b.p2p_port };
+            let script = repair::script_for(&format!("http://127.0.0.1:{}", b.http_port), &add);
+            pod.container(lodestar::beacon_container(ctx, &engine, &role)).container(peering_sidecar(ctx, &script))
         }
     };
     // The first container, the execution client, gets the placement's resources.
@@ -380,6 +386,7 @@ fn init_containers(ctx: &Ctx<'_>, clients: NodeClients) -> (Container, Container
             .resources(&init),
         ConsensusClient::Teku => teku::key_container(ctx),
         ConsensusClient::Prysm => prysm::key_container(ctx),
+        ConsensusClient::Lodestar => lodestar::key_container(ctx),
     };
     // Besu reads genesis.json at every start itself (`besu.rs`).
     let init_genesis = (clients.execution == ExecutionClient::Geth).then(|| {
@@ -394,6 +401,14 @@ fn init_containers(ctx: &Ctx<'_>, clients: NodeClients) -> (Container, Container
 /// The pair pod's volumes: the genesis and testnet ConfigMaps, the genesis.ssz parts, the testnet
 /// dir, geth's config, and each pod's node key, JWT and beacon node key (files named after the pods).
 fn pair_volumes(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> [Value; 8] {
+    // Each pod's raw key, and Lodestar's peer-id.json of the same key where the pod runs it.
+    let mut beacon_keys: Vec<(String, &SecretKeyRef)> = Vec::new();
+    for n in nodes {
+        beacon_keys.push((n.pod.to_string(), &n.beacon.node_key));
+        if let Some(json) = &n.beacon.peer_id_json {
+            beacon_keys.push((format!("{}.peer-id.json", n.pod), json));
+        }
+    }
     let (i, pos) = (ctx.i, ctx.pos);
     let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
     let ssz = workload::projected_volume(
@@ -408,6 +423,6 @@ fn pair_volumes(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> [Value; 8] {
         workload::config_map_volume("geth-config", &format!("{}-geth-config", ctx.release)),
         per_pod_volume("nodekey", nodes.iter().map(|n| (n.pod, n.node_key))),
         per_pod_volume("jwt", nodes.iter().map(|n| (n.pod, n.jwt))),
-        per_pod_volume("beacon-key", nodes.iter().map(|n| (n.pod, &n.beacon.node_key))),
+        per_pod_volume("beacon-key", beacon_keys.iter().map(|(path, r)| (path.as_str(), *r))),
     ]
 }

@@ -53,6 +53,10 @@ pub(super) enum AddPeer {
     /// to the trusted peers Prysm redials every 5 s (OffchainLabs/prysm v7.1.6
     /// `beacon-chain/rpc/prysm/node/handlers.go` `AddTrustedPeer`, `p2p/watch_peers.go`).
     Prysm { p2p_port: u16 },
+    /// Lodestar: the peer's id and address by DNS name to `POST /eth/v1/lodestar/connect_peer`,
+    /// which dials it once (ChainSafe/lodestar v1.39.1 `packages/api/src/beacon/routes/lodestar.ts`);
+    /// the sidecar asks again every round while the peer is missing.
+    Lodestar { p2p_port: u16 },
 }
 
 impl AddPeer {
@@ -77,6 +81,16 @@ impl AddPeer {
         echo "peering: $pod: not connected; asked the beacon node to trust and dial $id"
       else
         echo "peering: $pod: trusted_peers failed; retrying in ${{interval}}s"
+      fi
+"#
+            ),
+            AddPeer::Lodestar { p2p_port } => format!(
+                r#"      host=$(printf '%s' "$api" | sed 's|^http://||; s|:[0-9]*$||')
+      if timeout {CALL_TIMEOUT} wget -q -O /dev/null --header 'Content-Type: application/json' --post-data '{{}}' \
+          "$self/eth/v1/lodestar/connect_peer?peerId=$id&multiaddr=/dns4/$host/tcp/{p2p_port}" 2>/dev/null; then
+        echo "peering: $pod: not connected; asked the beacon node to dial $id"
+      else
+        echo "peering: $pod: connect_peer failed; retrying in ${{interval}}s"
       fi
 "#
             ),

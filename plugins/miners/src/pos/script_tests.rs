@@ -47,6 +47,8 @@ pub(super) struct State {
     pub(super) nodes: BTreeMap<String, Node>,
     /// (node, body) of every POST.
     pub(super) posts: Vec<(String, String)>,
+    /// (node, query) of every Lodestar `connect_peer`.
+    pub(super) connects: Vec<(String, String)>,
 }
 
 /// Serves one request as the beacon node `host` would.
@@ -123,6 +125,11 @@ fn answer(state: &mut State, method: &str, host: &str, path: &str, body: String)
         }
         ("POST", "/lighthouse/add_peer") => (200, "null".into()),
         ("POST", "/prysm/node/trusted_peers") => (200, "".into()),
+        ("POST", "/eth/v1/lodestar/connect_peer") => {
+            let query = path.split_once('?').map_or("", |(_, q)| q).to_string();
+            state.connects.push((host.to_string(), query));
+            (200, "".into())
+        }
         ("POST", "" | "/") => {
             let call: Value = serde_json::from_str(&state.posts.last().unwrap().1).unwrap();
             let param = call["params"][0].as_str().unwrap_or_default().to_string();

@@ -5,7 +5,9 @@ use super::paths::*;
 use super::*;
 use crate::{Inputs, Values};
 use base64::Engine;
-use ethwasm_ethereum_types::{Bootnodes, Consensus, EthstatsEndpoint, GenesisRef, NodeKeys, Signers, Topology};
+use ethwasm_ethereum_types::{
+    Bootnodes, Clients, Consensus, EthstatsEndpoint, GenesisRef, Global, NodeKeys, Signers, Topology,
+};
 use ethwasm_ethereum_types::{PosGenesis, SecretKeyRef};
 use ethwasm_plugin::Release;
 use ethwasm_plugin::{Output, PluginError};
@@ -40,9 +42,23 @@ pub(super) struct World {
 }
 
 pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_values: Value) -> World {
+    world_with(signers, rpc_nodes, validators, secrets_values, Clients::default())
+}
+
+/// [`world`] with `global.clients` given to both plugins (the secrets plugin makes each pod's
+/// keys in the formats its clients read).
+pub(super) fn world_with(
+    signers: u32,
+    rpc_nodes: u32,
+    validators: u32,
+    secrets_values: Value,
+    clients: Clients,
+) -> World {
     let values: ethwasm_plugin_secrets::Values = serde_json::from_value(secrets_values).unwrap();
     let topo = Topology { signers, rpc_nodes, bootnodes: 0, validators, genesis_validators: None };
-    let out = ethwasm_plugin_secrets::render(&rel(), &values, topo, true, &mut fake).unwrap();
+    let global =
+        Global { topology: topo, consensus: Some(Consensus::Pos), clients: clients.clone(), ..Global::default() };
+    let out = ethwasm_plugin_secrets::render_in(&rel(), &values, &global, &mut fake).unwrap();
     let output = |name: &str| out.get_output(name).unwrap();
     let pos = PosGenesis {
         fork: "fulu".into(),
@@ -77,7 +93,7 @@ pub(super) fn world(signers: u32, rpc_nodes: u32, validators: u32, secrets_value
         },
         validators: serde_json::from_value(output("validators")).unwrap(),
         cluster_domain: DOMAIN.into(),
-        clients: Default::default(),
+        clients,
     };
     World { secrets: out.manifests(), inputs }
 }

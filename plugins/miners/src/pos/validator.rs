@@ -30,6 +30,7 @@
 
 use super::context::{sha256_hex, Ctx};
 use super::first_start::{self, DECISION_FILE};
+use super::lodestar::{self, LODESTAR, LODESTAR_DB, LODESTAR_KEYS, LODESTAR_SECRETS, LODESTAR_TAG};
 use super::paths::{
     CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, HOLDS_SET_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR,
     PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
@@ -182,6 +183,9 @@ pub(super) fn validator_set(
             let own = &v.prysm.validator_image;
             (own.reference(PRYSM_VALIDATOR, PRYSM_TAG), own.pull_policy().to_string())
         }
+        ConsensusClient::Lodestar => {
+            (v.lodestar.image.reference(LODESTAR, LODESTAR_TAG), v.lodestar.image.pull_policy().to_string())
+        }
     };
     let pull = pull.as_str();
     let init = init_resources();
@@ -190,6 +194,7 @@ pub(super) fn validator_set(
         ConsensusClient::Lighthouse => validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
         ConsensusClient::Teku => teku_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
         ConsensusClient::Prysm => prysm_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
+        ConsensusClient::Lodestar => lodestar_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
     };
     // Keys of validators asked to exit leave the client once the exit is final.
     let exiting: Vec<u32> = i
@@ -212,6 +217,13 @@ pub(super) fn validator_set(
         ConsensusClient::Prysm => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
             .command(["sh", "-c", &prysm_validators_script(client.held(), !exiting.is_empty())])
             .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]),
+        ConsensusClient::Lodestar => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
+            .command(["sh", "-c", &lodestar_validators_script(client.held(), !exiting.is_empty())])
+            .mounts([
+                workload::mount("data", DATA),
+                workload::read_only_mount("keystores", "/keystores"),
+                workload::read_only_mount("password", PASSWORD_DIR),
+            ]),
     }
     .resources(&init);
     let keystores =
@@ -261,6 +273,11 @@ pub(super) fn validator_set(
             let mut placement = vc.placement.clone();
             placement.resources = v.prysm.validator_resources.clone();
             pod.volumes([workload::empty_dir_volume("wallet")]).placement(&placement)
+        }
+        ConsensusClient::Lodestar => {
+            let mut placement = vc.placement.clone();
+            placement.resources = v.lodestar.validator_resources.clone();
+            pod.placement(&placement)
         }
     };
     let pod = pod.termination_grace_period(VC_GRACE_SECONDS).spread(&group);
@@ -386,6 +403,56 @@ fn prysm_validator_container(
             workload::read_only_mount("password", PASSWORD_DIR),
             workload::mount("wallet", prysm::PRYSM_WALLET),
         ]);
+    metrics_probes(container, v.metrics.enabled)
+}
+
+/// Lodestar's layout script: each key's directory and its password file.
+fn lodestar_validators_script(count: u32, exits: bool) -> String {
+    let (setup, skip, total, forget) = exit_parts(exits);
+    // An exited key's files: its directory, as Lighthouse's, and its password file.
+    let skip = skip.replace("rm -rf \"$v/$pk\"", &format!("rm -rf \"$v/$pk\" \"{LODESTAR_SECRETS}/$pk\""));
+    lodestar::validators_script(count, &setup, &skip, total, &forget)
+}
+
+/// The start script of Lodestar's validator client: it registers new keys in its database itself.
+fn lodestar_start() -> StartScript {
+    StartScript {
+        keys: format!("ls {LODESTAR_KEYS} | grep '^0x' | sort"),
+        database: LODESTAR_DB.into(),
+        no_database: format!("[ ! -d {LODESTAR_DB} ]"),
+        init: "",
+        watch: "--doppelgangerProtection",
+        exec: "node /usr/app/packages/cli/bin/lodestar",
+    }
+}
+
+/// Lodestar's validator client behind the start script.
+fn lodestar_validator_container(
+    ctx: &Ctx<'_>,
+    image: &str,
+    pull: &str,
+    fee_recipient: &str,
+    beacon_apis: &[String],
+) -> Container {
+    let v = ctx.v;
+    let vc = &v.validator;
+    let ports = if v.metrics.enabled {
+        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
+    } else {
+        Vec::new()
+    };
+    let container = Container::new("validator", image, pull)
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            run_validator_script(vc.doppelganger_protection, &lodestar_start()),
+            "lodestar".into(),
+        ])
+        .args(lodestar::validator_args(ctx, fee_recipient, beacon_apis))
+        .args(v.lodestar.validator_extra_args.iter().cloned())
+        .env([json!({ "name": "NODE_OPTIONS", "value": v.lodestar.validator_node_options })])
+        .ports(ports)
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("testnet", TESTNET_DIR)]);
     metrics_probes(container, v.metrics.enabled)
 }
 

@@ -1,0 +1,197 @@
+//! Lodestar (ChainSafe/lodestar), as a beacon node beside an execution client and as a validator
+//! client.
+//!
+//! Every flag was read at the pinned tag's source (`packages/cli/src/options/**` and
+//! `packages/cli/src/cmds/{beacon,validator}/options.ts` at v1.39.1); the evidence is in
+//! docs/research/clients-prysm-lodestar.md.
+//!
+//! Decisions:
+//!
+//! - **Network files.** `--paramsFile=<config.yaml> --genesisStateFile=<genesis.ssz>`; Lodestar
+//!   needs no flag to sync from genesis, and reads no deposit block.
+//! - **Identity.** Lodestar reads its key as `<dataDir>/peer-id.json` (`id`, `pubKey`, `privKey`:
+//!   libp2p's protobuf keys in padded base64) and rewrites it at every start, so a read-only
+//!   mount will not do: the `beacon-key` init container copies the file the secrets plugin made
+//!   for the pod (from the same key every client gets) onto the data volume. A file it cannot
+//!   read would make it generate a new identity; the tests check the file against the one
+//!   js-libp2p wrote for the same key.
+//! - **Peering.** `--discv5=false`, and the peering sidecar of the Lighthouse pods with another
+//!   last step: each missing peer's address, by DNS name, to
+//!   `POST /eth/v1/lodestar/connect_peer` (`packages/api/src/beacon/routes/lodestar.ts`), which
+//!   dials it once; the sidecar asks again every round while the peer is missing, so a lost peer
+//!   is found again. `--rest.namespace=*` serves the `lodestar` routes it needs.
+//! - **Memory.** `NODE_OPTIONS=--max-old-space-size`: the image sets 8192 MiB, above the
+//!   container's limit, so the heap is set below it.
+//! - **Validator client.** `--keystoresDir` (`0x<pubkey>/voting-keystore.json`, where Lodestar
+//!   writes lock files, so on the volume) and `--secretsDir` (`0x<pubkey>`, the password), laid
+//!   out by an init container. The slashing protection database is `<dataDir>/validator-db`;
+//!   Lodestar registers new keys itself, so a changed key set only asks for the doppelganger wait.
+
+use super::context::{Ctx, Role};
+use super::paths::{DATA, TESTNET_DIR};
+use crate::values::init_resources;
+use ethwasm_plugin::workload::{self, Container};
+use serde_json::json;
+
+pub(super) const LODESTAR: &str = "chainsafe/lodestar";
+/// Fulu-capable (since v1.36.0); the newest tag whose source was read.
+pub(super) const LODESTAR_TAG: &str = "v1.39.1";
+/// The image's entry point (`node ./packages/cli/bin/lodestar` in `/usr/app`).
+const BIN: &str = "/usr/app/packages/cli/bin/lodestar";
+const LODESTAR_DATADIR: &str = "/data/lodestar";
+/// The validator client's data dir (its slashing protection is `validator-db` under it), keys
+/// and secrets.
+pub(super) const LODESTAR_VC_DATADIR: &str = "/data/lodestar-vc";
+pub(super) const LODESTAR_DB: &str = "/data/lodestar-vc/validator-db";
+pub(super) const LODESTAR_KEYS: &str = "/data/lodestar-keys";
+pub(super) const LODESTAR_SECRETS: &str = "/data/lodestar-secrets";
+
+/// Lodestar's `--logLevel` for a Lighthouse-style `debugLevel`.
+fn log_level(level: &str) -> &'static str {
+    match level {
+        "trace" => "trace",
+        "debug" => "debug",
+        "warn" => "warn",
+        "error" | "crit" => "error",
+        _ => "info",
+    }
+}
+
+/// The `node` command line that runs Lodestar (its subcommand follows).
+pub(super) fn command() -> [String; 2] {
+    ["node".into(), BIN.into()]
+}
+
+/// Copies the pod's `peer-id.json` onto the data volume, where Lodestar reads and rewrites it.
+pub(super) fn key_script() -> String {
+    format!(
+        "set -eu\nmkdir -p {LODESTAR_DATADIR}\nrm -f {LODESTAR_DATADIR}/peer-id.json\n\
+         cp \"/beacon-key/$POD_NAME.peer-id.json\" {LODESTAR_DATADIR}/peer-id.json\n\
+         chmod 600 {LODESTAR_DATADIR}/peer-id.json\n"
+    )
+}
+
+/// The `beacon-key` init container of a Lodestar pod (the geth image's busybox).
+pub(super) fn key_container(ctx: &Ctx<'_>) -> Container {
+    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
+        .command(["sh", "-c", &key_script()])
+        .env(workload::pod_identity_env())
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
+        .resources(&init_resources())
+}
+
+fn metrics_args(enabled: bool, port: u16) -> Vec<String> {
+    if enabled {
+        vec!["--metrics".into(), "--metrics.address=0.0.0.0".into(), format!("--metrics.port={port}")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The pair's Lodestar beacon node: the engine API of the pod's execution client, the fee
+/// recipient of a signer's pair, probes on the beacon API (ready is the sidecar's synced check).
+pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> Container {
+    let (v, l) = (ctx.v, &ctx.v.lodestar);
+    let b = &v.beacon;
+    let p2p = b.p2p_port;
+    let mut args = vec![
+        "beacon".to_string(),
+        format!("--dataDir={LODESTAR_DATADIR}"),
+        format!("--paramsFile={TESTNET_DIR}/config.yaml"),
+        format!("--genesisStateFile={TESTNET_DIR}/genesis.ssz"),
+        format!("--logLevel={}", log_level(&b.debug_level)),
+        format!("--execution.urls={engine}"),
+        "--jwtSecret=/jwt/$(POD_NAME)".into(),
+        "--rest".into(),
+        "--rest.address=0.0.0.0".into(),
+        format!("--rest.port={}", b.http_port),
+        "--rest.namespace=*".into(),
+        "--listenAddress=0.0.0.0".into(),
+        format!("--port={p2p}"),
+        format!("--discoveryPort={p2p}"),
+        "--enr.ip=$(POD_IP)".into(),
+        format!("--enr.tcp={p2p}"),
+        format!("--enr.udp={p2p}"),
+        "--discv5=false".into(),
+    ];
+    if b.supernode {
+        args.push("--supernode".into());
+    }
+    if b.subscribe_all_subnets {
+        args.push("--subscribeAllSubnets".into());
+    }
+    if let Role::Signer { fee_recipient } = role {
+        args.push(format!("--suggestedFeeRecipient={fee_recipient}"));
+    }
+    args.extend(metrics_args(v.metrics.enabled, b.metrics_port));
+    let mut ports = vec![
+        workload::container_port("beacon-p2p", p2p, "TCP"),
+        workload::container_port("beacon-disc", p2p, "UDP"),
+        workload::container_port("beacon-api", b.http_port, "TCP"),
+    ];
+    if v.metrics.enabled {
+        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
+    }
+    Container::new("beacon", &l.image.reference(LODESTAR, LODESTAR_TAG), l.image.pull_policy())
+        .command(command())
+        .args(args)
+        .args(l.extra_args.iter().cloned())
+        .env(workload::pod_identity_env())
+        .env([json!({ "name": "NODE_OPTIONS", "value": l.node_options })])
+        .ports(ports)
+        .mounts([
+            workload::mount("data", DATA),
+            workload::read_only_mount("testnet", TESTNET_DIR),
+            workload::read_only_mount("jwt", "/jwt"),
+        ])
+        .startup(workload::http_probe("/eth/v1/node/version", "beacon-api", 10, 60))
+        .liveness(workload::http_probe("/eth/v1/node/version", "beacon-api", 30, 4))
+        .resources(&l.resources)
+}
+
+/// Lays the client's keystores out for `--keystoresDir` and `--secretsDir` (busybox): removes
+/// keys that left, fails unless `count` arrived; with `exits`, leaves out exited keys.
+pub(super) fn validators_script(count: u32, setup: &str, skip: &str, total: &str, forget: &str) -> String {
+    format!(
+        r#"set -eu
+v={LODESTAR_KEYS}
+mkdir -p "$v" {LODESTAR_SECRETS} {LODESTAR_VC_DATADIR}
+{setup}n=0
+for f in /keystores/*.json; do
+  pk=$(basename "$f" .json)
+{skip}  mkdir -p "$v/$pk"
+  rm -f "$v/$pk/voting-keystore.json" "{LODESTAR_SECRETS}/$pk"
+  cp "$f" "$v/$pk/voting-keystore.json"
+  cp /password/password "{LODESTAR_SECRETS}/$pk"
+  chmod 600 "$v/$pk/voting-keystore.json" "{LODESTAR_SECRETS}/$pk"
+  n=$((n + 1))
+done
+if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
+# Keys that left this client's slice leave its volume too (their history stays in the database).
+for d in "$v"/0x*; do
+  [ -d "$d" ] || continue
+  pk=$(basename "$d")
+  [ -f "/keystores/$pk.json" ] || rm -rf "$d" "{LODESTAR_SECRETS}/$pk"
+done
+{forget}echo "$n validators in $v"
+"#
+    )
+}
+
+/// Lodestar's validator client arguments: `beacon_apis` (its own beacon node first, the others
+/// as failovers), fees to `fee_recipient`.
+pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> Vec<String> {
+    let v = ctx.v;
+    let mut args = vec![
+        "validator".to_string(),
+        format!("--dataDir={LODESTAR_VC_DATADIR}"),
+        format!("--paramsFile={TESTNET_DIR}/config.yaml"),
+        format!("--beaconNodes={}", beacon_apis.join(",")),
+        format!("--keystoresDir={LODESTAR_KEYS}"),
+        format!("--secretsDir={LODESTAR_SECRETS}"),
+        format!("--suggestedFeeRecipient={fee_recipient}"),
+        format!("--logLevel={}", log_level(&v.validator.debug_level)),
+    ];
+    args.extend(metrics_args(v.metrics.enabled, v.validator.metrics_port));
+    args
+}
