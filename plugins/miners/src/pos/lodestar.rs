@@ -28,6 +28,7 @@
 //!   Lodestar registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{Ctx, Role};
+use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::values::init_resources;
 use ethwasm_plugin::workload::{self, Container};
@@ -149,38 +150,26 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
         .resources(&l.resources)
 }
 
-/// Lays the client's keystores out for `--keystoresDir` and `--secretsDir` (busybox): removes
-/// keys that left, fails unless `count` arrived; with `exits`, leaves out exited keys.
-pub(super) fn validators_script(count: u32, setup: &str, skip: &str, total: &str, forget: &str) -> String {
-    format!(
-        r#"set -eu
-v={LODESTAR_KEYS}
-mkdir -p "$v" {LODESTAR_SECRETS} {LODESTAR_VC_DATADIR}
-{setup}n=0
-for f in /keystores/*.json; do
-  pk=$(basename "$f" .json)
-{skip}  mkdir -p "$v/$pk"
-  rm -f "$v/$pk/voting-keystore.json" "{LODESTAR_SECRETS}/$pk"
-  cp "$f" "$v/$pk/voting-keystore.json"
-  cp /password/password "{LODESTAR_SECRETS}/$pk"
-  chmod 600 "$v/$pk/voting-keystore.json" "{LODESTAR_SECRETS}/$pk"
-  n=$((n + 1))
-done
-if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
-# Keys that left this client's slice leave its volume too (their history stays in the database).
-for d in "$v"/0x*; do
-  [ -d "$d" ] || continue
-  pk=$(basename "$d")
-  [ -f "/keystores/$pk.json" ] || rm -rf "$d" "{LODESTAR_SECRETS}/$pk"
-done
-{forget}echo "$n validators in $v"
-"#
-    )
+/// Where Lodestar's validator client reads its keys: `<pubkey>/voting-keystore.json` in
+/// `--keystoresDir` (it writes lock files beside them) and the password as `<pubkey>` in
+/// `--secretsDir`.
+pub(super) fn key_layout() -> KeyLayout {
+    KeyLayout {
+        dir: LODESTAR_KEYS,
+        more_dirs: format!("{LODESTAR_SECRETS} {LODESTAR_VC_DATADIR}"),
+        place: format!(
+            "  mkdir -p \"$v/$pk\"\n  rm -f \"$v/$pk/voting-keystore.json\" \"{LODESTAR_SECRETS}/$pk\"\n  \
+             cp \"$f\" \"$v/$pk/voting-keystore.json\"\n  cp /password/password \"{LODESTAR_SECRETS}/$pk\"\n  \
+             chmod 600 \"$v/$pk/voting-keystore.json\" \"{LODESTAR_SECRETS}/$pk\"\n"
+        ),
+        each: "0x*",
+        remove: format!("rm -rf \"$v/$pk\" \"{LODESTAR_SECRETS}/$pk\""),
+    }
 }
 
-/// Lodestar's validator client arguments: `beacon_apis` (its own beacon node first, the others
-/// as failovers), fees to `fee_recipient`.
-pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> Vec<String> {
+/// Lodestar's validator client: `beacon_apis` (its own beacon node first, the others as
+/// failovers), fees to `fee_recipient`; it registers new keys in its database itself.
+pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> ClientVc {
     let v = ctx.v;
     let mut args = vec![
         "validator".to_string(),
@@ -193,5 +182,19 @@ pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[
         format!("--logLevel={}", log_level(&v.validator.debug_level)),
     ];
     args.extend(metrics_args(v.metrics.enabled, v.validator.metrics_port));
-    args
+    ClientVc {
+        start: StartScript {
+            keys: format!("ls {LODESTAR_KEYS} | grep '^0x' | sort"),
+            database: LODESTAR_DB.into(),
+            no_database: format!("[ ! -d {LODESTAR_DB} ]"),
+            init: "",
+            watch: "--doppelgangerProtection",
+            exec: "node /usr/app/packages/cli/bin/lodestar",
+        },
+        name: "lodestar",
+        args,
+        extra_args: v.lodestar.validator_extra_args.clone(),
+        env: vec![json!({ "name": "NODE_OPTIONS", "value": v.lodestar.validator_node_options })],
+        mounts: Vec::new(),
+    }
 }

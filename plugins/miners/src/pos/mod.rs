@@ -43,6 +43,7 @@ mod deposits;
 mod exits;
 mod finality;
 mod first_start;
+mod launch;
 mod lodestar;
 mod node;
 mod paths;

@@ -30,6 +30,7 @@
 //!   registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{Ctx, Role};
+use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::values::init_resources;
 use ethwasm_plugin::workload::{self, Container};
@@ -146,30 +147,15 @@ fn monitoring_args(enabled: bool, port: u16) -> Vec<String> {
     }
 }
 
-/// Copies the client's keystores to `<pubkey>.json` in the keys dir (busybox), removes keys that
-/// left, fails unless `count` arrived; with `exits`, leaves out keys whose exit is final.
-pub(super) fn validators_script(count: u32, setup: &str, skip: &str, total: &str, forget: &str) -> String {
-    format!(
-        r#"set -eu
-v={PRYSM_KEYS}
-mkdir -p "$v" {PRYSM_VC_DATADIR}
-{setup}n=0
-for f in /keystores/*.json; do
-  pk=$(basename "$f" .json)
-{skip}  rm -f "$v/$pk.json"
-  cp "$f" "$v/$pk.json"
-  chmod 600 "$v/$pk.json"
-  n=$((n + 1))
-done
-if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
-# Keys that left this client's slice leave its volume too (their history stays in the database).
-for f in "$v"/0x*.json; do
-  [ -f "$f" ] || continue
-  [ -f "/keystores/$(basename "$f")" ] || rm -f "$f"
-done
-{forget}echo "$n validators in $v"
-"#
-    )
+/// Where the wallet import reads the keys: `<pubkey>.json` in the keys dir.
+pub(super) fn key_layout() -> KeyLayout {
+    KeyLayout {
+        dir: PRYSM_KEYS,
+        more_dirs: PRYSM_VC_DATADIR.into(),
+        place: "  rm -f \"$v/$pk.json\"\n  cp \"$f\" \"$v/$pk.json\"\n  chmod 600 \"$v/$pk.json\"\n".into(),
+        each: "0x*.json",
+        remove: "rm -f \"$v/$pk.json\"".into(),
+    }
 }
 
 /// The init container that imports the keys into the wallet (the validator image, no shell).
@@ -193,9 +179,11 @@ pub(super) fn wallet_container(image: &str, pull: &str) -> Container {
         .resources(&init_resources())
 }
 
-/// Prysm's validator client arguments: `beacon_apis` over the standard REST API (its own beacon
-/// node first; Prysm fails over to the others), fees to `fee_recipient`.
-pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> Vec<String> {
+/// Prysm's validator client: `beacon_apis` over the standard REST API (its own beacon node
+/// first; Prysm fails over to the others), fees to `fee_recipient`, the wallet its init container
+/// filled; it registers new keys in `validator.db` itself. Its start script runs in bash with
+/// coreutils only.
+pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> ClientVc {
     let v = ctx.v;
     let mut args = vec![
         "--accept-terms-of-use=true".to_string(),
@@ -209,5 +197,19 @@ pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[
         format!("--verbosity={}", verbosity(&v.validator.debug_level)),
     ];
     args.extend(monitoring_args(v.metrics.enabled, v.validator.metrics_port));
-    args
+    ClientVc {
+        start: StartScript {
+            keys: format!("for f in {PRYSM_KEYS}/*.json; do basename \"$f\" .json; done | sort"),
+            database: PRYSM_DB.into(),
+            no_database: format!("[ ! -f {PRYSM_DB} ]"),
+            init: "",
+            watch: "--enable-doppelganger",
+            exec: "/validator",
+        },
+        name: "validator",
+        args,
+        extra_args: v.prysm.validator_extra_args.clone(),
+        env: Vec::new(),
+        mounts: vec![workload::read_only_mount("password", "/password"), workload::mount("wallet", PRYSM_WALLET)],
+    }
 }

@@ -32,6 +32,7 @@
 //!   Teku registers a new key itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{Ctx, Role};
+use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::values::init_resources;
 use ethwasm_plugin::workload::{self, Container};
@@ -165,39 +166,25 @@ fn metrics_args(port: u16) -> [String; 4] {
     ]
 }
 
-/// Lays the client's keystores out for `--validator-keys`: `<pubkey>.json` in the keys dir and
-/// its password as `<pubkey>.txt`; removes keys that left; fails unless `count` keys arrived.
-/// With `exits`, keys whose exit is final are left out (`skip`, `setup`, `forget`: see
-/// `retired.rs`).
-pub(super) fn validators_script(count: u32, setup: &str, skip: &str, total: &str, forget: &str) -> String {
-    format!(
-        r#"set -eu
-v={TEKU_KEYS}
-mkdir -p "$v" {TEKU_PASSWORDS} {TEKU_VC_DATADIR}
-{setup}n=0
-for f in /keystores/*.json; do
-  pk=$(basename "$f" .json)
-{skip}  rm -f "$v/$pk.json" "{TEKU_PASSWORDS}/$pk.txt"
-  cp "$f" "$v/$pk.json"
-  cp /password/password "{TEKU_PASSWORDS}/$pk.txt"
-  chmod 600 "$v/$pk.json" "{TEKU_PASSWORDS}/$pk.txt"
-  n=$((n + 1))
-done
-if [ "{total}" != {count} ]; then echo "expected {count} keystores in /keystores, found {total}" >&2; exit 1; fi
-# Keys that left this client's slice leave its volume too (their history stays in the database).
-for f in "$v"/0x*.json; do
-  [ -f "$f" ] || continue
-  pk=$(basename "$f" .json)
-  [ -f "/keystores/$pk.json" ] || rm -f "$f" "{TEKU_PASSWORDS}/$pk.txt"
-done
-{forget}echo "$n validators in $v"
-"#
-    )
+/// Where Teku's validator client reads its keys: `<pubkey>.json` in the keys dir, its password
+/// beside it in the passwords dir as `<pubkey>.txt` (`--validator-keys`).
+pub(super) fn key_layout() -> KeyLayout {
+    KeyLayout {
+        dir: TEKU_KEYS,
+        more_dirs: format!("{TEKU_PASSWORDS} {TEKU_VC_DATADIR}"),
+        place: format!(
+            "  rm -f \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\"\n  cp \"$f\" \"$v/$pk.json\"\n  \
+             cp /password/password \"{TEKU_PASSWORDS}/$pk.txt\"\n  \
+             chmod 600 \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\"\n"
+        ),
+        each: "0x*.json",
+        remove: format!("rm -f \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\""),
+    }
 }
 
-/// Teku's validator client arguments: `beacon_apis` (its own beacon node first, the others as
-/// failovers), fees to `fee_recipient`.
-pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> Vec<String> {
+/// Teku's validator client: `beacon_apis` (its own beacon node first, the others as failovers),
+/// fees to `fee_recipient`; it registers new keys in its slashing protection itself.
+pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> ClientVc {
     let v = ctx.v;
     let mut args = vec![
         "validator-client".to_string(),
@@ -213,7 +200,21 @@ pub(super) fn validator_args(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[
     if v.metrics.enabled {
         args.extend(metrics_args(v.validator.metrics_port));
     }
-    args
+    ClientVc {
+        start: StartScript {
+            keys: format!("ls {TEKU_KEYS} | sed -n 's/\\.json$//p' | sort"),
+            database: TEKU_SLASHING_DIR.into(),
+            no_database: format!("[ ! -d {TEKU_SLASHING_DIR} ]"),
+            init: "",
+            watch: "--doppelganger-detection-enabled=true",
+            exec: "/opt/teku/bin/teku",
+        },
+        name: "teku",
+        args,
+        extra_args: v.teku.validator_extra_args.clone(),
+        env: vec![json!({ "name": "JAVA_OPTS", "value": v.teku.validator_java_opts })],
+        mounts: vec![workload::mount("tmp", "/tmp")],
+    }
 }
 
 /// The `beacon-key` init container of a Teku pod.

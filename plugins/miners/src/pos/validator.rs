@@ -29,32 +29,25 @@
 //!   metrics are on, and none otherwise.
 
 use super::context::{sha256_hex, Ctx};
-use super::first_start::{self, DECISION_FILE};
-use super::lodestar::{self, LODESTAR, LODESTAR_DB, LODESTAR_KEYS, LODESTAR_SECRETS, LODESTAR_TAG};
+use super::first_start;
+use super::launch::{
+    client_container, exit_parts, layout_script, metrics_probes, run_validator_script, KeyLayout, StartScript,
+};
+use super::lodestar::{self, LODESTAR, LODESTAR_TAG};
 use super::paths::{
     CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, HOLDS_SET_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR,
     PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
     STOP_BEFORE_CHANGE_ANNOTATION, TESTNET_DIR, VALIDATORS_ANNOTATION, VALIDATORS_DIR,
 };
-use super::prysm::{self, PRYSM_DB, PRYSM_KEYS, PRYSM_TAG, PRYSM_VALIDATOR};
-use super::retired::{self, EXITED_FILE, SKIP_EXITED};
-use super::teku::{self, TEKU, TEKU_KEYS, TEKU_PASSWORDS, TEKU_SLASHING_DIR, TEKU_TAG};
+use super::prysm::{self, PRYSM_TAG, PRYSM_VALIDATOR};
+use super::retired;
+use super::teku::{self, TEKU, TEKU_TAG};
 use crate::values::{init_resources, validator_resources, with_default_resources};
 use ethwasm_ethereum_types::ranges_text;
 use ethwasm_ethereum_types::{ConsensusClient, ValidatorClient};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container, Pod};
 use serde_json::{json, Value};
-
-/// The parts of a layout script that leave out keys whose exit is final (`retired.rs`):
-/// its setup, the step skipping such a key, the count to check, and the step that forgets them.
-pub(super) fn exit_parts(exits: bool) -> (String, String, &'static str, String) {
-    if exits {
-        (format!("exited={EXITED_FILE}\nleft=0\n"), SKIP_EXITED.to_string(), "$((n + left))", retired::forget_exited())
-    } else {
-        (String::new(), String::new(), "$n", String::new())
-    }
-}
 
 /// Copies the client's keystores onto its volume and writes `validator_definitions.yml` for
 /// them; fails unless exactly `count` keystores arrived. With `exits` (the client holds keys of
@@ -92,21 +85,6 @@ chmod 600 "$defs"
     )
 }
 
-/// What the start script needs to know of a validator client.
-pub(super) struct StartScript {
-    /// A shell command listing the public keys laid out for it, one a line, sorted.
-    pub(super) keys: String,
-    /// Its slashing protection database, and a shell test true when that is absent.
-    pub(super) database: String,
-    pub(super) no_database: String,
-    /// The flag that creates the database and registers every key, if it needs one.
-    pub(super) init: &'static str,
-    /// The flag that turns doppelganger protection on.
-    pub(super) watch: &'static str,
-    /// The client's executable.
-    pub(super) exec: &'static str,
-}
-
 /// The start script of Lighthouse's validator client.
 fn lighthouse_start() -> StartScript {
     StartScript {
@@ -117,43 +95,6 @@ fn lighthouse_start() -> StartScript {
         watch: "--enable-doppelganger-protection",
         exec: "lighthouse",
     }
-}
-
-/// Starts a validator client (its arguments follow). When the slashing protection database is
-/// absent or the key set differs from the one this volume last started with (in any client: the
-/// list is the keys' public keys), it passes the client's `init` flag (create the database,
-/// register every key) and, with `doppelganger`, its `watch` flag, unless the `first-start` init
-/// container found this to be a first start on a young chain before any of the keys signed
-/// (`first_start.rs`). A moved key set always waits.
-pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> String {
-    let watch = if doppelganger { format!(" {}", s.watch) } else { String::new() };
-    let init = s.init;
-    format!(
-        "set -eu\n\
-         keys=$({keys})\n\
-         known={DATA}/ethwasm-keys\n\
-         decision=$(cat {DECISION_FILE} 2>/dev/null || true)\n\
-         rm -f {DECISION_FILE}\n\
-         extra=\"\"\n\
-         if {no_database}; then\n\
-         \x20 echo 'no slashing protection database at {database}: creating it (first start, a new client or a lost volume)'\n\
-         \x20 if [ \"$decision\" = skip ]; then\n\
-         \x20   echo 'first start before these keys signed (see the first-start init container): no doppelganger wait'\n\
-         \x20   extra=\"{init}\"\n\
-         \x20 else\n\
-         \x20   extra=\"{init}{watch}\"\n\
-         \x20 fi\n\
-         elif [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
-         \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
-         \x20 extra=\"{init}{watch}\"\n\
-         fi\n\
-         printf '%s\\n' \"$keys\" > \"$known\"\n\
-         exec {exec} \"$@\" $extra\n",
-        keys = s.keys,
-        no_database = s.no_database,
-        database = s.database,
-        exec = s.exec,
-    )
 }
 
 /// Seconds a validator client has to stop (it flushes its slashing protection database).
@@ -192,9 +133,13 @@ pub(super) fn validator_set(
     let password = &client.password;
     let container = match kind {
         ConsensusClient::Lighthouse => validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
-        ConsensusClient::Teku => teku_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
-        ConsensusClient::Prysm => prysm_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
-        ConsensusClient::Lodestar => lodestar_validator_container(ctx, &image, pull, fee_recipient, beacon_apis),
+        ConsensusClient::Teku => client_container(ctx, &image, pull, teku::validator(ctx, fee_recipient, beacon_apis)),
+        ConsensusClient::Prysm => {
+            client_container(ctx, &image, pull, prysm::validator(ctx, fee_recipient, beacon_apis))
+        }
+        ConsensusClient::Lodestar => {
+            client_container(ctx, &image, pull, lodestar::validator(ctx, fee_recipient, beacon_apis))
+        }
     };
     // Keys of validators asked to exit leave the client once the exit is final.
     let exiting: Vec<u32> = i
@@ -202,23 +147,13 @@ pub(super) fn validator_set(
         .exits
         .as_ref()
         .map_or_else(Vec::new, |e| client.indices().filter(|x| e.indices.contains(x)).collect());
-    let layout = match kind {
-        ConsensusClient::Lighthouse => Container::new("validators", &image, pull)
+    let layout = match key_layout(kind) {
+        None => Container::new("validators", &image, pull)
             .command(["sh", "-c", &validators_script(client.held(), !exiting.is_empty())])
             .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]),
-        ConsensusClient::Teku => Container::new("validators", &image, pull)
-            .command(["sh", "-c", &teku_validators_script(client.held(), !exiting.is_empty())])
-            .mounts([
-                workload::mount("data", DATA),
-                workload::read_only_mount("keystores", "/keystores"),
-                workload::read_only_mount("password", PASSWORD_DIR),
-            ]),
-        // The Prysm image has no grep or sed: the layout runs in the geth image's busybox.
-        ConsensusClient::Prysm => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
-            .command(["sh", "-c", &prysm_validators_script(client.held(), !exiting.is_empty())])
-            .mounts([workload::mount("data", DATA), workload::read_only_mount("keystores", "/keystores")]),
-        ConsensusClient::Lodestar => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
-            .command(["sh", "-c", &lodestar_validators_script(client.held(), !exiting.is_empty())])
+        // The other clients' layouts run in the geth image's busybox (Prysm's has no grep or sed).
+        Some(l) => Container::new("validators", &ctx.geth_image, v.image.pull_policy())
+            .command(["sh", "-c", &layout_script(&l, client.held(), !exiting.is_empty())])
             .mounts([
                 workload::mount("data", DATA),
                 workload::read_only_mount("keystores", "/keystores"),
@@ -343,174 +278,15 @@ fn validator_container(
     metrics_probes(container, v.metrics.enabled)
 }
 
-/// Teku's layout script: the keys and their passwords where `--validator-keys` reads them.
-fn teku_validators_script(count: u32, exits: bool) -> String {
-    let (setup, skip, total, forget) = exit_parts(exits);
-    // An exited key's files are `<pubkey>.json` and `.txt`, not Lighthouse's directory.
-    let skip = skip.replace("rm -rf \"$v/$pk\"", &format!("rm -f \"$v/$pk.json\" \"{TEKU_PASSWORDS}/$pk.txt\""));
-    teku::validators_script(count, &setup, &skip, total, &forget)
-}
-
-/// Prysm's layout script: the keystores where the wallet import reads them.
-fn prysm_validators_script(count: u32, exits: bool) -> String {
-    let (setup, skip, total, forget) = exit_parts(exits);
-    // An exited key's file is `<pubkey>.json`, not Lighthouse's directory.
-    let skip = skip.replace("rm -rf \"$v/$pk\"", "rm -f \"$v/$pk.json\"");
-    prysm::validators_script(count, &setup, &skip, total, &forget)
-}
-
-/// The start script of Prysm's validator client (bash and coreutils only): it registers new keys
-/// in its database itself.
-fn prysm_start() -> StartScript {
-    StartScript {
-        keys: format!("for f in {PRYSM_KEYS}/*.json; do basename \"$f\" .json; done | sort"),
-        database: PRYSM_DB.into(),
-        no_database: format!("[ ! -f {PRYSM_DB} ]"),
-        init: "",
-        watch: "--enable-doppelganger",
-        exec: "/validator",
+/// Where a client other than Lighthouse reads its keys (Lighthouse's layout also writes its
+/// definitions file: [`validators_script`]).
+fn key_layout(kind: ConsensusClient) -> Option<KeyLayout> {
+    match kind {
+        ConsensusClient::Lighthouse => None,
+        ConsensusClient::Teku => Some(teku::key_layout()),
+        ConsensusClient::Prysm => Some(prysm::key_layout()),
+        ConsensusClient::Lodestar => Some(lodestar::key_layout()),
     }
-}
-
-/// Prysm's validator client behind the start script, with the wallet its init container filled.
-fn prysm_validator_container(
-    ctx: &Ctx<'_>,
-    image: &str,
-    pull: &str,
-    fee_recipient: &str,
-    beacon_apis: &[String],
-) -> Container {
-    let v = ctx.v;
-    let vc = &v.validator;
-    let ports = if v.metrics.enabled {
-        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
-    } else {
-        Vec::new()
-    };
-    let container = Container::new("validator", image, pull)
-        .command([
-            "sh".to_string(),
-            "-c".into(),
-            run_validator_script(vc.doppelganger_protection, &prysm_start()),
-            "validator".into(),
-        ])
-        .args(prysm::validator_args(ctx, fee_recipient, beacon_apis))
-        .args(v.prysm.validator_extra_args.iter().cloned())
-        .ports(ports)
-        .mounts([
-            workload::mount("data", DATA),
-            workload::read_only_mount("testnet", TESTNET_DIR),
-            workload::read_only_mount("password", PASSWORD_DIR),
-            workload::mount("wallet", prysm::PRYSM_WALLET),
-        ]);
-    metrics_probes(container, v.metrics.enabled)
-}
-
-/// Lodestar's layout script: each key's directory and its password file.
-fn lodestar_validators_script(count: u32, exits: bool) -> String {
-    let (setup, skip, total, forget) = exit_parts(exits);
-    // An exited key's files: its directory, as Lighthouse's, and its password file.
-    let skip = skip.replace("rm -rf \"$v/$pk\"", &format!("rm -rf \"$v/$pk\" \"{LODESTAR_SECRETS}/$pk\""));
-    lodestar::validators_script(count, &setup, &skip, total, &forget)
-}
-
-/// The start script of Lodestar's validator client: it registers new keys in its database itself.
-fn lodestar_start() -> StartScript {
-    StartScript {
-        keys: format!("ls {LODESTAR_KEYS} | grep '^0x' | sort"),
-        database: LODESTAR_DB.into(),
-        no_database: format!("[ ! -d {LODESTAR_DB} ]"),
-        init: "",
-        watch: "--doppelgangerProtection",
-        exec: "node /usr/app/packages/cli/bin/lodestar",
-    }
-}
-
-/// Lodestar's validator client behind the start script.
-fn lodestar_validator_container(
-    ctx: &Ctx<'_>,
-    image: &str,
-    pull: &str,
-    fee_recipient: &str,
-    beacon_apis: &[String],
-) -> Container {
-    let v = ctx.v;
-    let vc = &v.validator;
-    let ports = if v.metrics.enabled {
-        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
-    } else {
-        Vec::new()
-    };
-    let container = Container::new("validator", image, pull)
-        .command([
-            "sh".to_string(),
-            "-c".into(),
-            run_validator_script(vc.doppelganger_protection, &lodestar_start()),
-            "lodestar".into(),
-        ])
-        .args(lodestar::validator_args(ctx, fee_recipient, beacon_apis))
-        .args(v.lodestar.validator_extra_args.iter().cloned())
-        .env([json!({ "name": "NODE_OPTIONS", "value": v.lodestar.validator_node_options })])
-        .ports(ports)
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("testnet", TESTNET_DIR)]);
-    metrics_probes(container, v.metrics.enabled)
-}
-
-/// The start script of Teku's validator client: it registers new keys in its database itself.
-fn teku_start() -> StartScript {
-    StartScript {
-        keys: format!("ls {TEKU_KEYS} | sed -n 's/\\.json$//p' | sort"),
-        database: TEKU_SLASHING_DIR.into(),
-        no_database: format!("[ ! -d {TEKU_SLASHING_DIR} ]"),
-        init: "",
-        watch: "--doppelganger-detection-enabled=true",
-        exec: "/opt/teku/bin/teku",
-    }
-}
-
-/// Teku's validator client behind the start script.
-fn teku_validator_container(
-    ctx: &Ctx<'_>,
-    image: &str,
-    pull: &str,
-    fee_recipient: &str,
-    beacon_apis: &[String],
-) -> Container {
-    let v = ctx.v;
-    let vc = &v.validator;
-    let ports = if v.metrics.enabled {
-        vec![workload::container_port("vc-metrics", vc.metrics_port, "TCP")]
-    } else {
-        Vec::new()
-    };
-    let container = Container::new("validator", image, pull)
-        .command([
-            "sh".to_string(),
-            "-c".into(),
-            run_validator_script(vc.doppelganger_protection, &teku_start()),
-            "teku".into(),
-        ])
-        .args(teku::validator_args(ctx, fee_recipient, beacon_apis))
-        .args(v.teku.validator_extra_args.iter().cloned())
-        .env([json!({ "name": "JAVA_OPTS", "value": v.teku.validator_java_opts })])
-        .ports(ports)
-        .mounts([
-            workload::mount("data", DATA),
-            workload::read_only_mount("testnet", TESTNET_DIR),
-            workload::mount("tmp", "/tmp"),
-        ]);
-    metrics_probes(container, v.metrics.enabled)
-}
-
-/// A validator client's only health signal is its metrics server.
-fn metrics_probes(container: Container, metrics: bool) -> Container {
-    if !metrics {
-        return container;
-    }
-    container
-        .tcp_readiness("vc-metrics")
-        .startup(workload::tcp_probe("vc-metrics", 10, 30))
-        .liveness(workload::tcp_probe("vc-metrics", 30, 4))
 }
 
 /// The `first-start` init container: decides whether this start may skip the doppelganger wait
