@@ -1893,7 +1893,7 @@ async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
 }
 
 /// The mixed-clients example deploys and comes up (geth with Lighthouse, Besu with Teku, Reth
-/// with Prysm, geth with Lodestar, geth with Teku for RPC; each validator client its pair's), and moving one validator client from Lighthouse to Teku is an
+/// with Prysm, Nethermind with Lodestar, geth with Teku for RPC; each validator client its pair's), and moving one validator client from Lighthouse to Teku is an
 /// upgrade that keeps the genesis and the slice, stops that client alone before its new one
 /// starts, and touches no other client.
 async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t: Env) {
@@ -1928,6 +1928,7 @@ async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t:
     assert!(image(&sts("ethereum-signer-2").await, "beacon").starts_with("gcr.io/offchainlabs/prysm/beacon-chain:"));
     assert!(image(&sts("ethereum-signer-2").await, "reth").starts_with("ghcr.io/paradigmxyz/reth:"));
     assert!(image(&sts("ethereum-signer-3").await, "beacon").starts_with("chainsafe/lodestar:"));
+    assert!(image(&sts("ethereum-signer-3").await, "nethermind").starts_with("nethermind/nethermind:"));
     assert!(image(&sts("ethereum-validator-2").await, "validator").starts_with("gcr.io/offchainlabs/prysm/validator:"));
     assert!(image(&sts("ethereum-signer-0").await, "geth").starts_with("ethereum/client-go:"));
     assert!(image(&sts("ethereum-rpc").await, "beacon").starts_with("consensys/teku:"));

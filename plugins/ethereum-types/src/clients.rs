@@ -19,17 +19,20 @@ pub enum ExecutionClient {
     Geth,
     Besu,
     Reth,
+    Nethermind,
 }
 
 impl ExecutionClient {
     /// Every supported execution client, in the order `spread` hands them out.
-    pub const ALL: &'static [ExecutionClient] = &[ExecutionClient::Geth, ExecutionClient::Besu, ExecutionClient::Reth];
+    pub const ALL: &'static [ExecutionClient] =
+        &[ExecutionClient::Geth, ExecutionClient::Besu, ExecutionClient::Reth, ExecutionClient::Nethermind];
 
     pub fn name(self) -> &'static str {
         match self {
             ExecutionClient::Geth => "geth",
             ExecutionClient::Besu => "besu",
             ExecutionClient::Reth => "reth",
+            ExecutionClient::Nethermind => "nethermind",
         }
     }
 }

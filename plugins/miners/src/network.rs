@@ -66,6 +66,9 @@ fn metrics(release: &str, v: &Values, i: &Inputs, pos: bool) -> Vec<MetricsEndpo
         if execution.contains(&ExecutionClient::Reth) {
             out.push(endpoint("reth", "geth", "reth-metrics", v.metrics.port, "/metrics"));
         }
+        if execution.contains(&ExecutionClient::Nethermind) {
+            out.push(endpoint("nethermind", "geth", "nm-metrics", v.metrics.port, "/metrics"));
+        }
         out.push(endpoint("beacon", "geth", "beacon-metrics", v.beacon.metrics_port, "/metrics"));
         out.push(endpoint("validator", "validator", "vc-metrics", v.validator.metrics_port, "/metrics"));
     }

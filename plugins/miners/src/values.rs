@@ -35,7 +35,9 @@ pub struct Values {
     /// Proof of stake: Prysm, on the nodes `global.clients` gives it.
     pub prysm: Prysm,
     /// Proof of stake: Reth, on the nodes `global.clients` gives it.
-    pub reth: Reth,
+    pub reth: ExecutionValues,
+    /// Proof of stake: Nethermind, on the nodes `global.clients` gives it.
+    pub nethermind: ExecutionValues,
     /// Proof of stake: Lodestar, on the nodes `global.clients` gives it.
     pub lodestar: Lodestar,
     #[serde(flatten)]
@@ -60,7 +62,8 @@ impl Default for Values {
             teku: Teku::default(),
             besu: Besu::default(),
             prysm: Prysm::default(),
-            reth: Reth::default(),
+            reth: ExecutionValues::default(),
+            nethermind: ExecutionValues { resources: beacon_resources(), ..ExecutionValues::default() },
             lodestar: Lodestar::default(),
             placement: k8s::Placement::default(),
         }
@@ -384,19 +387,20 @@ impl Default for Besu {
     }
 }
 
-/// `miners.reth`: what Reth gets where `global.clients` runs it in geth's place (verbosity,
-/// JSON-RPC, metrics and ethstats come from the settings every execution client shares).
+/// `miners.reth` and `miners.nethermind`: what Reth or Nethermind gets where `global.clients`
+/// runs it in geth's place (verbosity, JSON-RPC, metrics and ethstats come from the settings
+/// every execution client shares).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Reth {
+pub struct ExecutionValues {
     pub image: Image,
     pub extra_args: Vec<String>,
     pub resources: Value,
 }
 
-impl Default for Reth {
+impl Default for ExecutionValues {
     fn default() -> Self {
-        Reth { image: Image::default(), extra_args: Vec::new(), resources: geth_resources() }
+        ExecutionValues { image: Image::default(), extra_args: Vec::new(), resources: geth_resources() }
     }
 }
 

@@ -49,6 +49,33 @@ fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
     pods
 }
 
+/// Every pair pod's enode URL, from the node key its own execution client loads, in the format
+/// that client reads (Nethermind's raw bytes after its `node-files` init container ran).
+fn enodes(pods: &[PodFs<'_>]) -> BTreeMap<String, String> {
+    let mut enodes = BTreeMap::new();
+    for p in pods {
+        let c = p.container_at(0)["name"].as_str().unwrap();
+        let key = match c {
+            "nethermind" => {
+                p.run("node-files");
+                let raw = p.read(c, &p.flag(c, "--KeyStore.EnodeKeyFile").unwrap());
+                assert_eq!(raw.len(), 32, "{}: 32 raw bytes", p.pod);
+                PrivateKey::from_bytes(&raw).unwrap()
+            }
+            _ => {
+                let flag = match c {
+                    "besu" => "--node-private-key-file",
+                    "reth" => "--p2p-secret-key",
+                    _ => "--nodekey",
+                };
+                PrivateKey::from_hex(String::from_utf8(p.read(c, &p.flag(c, flag).unwrap())).unwrap().trim()).unwrap()
+            }
+        };
+        enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
+    }
+    enodes
+}
+
 #[test]
 fn the_example_runs_every_supported_client() {
     let objs = chart();
@@ -63,10 +90,8 @@ fn the_example_runs_every_supported_client() {
         .iter()
         .map(|p| p.container_at(0)["image"].as_str().unwrap().split(':').next().unwrap().to_string())
         .collect();
-    assert_eq!(
-        execution,
-        ["ethereum/client-go", "ghcr.io/paradigmxyz/reth", "hyperledger/besu"].map(String::from).into()
-    );
+    let want = ["ethereum/client-go", "ghcr.io/paradigmxyz/reth", "hyperledger/besu", "nethermind/nethermind"];
+    assert_eq!(execution, want.map(String::from).into());
 }
 
 /// Every Besu node reads the genesis geth is initialised from, its node key (the one geth would
@@ -78,18 +103,7 @@ fn besu_nodes_read_the_genesis_their_key_jwt_and_every_other_nodes_enode() {
     let pods = pairs(objs);
     let exec = |p: &PodFs<'_>| p.container_at(0)["name"].as_str().unwrap().to_string();
     // Each node's enode, from the key its own client loads.
-    let mut enodes = BTreeMap::new();
-    for p in &pods {
-        let c = exec(p);
-        let key_flag = match c.as_str() {
-            "besu" => "--node-private-key-file",
-            "reth" => "--p2p-secret-key",
-            _ => "--nodekey",
-        };
-        let key = String::from_utf8(p.read(&c, &p.flag(&c, key_flag).unwrap())).unwrap();
-        let key = PrivateKey::from_hex(key.trim()).unwrap();
-        enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
-    }
+    let enodes = enodes(&pods);
     let besu: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "besu").collect();
     assert_eq!(besu.len(), 1, "signer 1");
     let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
@@ -120,18 +134,7 @@ fn reth_nodes_read_the_genesis_and_trust_every_other_nodes_enode() {
     let objs = chart();
     let pods = pairs(objs);
     let exec = |p: &PodFs<'_>| p.container_at(0)["name"].as_str().unwrap().to_string();
-    let mut enodes = BTreeMap::new();
-    for p in &pods {
-        let c = exec(p);
-        let key_flag = match c.as_str() {
-            "besu" => "--node-private-key-file",
-            "reth" => "--p2p-secret-key",
-            _ => "--nodekey",
-        };
-        let key = String::from_utf8(p.read(&c, &p.flag(&c, key_flag).unwrap())).unwrap();
-        let key = PrivateKey::from_hex(key.trim()).unwrap();
-        enodes.insert(p.pod.clone(), format!("enode://{}@{}:30303", key.node_id(), p.dns_name()));
-    }
+    let enodes = enodes(&pods);
     let reth: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "reth").collect();
     assert_eq!(reth.len(), 1, "signer 2");
     let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
@@ -291,9 +294,9 @@ fn lodestar_nodes_read_their_jwt_testnet_and_keys() {
     let lodestar: Vec<&PodFs<'_>> = pods.iter().filter(|p| client_of(image(p, "beacon")) == "lodestar").collect();
     assert_eq!(lodestar.len(), 1, "signer 3");
     for p in lodestar {
-        let exec = p.container_at(0)["name"].as_str().unwrap();
+        // Nethermind beside it (signer 3) reads the same JWT.
         let jwt = p.read("beacon", &p.flag("beacon", "--jwtSecret").unwrap());
-        assert_eq!(jwt, p.read(exec, &p.flag(exec, "--authrpc.jwtsecret").unwrap()), "{}", p.pod);
+        assert_eq!(jwt, p.read("nethermind", &p.flag("nethermind", "--JsonRpc.JwtSecretFile").unwrap()), "{}", p.pod);
         p.run("testnet");
         let config = p.read("beacon", &p.flag("beacon", "--paramsFile").unwrap());
         assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"));
@@ -320,4 +323,25 @@ fn lodestar_nodes_read_their_jwt_testnet_and_keys() {
         opened += 1;
     }
     assert_eq!(opened, 16);
+}
+
+/// The Nethermind node reads the genesis geth is initialised from, its pair's JWT, and static
+/// nodes naming every other execution node by the id of the key that node loads.
+#[test]
+fn nethermind_reads_the_genesis_its_raw_key_and_every_other_nodes_enode() {
+    let objs = chart();
+    let pods = pairs(objs);
+    let enodes = enodes(&pods);
+    let nm: Vec<&PodFs<'_>> = pods.iter().filter(|p| p.container_at(0)["name"] == "nethermind").collect();
+    assert_eq!(nm.len(), 1, "signer 3");
+    let geth_pod = pods.iter().find(|p| p.container_at(0)["name"] == "geth").unwrap();
+    let genesis = geth_pod.read("init-genesis", "/genesis/genesis.json");
+    for p in nm {
+        assert_eq!(p.read("nethermind", &p.flag("nethermind", "--Init.ChainSpecPath").unwrap()), genesis);
+        let list = p.read("nethermind", &p.flag("nethermind", "--Init.StaticNodesPath").unwrap());
+        let list: BTreeSet<String> = serde_json::from_slice::<Vec<String>>(&list).unwrap().into_iter().collect();
+        let others: BTreeSet<String> =
+            enodes.iter().filter(|(pod, _)| **pod != p.pod).map(|(_, e)| e.clone()).collect();
+        assert_eq!(list, others, "{}", p.pod);
+    }
 }

@@ -50,8 +50,14 @@ pub(super) fn enodes_file(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> String {
 
 /// The testnet init container's step for a Besu pod: its static nodes without itself, as JSON.
 pub(super) fn own_static_nodes_script() -> String {
+    static_nodes_script(BESU_STATIC_NODES)
+}
+
+/// Writes the `enodes` list (mounted at `/config`) without the pod's own entry to `to`, as a
+/// JSON array of strings (`static-nodes.json`).
+pub(super) fn static_nodes_script(to: &str) -> String {
     format!(
-        r#"grep -v "@$POD_NAME\." /config/enodes | awk 'BEGIN {{ printf "[" }} {{ printf "%s\n  \"%s\"", (NR > 1 ? "," : ""), $0 }} END {{ print "\n]" }}' > {BESU_STATIC_NODES}
+        r#"grep -v "@$POD_NAME\." /config/enodes | awk 'BEGIN {{ printf "[" }} {{ printf "%s\n  \"%s\"", (NR > 1 ? "," : ""), $0 }} END {{ print "\n]" }}' > {to}
 "#
     )
 }

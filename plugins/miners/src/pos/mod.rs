@@ -45,6 +45,7 @@ mod finality;
 mod first_start;
 mod launch;
 mod lodestar;
+mod nethermind;
 mod node;
 mod paths;
 mod peering;
@@ -65,6 +66,8 @@ mod besu_tests;
 mod chain_script_tests;
 #[cfg(test)]
 mod lodestar_tests;
+#[cfg(test)]
+mod nethermind_tests;
 #[cfg(test)]
 mod prysm_tests;
 #[cfg(test)]

@@ -27,6 +27,7 @@ use super::besu;
 use super::checkpoint;
 use super::context::{Ctx, PairNode, Role};
 use super::lodestar;
+use super::nethermind;
 use super::paths::{
     BEACON_DATADIR, BEACON_KEY_FILE, BEACON_NETWORK_DIR, DATA, GETH_DATADIR, ROLLOUT_BUDGET_ANNOTATION,
     ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, TESTNET_DIR,
@@ -77,7 +78,9 @@ fn testnet_script(pos: &PosGenesis, clients: NodeClients) -> String {
         static_nodes = match clients.execution {
             ExecutionClient::Geth => String::new(),
             ExecutionClient::Besu => besu::own_static_nodes_script(),
-            ExecutionClient::Reth => reth::own_peers_script(),
+            // Nethermind's static nodes are written by its node-files init container; the
+            // list here is what resolve-peers waits for.
+            ExecutionClient::Reth | ExecutionClient::Nethermind => reth::own_peers_script(),
         },
         sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
         filter = without_own_enode("/config/geth.toml", GETH_TOML),
@@ -134,6 +137,7 @@ pub(super) fn pair_set(
         ExecutionClient::Geth => geth_container(ctx, &role),
         ExecutionClient::Besu => besu::execution_container(ctx, ENGINE_PORT, &role),
         ExecutionClient::Reth => reth::execution_container(ctx, ENGINE_PORT, &role),
+        ExecutionClient::Nethermind => nethermind::execution_container(ctx, ENGINE_PORT, &role),
     };
     let (testnet, beacon_key, init_genesis) = init_containers(ctx, clients);
 
@@ -145,7 +149,11 @@ pub(super) fn pair_set(
     if let Some(init) = init_genesis {
         pod = pod.init_container(init);
     }
-    if clients.execution == ExecutionClient::Reth {
+    if clients.execution == ExecutionClient::Nethermind {
+        pod = pod.init_container(nethermind::node_files_container(ctx));
+    }
+    // Reth and Nethermind keep no peer whose name did not resolve at start (`reth.rs`).
+    if matches!(clients.execution, ExecutionClient::Reth | ExecutionClient::Nethermind) {
         pod = pod.init_container(reth::resolve_container(ctx));
     }
     if clients.consensus == ConsensusClient::Lighthouse {
@@ -153,7 +161,9 @@ pub(super) fn pair_set(
     }
     pod = pod.volumes(pair_volumes(ctx, nodes));
     // A JVM unpacks its native libraries into /tmp (`teku.rs`, `besu.rs`).
-    if clients.consensus == ConsensusClient::Teku || clients.execution == ExecutionClient::Besu {
+    if clients.consensus == ConsensusClient::Teku
+        || matches!(clients.execution, ExecutionClient::Besu | ExecutionClient::Nethermind)
+    {
         pod = pod.volumes([teku::tmp_volume()]);
     }
     let pod = pod.volumes(v.persistence.scratch_volume("data")).container(execution);
@@ -187,6 +197,11 @@ pub(super) fn pair_set(
         ExecutionClient::Reth => {
             let mut p = v.placement.clone();
             p.resources = v.reth.resources.clone();
+            p
+        }
+        ExecutionClient::Nethermind => {
+            let mut p = v.placement.clone();
+            p.resources = v.nethermind.resources.clone();
             p
         }
     };

@@ -118,7 +118,10 @@ fn pairs_service_and_peers(ctx: &Ctx<'_>, all: &[&PairNode<'_>], mut out: Output
     }
     // Besu's static nodes and Reth's trusted peers: the pods write them from this list
     // (`besu.rs`, `reth.rs`).
-    if ctx.runs_execution(ExecutionClient::Besu) || ctx.runs_execution(ExecutionClient::Reth) {
+    if [ExecutionClient::Besu, ExecutionClient::Reth, ExecutionClient::Nethermind]
+        .into_iter()
+        .any(|c| ctx.runs_execution(c))
+    {
         files.push(("enodes", besu::enodes_file(ctx, all)));
     }
     let mut cm = k8s::config_map(&format!("{release}-geth-config"), files.iter().map(|(k, v)| (*k, v.as_str())));
