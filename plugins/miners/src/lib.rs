@@ -1,7 +1,7 @@
 //! miners plugin: the nodes that run the chain. Signers (Clique sealers, or ethash miners) and
 //! RPC nodes, as StatefulSets with a PersistentVolumeClaim per replica (or emptyDir), a
-//! PodDisruptionBudget, an RPC Service and an optional NetworkPolicy; for proof of stake, geth +
-//! Lighthouse pairs and Lighthouse validator clients ([`pos`]).
+//! PodDisruptionBudget, an RPC Service and an optional NetworkPolicy; for proof of stake,
+//! execution/beacon pairs and validator clients of the clients `global.clients` names ([`pos`]).
 //!
 //! Every flag is computed at render time from the other plugins' outputs: the genesis
 //! ConfigMap and network id (`genesis`), enode URLs (`bootnodes`), node keys (`node-keys`),

@@ -1,5 +1,8 @@
-//! Proof of stake: geth + Lighthouse beacon node pairs, Lighthouse validator clients, and RPC
-//! pairs, all peered and keyed at render time from the secrets and genesis plugins' outputs.
+//! Proof of stake: execution/beacon pairs (geth + Lighthouse unless `global.clients` names
+//! others: Besu, Reth or Nethermind; Teku, Prysm or Lodestar), validator clients, and RPC pairs,
+//! all peered and keyed at render time from the secrets and genesis plugins' outputs. Each
+//! client other than geth and Lighthouse has its file (`besu.rs`, `reth.rs`, `nethermind.rs`,
+//! `teku.rs`, `prysm.rs`, `lodestar.rs`); what every validator client shares is `launch.rs`.
 //!
 //! What it renders for release `r` (pod names are the ones the secrets plugin keys everything
 //! by, so a JWT, a node key and a beacon key always reach the pod they were made for):

@@ -1,6 +1,9 @@
-//! The execution/beacon pair StatefulSets: geth and a Lighthouse beacon node in one pod, for
-//! signers (`r-signer-<i>`, one replica each) and RPC nodes (`r-rpc`), with the init containers
-//! that lay out what both clients read at start.
+//! The execution/beacon pair StatefulSets: an execution client and a beacon node in one pod,
+//! for signers (`r-signer-<i>`, one replica each) and RPC nodes (`r-rpc`), with the init
+//! containers that lay out what both clients read at start. Which clients a pod runs comes from
+//! `global.clients`; geth and Lighthouse are described here, the others in their own files
+//! (`besu.rs`, `reth.rs`, `nethermind.rs`, `teku.rs`, `prysm.rs`, `lodestar.rs`), which add
+//! their init steps to the same pod.
 //!
 //! A pair pod: init containers `testnet` (concatenates the `r-genesis-ssz-<k>` parts in order,
 //! gunzips them to `/testnet/genesis.ssz`, checks the sha256 the genesis plugin reports, and
@@ -160,7 +163,7 @@ pub(super) fn pair_set(
         pod = pod.init_container(checkpoint::container(ctx));
     }
     pod = pod.volumes(pair_volumes(ctx, nodes));
-    // A JVM unpacks its native libraries into /tmp (`teku.rs`, `besu.rs`).
+    // The JVM (Teku, Besu) and .NET (Nethermind) want a writable /tmp on the read-only root.
     if clients.consensus == ConsensusClient::Teku
         || matches!(clients.execution, ExecutionClient::Besu | ExecutionClient::Nethermind)
     {
