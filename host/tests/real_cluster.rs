@@ -498,7 +498,10 @@ async fn the_ethereum_chart_deploys_diffs_clean_and_uninstalls(t: Env) {
     // The API server validates every object first (server dry run), then they are applied.
     let dry = t.ok(&["deploy", "charts/ethereum", "--dry-run=server", "--no-notes"]);
     assert!(dry.contains("server dry run: nothing stored"), "{dry}");
-    let out = t.ok(&["deploy", "charts/ethereum", "--no-notes"]);
+    // --wait: every pod, and so every claim the StatefulSet controller makes for it, exists
+    // before the uninstall counts the claims it keeps (without it, a claim made just after the
+    // count is listed below but not in the count).
+    let out = t.ok(&["deploy", "charts/ethereum", "--no-notes", "--wait", "--timeout", "3m"]);
     assert!(out.contains("revision 1"), "{out}");
     let d = t.ethwasm(&["diff", "charts/ethereum"]);
     assert_eq!(d.status.code(), Some(0), "a fresh deploy differs from its own render:\n{}", text(&d.stdout));
