@@ -88,6 +88,13 @@ def main():
         # A new seed each run: every key derived again (the compile cache only).
         seeded = lambda i: [BIN, "render", CHART, "--seed", f"{i % 250 + 2:02x}" * 32, "--no-notes"]  # noqa: E731
         series("render, warm compile cache, new seed", lambda i: seeded(i) + ["--cache-dir", warm_dir], 30)
+        # The mixed-clients example (four execution and four consensus clients) against the default,
+        # run for run, each with seeds no other run used (no render cache for either).
+        mixed = ["-f", os.path.join(CHART, "examples", "mixed-clients.yaml")]
+        plain_med, mixed_med = interleaved(
+            ("default chart, new seed", lambda i: seeded(i + 100) + ["--cache-dir", warm_dir]),
+            ("mixed-clients example, new seed", lambda i: seeded(i + 150) + ["--cache-dir", warm_dir] + mixed), 20)
+        print(f"budget: mixed clients <= 2x the default: {mixed_med / plain_med:.2f}x")
         out = os.path.join(work, "rendered")
         run(render + ["--cache-dir", warm_dir, "--output-dir", out])
         files = sorted(f for f in os.listdir(out) if f.endswith(".yaml"))
