@@ -28,7 +28,7 @@
 //! - **Probes.** TCP: on the HTTP port for RPC nodes (`/liveness` would need the Host allowlist to
 //!   admit the kubelet's), on the p2p port for signers.
 
-use super::context::{Ctx, PairNode, Role};
+use super::context::{tcp_probed, Ctx, PairNode, Role};
 use crate::geth::P2P_PORT;
 use crate::values::Values;
 use ethwasm_plugin::{k8s, workload};
@@ -145,11 +145,7 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
         args.push(format!("--ethstats=$(POD_NAME):$(WS_SECRET)@{}", i.ethstats.address));
         env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
     }
-    let probe_port = match role {
-        Role::Rpc => "http",
-        Role::Signer { .. } => "p2p",
-    };
-    Container::new("besu", &b.image.reference(BESU, BESU_TAG), b.image.pull_policy())
+    let container = Container::new("besu", &b.image.reference(BESU, BESU_TAG), b.image.pull_policy())
         .command(["/opt/besu/bin/besu"])
         .args(args)
         .args(b.extra_args.iter().cloned())
@@ -162,8 +158,6 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
             workload::read_only_mount("nodekey", "/nodekey"),
             workload::read_only_mount("jwt", "/jwt"),
             workload::mount("tmp", "/tmp"),
-        ])
-        .tcp_readiness(probe_port)
-        .startup(workload::tcp_probe(probe_port, 10, 60))
-        .liveness(workload::tcp_probe(probe_port, 30, 4))
+        ]);
+    tcp_probed(container, role)
 }

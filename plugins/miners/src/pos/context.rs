@@ -1,11 +1,13 @@
 //! What every object of a proof-of-stake render shares: the render's context, the pairs and
 //! their keys, and small helpers.
 
+use super::paths::DATA;
 use crate::geth::{GENESIS_HASH_ANNOTATION, GENESIS_ID_ANNOTATION};
 use crate::inputs::Inputs;
 use crate::values::Values;
+use crate::values::{init_resources, Beacon};
 use ethwasm_ethereum_types::{BeaconNodeKey, ConsensusClient, ExecutionClient, PosGenesis, SecretKeyRef};
-use ethwasm_plugin::workload::Pod;
+use ethwasm_plugin::workload::{self, Container, Pod};
 use ethwasm_plugin::PluginError;
 use sha2::{Digest, Sha256};
 
@@ -107,4 +109,41 @@ pub(super) fn hex_lower(bytes: &[u8]) -> String {
 /// `0x` and 40 hex digits.
 pub(super) fn is_address(a: &str) -> bool {
     a.len() == 42 && a.starts_with("0x") && a[2..].bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The `beacon-key` init container of a beacon node other than Lighthouse (the geth image's
+/// busybox): `script` writes the pod's key, from `/beacon-key/$POD_NAME`, where its client reads it.
+pub(super) fn beacon_key_container(ctx: &Ctx<'_>, script: &str) -> Container {
+    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
+        .command(["sh", "-c", script])
+        .env(workload::pod_identity_env())
+        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
+        .resources(&init_resources())
+}
+
+/// A beacon node's ports, named as every client's pods name them: libp2p TCP and discovery UDP,
+/// QUIC on the next port (`quic`), the beacon API, and metrics when on.
+pub(super) fn beacon_ports(b: &Beacon, quic: bool, metrics: bool) -> Vec<serde_json::Value> {
+    let mut ports = vec![
+        workload::container_port("beacon-p2p", b.p2p_port, "TCP"),
+        workload::container_port("beacon-disc", b.p2p_port, "UDP"),
+    ];
+    if quic {
+        ports.push(workload::container_port("beacon-quic", b.p2p_port + 1, "UDP"));
+    }
+    ports.push(workload::container_port("beacon-api", b.http_port, "TCP"));
+    if metrics {
+        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
+    }
+    ports
+}
+
+/// An execution client other than geth, probed over TCP: the HTTP port on RPC nodes, p2p on
+/// signers (none of them serves a health endpoint every pod can use).
+pub(super) fn tcp_probed(container: Container, role: &Role<'_>) -> Container {
+    let port = match role {
+        Role::Rpc => "http",
+        Role::Signer { .. } => "p2p",
+    };
+    container.tcp_readiness(port).startup(workload::tcp_probe(port, 10, 60)).liveness(workload::tcp_probe(port, 30, 4))
 }

@@ -27,10 +27,9 @@
 //!   out by an init container. The slashing protection database is `<dataDir>/validator-db`;
 //!   Lodestar registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
-use super::context::{Ctx, Role};
+use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
-use crate::values::init_resources;
 use ethwasm_plugin::workload::{self, Container};
 use serde_json::json;
 
@@ -74,11 +73,7 @@ pub(super) fn key_script() -> String {
 
 /// The `beacon-key` init container of a Lodestar pod (the geth image's busybox).
 pub(super) fn key_container(ctx: &Ctx<'_>) -> Container {
-    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
-        .command(["sh", "-c", &key_script()])
-        .env(workload::pod_identity_env())
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
-        .resources(&init_resources())
+    beacon_key_container(ctx, &key_script())
 }
 
 fn metrics_args(enabled: bool, port: u16) -> Vec<String> {
@@ -125,14 +120,7 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
         args.push(format!("--suggestedFeeRecipient={fee_recipient}"));
     }
     args.extend(metrics_args(v.metrics.enabled, b.metrics_port));
-    let mut ports = vec![
-        workload::container_port("beacon-p2p", p2p, "TCP"),
-        workload::container_port("beacon-disc", p2p, "UDP"),
-        workload::container_port("beacon-api", b.http_port, "TCP"),
-    ];
-    if v.metrics.enabled {
-        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
-    }
+    let ports = beacon_ports(b, false, v.metrics.enabled);
     Container::new("beacon", &l.image.reference(LODESTAR, LODESTAR_TAG), l.image.pull_policy())
         .command(command())
         .args(args)

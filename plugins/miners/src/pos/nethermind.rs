@@ -26,7 +26,7 @@
 //!   writes is under `--data-dir` (database, keystore, logs), and `/tmp` is an emptyDir for .NET.
 //! - **Not rendered:** ethstats reporting (its options were not read for 2.x).
 
-use super::context::{Ctx, Role};
+use super::context::{tcp_probed, Ctx, Role};
 use super::paths::DATA;
 use crate::geth::P2P_PORT;
 use crate::values::{init_resources, Values};
@@ -139,11 +139,7 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
         ]);
         ports.push(workload::container_port("nm-metrics", v.metrics.port, "TCP"));
     }
-    let probe_port = match role {
-        Role::Rpc => "http",
-        Role::Signer { .. } => "p2p",
-    };
-    Container::new("nethermind", &n.image.reference(NETHERMIND, NETHERMIND_TAG), n.image.pull_policy())
+    let container = Container::new("nethermind", &n.image.reference(NETHERMIND, NETHERMIND_TAG), n.image.pull_policy())
         .args(args)
         .args(n.extra_args.iter().cloned())
         .env(workload::pod_identity_env())
@@ -153,8 +149,6 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
             workload::read_only_mount("genesis", "/genesis"),
             workload::read_only_mount("jwt", "/jwt"),
             workload::mount("tmp", "/tmp"),
-        ])
-        .tcp_readiness(probe_port)
-        .startup(workload::tcp_probe(probe_port, 10, 60))
-        .liveness(workload::tcp_probe(probe_port, 30, 4))
+        ]);
+    tcp_probed(container, role)
 }

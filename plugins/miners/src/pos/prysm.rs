@@ -29,7 +29,7 @@
 //!   The slashing protection database, `validator.db`, stays on the volume (`--datadir`); Prysm
 //!   registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
-use super::context::{Ctx, Role};
+use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::values::init_resources;
@@ -70,11 +70,7 @@ pub(super) fn key_script() -> String {
 
 /// The `beacon-key` init container of a Prysm pod (the geth image's busybox).
 pub(super) fn key_container(ctx: &Ctx<'_>) -> Container {
-    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
-        .command(["sh", "-c", &key_script()])
-        .env(workload::pod_identity_env())
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
-        .resources(&init_resources())
+    beacon_key_container(ctx, &key_script())
 }
 
 /// The pair's Prysm beacon node: the engine API of the pod's execution client, the fee recipient
@@ -111,16 +107,8 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
     if let Role::Signer { fee_recipient } = role {
         args.push(format!("--suggested-fee-recipient={fee_recipient}"));
     }
-    let mut ports = vec![
-        workload::container_port("beacon-p2p", b.p2p_port, "TCP"),
-        workload::container_port("beacon-disc", b.p2p_port, "UDP"),
-        workload::container_port("beacon-quic", b.p2p_port + 1, "UDP"),
-        workload::container_port("beacon-api", b.http_port, "TCP"),
-    ];
+    let ports = beacon_ports(b, true, v.metrics.enabled);
     args.extend(monitoring_args(v.metrics.enabled, b.metrics_port));
-    if v.metrics.enabled {
-        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
-    }
     Container::new("beacon", &p.beacon_image.reference(PRYSM_BEACON, PRYSM_TAG), p.beacon_image.pull_policy())
         .command(["/beacon-chain"])
         .args(args)

@@ -22,7 +22,7 @@
 //!   geth's default, not an archive.
 //! - **Probes.** TCP: Reth serves no health endpoint; the HTTP port on RPC nodes, p2p on signers.
 
-use super::context::{Ctx, Role};
+use super::context::{tcp_probed, Ctx, Role};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::geth::P2P_PORT;
 use crate::values::{init_resources, Values};
@@ -140,11 +140,7 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
         args.push(format!("--ethstats=$(POD_NAME):$(WS_SECRET)@{}", i.ethstats.address));
         env.push(k8s::secret_env("WS_SECRET", &i.ethstats.secret.secret_name, &i.ethstats.secret.key));
     }
-    let probe_port = match role {
-        Role::Rpc => "http",
-        Role::Signer { .. } => "p2p",
-    };
-    Container::new("reth", &r.image.reference(RETH, RETH_TAG), r.image.pull_policy())
+    let container = Container::new("reth", &r.image.reference(RETH, RETH_TAG), r.image.pull_policy())
         .command(["sh".to_string(), "-c".into(), start_script(), "reth".into()])
         .args(args)
         .args(r.extra_args.iter().cloned())
@@ -156,8 +152,6 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
             workload::read_only_mount("genesis", "/genesis"),
             workload::read_only_mount("nodekey", "/nodekey"),
             workload::read_only_mount("jwt", "/jwt"),
-        ])
-        .tcp_readiness(probe_port)
-        .startup(workload::tcp_probe(probe_port, 10, 60))
-        .liveness(workload::tcp_probe(probe_port, 30, 4))
+        ]);
+    tcp_probed(container, role)
 }

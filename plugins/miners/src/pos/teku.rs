@@ -31,10 +31,9 @@
 //!   Slashing protection is one YAML file per key under `<data-path>/validator/slashprotection`;
 //!   Teku registers a new key itself, so a changed key set only asks for the doppelganger wait.
 
-use super::context::{Ctx, Role};
+use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
-use crate::values::init_resources;
 use ethwasm_plugin::workload::{self, Container};
 use serde_json::{json, Value};
 
@@ -126,15 +125,9 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
     if let Role::Signer { fee_recipient } = role {
         args.push(format!("--validators-proposer-default-fee-recipient={fee_recipient}"));
     }
-    let mut ports = vec![
-        workload::container_port("beacon-p2p", b.p2p_port, "TCP"),
-        workload::container_port("beacon-disc", b.p2p_port, "UDP"),
-        workload::container_port("beacon-quic", b.p2p_port + 1, "UDP"),
-        workload::container_port("beacon-api", b.http_port, "TCP"),
-    ];
+    let ports = beacon_ports(b, true, v.metrics.enabled);
     if v.metrics.enabled {
         args.extend(metrics_args(b.metrics_port));
-        ports.push(workload::container_port("beacon-metrics", b.metrics_port, "TCP"));
     }
     Container::new("beacon", &image, t.image.pull_policy())
         .command(["/opt/teku/bin/teku"])
@@ -219,9 +212,5 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
 
 /// The `beacon-key` init container of a Teku pod.
 pub(super) fn key_container(ctx: &Ctx<'_>) -> Container {
-    Container::new("beacon-key", &ctx.geth_image, ctx.v.image.pull_policy())
-        .command(["sh", "-c", &key_script()])
-        .env(workload::pod_identity_env())
-        .mounts([workload::mount("data", DATA), workload::read_only_mount("beacon-key", "/beacon-key")])
-        .resources(&init_resources())
+    beacon_key_container(ctx, &key_script())
 }
