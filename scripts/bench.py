@@ -4,6 +4,9 @@
 Measures, with the release binary and the built plugins:
   - the default chart, cold (empty compile cache) and warm (cache hot), as a whole process;
   - `kubectl kustomize` over a folder holding the same rendered YAML, for comparison;
+  - key speed (issue 27), each a whole process with a new seed so every key is derived again:
+    the default chart, 1,024 and 16,384 validators (the whole chart), and Clique with 1,000
+    generated accounts, for a chain created from 2026-12-07 (chart 0.2's defaults);
   - scrypt scaling: 2, 20 and 100 signers with the light and standard presets;
   - deploy: `ethwasm deploy` of the default chart (render included) against
     `kubectl apply --server-side` of the same rendered YAML, both whole processes talking to the
@@ -111,6 +114,7 @@ def main():
             warm, kustomize = series("render, warm compile and render caches", lambda i: warm_argv, 40), None
         print(f"budgets: warm <= 25 ms: {warm * 1000:.1f} ms; cold <= 1 s: {cold * 1000:.0f} ms"
               + (f"; warm vs kubectl kustomize <= 0.5x: {warm / kustomize:.2f}x" if kustomize else ""))
+        key_speed(warm_dir, cold)
         if "--render" in sys.argv:
             return
 
@@ -131,6 +135,27 @@ def main():
             print("== deploy vs kubectl: skipped (needs kubectl and target/release/fake-apiserver)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# A chain created on 2026-12-07 (GENESIS_DEFAULTS_V2): what every new chain renders from then on.
+CREATED_V2 = "1796601600"
+
+
+def key_speed(warm_dir, cold):
+    """Issue 27's budgets: first renders with a new seed (every key derived again), compile cache
+    warm; the cold render is measured above."""
+    print("== key speed (issue 27): new seed each run, compile cache warm, chain created 2026-12-07")
+    base = lambda i: [BIN, "render", CHART, "--seed", f"{i % 200 + 40:02x}" * 32, "--no-notes",  # noqa: E731
+                      "--created", CREATED_V2, "--cache-dir", warm_dir]
+    first = series("default chart, first render", base, 20)
+    v1k = series("1,024 validators", lambda i: base(i + 20) + ["--set", "global.topology.validators=1024"], 5)
+    big = ["--set", "global.topology.validators=16384", "--plugin-timeout", "5m", "--max-output", "64Mi"]
+    v16k = series("16,384 validators", lambda i: base(i + 30) + big, 3)
+    clique = ["--set", "genesis.consensus=clique", "--set", "secrets.accounts.generate=1000"]
+    c1k = series("Clique, 1,000 generated accounts", lambda i: base(i + 40) + clique, 5)
+    print(f"budgets: first render <= 120 ms: {first * 1000:.0f} ms; cold <= 0.6 s: {cold * 1000:.0f} ms; "
+          f"16,384 validators <= 8 s: {v16k:.2f} s; Clique 1,000 <= 2 s: {c1k:.2f} s "
+          f"(1,024 validators: {v1k:.2f} s)")
 
 
 def deploy_vs_kubectl(work, cache_dir, n=10):

@@ -21,7 +21,7 @@ PLUGINS=(plugins/secrets plugins/genesis plugins/bootnode plugins/miners plugins
 EXAMPLES=(examples/servicemonitor)
 PY_EXAMPLES=(examples/quota-py:quota)
 JS_EXAMPLES=(examples/spamoor-js:spamoor)
-TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit plugins/testing/legacy-v1)
+TEST_PLUGINS=(plugins/testing/misbehave plugins/testing/wrong-wit plugins/testing/legacy-v1 plugins/testing/legacy-v2)
 WASI_TEST_PLUGINS=(plugins/testing/wasi-probe)
 COMPONENTIZE_PY=componentize-py==0.25.1
 

@@ -33,6 +33,7 @@ fn exit_code(class: Class) -> i32 {
 fn main() {
     let cli = Cli::parse();
     init_logging(cli.globals.verbose);
+    cli::progress::install(cli.globals.quiet, cli.globals.verbose);
     let code = match cli.execute() {
         Ok(Outcome::Success) => 0,
         Ok(Outcome::Changes) => 1,

@@ -183,7 +183,7 @@ fn plugin_failures_exit_3() {
     assert_eq!(o.status.code(), Some(3));
     assert!(
         stderr(&o).contains(
-            "was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"
+            "was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.3.0, ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"
         ),
         "{}",
         stderr(&o)
@@ -206,11 +206,12 @@ fn plugin_inspect_shows_the_contract() {
     let out = stdout(&o);
     for want in [
         "name:        genesis",
-        "wit:         ethwasm:plugin@0.2.0",
+        "wit:         ethwasm:plugin@0.3.0",
         "provides:    genesis",
         "requires:    signers, prefunded",
         "sha256:      ",
-        "ethwasm:plugin/host@0.2.0 (host)",
+        "ethwasm:plugin/host@0.3.0 (host)",
+        "ethwasm:plugin/crypto@0.3.0 (host)",
         "\"consensus\"",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
@@ -224,7 +225,11 @@ fn plugin_inspect_shows_the_contract() {
 #[test]
 fn version_and_completions() {
     let o = ethwasm(&["version"]);
-    assert!(stdout(&o).contains("plugin WIT: ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("plugin WIT: ethwasm:plugin@0.3.0, ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0"),
+        "{}",
+        stdout(&o)
+    );
     for shell in ["bash", "zsh", "fish"] {
         let o = ethwasm(&["completions", shell]);
         assert!(o.status.success());

@@ -141,7 +141,7 @@ fn a_wrong_wit_version_is_refused_naming_both() {
     assert_eq!(
         e.to_string(),
         format!(
-            "plugin {} was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0; rebuild it against a supported version",
+            "plugin {} was built against ethwasm:plugin@0.0.1, but this host supports ethwasm:plugin@0.3.0, ethwasm:plugin@0.2.0, ethwasm:plugin@0.1.0; rebuild it against a supported version",
             path.display()
         )
     );
@@ -160,7 +160,7 @@ fn an_unknown_import_is_refused_naming_it() {
     let e = Plugin::from_bytes(&rt, std::path::Path::new("evil.wasm"), &bytes, limits()).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "plugin evil.wasm imports `evil:net/socket@1.0.0`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host and WASI 0.2"
+        "plugin evil.wasm imports `evil:net/socket@1.0.0`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host, ethwasm:plugin/crypto (from WIT 0.3.0) and WASI 0.2"
     );
 }
 
@@ -173,4 +173,72 @@ fn a_core_module_is_refused() {
         e.to_string().starts_with("core.wasm is not a WebAssembly component (a core module, not a component)"),
         "{e}"
     );
+}
+
+/// Work the host runs natively for a plugin (WIT 0.3.0's `crypto`) is not interrupted by the
+/// epoch: the host checks the deadline between items, so a plugin that asks for scrypt batches
+/// forever still stops at its time limit.
+#[test]
+fn crypto_work_stops_at_the_deadline() {
+    let l = Limits { timeout: Duration::from_secs(1), ..limits() };
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", l);
+    let start = Instant::now();
+    let e = p.render(&seed(1), &input(json!({"mode": "crypto-spin"}))).expect_err("the spin must be stopped");
+    let took = start.elapsed();
+    assert_eq!(e.to_string(), "plugin `misbehave` exceeded its time limit of 1s in `render` (raise it with --plugin-timeout or the chart's `limits.timeout`)");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(30), "stopped after {took:?}");
+}
+
+/// scrypt's working memory is the host's, charged to the plugin's memory limit.
+#[test]
+fn crypto_memory_counts_against_the_memory_limit() {
+    let l = Limits { memory_bytes: 64 << 20, ..limits() };
+    let e = render_err("misbehave", l, json!({"mode": "crypto-memory"}));
+    assert_eq!(e.to_string(), "plugin `misbehave` exceeded its memory limit of 64Mi (raise it with --plugin-memory or the chart's `limits.memory`)");
+    // Under the default 256 MiB the same 128 MiB scrypt runs.
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    assert_eq!(p.render(&seed(1), &input(json!({"mode": "crypto-memory"}))).unwrap().output.manifests.len(), 1);
+}
+
+/// A crypto argument past its bound is a trap that says which bound.
+#[test]
+fn a_crypto_call_past_its_bound_traps_and_says_why() {
+    let msg = render_err("misbehave", limits(), json!({"mode": "crypto-bound"})).to_string();
+    assert!(
+        msg.starts_with(
+            "plugin `misbehave` trapped in `render`: crypto.eip2333-derive: 5000 paths; at most 4096 per call"
+        ),
+        "{msg}"
+    );
+}
+
+/// Every crypto call through the real interface, against published vectors and the plugins' own
+/// crate: RFC 7914's scrypt and PBKDF2-HMAC-SHA256 vectors, and `consensus-keys` for EIP-2333 and
+/// BLS.
+#[test]
+fn crypto_calls_answer_as_the_vectors_and_the_crate_do() {
+    let rt = runtime();
+    let p = load_test_plugin(&rt, "misbehave", limits());
+    let out = p.render(&seed(1), &input(json!({"mode": "crypto-ok"}))).unwrap().output;
+    let cm: serde_json::Value = serde_json::from_str(&out.manifests[0]).unwrap();
+    let data = |k: &str| cm["data"][k].as_str().unwrap().to_string();
+    // RFC 7914 section 12, the second scrypt vector; section 11, the first PBKDF2 vector.
+    assert_eq!(
+        data("scrypt"),
+        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+    );
+    assert_eq!(
+        data("pbkdf2"),
+        "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"
+    );
+    use consensus_keys::{backend, bls};
+    let parent = [1u8; 32];
+    let sks = [backend::derive_path_from(&parent, &[0]), backend::derive_path_from(&parent, &[1, 2])];
+    assert_eq!(data("sk"), hex::encode(sks.concat()));
+    let pks = bls::public_keys(&sks).unwrap();
+    assert_eq!(data("pk"), hex::encode(pks.concat()));
+    assert_eq!(data("aggregate"), hex::encode(bls::aggregate_public_keys(&pks).unwrap()));
+    assert_eq!(data("zero"), "secret key 0: zero or not below the BLS12-381 group order");
 }

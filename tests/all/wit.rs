@@ -1,6 +1,7 @@
-//! Contract versions side by side: a plugin built for ethwasm:plugin@0.1.0 (legacy-v1, straight
-//! from wit/0.1.0) renders beside 0.2.0 plugins in one render, with the host interface of its
-//! own version, and 0.2.0 plugins see the release's creation time.
+//! Contract versions side by side: plugins built for ethwasm:plugin@0.1.0 (legacy-v1, straight
+//! from wit/0.1.0) and 0.2.0 (legacy-v2, straight from wit/0.2.0) render beside 0.3.0 plugins in
+//! one render, each with the host interface of its own version, and plugins from 0.2.0 on see the
+//! release's creation time.
 
 use ethwasm::job::{Job, Spec};
 use ethwasm::manifest::Object;
@@ -11,7 +12,10 @@ const CREATED: u64 = 1_767_225_600;
 
 fn render_mixed(created: u64) -> Vec<Object> {
     let source = Spec {
-        sources: ethwasm_tests::open(None, &[test_plugin_path("legacy-v1"), test_plugin_path("misbehave")]),
+        sources: ethwasm_tests::open(
+            None,
+            &[test_plugin_path("legacy-v1"), test_plugin_path("legacy-v2"), test_plugin_path("misbehave")],
+        ),
         release: Some("mix".into()),
         namespace: Some("ns".into()),
         seed: Some("5a".repeat(32)),
@@ -20,7 +24,7 @@ fn render_mixed(created: u64) -> Vec<Object> {
     };
     let job = Job::resolve(&source).expect("resolve");
     let versions: Vec<(&str, &str)> = job.request.plugins.iter().map(|p| (p.name(), p.wit_version.as_str())).collect();
-    assert_eq!(versions, [("legacy-v1", "0.1.0"), ("misbehave", "0.2.0")]);
+    assert_eq!(versions, [("legacy-v1", "0.1.0"), ("legacy-v2", "0.2.0"), ("misbehave", "0.3.0")]);
     ethwasm::render::render(&job.request).expect("render").objects
 }
 
@@ -30,7 +34,7 @@ fn data<'a>(objects: &'a [Object], name: &str) -> &'a Value {
 }
 
 #[test]
-fn a_render_mixes_plugins_of_both_contract_versions() {
+fn a_render_mixes_plugins_of_every_contract_version() {
     let objects = render_mixed(CREATED);
     let legacy = data(&objects, "mix-legacy");
     // The 0.1.0 plugin got its release (without `created`), its values and the global section.
@@ -44,12 +48,19 @@ fn a_render_mixes_plugins_of_both_contract_versions() {
     let want: String =
         seed(0x5a).derive("legacy-v1", "legacy", 8).unwrap().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(legacy["key"], want.as_str());
-    // The 0.2.0 plugin sees the creation time.
+    // The 0.2.0 and 0.3.0 plugins see the creation time, and 0.2.0's `derive-key` is served
+    // by the same rules.
     assert_eq!(data(&objects, "mix-misbehave")["created"], CREATED.to_string());
+    let v2 = data(&objects, "mix-legacy-v2");
+    assert_eq!(v2["created"], CREATED.to_string());
+    let want: String =
+        seed(0x5a).derive("legacy-v2", "legacy", 8).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(v2["key"], want.as_str());
     // The creation time reaches 0.2.0 plugins only: the 0.1.0 plugin's output does not move.
     let later = render_mixed(CREATED + 3600);
     assert_eq!(data(&later, "mix-legacy"), legacy);
     assert_eq!(data(&later, "mix-misbehave")["created"], (CREATED + 3600).to_string());
+    assert_eq!(data(&later, "mix-legacy-v2")["created"], (CREATED + 3600).to_string());
 }
 
 #[test]

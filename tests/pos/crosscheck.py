@@ -433,6 +433,25 @@ def check_keys(rd, rel, args):
                   v3_decrypt(ks, pw["password"]).hex(), key.hex())
         except ValueError as e:
             fail("withdrawal-account keystore.json decrypts", str(e))
+    # Generated accounts (secrets.accounts.generate): each v3 keystore opens with the keystore
+    # password to the raw key beside it, whose address (coincurve + keccak) is the keystore's.
+    accounts = rd.secret(f"{rel}-accounts")
+    if accounts is not None and pw is not None:
+        names = sorted(k[:-len(".json")] for k in accounts if k.endswith(".json"))
+        bad, salts = [], set()
+        for name in names:
+            ks = json.loads(accounts[f"{name}.json"])
+            key = bytes.fromhex(accounts[f"{name}.key"])
+            salts.add(ks["crypto"]["kdfparams"]["salt"])
+            try:
+                if v3_decrypt(ks, pw["password"]) != key:
+                    bad.append(f"{name}: decrypts to another key")
+            except ValueError as e:
+                bad.append(f"{name}: {e}")
+            if ks.get("address") != eth_address(key).hex():
+                bad.append(f"{name}: address")
+        check(f"{len(names)} generated accounts: v3 keystores decrypt (hashlib scrypt, AES-CTR, keccak MAC) to "
+              f"their keys, addresses match [{len(salts)} distinct salts]", bad, [])
     done("keys", t)
     return [pubkeys[i][1] for i in range(g)], address, clients, pubkeys
 

@@ -99,11 +99,12 @@ run_case() { # name fork validators signers kdf [extra render args]
 run_case fulu-64 fulu 64 2 pbkdf2
 run_case electra-5 electra 5 2 scrypt --set secrets.validators.kdf=scrypt
 RENDER=render_chart RELEASE=eth
-run_case chart-fulu-10 fulu 10 3 pbkdf2 --set-json 'secrets.validators.exits=[2, 7]'
+run_case chart-fulu-10 fulu 10 3 pbkdf2 --set-json 'secrets.validators.exits=[2, 7]' \
+  --set secrets.accounts.generate=3
 # A chain created on 2026-12-07 (its genesis funds the deposit account) that grew from 10 to 13
 # validators: 10, 11, 12 join by deposit.
 GENESIS_VALIDATORS=10 run_case chart-fulu-joined fulu 13 3 pbkdf2 \
-  --set global.topology.genesisValidators=10 --created 1796601600
+  --set global.topology.genesisValidators=10 --created 1796601600 --set secrets.accounts.generate=3
 RENDER=render RELEASE=ethwasm
 
 # Negative control: one hex digit of the withdrawal key changed; the check must notice.

@@ -9,6 +9,10 @@ pub struct Globals {
     /// More logs on stderr: -v info, -vv debug, -vvv trace (ETHWASM_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Show no live progress line. A render that runs over a second shows one on stderr when
+    /// stderr is a terminal (which plugins run, and how far each says it is).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// Namespace of the release [default: the kubeconfig context's namespace with a cluster,
     /// else `default`].
     #[arg(short = 'n', long, value_name = "NS", env = "ETHWASM_NAMESPACE", global = true)]

@@ -7,6 +7,7 @@ pub mod args;
 pub mod commands;
 mod globals;
 pub mod print;
+pub mod progress;
 
 pub use app::Cli;
 pub use globals::{Globals, Outcome};

@@ -27,11 +27,39 @@ pub mod v0_2_0 {
     });
 }
 
-// The host works in the newest version's types; older plugins are adapted at the call.
+/// `ethwasm:plugin@0.3.0` (wit/0.3.0/plugin.wit): 0.2.0's types, plus the `crypto` interface and
+/// `host.progress`. Its `types` interface is 0.2.0's, word for word, so the bindings reuse 0.2.0's
+/// Rust types (the component model checks types by structure, not by package).
+pub mod v0_3_0 {
+    /// The package version these bindings are for.
+    pub const VERSION: &str = "0.3.0";
+
+    wasmtime::component::bindgen!({
+        path: "../wit/0.3.0",
+        world: "ethwasm:plugin/plugin-world@0.3.0",
+        with: { "ethwasm:plugin/types": super::v0_2_0::ethwasm::plugin::types },
+        // A crypto argument past its bound, a deadline or scrypt's memory: a trap, as a
+        // `derive-key` length out of range is.
+        imports: {
+            "ethwasm:plugin/host.derive-key": trappable,
+            "ethwasm:plugin/crypto.eip2333-derive": trappable,
+            "ethwasm:plugin/crypto.bls-public-keys": trappable,
+            "ethwasm:plugin/crypto.bls-aggregate-public-keys": trappable,
+            "ethwasm:plugin/crypto.scrypt": trappable,
+            "ethwasm:plugin/crypto.pbkdf2-sha256": trappable,
+        },
+    });
+}
+
+// The host works in the newest version's types (0.3.0 shares 0.2.0's); older plugins are adapted
+// at the call.
 pub use v0_2_0::ethwasm::plugin::types::{PluginError, PluginInfo, Release, RenderInput, RenderOutput};
 
 /// Versions this host runs plugins for, newest first.
-pub const SUPPORTED: &[&str] = &[v0_2_0::VERSION, v0_1_0::VERSION];
+pub const SUPPORTED: &[&str] = &[v0_3_0::VERSION, v0_2_0::VERSION, v0_1_0::VERSION];
+
+/// Versions that have the `crypto` interface.
+pub(crate) const WITH_CRYPTO: &[&str] = &[v0_3_0::VERSION];
 
 use super::state::{Level, State};
 use wasmtime::component::{HasSelf, InstancePre, Linker};
@@ -40,13 +68,19 @@ use wasmtime::Store;
 /// Adds every supported version's host interfaces to `linker` (their names differ by version).
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     v0_1_0::PluginWorld::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
-    v0_2_0::PluginWorld::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+    v0_2_0::PluginWorld::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    // 0.3.0's world would add 0.2.0's `types` again (its Rust types are 0.2.0's): add its own
+    // `host` and `crypto`, and its `types` instance (types only, no functions) by name.
+    v0_3_0::ethwasm::plugin::host::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    v0_3_0::ethwasm::plugin::crypto::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    linker.instance(&format!("ethwasm:plugin/types@{}", v0_3_0::VERSION)).map(|_| ())
 }
 
 /// A linked component of one supported version, ready to instantiate.
 pub(crate) enum WorldPre {
     V0_1(v0_1_0::PluginWorldPre<State>),
     V0_2(v0_2_0::PluginWorldPre<State>),
+    V0_3(v0_3_0::PluginWorldPre<State>),
 }
 
 impl WorldPre {
@@ -55,6 +89,7 @@ impl WorldPre {
         match version {
             v0_1_0::VERSION => Ok(WorldPre::V0_1(v0_1_0::PluginWorldPre::new(pre)?)),
             v0_2_0::VERSION => Ok(WorldPre::V0_2(v0_2_0::PluginWorldPre::new(pre)?)),
+            v0_3_0::VERSION => Ok(WorldPre::V0_3(v0_3_0::PluginWorldPre::new(pre)?)),
             other => Err(wasmtime::Error::msg(format!("unsupported WIT version {other}"))),
         }
     }
@@ -63,6 +98,7 @@ impl WorldPre {
         match self {
             WorldPre::V0_1(p) => p.engine(),
             WorldPre::V0_2(p) => p.engine(),
+            WorldPre::V0_3(p) => p.engine(),
         }
     }
 
@@ -73,6 +109,7 @@ impl WorldPre {
                 Ok(from_v0_1::info(p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_info(store)?))
             }
             WorldPre::V0_2(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_info(store),
+            WorldPre::V0_3(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_info(store),
         }
     }
 
@@ -91,6 +128,7 @@ impl WorldPre {
                 Ok(out.map(from_v0_1::output).map_err(from_v0_1::error))
             }
             WorldPre::V0_2(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_render(store, input),
+            WorldPre::V0_3(p) => p.instantiate(&mut *store)?.ethwasm_plugin_plugin().call_render(store, input),
         }
     }
 }
@@ -169,6 +207,73 @@ impl v0_2_0::ethwasm::plugin::host::Host for State {
     }
 }
 
+impl v0_3_0::ethwasm::plugin::host::Host for State {
+    fn log(&mut self, level: v0_2_0::ethwasm::plugin::types::Level, message: String) {
+        self.log_line(level_v0_2(level), message)
+    }
+
+    fn derive_key(&mut self, label: String, length: u32) -> wasmtime::Result<Vec<u8>> {
+        self.derive_key_bytes(&label, length)
+    }
+
+    fn progress(&mut self, what: String, done: u64, total: u64) {
+        State::progress(self, &what, done, total)
+    }
+}
+
+impl v0_3_0::ethwasm::plugin::crypto::Host for State {
+    fn eip2333_derive(&mut self, parent: Vec<u8>, paths: Vec<Vec<u32>>) -> wasmtime::Result<Vec<u8>> {
+        let start = std::time::Instant::now();
+        let r = super::crypto::eip2333_derive(&parent, &paths, self.budget()).map_err(|r| self.refused(r));
+        self.crypto_took("eip2333-derive", paths.len(), start);
+        r
+    }
+
+    fn bls_public_keys(&mut self, secret_keys: Vec<u8>) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        let start = std::time::Instant::now();
+        let r = super::crypto::bls_public_keys(&secret_keys, self.budget()).map_err(|r| self.refused(r));
+        self.crypto_took("bls-public-keys", secret_keys.len() / 32, start);
+        r
+    }
+
+    fn bls_aggregate_public_keys(&mut self, public_keys: Vec<u8>) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        let start = std::time::Instant::now();
+        let r = super::crypto::bls_aggregate_public_keys(&public_keys, self.budget()).map_err(|r| self.refused(r));
+        self.crypto_took("bls-aggregate-public-keys", public_keys.len() / 48, start);
+        r
+    }
+
+    fn scrypt(
+        &mut self,
+        password: Vec<u8>,
+        salts: Vec<Vec<u8>>,
+        log_n: u8,
+        r: u32,
+        p: u32,
+        dklen: u32,
+    ) -> wasmtime::Result<Vec<Vec<u8>>> {
+        let start = std::time::Instant::now();
+        let out =
+            super::crypto::scrypt(&password, &salts, log_n, r, p, dklen, self.budget()).map_err(|e| self.refused(e));
+        self.crypto_took("scrypt", salts.len(), start);
+        out
+    }
+
+    fn pbkdf2_sha256(
+        &mut self,
+        password: Vec<u8>,
+        salts: Vec<Vec<u8>>,
+        iterations: u32,
+        dklen: u32,
+    ) -> wasmtime::Result<Vec<Vec<u8>>> {
+        let start = std::time::Instant::now();
+        let out = super::crypto::pbkdf2_sha256(&password, &salts, iterations, dklen, self.budget())
+            .map_err(|e| self.refused(e));
+        self.crypto_took("pbkdf2-sha256", salts.len(), start);
+        out
+    }
+}
+
 impl v0_1_0::ethwasm::plugin::types::Host for State {}
 
 impl v0_1_0::ethwasm::plugin::host::Host for State {
@@ -189,6 +294,7 @@ mod tests {
     const RELEASED: &[(&str, &str)] = &[
         ("0.1.0", "768ba07a9c98be7066e542393e1815b337178a72e2a8e587cc0da42c3cb5e88f"),
         ("0.2.0", "72e7b23049bd078fbb5f95d65d37ee12ea82a3f2f84240faf85a7ead2bc6750a"),
+        ("0.3.0", "0c5a451e59ac9c805e4b2c432effe1ce60d2acdcaf381fc0d7367d2a01432e4d"),
     ];
 
     /// Released WIT files are frozen: a change is a new version folder, never an edit.

@@ -30,6 +30,11 @@ impl Runtime {
         // 3% slower. A single-pass register allocator would save more compile time but made the
         // key derivations 45% slower.
         config.cranelift_opt_level(OptLevel::None);
+        // For profiles of the plugins' code: `ETHWASM_PERFMAP=1 perf record ...` names each wasm
+        // function in /tmp/perf-<pid>.map (wasmtime's perf map agent).
+        if std::env::var_os("ETHWASM_PERFMAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)
             .map_err(|e| crate::error::Error::internal(format!("cannot create the wasm engine: {e}")))?;
         let stop = Arc::new(AtomicBool::new(false));

@@ -18,7 +18,7 @@ pub enum PluginError {
     WitVersion { path: PathBuf, found: String, supported: String },
     #[error("plugin {path} does not export `ethwasm:plugin/plugin`: it is not an ethwasm plugin (exports: {exports})")]
     NotAPlugin { path: PathBuf, exports: String },
-    #[error("plugin {path} imports `{import}`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host and WASI 0.2")]
+    #[error("plugin {path} imports `{import}`, which the sandbox does not provide; a plugin may import only ethwasm:plugin/host, ethwasm:plugin/crypto (from WIT 0.3.0) and WASI 0.2")]
     ForbiddenImport { path: PathBuf, import: String },
     #[error("cannot instantiate plugin {path}: {message}")]
     Link { path: PathBuf, message: String },

@@ -405,6 +405,9 @@ fn classify_import(name: &str, item: &ComponentItem) -> Option<ImportKind> {
     if let Some(v) = name.strip_prefix("ethwasm:plugin/host@").or_else(|| name.strip_prefix("ethwasm:plugin/types@")) {
         return SUPPORTED_WIT_VERSIONS.contains(&v).then_some(ImportKind::Ethwasm);
     }
+    if let Some(v) = name.strip_prefix("ethwasm:plugin/crypto@") {
+        return super::bindings::WITH_CRYPTO.contains(&v).then_some(ImportKind::Ethwasm);
+    }
     let (_, version) = name.split_once('@')?;
     (name.starts_with("wasi:") && version.starts_with("0.2.")).then_some(ImportKind::Wasi)
 }

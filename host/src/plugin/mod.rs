@@ -2,6 +2,7 @@
 
 mod bindings;
 mod cache;
+mod crypto;
 mod digest;
 mod engine;
 mod error;
@@ -10,6 +11,7 @@ mod loader;
 mod memo;
 mod meta;
 mod plugin_render;
+pub mod progress;
 mod run;
 mod state;
 

@@ -33,6 +33,7 @@ impl Plugin {
         let mut store = Store::new(pre.engine(), State::new(&name, seed, self.limits.memory_bytes));
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_epoch_deadline(Runtime::ticks(self.limits.timeout));
+        store.data_mut().deadline = Some(std::time::Instant::now() + self.limits.timeout);
         store.epoch_deadline_trap();
         let result = f(pre, &mut store);
         store.data_mut().drain_stdio();
@@ -120,7 +121,11 @@ impl Plugin {
 
     fn render_fresh(&self, seed: &Seed, input: &RenderInput, revision: u32) -> Result<PluginRender, PluginError> {
         let start = std::time::Instant::now();
-        let (result, state) = self.call_with_state("render", seed, |w, s| w.render(s, input, revision))?;
+        let name = self.info.name.as_str();
+        super::progress::report(super::progress::Event::Started { plugin: name });
+        let called = self.call_with_state("render", seed, |w, s| w.render(s, input, revision));
+        super::progress::report(super::progress::Event::Finished { plugin: name });
+        let (result, state) = called?;
         tracing::debug!("plugin {}: render took {:?}", self.info.name, start.elapsed());
         let plugin = self.info.name.clone();
         let text = |m: String| crate::text::printable(&m, MAX_MESSAGE);

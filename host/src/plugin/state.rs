@@ -141,6 +141,9 @@ pub struct State {
     held: u64,
     /// The last growth charged, refunded if the growth then fails.
     pending: u64,
+    /// When the call must end (set by the caller): host work checks it, since the epoch does
+    /// not interrupt host code.
+    pub(crate) deadline: Option<std::time::Instant>,
     table: ResourceTable,
     wasi: WasiCtx,
     stdout: MemoryOutputPipe,
@@ -200,6 +203,7 @@ impl State {
             dropped: (0, 0),
             held: 0,
             pending: 0,
+            deadline: None,
             table: ResourceTable::new(),
             wasi,
             stdout,
@@ -271,6 +275,35 @@ impl State {
             )));
         }
         self.seed.derive(&self.plugin, label, length as usize).map_err(wasmtime::Error::msg)
+    }
+}
+
+/// The longest `progress` label kept, in bytes.
+pub(crate) const MAX_PROGRESS_LABEL: usize = 64;
+
+impl State {
+    /// What a `crypto` call may spend: the call's deadline and the memory the limit has left.
+    pub(crate) fn budget(&self) -> super::crypto::Budget {
+        super::crypto::Budget { deadline: self.deadline, memory_left: self.memory_limit.saturating_sub(self.held) }
+    }
+
+    /// Marks a refusal for memory, so that the error names the memory limit.
+    pub(crate) fn refused(&mut self, r: super::crypto::Refusal) -> wasmtime::Error {
+        if matches!(r, super::crypto::Refusal::Memory) {
+            self.memory_denied = true;
+        }
+        r.into_trap()
+    }
+
+    /// Logs (at trace level, `-vvv`) what a `crypto` call cost.
+    pub(crate) fn crypto_took(&self, func: &str, items: usize, start: std::time::Instant) {
+        tracing::trace!("plugin {}: crypto.{func} of {items} took {:?}", self.plugin, start.elapsed());
+    }
+
+    /// `progress` for the plugin: passed on to the progress sink, if one is installed.
+    pub(crate) fn progress(&mut self, what: &str, done: u64, total: u64) {
+        let what = crate::text::one_line(what, MAX_PROGRESS_LABEL);
+        super::progress::report(super::progress::Event::Progress { plugin: &self.plugin, what: &what, done, total });
     }
 }
 

@@ -111,6 +111,11 @@ pub fn public_keys(sks: &[SecretKey]) -> Result<Vec<PublicKey>> {
     Ok(affine.iter().map(G1Affine::to_compressed).collect())
 }
 
+/// Whether `sk` is a secret key: a big-endian scalar in `1..r`.
+pub fn public_key_checked(sk: &SecretKey) -> Result<()> {
+    scalar_from_sk(sk).map(|_| ())
+}
+
 /// Same as [`public_key`] but with the library's constant-time `G * sk` (about 10x slower).
 pub fn public_key_constant_time(sk: &SecretKey) -> Result<PublicKey> {
     let scalar = scalar_from_sk(sk)?;
@@ -171,13 +176,20 @@ pub fn aggregate_public_keys(pubkeys: &[PublicKey]) -> Result<PublicKey> {
     // A sync committee repeats keys when there are fewer than 512 validators: decompress (a
     // square root and a subgroup check, the expensive part) each distinct key once.
     let mut points: std::collections::BTreeMap<&PublicKey, G1Affine> = std::collections::BTreeMap::new();
-    let mut acc = G1Projective::identity();
+    let mut all = Vec::with_capacity(pubkeys.len());
     for (i, pk) in pubkeys.iter().enumerate() {
         let point = match points.get(pk) {
             Some(p) => *p,
             None => *points.entry(pk).or_insert(decompress_at(pk, i)?),
         };
-        acc = acc.add_mixed(&point);
+        all.push(point);
     }
-    Ok(G1Affine::from(acc).to_compressed())
+    Ok(sum_points(all.iter()))
+}
+
+/// The sum of decompressed, checked points ([`decompress_public_key`]), compressed: the last step
+/// of [`aggregate_public_keys`].
+pub fn sum_points<'a>(points: impl Iterator<Item = &'a G1Affine>) -> PublicKey {
+    let acc = points.fold(G1Projective::identity(), |acc, p| acc.add_mixed(p));
+    G1Affine::from(acc).to_compressed()
 }

@@ -157,6 +157,16 @@ impl ValidatorKeyDeriver {
         Ok(Self { coin_sk: derive_child_sk(&derive_child_sk(&master, PURPOSE), COIN_TYPE) })
     }
 
+    /// The deriver below `coin_sk`, the key at `m/12381/3600` (made by a [`crate::backend::Backend`]).
+    pub(crate) fn from_coin_sk(coin_sk: SecretKey) -> Self {
+        Self { coin_sk }
+    }
+
+    /// The key at `m/12381/3600`.
+    pub(crate) fn coin_sk(&self) -> &SecretKey {
+        &self.coin_sk
+    }
+
     /// Withdrawal key `m/12381/3600/i/0` and signing key `m/12381/3600/i/0/0` of validator `i`.
     pub fn validator(&self, index: u32) -> ValidatorSecretKeys {
         let withdrawal = self.withdrawal_sk(index);

@@ -33,6 +33,9 @@ pub enum Error {
     /// A keystore JSON document that is malformed or uses unsupported modules.
     #[error("invalid keystore: {0}")]
     InvalidKeystore(String),
+    /// The host's `crypto` interface answered with something else than it promises.
+    #[error("{0}")]
+    Host(String),
     /// The keystore checksum does not match: wrong password (or a corrupted keystore).
     #[error("keystore checksum mismatch (wrong password?)")]
     WrongPassword,

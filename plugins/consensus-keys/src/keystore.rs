@@ -44,7 +44,7 @@ impl Kdf {
     pub const SCRYPT_STANDARD: Kdf = Kdf::Scrypt { n: 262_144, r: 8, p: 1 };
 
     /// Checks the parameters as Lighthouse does on load (positive, n a power of two, 128*n*r*p < 4 GiB).
-    fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<()> {
         let bad = |m: &str| Err(Error::InvalidKdfParams(m.to_string()));
         match *self {
             Kdf::Pbkdf2 { c: 0 } => bad("pbkdf2 c must be > 0"),
@@ -62,7 +62,7 @@ impl Kdf {
     }
 
     /// The 32-byte decryption key for already-normalised password bytes.
-    fn derive(&self, password: &[u8], salt: &[u8]) -> Result<[u8; 32]> {
+    pub fn derive(&self, password: &[u8], salt: &[u8]) -> Result<[u8; 32]> {
         self.validate()?;
         if salt.is_empty() {
             return Err(Error::InvalidKdfParams("salt must not be empty".into()));
@@ -174,6 +174,13 @@ struct CipherParams {
 /// Encrypts `input.secret` into an EIP-2335 version 4 keystore, returned as compact JSON text.
 pub fn encrypt(input: &KeystoreInput<'_>) -> Result<String> {
     let dk = input.kdf.derive(&normalize_password(input.password), input.salt)?;
+    encrypt_with_key(input, &dk)
+}
+
+/// [`encrypt`] with the KDF's output `dk` already derived from `input`'s password, salt and
+/// KDF (for example in a batch, by a [`crate::backend::Backend`]).
+pub fn encrypt_with_key(input: &KeystoreInput<'_>, dk: &[u8; 32]) -> Result<String> {
+    let dk = *dk;
     let mut cipher_message = input.secret.to_vec();
     apply_ctr(&dk, input.iv, &mut cipher_message);
     let salt = hex::encode(input.salt);

@@ -11,6 +11,7 @@
 //! | [`bls`] | secret key -> compressed G1 public key, public key aggregation |
 //! | [`credentials`] | `0x00` / `0x01` / `0x02` withdrawal credentials |
 //! | [`keystore`] | EIP-2335 version 4 keystores (pbkdf2 or scrypt, AES-128-CTR) |
+//! | [`backend`], [`best`] | the expensive ones as batches: here, or in the ethwasm host (feature `host`) |
 //!
 //! Typical use for validator `i` of a devnet:
 //!
@@ -33,11 +34,15 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod backend;
+pub mod best;
 pub mod bip39;
 pub mod bls;
 pub mod credentials;
 pub mod eip2333;
 mod error;
+#[cfg(feature = "host")]
+pub mod host;
 pub mod keystore;
 
 pub use error::Error;

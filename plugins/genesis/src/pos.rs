@@ -81,9 +81,9 @@ fn unhex<const N: usize>(what: &str, text: &str) -> Result<[u8; N], PluginError>
     bytes.try_into().map_err(|_| PluginError::MissingInput(format!("validators: {what} `{text}` is not {N} bytes")))
 }
 
-/// The BLS aggregate of the sync committee's keys.
+/// The BLS aggregate of the sync committee's keys (by the host, natively, when there is one).
 fn aggregate(pubkeys: &[[u8; 48]]) -> Result<[u8; 48], String> {
-    consensus_keys::bls::aggregate_public_keys(pubkeys).map_err(|e| e.to_string())
+    consensus_keys::best::backend().aggregate_public_keys(pubkeys).map_err(|e| e.to_string())
 }
 
 /// gzip with no timestamp or name, so the same state always gives the same bytes.

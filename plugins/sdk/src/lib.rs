@@ -20,19 +20,20 @@
 //! only the host imports ([`log`], [`keys::derive`]) need the wasm host.
 #![deny(missing_docs)]
 
+pub mod crypto;
 pub mod ingress;
 pub mod k8s;
 pub mod keys;
 pub mod workload;
 
-/// The contract this SDK builds against: `wit/0.2.0`. The version is written here and in
+/// The contract this SDK builds against: `wit/0.3.0`. The version is written here and in
 /// [`WIT_VERSION`] only (the macro needs literals); a new contract version is a new SDK
 /// release pointing at its own folder.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
-        world: "ethwasm:plugin/plugin-world@0.2.0",
+        path: "../../wit/0.3.0",
+        world: "ethwasm:plugin/plugin-world@0.3.0",
         pub_export_macro: true,
         export_macro_name: "export_plugin_world",
         default_bindings_module: "ethwasm_plugin::bindings",
@@ -47,7 +48,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The WIT package version this SDK builds plugins against.
-pub const WIT_VERSION: &str = "0.2.0";
+pub const WIT_VERSION: &str = "0.3.0";
 
 /// A plugin: describe yourself, then render.
 pub trait Plugin {
@@ -298,4 +299,15 @@ pub fn install_panic_hook() {
 /// Logs a line through the host (tagged with the plugin's name). Never log secrets.
 pub fn log(level: Level, message: &str) {
     host::log(level, message)
+}
+
+/// Tells the host how far a long piece of work is: `done` of `total` units of `what` (for
+/// example "validator keys"). On a terminal the host shows it while the render runs; it changes
+/// nothing in the output. Call it once per batch of work, not once per item. In a native build
+/// (unit tests) it does nothing.
+pub fn progress(what: &str, done: u64, total: u64) {
+    #[cfg(target_arch = "wasm32")]
+    host::progress(what, done, total);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (what, done, total);
 }

@@ -3,10 +3,18 @@
 //! prefunded accounts.
 
 use crate::eth::{self, parse_address, PrivateKey};
-use crate::keystore::{self, ScryptParams};
+use crate::keystore::{self, ReleaseKdf, ScryptParams};
 use crate::{derive_key, labelled, nonce, Accounts, KeySource, Keyring, Values};
 use ethwasm_ethereum_types::{NodeSet, SecretKeyRef, Signer, Topology};
 use ethwasm_plugin::{k8s, PluginError};
+
+/// The salt every keystore of a release shares (chains from GENESIS_DEFAULTS_V2 on).
+pub(crate) fn shared_salt(src: &mut dyn KeySource) -> crate::keystore::KeystoreNonce {
+    nonce(src, "keystores/shared-salt")
+}
+
+/// Generated accounts per batch of keystores (and per progress report).
+const ACCOUNTS_PER_BATCH: usize = 128;
 
 /// A Secret's data: (key, contents) pairs.
 pub(crate) type SecretData = Vec<(String, String)>;
@@ -17,21 +25,27 @@ pub(crate) fn signer_accounts(
     release: &str,
     v: &Values,
     count: u32,
-    password: &str,
+    kdf: &mut ReleaseKdf<'_>,
     params: ScryptParams,
     keyring: &mut Keyring<'_>,
     src: &mut dyn KeySource,
 ) -> Result<(Vec<Signer>, Vec<serde_json::Value>), PluginError> {
     let invalid = PluginError::InvalidValues;
-    let mut keystores = Vec::new();
-    let mut signers = Vec::new();
+    let mut keys = Vec::new();
+    let mut nonces = Vec::new();
     for i in 0..count {
-        let key = match v.signer_keys.get(i as usize) {
+        keys.push(match v.signer_keys.get(i as usize) {
             Some(hex) => PrivateKey::from_hex(hex).map_err(|e| invalid(format!("signerKeys[{i}]: {e}")))?,
             None => derive_key(src, &format!("signer/{i}")),
-        };
-        let keystore = keystore::encrypt(&key, password, params, &nonce(src, &format!("signer/{i}")))
-            .map_err(|e| invalid(format!("scrypt: {e}")))?;
+        });
+        nonces.push(nonce(src, &format!("signer/{i}")));
+    }
+    // Every keystore's scrypt in one batch (the host's cores), then the cheap parts one by one.
+    let dks = kdf.keys(&mut nonces, params, || shared_salt(src)).map_err(|e| invalid(format!("scrypt: {e}")))?;
+    let mut keystores = Vec::new();
+    let mut signers = Vec::new();
+    for (i, ((key, nonce), dk)) in (0..count).zip(keys.iter().zip(&nonces).zip(&dks)) {
+        let keystore = keystore::encrypt_with_key(key, dk, params, nonce);
         let sts = format!("{release}-signer-{i}");
         let pod = format!("{sts}-0");
         let (node_id, node_key) = keyring.node_key(&pod, src)?;
@@ -79,20 +93,27 @@ pub(crate) fn node_key_sets(
 /// keys, the `<release>-accounts` Secret's data), then the given addresses.
 pub(crate) fn extra_accounts(
     a: &Accounts,
-    password: &str,
+    kdf: &mut ReleaseKdf<'_>,
     params: ScryptParams,
     src: &mut dyn KeySource,
 ) -> Result<(Vec<String>, SecretData), PluginError> {
     let invalid = PluginError::InvalidValues;
     let mut accounts = Vec::new();
     let mut account_data: Vec<(String, String)> = Vec::new();
-    for i in 0..a.generate {
-        let key = derive_key(src, &format!("account/{i}"));
-        let ks = keystore::encrypt(&key, password, params, &nonce(src, &format!("account/{i}")))
-            .map_err(|e| invalid(format!("scrypt: {e}")))?;
-        account_data.push((format!("account-{i}.json"), ks.to_string()));
-        account_data.push((format!("account-{i}.key"), key.to_hex()));
-        accounts.push(key.address());
+    let total = u64::from(a.generate);
+    // In batches, so that a long run (1,000 accounts is seconds) says how far it is.
+    for first in (0..a.generate).step_by(ACCOUNTS_PER_BATCH) {
+        let batch = first..a.generate.min(first.saturating_add(ACCOUNTS_PER_BATCH as u32));
+        let keys: Vec<PrivateKey> = batch.clone().map(|i| derive_key(src, &format!("account/{i}"))).collect();
+        let mut nonces: Vec<_> = batch.clone().map(|i| nonce(src, &format!("account/{i}"))).collect();
+        let dks = kdf.keys(&mut nonces, params, || shared_salt(src)).map_err(|e| invalid(format!("scrypt: {e}")))?;
+        for (i, ((key, nonce), dk)) in batch.clone().zip(keys.iter().zip(&nonces).zip(&dks)) {
+            let ks = keystore::encrypt_with_key(key, dk, params, nonce);
+            account_data.push((format!("account-{i}.json"), ks.to_string()));
+            account_data.push((format!("account-{i}.key"), key.to_hex()));
+            accounts.push(key.address());
+        }
+        ethwasm_plugin::progress("account keystores", u64::from(batch.end), total);
     }
     for (i, a) in a.addresses.iter().enumerate() {
         let bytes = parse_address(a).map_err(|e| invalid(format!("accounts.addresses[{i}]: {e}")))?;

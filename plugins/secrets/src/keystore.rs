@@ -3,6 +3,8 @@
 
 use crate::eth::{keccak256, PrivateKey};
 use aes::cipher::{KeyIvInit, StreamCipher};
+use consensus_keys::backend::Backend;
+use consensus_keys::keystore::Kdf;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -50,12 +52,93 @@ fn derived_key(password: &str, salt: &[u8], params: ScryptParams) -> Result<[u8;
 /// Encrypts `key` under `password` into keystore v3 JSON.
 pub fn encrypt(key: &PrivateKey, password: &str, params: ScryptParams, nonce: &KeystoreNonce) -> Result<Value, String> {
     let dk = derived_key(password, &nonce.salt, params)?;
+    Ok(encrypt_with_key(key, &dk, params, nonce))
+}
+
+/// The scrypt keys of keystores that share `password` and `params`, one per nonce's salt, in one
+/// batch on `backend` (the host's cores inside ethwasm): what [`encrypt_with_key`] takes.
+pub fn derived_keys(
+    password: &str,
+    nonces: &[KeystoreNonce],
+    params: ScryptParams,
+    backend: &dyn Backend,
+) -> Result<Vec<[u8; 32]>, String> {
+    if nonces.is_empty() {
+        return Ok(Vec::new());
+    }
+    params.to_scrypt()?;
+    let salts: Vec<&[u8]> = nonces.iter().map(|n| &n.salt[..]).collect();
+    let kdf = Kdf::Scrypt { n: params.n, r: params.r, p: params.p };
+    backend.kdf(password.as_bytes(), &salts, kdf).map_err(|e| e.to_string())
+}
+
+/// The scrypt keys of one release's v3 keystores, which all open with the release's keystore
+/// password.
+///
+/// With `shared_salt` (chains created from [`ethwasm_ethereum_types::GENESIS_DEFAULTS_V2`] on),
+/// every keystore of the same scrypt cost uses one salt, so one scrypt serves them all. That
+/// costs an attacker nothing: the keystores already share their password, so one guess tests all
+/// of them either way, and each keystore's scrypt cost (N, r, p) is unchanged. Each keystore
+/// keeps its own IV (no two share a key stream) and its own id. Older chains keep a salt per
+/// keystore, and with it their keystores' bytes.
+pub struct ReleaseKdf<'a> {
+    password: &'a str,
+    shared_salt: bool,
+    /// The shared salt and its key, per scrypt cost, made at first use.
+    shared: Vec<(ScryptParams, [u8; 32], [u8; 32])>,
+}
+
+impl<'a> ReleaseKdf<'a> {
+    /// The keys of keystores under `password`.
+    pub fn new(password: &'a str, shared_salt: bool) -> Self {
+        ReleaseKdf { password, shared_salt, shared: Vec::new() }
+    }
+
+    /// The password every keystore opens with.
+    pub fn password(&self) -> &'a str {
+        self.password
+    }
+
+    /// The scrypt key of each nonce's keystore under `params`, in one batch on the host's cores;
+    /// with a shared salt, each nonce's salt is set to it first.
+    pub fn keys(
+        &mut self,
+        nonces: &mut [KeystoreNonce],
+        params: ScryptParams,
+        salt: impl FnOnce() -> KeystoreNonce,
+    ) -> Result<Vec<[u8; 32]>, String> {
+        if !self.shared_salt || nonces.is_empty() {
+            return derived_keys(self.password, nonces, params, consensus_keys::best::backend());
+        }
+        let (salt, dk) = match self.shared.iter().find(|(p, _, _)| *p == params) {
+            Some((_, salt, dk)) => (*salt, *dk),
+            None => {
+                let shared = salt();
+                let dk = derived_keys(
+                    self.password,
+                    std::slice::from_ref(&shared),
+                    params,
+                    consensus_keys::best::backend(),
+                )?;
+                let dk = *dk.first().ok_or("scrypt gave no key")?;
+                self.shared.push((params, shared.salt, dk));
+                (shared.salt, dk)
+            }
+        };
+        nonces.iter_mut().for_each(|n| n.salt = salt);
+        Ok(vec![dk; nonces.len()])
+    }
+}
+
+/// [`encrypt`] with the scrypt key `dk` already derived from the password and `nonce.salt`
+/// under `params` ([`derived_keys`]).
+pub fn encrypt_with_key(key: &PrivateKey, dk: &[u8; 32], params: ScryptParams, nonce: &KeystoreNonce) -> Value {
     let mut ciphertext = key.to_bytes().to_vec();
     Aes128Ctr::new(dk[..16].into(), (&nonce.iv).into()).apply_keystream(&mut ciphertext);
     let mut mac_input = dk[16..32].to_vec();
     mac_input.extend_from_slice(&ciphertext);
     let mac = keccak256(&mac_input);
-    Ok(json!({
+    json!({
         "address": hex::encode(key.address_bytes()),
         "crypto": {
             "cipher": "aes-128-ctr",
@@ -67,7 +150,7 @@ pub fn encrypt(key: &PrivateKey, password: &str, params: ScryptParams, nonce: &K
         },
         "id": uuid_v4(&nonce.id),
         "version": 3,
-    }))
+    })
 }
 
 /// Decrypts a keystore v3 JSON (scrypt) with `password`; fails on a wrong MAC.

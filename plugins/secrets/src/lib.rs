@@ -25,7 +25,7 @@ use ethwasm_ethereum_types::{
 };
 use ethwasm_plugin::{export, k8s, keys, Info, Input, Output, Plugin, PluginError, Release};
 use execution_keys::{extra_accounts, node_key_sets, signer_accounts};
-use keystore::{KeystoreNonce, ScryptParams};
+use keystore::{KeystoreNonce, ReleaseKdf, ScryptParams};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -190,14 +190,17 @@ pub fn render_in(
     let mut keyring = Keyring { secret: format!("{release}-nodekeys"), supplied: &v.node_keys, data: BTreeMap::new() };
 
     let mut out = Output::new();
-    let (signers, keystores) = signer_accounts(release, v, topo.signers, &password, params, &mut keyring, src)?;
+    // Every v3 keystore of the release opens with `password`; chains created from
+    // GENESIS_DEFAULTS_V2 on share one scrypt among them (keystore::ReleaseKdf says why).
+    let mut kdf = ReleaseKdf::new(&password, release_created >= ethwasm_ethereum_types::GENESIS_DEFAULTS_V2);
+    let (signers, keystores) = signer_accounts(release, v, topo.signers, &mut kdf, params, &mut keyring, src)?;
     for keystore in keystores {
         out = out.manifest(keystore);
     }
 
     let (bootnodes, rpc) = node_key_sets(release, v, topo, pos, &mut keyring, src)?;
 
-    let (mut accounts, account_data) = extra_accounts(&v.accounts, &password, params, src)?;
+    let (mut accounts, account_data) = extra_accounts(&v.accounts, &mut kdf, params, src)?;
 
     let ws_ref = SecretKeyRef { secret_name: format!("{release}-ethstats"), key: "WS_SECRET".into() };
     out = out
@@ -237,11 +240,10 @@ pub fn render_in(
             signer_pods: &signer_pods,
             rpc_pods: &rpc_pods,
             lodestar_pods: &lodestar_pods,
-            keystore_password: &password,
             chain_id: global.chain_id,
             deposit_contract: global.deposit_contract.as_deref(),
         };
-        let (out, rendered) = pos::render(&request, src, out)?;
+        let (out, rendered) = pos::render(&request, &mut kdf, src, out)?;
         accounts.extend(rendered.prefund);
         (out, rendered.validators, rendered.notes)
     } else {
@@ -410,6 +412,38 @@ mod tests {
         let key = PrivateKey::from_hex(accounts["account-0.key"].as_str().unwrap()).unwrap();
         let prefunded: Prefunded = serde_json::from_value(out.get_output("prefunded").unwrap()).unwrap();
         assert_eq!(prefunded.accounts, vec![key.address()]);
+    }
+
+    /// From GENESIS_DEFAULTS_V2 on, a release's v3 keystores share one salt (one scrypt for all:
+    /// they share the password anyway) and keep their own IVs and ids; each still opens, with the
+    /// release's password only. Older chains keep a salt per keystore.
+    #[test]
+    fn new_chains_share_one_keystore_salt_and_every_keystore_still_opens() {
+        let values: Values = serde_json::from_value(json!({"accounts": {"generate": 3}, "password": "pw"})).unwrap();
+        for (created, shared) in [(1_767_225_600, false), (ethwasm_ethereum_types::GENESIS_DEFAULTS_V2, true)] {
+            let release = Release { name: "eth".into(), namespace: "chain".into(), created };
+            let out = render(&release, &values, Topology::default(), false, &mut fake).unwrap();
+            let accounts = secret_data(&out, "eth-accounts");
+            let mut keystores: Vec<serde_json::Value> = (0..3)
+                .map(|i| serde_json::from_str(accounts[&format!("account-{i}.json")].as_str().unwrap()).unwrap())
+                .collect();
+            for i in 0..2 {
+                let signer = secret_data(&out, &format!("eth-signer-{i}-keystore"));
+                keystores.push(serde_json::from_str(signer["keystore.json"].as_str().unwrap()).unwrap());
+            }
+            let field = |k: &serde_json::Value, p: &str| k.pointer(p).unwrap().as_str().unwrap().to_string();
+            let salts: std::collections::BTreeSet<_> =
+                keystores.iter().map(|k| field(k, "/crypto/kdfparams/salt")).collect();
+            let ivs: std::collections::BTreeSet<_> =
+                keystores.iter().map(|k| field(k, "/crypto/cipherparams/iv")).collect();
+            assert_eq!(salts.len(), if shared { 1 } else { 5 }, "created {created}");
+            assert_eq!(ivs.len(), 5, "every keystore has its own IV");
+            for k in &keystores {
+                let key = PrivateKey::from_bytes(&keystore::decrypt(k, "pw").unwrap()).unwrap();
+                assert_eq!(hex::encode(key.address_bytes()), field(k, "/address"));
+                assert!(keystore::decrypt(k, "px").is_err());
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 use crate::eth::{checksum, parse_address, PrivateKey};
 use crate::keystore::{self as v3, ScryptParams};
 use crate::{derive_key, labelled, nonce, KeySource};
+use consensus_keys::best::backend;
 use consensus_keys::keystore::{Kdf, KeystoreInput};
-use consensus_keys::{bip39, bls, credentials, eip2333, keystore as eip2335, PublicKey, SecretKey};
+use consensus_keys::{bip39, credentials, eip2333, keystore as eip2335, PublicKey, SecretKey};
 use ethwasm_ethereum_types::{
     BeaconNodeKey, DepositsRef, SecretKeyRef, ValidatorClient, Validators, GENESIS_DEFAULTS_V2,
 };
@@ -100,8 +101,6 @@ pub struct Request<'a> {
     pub rpc_pods: &'a [String],
     /// The pods whose beacon node is Lodestar, which reads its key as `peer-id.json`.
     pub lodestar_pods: &'a [String],
-    /// The release's keystore password (the derived withdrawal account's keystore uses it).
-    pub keystore_password: &'a str,
     /// `global.chainId`: the network's fork versions derive from it (exits and deposits are
     /// signed over them, deposit transactions for the chain).
     pub chain_id: Option<u64>,
@@ -165,7 +164,14 @@ fn mnemonic(v: &ValidatorValues, src: &mut dyn KeySource) -> Result<String, Plug
 }
 
 /// Renders the proof-of-stake Secrets into `out`.
-pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Result<(Output, Rendered), PluginError> {
+/// `v3_kdf` makes the scrypt key of the derived withdrawal account's v3 keystore (under the release's
+/// keystore password).
+pub fn render(
+    r: &Request<'_>,
+    v3_kdf: &mut v3::ReleaseKdf<'_>,
+    src: &mut dyn KeySource,
+    mut out: Output,
+) -> Result<(Output, Rendered), PluginError> {
     let (release, v, count, genesis) = (r.release, r.validators, r.count, r.genesis_count);
     let invalid = PluginError::InvalidValues;
     if genesis == 0 {
@@ -188,18 +194,16 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     let kdf = v.kdf().map_err(invalid)?;
     let words = mnemonic(v, src)?;
     let seed = bip39::mnemonic_to_seed(&words, "").map_err(|e| PluginError::Failed(format!("mnemonic: {e}")))?;
-    let deriver = eip2333::ValidatorKeyDeriver::from_seed(&seed).map_err(|e| PluginError::Failed(e.to_string()))?;
+    let deriver =
+        consensus_keys::backend::deriver_from_seed(&seed, backend()).map_err(|e| PluginError::Failed(e.to_string()))?;
     let mnemonic_secret = format!("{release}-validator-mnemonic");
     out = out.manifest(labelled(k8s::secret(&mnemonic_secret, [("mnemonic", words.as_str())]), release));
 
     // Withdrawals: a given address, or a derived account whose key is kept in a Secret.
-    let (out, withdrawal, withdrawal_prefund) = withdrawal_account(r, src, out)?;
+    let (out, withdrawal, withdrawal_prefund) = withdrawal_account(r, v3_kdf, src, out)?;
     let credentials = credentials::eth1_address_withdrawal_credentials(&withdrawal);
 
-    // Every signing key and its public key at once: one fixed-base table and one field inversion
-    // for all of them.
-    let signing: Vec<_> = (0..count).map(|i| deriver.signing_sk(i)).collect();
-    let public = bls::public_keys(&signing).map_err(|e| PluginError::Failed(format!("validator keys: {e}")))?;
+    let (signing, public) = validator_keys(&deriver, count)?;
     let (out, client_refs) = validator_clients(r, kdf, &signing, &public, src, out)?;
     let genesis_keys = &public[..genesis as usize];
     let (out, exits) =
@@ -228,10 +232,33 @@ pub fn render(r: &Request<'_>, src: &mut dyn KeySource, mut out: Output) -> Resu
     Ok((out, Rendered { validators, prefund, notes }))
 }
 
+/// Every validator's signing key and its public key, in batches on the backend (the host's
+/// cores inside ethwasm), saying how far it is after each.
+fn validator_keys(
+    deriver: &eip2333::ValidatorKeyDeriver,
+    count: u32,
+) -> Result<(Vec<SecretKey>, Vec<PublicKey>), PluginError> {
+    let failed = |e: consensus_keys::Error| PluginError::Failed(format!("validator keys: {e}"));
+    let (mut signing, mut public) = (Vec::new(), Vec::new());
+    for first in (0..count).step_by(KEYS_PER_BATCH as usize) {
+        let batch = first..count.min(first.saturating_add(KEYS_PER_BATCH));
+        let keys = consensus_keys::backend::signing_sks(deriver, batch.clone(), backend()).map_err(failed)?;
+        public.extend(backend().public_keys(&keys).map_err(failed)?);
+        signing.extend(keys);
+        ethwasm_plugin::progress("validator keys", u64::from(batch.end), u64::from(count));
+    }
+    Ok((signing, public))
+}
+
+/// Validator keys per batch: 3 EIP-2333 steps each, so one host call of 3,072 derivations, about
+/// 0.2 s on one core.
+const KEYS_PER_BATCH: u32 = 1_024;
+
 /// Where withdrawals go: the given address, or a derived account whose keystore and key are
 /// added to `out` in a Secret (its address returned as well, to prefund).
 fn withdrawal_account(
     r: &Request<'_>,
+    kdf: &mut v3::ReleaseKdf<'_>,
     src: &mut dyn KeySource,
     mut out: Output,
 ) -> Result<(Output, [u8; 20], Option<String>), PluginError> {
@@ -239,9 +266,13 @@ fn withdrawal_account(
     let invalid = PluginError::InvalidValues;
     let (withdrawal, prefund) = if v.withdrawal_address.is_empty() {
         let key = derive_key(src, "validators/withdrawal-account");
-        let ks =
-            v3::encrypt(&key, r.keystore_password, ScryptParams::FAST, &nonce(src, "validators/withdrawal-account"))
-                .map_err(|e| PluginError::Failed(format!("withdrawal keystore: {e}")))?;
+        let mut nonce = [nonce(src, "validators/withdrawal-account")];
+        let dk = kdf
+            .keys(&mut nonce, ScryptParams::FAST, || crate::execution_keys::shared_salt(src))
+            .map_err(|e| PluginError::Failed(format!("withdrawal keystore: {e}")))?;
+        let (dk, nonce) =
+            (dk.first().ok_or_else(|| PluginError::Failed("withdrawal keystore: no scrypt key".into()))?, &nonce[0]);
+        let ks = v3::encrypt_with_key(&key, dk, ScryptParams::FAST, nonce);
         // Its keystore opens with the release's keystore password, as the signers' do.
         let name = format!("{release}-withdrawal-account");
         let ks_text = ks.to_string();
@@ -321,9 +352,15 @@ fn keystore_parts(
 ) -> Result<Vec<Vec<(String, String)>>, PluginError> {
     let mut parts: Vec<Vec<(String, String)>> = vec![Vec::new()];
     let mut size = 0;
-    for i in indices {
+    let indices: Vec<u32> = indices.collect();
+    let nonces: Vec<_> = indices.iter().map(|i| nonce(src, &format!("validators/{i}"))).collect();
+    // Every keystore's KDF in one batch (pbkdf2 c=2 costs nothing; a chosen scrypt does).
+    let salts: Vec<&[u8]> = nonces.iter().map(|n| &n.salt[..]).collect();
+    let dks = backend()
+        .keystore_keys(password, &salts, kdf)
+        .map_err(|e| PluginError::Failed(format!("validator keystores: {e}")))?;
+    for ((&i, nonce), dk) in indices.iter().zip(&nonces).zip(&dks) {
         let (sk, pk) = (signing[i as usize], public[i as usize]);
-        let nonce = nonce(src, &format!("validators/{i}"));
         let path = eip2333::signing_key_path(i);
         let input = KeystoreInput {
             secret: &sk,
@@ -336,8 +373,8 @@ fn keystore_parts(
             pubkey: &pk,
             description: "",
         };
-        let keystore =
-            eip2335::encrypt(&input).map_err(|e| PluginError::Failed(format!("validator {i} keystore: {e}")))?;
+        let keystore = eip2335::encrypt_with_key(&input, dk)
+            .map_err(|e| PluginError::Failed(format!("validator {i} keystore: {e}")))?;
         if size + keystore.len() > SECRET_BUDGET && size > 0 {
             parts.push(Vec::new());
             size = 0;

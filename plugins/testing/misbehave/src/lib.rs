@@ -10,9 +10,14 @@
 //! `list` (a `kind: List` wrapping an object in kube-system); and beyond the default
 //! permissions: `cluster-admin` (a ClusterRoleBinding), `kube-system` (a ConfigMap there),
 //! `privileged` (a privileged Pod mounting the host's root); `echo` (returns
-//! `misbehave.manifests` as given: a hostile author's chosen objects, for the permission tests).
+//! `misbehave.manifests` as given: a hostile author's chosen objects, for the permission tests);
+//! and against the host's `crypto` interface (WIT 0.3.0): `crypto-spin` (batches of eight
+//! 64 MiB scrypts, forever: the host's deadline must stop work it runs natively),
+//! `crypto-memory` (one scrypt of 128 MiB: over a 64 MiB memory limit), `crypto-bound` (5,000
+//! derivation paths in one call: over its bound), `crypto-ok` (one of each call, its answers in
+//! a ConfigMap).
 
-use ethwasm_plugin::{export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
+use ethwasm_plugin::{crypto, export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -126,6 +131,41 @@ impl Plugin for Misbehave {
                     "volumes": [{"name": "root", "hostPath": {"path": "/"}}]
                 }
             }))),
+            "crypto-spin" => loop {
+                let salts: Vec<Vec<u8>> = (0u8..8).map(|i| vec![i; 32]).collect();
+                std::hint::black_box(crypto::scrypt(b"pw", &salts, 16, 8, 1, 32));
+            },
+            "crypto-memory" => Ok(Output::new().manifest(k8s::config_map(
+                &name,
+                [("dk", keys::to_hex(&crypto::scrypt(b"pw", &[vec![1; 32]], 17, 8, 1, 32).concat()).as_str())],
+            ))),
+            "crypto-bound" => {
+                let paths: Vec<Vec<u32>> = (0..5_000).map(|i| vec![i]).collect();
+                Ok(Output::new().manifest(k8s::config_map(
+                    &name,
+                    [("sk", keys::to_hex(&crypto::eip2333_derive(&[1; 32], &paths)).as_str())],
+                )))
+            }
+            "crypto-ok" => {
+                let sk = crypto::eip2333_derive(&[1; 32], &[vec![0], vec![1, 2]]);
+                let pk = crypto::bls_public_keys(&sk).map_err(PluginError::Failed)?;
+                let agg = crypto::bls_aggregate_public_keys(&pk).map_err(PluginError::Failed)?;
+                let zero = crypto::bls_public_keys(&[0; 32]).expect_err("zero is no secret key");
+                let scrypt = crypto::scrypt(b"password", &[b"NaCl".to_vec()], 10, 8, 16, 64).concat();
+                let pbkdf2 = crypto::pbkdf2_sha256(b"passwd", &[b"salt".to_vec()], 1, 64).concat();
+                let hex = [sk, pk, agg, scrypt, pbkdf2].map(|b| keys::to_hex(&b));
+                Ok(Output::new().manifest(k8s::config_map(
+                    &name,
+                    [
+                        ("sk", hex[0].as_str()),
+                        ("pk", hex[1].as_str()),
+                        ("aggregate", hex[2].as_str()),
+                        ("zero", zero.as_str()),
+                        ("scrypt", hex[3].as_str()),
+                        ("pbkdf2", hex[4].as_str()),
+                    ],
+                )))
+            }
             "echo" => Ok(v.manifests.into_iter().fold(Output::new(), Output::manifest)),
             other => Err(PluginError::InvalidValues(format!(
                 "mode: unknown mode `{other}`; use ok, loop, memory, flood, panic, abort, error, log, noisy, escape, escape-error, big-panic, long-label, bad-kind, list, cluster-admin, kube-system, privileged or echo"
