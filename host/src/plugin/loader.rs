@@ -47,6 +47,8 @@ impl std::fmt::Debug for Plugin {
 /// whichever thread asks first; the others wait for it.
 pub(super) struct Code {
     engine: Engine,
+    /// Cranelift, when `engine` (Winch) cannot compile the component.
+    fallback: Option<Engine>,
     cache: CompileCache,
     bytes: Arc<[u8]>,
     /// sha256 of `bytes`, hex: the compile cache's key.
@@ -165,6 +167,7 @@ impl Plugin {
         let start = std::time::Instant::now();
         let code = Code {
             engine: rt.engine().clone(),
+            fallback: rt.fallback().cloned(),
             cache: rt.cache().clone(),
             bytes: src.bytes.clone(),
             sha256: src.sha256.clone(),
@@ -279,11 +282,19 @@ impl Code {
 
     fn link(&self, path: &Path) -> Result<Linked, Failed> {
         let start = std::time::Instant::now();
-        let (component, cached) =
-            self.cache.load(&self.engine, &self.bytes, &self.sha256).map_err(|e| Failed::Compile(format!("{e:#}")))?;
-        let (wit_version, imports) = check_world(&self.engine, &component)?;
+        let loaded = match (self.cache.load(&self.engine, &self.bytes, &self.sha256), &self.fallback) {
+            (Ok(loaded), _) => Ok((loaded, &self.engine)),
+            // Winch lacks some proposals and instructions: such a component gets Cranelift.
+            (Err(e), Some(fallback)) => {
+                tracing::debug!("{}: Winch cannot compile it ({e:#}); Cranelift does", path.display());
+                self.cache.load(fallback, &self.bytes, &self.sha256).map(|l| (l, fallback))
+            }
+            (Err(e), None) => Err(e),
+        };
+        let ((component, cached), engine) = loaded.map_err(|e| Failed::Compile(format!("{e:#}")))?;
+        let (wit_version, imports) = check_world(engine, &component)?;
         let link = |e: wasmtime::Error| Failed::Link(format!("{e:#}"));
-        let linker = linker(&self.engine).map_err(link)?;
+        let linker = linker(engine).map_err(link)?;
         let pre = WorldPre::new(&wit_version, linker.instantiate_pre(&component).map_err(link)?).map_err(link)?;
         tracing::debug!(
             "{}: code made in {:?} ({})",

@@ -159,8 +159,19 @@ impl Memo {
         self.evict();
     }
 
-    /// Removes the oldest entries while the directory holds more than [`MAX_BYTES`].
+    /// Removes the oldest entries while the directory holds more than [`MAX_BYTES`]. Once per
+    /// directory and process: the scan stats every entry (thousands on a busy machine), and a
+    /// render puts one entry per plugin, so later puts of the same process only overshoot the
+    /// bound by one render's entries until the next process.
     fn evict(&self) {
+        static SCANNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        {
+            let mut scanned = SCANNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if scanned.contains(&self.dir) {
+                return;
+            }
+            scanned.push(self.dir.clone());
+        }
         let Ok(dir) = std::fs::read_dir(&self.dir) else { return };
         let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = dir
             .filter_map(|e| {

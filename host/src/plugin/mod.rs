@@ -22,7 +22,7 @@ pub use cache::wasmtime_version;
 pub(crate) use cache::write_atomic;
 pub use cache::CompileCache;
 pub use digest::sha256;
-pub use engine::Runtime;
+pub use engine::{Compiler, Runtime};
 pub use error::PluginError;
 pub(crate) use limits::format_bytes;
 pub use limits::Limits;

