@@ -1011,3 +1011,37 @@ fn an_image_is_one_reference_or_its_parts() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("tags"), "{}", stderr(&o));
 }
+
+/// On a terminal (a pty from `script`), a render that runs over a second shows a live line with
+/// the plugin's name and what it said of its progress; `--quiet` hides it, and so does a stderr
+/// that is not a terminal.
+#[test]
+fn a_long_render_shows_its_progress_on_a_terminal_only() {
+    let p = built("target/test-plugins/misbehave.wasm");
+    let bin = env!("CARGO_BIN_EXE_ethwasm");
+    let cache = root().join("target/test-cache");
+    let on_a_pty = |extra: &str| {
+        let cmd = format!(
+            "{bin} render --plugins {p} --set misbehave.mode=progress --seed {} {extra} > /dev/null",
+            "5a".repeat(32)
+        );
+        let o = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(root())
+            .env("ETHWASM_CACHE_DIR", &cache)
+            .env("TERM", "xterm")
+            .env_remove("ETHWASM_SEED")
+            .output()
+            .expect("run script");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // --no-cache: the render runs again each time (a render-cache hit takes no time to show).
+    let shown = on_a_pty("--no-cache");
+    assert!(shown.contains("rendering misbehave: steps 1/2"), "no progress line on the terminal:\n{shown:?}");
+    let quiet = on_a_pty("--no-cache --quiet");
+    assert!(!quiet.contains("rendering"), "--quiet shows no line:\n{quiet:?}");
+    let o = ethwasm(&["render", "--plugins", &p, "--set", "misbehave.mode=progress", "--no-cache"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("rendering"), "a pipe gets no progress line: {}", stderr(&o));
+}

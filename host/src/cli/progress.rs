@@ -1,7 +1,7 @@
 //! The live line a long render shows on a terminal: which plugins are rendering and how far each
-//! says it is (`secrets: validator keys 4096/16384`). It appears once a render has run for
-//! [`DELAY`], on stderr only when stderr is a terminal, and never with `--quiet` or `-v` (the
-//! logs then say what runs). It is gone before anything else is printed.
+//! says it is (`rendering secrets: validator keys 4096/16384 (3s)`). It appears once a render
+//! has run for [`DELAY`], on stderr only when stderr is a terminal, and never with `--quiet` or
+//! `-v` (the logs then say what runs). It is gone before anything else is printed.
 
 use ethwasm::plugin::progress::{self, Event};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -58,7 +58,7 @@ impl Running {
                 None => plugin.clone(),
             })
             .collect();
-        Some(format!("rendering {}", parts.join(", ")))
+        Some(format!("rendering {} ({}s)", parts.join(", "), now.duration_since(since).as_secs()))
     }
 }
 
@@ -89,8 +89,7 @@ pub fn install(quiet: bool, verbose: u8) {
             let bar = bar.get_or_insert_with(|| {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
                 bar.set_style(
-                    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                        .unwrap_or(ProgressStyle::default_spinner()),
+                    ProgressStyle::with_template("{spinner} {msg}").unwrap_or(ProgressStyle::default_spinner()),
                 );
                 bar
             });
@@ -110,10 +109,14 @@ mod tests {
         let mut r = Running::default();
         r.apply(Event::Started { plugin: "secrets" }, t0);
         assert_eq!(r.line(t0 + Duration::from_millis(900)), None, "not before a second");
-        assert_eq!(r.line(t0 + DELAY).as_deref(), Some("rendering secrets"));
+        assert_eq!(r.line(t0 + DELAY).as_deref(), Some("rendering secrets (1s)"));
         r.apply(Event::Progress { plugin: "secrets", what: "validator keys", done: 1024, total: 16384 }, t0);
         r.apply(Event::Started { plugin: "bootnode" }, t0 + DELAY);
-        assert_eq!(r.line(t0 + DELAY).as_deref(), Some("rendering bootnode, secrets: validator keys 1024/16384"));
+        assert_eq!(
+            r.line(t0 + DELAY * 2).as_deref(),
+            Some("rendering bootnode, secrets: validator keys 1024/16384 (2s)"),
+            "the time since the render began"
+        );
         // A plugin that did not start (a render-cache hit) cannot report.
         r.apply(Event::Progress { plugin: "genesis", what: "x", done: 1, total: 2 }, t0);
         r.apply(Event::Finished { plugin: "bootnode" }, t0);
@@ -124,6 +127,6 @@ mod tests {
         r.apply(Event::Started { plugin: "genesis" }, t1);
         assert_eq!(r.line(t1 + Duration::from_millis(500)), None);
         r.apply(Event::Progress { plugin: "genesis", what: "x", done: 9, total: 2 }, t1);
-        assert_eq!(r.line(t1 + DELAY).as_deref(), Some("rendering genesis: x 2/2"), "done never passes total");
+        assert_eq!(r.line(t1 + DELAY).as_deref(), Some("rendering genesis: x 2/2 (1s)"), "done never passes total");
     }
 }

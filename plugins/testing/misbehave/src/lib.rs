@@ -15,7 +15,8 @@
 //! 64 MiB scrypts, forever: the host's deadline must stop work it runs natively),
 //! `crypto-memory` (one scrypt of 128 MiB: over a 64 MiB memory limit), `crypto-bound` (5,000
 //! derivation paths in one call: over its bound), `crypto-ok` (one of each call, its answers in
-//! a ConfigMap).
+//! a ConfigMap); `progress` (reports "steps 1/2", then works for a second or more in the host's
+//! scrypt, for the live progress line).
 
 use ethwasm_plugin::{crypto, export, k8s, keys, log, Info, Input, Level, Output, Plugin, PluginError};
 use serde::Deserialize;
@@ -139,6 +140,15 @@ impl Plugin for Misbehave {
                 &name,
                 [("dk", keys::to_hex(&crypto::scrypt(b"pw", &[vec![1; 32]], 17, 8, 1, 32).concat()).as_str())],
             ))),
+            "progress" => {
+                ethwasm_plugin::progress("steps", 1, 2);
+                // 24 scrypts of 64 MiB: memory-hard, so over a second on any machine of today
+                // (about 2.4 s on 2 cores here).
+                let salts: Vec<Vec<u8>> = (0u8..24).map(|i| vec![i; 32]).collect();
+                let dk = crypto::scrypt(b"pw", &salts, 16, 8, 1, 32).concat();
+                ethwasm_plugin::progress("steps", 2, 2);
+                Ok(Output::new().manifest(k8s::config_map(&name, [("dk", keys::to_hex(&dk[..32]).as_str())])))
+            }
             "crypto-bound" => {
                 let paths: Vec<Vec<u32>> = (0..5_000).map(|i| vec![i]).collect();
                 Ok(Output::new().manifest(k8s::config_map(
