@@ -24,12 +24,17 @@
 //! - **The image.** Its entry point starts Nethermind (by a script in newer images): the pod sets
 //!   no command, only arguments. It runs as the pod's user on a read-only root; everything it
 //!   writes is under `--data-dir` (database, keystore, logs), and `/tmp` is an emptyDir for .NET.
-//! - **Not rendered:** ethstats reporting (its options were not read for 2.x).
+//! - **ethstats.** `--EthStats.Enabled`, `--EthStats.Server` (the server's WebSocket URL, its
+//!   `/api` path, where geth's `--ethstats` connects too) and `--EthStats.Name`, from
+//!   `Nethermind.EthStats/IEthStatsConfig.cs` and the configuration reference; the secret comes
+//!   from the environment (`NETHERMIND_ETHSTATSCONFIG_SECRET`, the reference's variable for
+//!   `EthStats.Secret`), so it never enters the manifest.
 
 use super::context::{tcp_probed, Ctx, Role};
 use super::paths::DATA;
 use crate::geth::P2P_PORT;
 use crate::values::{init_resources, Values};
+use ethwasm_plugin::k8s;
 use ethwasm_plugin::workload::{self, Container};
 
 pub(super) const NETHERMIND: &str = "nethermind/nethermind";
@@ -139,10 +144,20 @@ pub(super) fn execution_container(ctx: &Ctx<'_>, engine_port: u16, role: &Role<'
         ]);
         ports.push(workload::container_port("nm-metrics", v.metrics.port, "TCP"));
     }
+    let mut env = workload::pod_identity_env();
+    if i.ethstats.enabled {
+        args.extend([
+            "--EthStats.Enabled=true".to_string(),
+            format!("--EthStats.Server=ws://{}/api", i.ethstats.address),
+            "--EthStats.Name=$(POD_NAME)".into(),
+        ]);
+        let secret = &i.ethstats.secret;
+        env.push(k8s::secret_env("NETHERMIND_ETHSTATSCONFIG_SECRET", &secret.secret_name, &secret.key));
+    }
     let container = Container::new("nethermind", &n.image.reference(NETHERMIND, NETHERMIND_TAG), n.image.pull_policy())
         .args(args)
         .args(n.extra_args.iter().cloned())
-        .env(workload::pod_identity_env())
+        .env(env)
         .ports(ports)
         .mounts([
             workload::mount("data", DATA),

@@ -48,6 +48,13 @@ fn nethermind_reads_the_genesis_and_jwt_and_serves_the_engine_api_its_beacon_nod
         let beacon = args(container(sts, "beacon"));
         assert_eq!(flag(&beacon, "--execution-endpoint"), Some(format!("http://127.0.0.1:{port}").as_str()));
         assert_eq!(mount_path(nm, "tmp"), "/tmp");
+        // ethstats: the server geth reports to, the pod's name, the secret from the environment.
+        assert_eq!(flag(&a, "--EthStats.Enabled"), Some("true"));
+        assert_eq!(flag(&a, "--EthStats.Server"), Some("ws://eth-ethstats:80/api"));
+        assert_eq!(flag(&a, "--EthStats.Name"), Some("$(POD_NAME)"));
+        let secret = nm["env"].as_array().unwrap().iter().find(|e| e["name"] == "NETHERMIND_ETHSTATSCONFIG_SECRET");
+        assert_eq!(secret.unwrap()["valueFrom"]["secretKeyRef"], json!({"name": "eth-ethstats", "key": "WS_SECRET"}));
+        assert!(!a.iter().any(|x| x.contains("WS_SECRET")), "the secret stays out of the arguments");
     }
     let signer = args(container(find(&m, "StatefulSet", "eth-signer-1"), "nethermind"));
     assert_eq!(flag(&signer, "--JsonRpc.Host"), Some("127.0.0.1"), "a signer serves JSON-RPC on loopback only");
