@@ -1896,9 +1896,10 @@ async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
 }
 
 /// The mixed-clients example deploys and comes up (geth with Lighthouse, Besu with Teku, Reth
-/// with Prysm, Nethermind with Lodestar, geth with Teku for RPC; each validator client its pair's), and moving one validator client from Lighthouse to Teku is an
-/// upgrade that keeps the genesis and the slice, stops that client alone before its new one
-/// starts, and touches no other client.
+/// with Prysm, Nethermind with Lodestar, geth with Teku for RPC; each validator client its
+/// pair's), and moving one validator client from Lighthouse to Teku is an upgrade that keeps the
+/// genesis and the slice, stops that client alone before its new one starts (which imports the
+/// slashing-protection history the old one exported), and touches no other client.
 async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t: Env) {
     let base = [
         "deploy",
@@ -1940,6 +1941,24 @@ async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t:
     assert_eq!(peers["data"]["teku-peers"].as_str().unwrap().lines().count(), 5, "every beacon node");
     let genesis = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
     let generation = |s: &Value| s["metadata"]["generation"].as_i64().unwrap();
+    let pod = |s: &Value| s["spec"]["template"]["spec"].clone();
+    let start_script = |s: &Value| -> String {
+        let spec = &s["spec"]["template"]["spec"]["containers"];
+        let c = spec.as_array().unwrap().iter().find(|c| c["name"] == "validator").unwrap();
+        c["command"][2].as_str().unwrap().to_string()
+    };
+    // Lighthouse's validator client gets the testnet dir with genesis.ssz (v8.1.0 on), and
+    // exports its slashing-protection history when it stops, within the grace period.
+    let lighthouse = sts("ethereum-validator-0").await;
+    let inits: Vec<String> = pod(&lighthouse)["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(inits[0], "testnet", "{inits:?}");
+    assert_eq!(pod(&lighthouse)["terminationGracePeriodSeconds"], 120);
+    assert!(start_script(&lighthouse).contains("account validator slashing-protection export"));
     let others = [generation(&sts("ethereum-validator-1").await), generation(&sts("ethereum-validator-2").await)];
 
     let out = t.ok(&[&base[..], &["--set-json", r#"global.clients.signers=[{"validator":"teku"}]"#]].concat());
@@ -1949,6 +1968,8 @@ async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t:
     assert!(image(&moved, "validator").starts_with("consensys/teku:"), "{moved}");
     assert_eq!(moved["metadata"]["annotations"]["ethwasm.io/holds-set"], "0-15", "the same slice");
     assert!(out.contains(&format!("stopped  StatefulSet {}/ethereum-validator-0", t.ns)), "stopped first:\n{out}");
+    // The new client imports what the old one exported before it signs.
+    assert!(start_script(&moved).contains("teku slashing-protection import --data-path=/data/teku-vc"));
     let now = [generation(&sts("ethereum-validator-1").await), generation(&sts("ethereum-validator-2").await)];
     assert_eq!(now, others, "no other client changed");
 }

@@ -6,6 +6,7 @@
 
 use super::context::Ctx;
 use super::first_start::DECISION_FILE;
+use super::history::{self, Interchange};
 use super::paths::{DATA, TESTNET_DIR};
 use super::retired::{self, EXITED_FILE, SKIP_EXITED};
 use ethwasm_plugin::workload::{self, Container};
@@ -34,25 +35,44 @@ pub(super) struct StartScript {
     pub(super) watch: &'static str,
     /// The client's executable.
     pub(super) exec: &'static str,
+    /// How it exports and imports its history, which follows the keys to another client.
+    pub(super) history: Interchange,
 }
 
-/// Starts a validator client (its arguments follow). When the slashing protection database is
-/// absent or the key set differs from the one this volume last started with (in any client: the
-/// list is the keys' public keys), it passes the client's `init` flag (create the database,
-/// register every key) and, with `doppelganger`, its `watch` flag, unless the `first-start` init
-/// container found this to be a first start on a young chain before any of the keys signed
-/// (`first_start.rs`). A moved key set always waits.
+/// Starts a validator client (its arguments follow) as its child, and exports its history when
+/// it exits (`history.rs`). When another client last ran on the volume, it first imports that
+/// client's history, or, when there is none to trust, registers the keys and waits for
+/// doppelgangers. Otherwise, when the slashing protection database is absent or the key set
+/// differs from the one this volume last started with (in any client: the list is the keys'
+/// public keys), it passes the client's `init` flag (create the database, register every key)
+/// and, with `doppelganger`, its `watch` flag, unless the `first-start` init container found this
+/// to be a first start on a young chain before any of the keys signed (`first_start.rs`). A moved
+/// key set always waits.
 pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> String {
     let watch = if doppelganger { format!(" {}", s.watch) } else { String::new() };
     let init = s.init;
+    let client = s.history.client;
     format!(
         "set -eu\n\
          keys=$({keys})\n\
          known={DATA}/ethwasm-keys\n\
          decision=$(cat {DECISION_FILE} 2>/dev/null || true)\n\
          rm -f {DECISION_FILE}\n\
+         {carry_in}\
+         moved=\"\"\n\
+         [ \"$keys\" = \"$(cat \"$known\" 2>/dev/null || true)\" ] || moved=yes\n\
          extra=\"\"\n\
-         if {no_database}; then\n\
+         if [ -n \"$carried\" ]; then\n\
+         \x20 if [ -n \"$moved\" ]; then\n\
+         \x20   echo 'validator keys differ from the last start on this volume: registering them'\n\
+         \x20   extra=\"{init}{watch}\"\n\
+         \x20 else\n\
+         \x20   extra=\"{init}\"\n\
+         \x20 fi\n\
+         elif [ -n \"$was\" ] && [ \"$was\" != {client} ]; then\n\
+         \x20 echo \"the last validator client on this volume was $was, whose history this one has not got: registering the keys\"\n\
+         \x20 extra=\"{init}{watch}\"\n\
+         elif {no_database}; then\n\
          \x20 echo 'no slashing protection database at {database}: creating it (first start, a new client or a lost volume)'\n\
          \x20 if [ \"$decision\" = skip ]; then\n\
          \x20   echo 'first start before these keys signed (see the first-start init container): no doppelganger wait'\n\
@@ -60,16 +80,17 @@ pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> Strin
          \x20 else\n\
          \x20   extra=\"{init}{watch}\"\n\
          \x20 fi\n\
-         elif [ \"$keys\" != \"$(cat \"$known\" 2>/dev/null || true)\" ]; then\n\
+         elif [ -n \"$moved\" ]; then\n\
          \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
          \x20 extra=\"{init}{watch}\"\n\
          fi\n\
          printf '%s\\n' \"$keys\" > \"$known\"\n\
-         exec {exec} \"$@\" $extra\n",
+         {run}",
         keys = s.keys,
+        carry_in = history::carry_in(&s.history, &s.no_database),
         no_database = s.no_database,
         database = s.database,
-        exec = s.exec,
+        run = history::run_and_carry_out(client, &format!("{} \"$@\" $extra", s.exec)),
     )
 }
 

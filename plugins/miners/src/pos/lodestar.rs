@@ -28,6 +28,7 @@
 //!   Lodestar registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
+use super::history::Interchange;
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use ethwasm_plugin::workload::{self, Container};
@@ -155,6 +156,43 @@ pub(super) fn key_layout() -> KeyLayout {
     }
 }
 
+/// How long Lodestar's import goes on asking the beacon APIs for the genesis (seconds, then at
+/// most one more attempt of [`ATTEMPT_SECONDS`]): within the startup probe's 300 s.
+const IMPORT_SECONDS: u32 = 180;
+const ATTEMPT_SECONDS: u32 = 60;
+
+/// Lodestar's `validator slashing-protection export|import --file` on the validator client's data
+/// dir (`packages/cli/src/cmds/validator/slashingProtection/` at v1.39.1). Export reads the
+/// genesis validators root from the database; import into a database without one asks the first
+/// of `--beaconNodes` for `GET /eth/v1/beacon/genesis` (one URL, no retry), so it goes over
+/// `beacon_apis` in turn, 10 s between rounds, for up to [`IMPORT_SECONDS`], and checks the
+/// file's root against the chain's. `--file` must end in `.json`; `--logFile=none` keeps the
+/// commands' log off the volume; `timeout` bounds each attempt and a process left open on its
+/// database. See docs/research/slashing-interchange-lodestar.md.
+fn history(beacon_apis: &[String]) -> Interchange {
+    let command = format!(
+        "timeout {ATTEMPT_SECONDS} node {BIN} validator slashing-protection {{}} --dataDir={LODESTAR_VC_DATADIR} \
+         --paramsFile={TESTNET_DIR}/config.yaml --logFile=none"
+    );
+    let export = command.replace("{}", "export");
+    let import = command.replace("{}", "import");
+    Interchange {
+        client: "lodestar",
+        export: format!("{export} --file=\"$1\""),
+        import: format!(
+            "end=$(($(date +%s) + {IMPORT_SECONDS}))\n  \
+             while :; do\n    \
+             for url in {apis}; do\n      \
+             if {import} --beaconNodes=\"$url\" --file=\"$1\"; then return 0; fi\n      \
+             [ \"$(date +%s)\" -lt \"$end\" ] || return 1\n    \
+             done\n    \
+             sleep 10\n  \
+             done",
+            apis = beacon_apis.join(" "),
+        ),
+    }
+}
+
 /// Lodestar's validator client: `beacon_apis` (its own beacon node first, the others as
 /// failovers), fees to `fee_recipient`; it registers new keys in its database itself.
 pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[String]) -> ClientVc {
@@ -178,6 +216,7 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
             init: "",
             watch: "--doppelgangerProtection",
             exec: "node /usr/app/packages/cli/bin/lodestar",
+            history: history(beacon_apis),
         },
         name: "lodestar",
         args,

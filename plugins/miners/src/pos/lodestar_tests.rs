@@ -5,7 +5,8 @@
 use super::lodestar::{LODESTAR_DB, LODESTAR_KEYS, LODESTAR_SECRETS};
 use super::script_tests::{run_script, serve, Node, State};
 use super::tests::{
-    args, busybox_sh, container, find, flag, host, mount_path, run, secret_bytes, volume, world_with, World,
+    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, world_with,
+    World,
 };
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
@@ -201,8 +202,8 @@ fn lodestar_validator_clients_get_each_key_and_its_secret_and_watch_for_doppelga
     let script = validator["command"][2].as_str().unwrap();
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let (ok, first) = sh(script, root, &a, Some(&bin));
-    assert!(ok && first.trim_end().ends_with("--doppelgangerProtection"), "{first}");
+    assert!(ok && client_line(&first).ends_with("--doppelgangerProtection"), "{first}");
     std::fs::create_dir_all(root.join(LODESTAR_DB.trim_start_matches('/'))).unwrap();
     let (ok, again) = sh(script, root, &a, Some(&bin));
-    assert!(ok && !again.contains("doppelganger"), "{again}");
+    assert!(ok && !client_line(&again).contains("doppelganger"), "{again}");
 }

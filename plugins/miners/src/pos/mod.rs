@@ -46,6 +46,7 @@ mod deposits;
 mod exits;
 mod finality;
 mod first_start;
+mod history;
 mod launch;
 mod lodestar;
 mod nethermind;
@@ -67,6 +68,8 @@ pub(crate) use render::render;
 mod besu_tests;
 #[cfg(test)]
 mod chain_script_tests;
+#[cfg(test)]
+mod history_tests;
 #[cfg(test)]
 mod lodestar_tests;
 #[cfg(test)]

@@ -69,14 +69,9 @@ fn per_pod_volume<'a>(name: &str, refs: impl IntoIterator<Item = (&'a str, &'a S
 /// writes geth's config there without the pod's own enode (the RPC pods share one template and
 /// one list; nobody should be told to dial itself).
 fn testnet_script(pos: &PosGenesis, clients: NodeClients) -> String {
-    let parts: Vec<String> = (0..pos.genesis_ssz_parts.len()).map(|k| format!("/genesis-ssz/part-{k}")).collect();
     format!(
-        "set -eu\n\
-         cat {parts} | gunzip > {TESTNET_DIR}/genesis.ssz\n\
-         echo '{sha}  {TESTNET_DIR}/genesis.ssz' | sha256sum -c -\n\
-         cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n\
-         {filter}{peers}{static_nodes}",
-        parts = parts.join(" "),
+        "{unpack}{filter}{peers}{static_nodes}",
+        unpack = unpack_testnet_script(pos),
         peers = if clients.consensus == ConsensusClient::Teku { teku::own_peers_script() } else { String::new() },
         static_nodes = match clients.execution {
             ExecutionClient::Geth => String::new(),
@@ -85,9 +80,44 @@ fn testnet_script(pos: &PosGenesis, clients: NodeClients) -> String {
             // list here is what resolve-peers waits for.
             ExecutionClient::Reth | ExecutionClient::Nethermind => reth::own_peers_script(),
         },
-        sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
         filter = without_own_enode("/config/geth.toml", GETH_TOML),
     )
+}
+
+/// Unpacks genesis.ssz into the testnet dir (an emptyDir) from its ConfigMap parts, checks the
+/// sha256 the genesis plugin reports, and copies config.yaml and deposit_contract_block.txt beside
+/// it: the testnet dir every beacon node reads, and Lighthouse's slashing protection commands
+/// (the genesis validators root is read from genesis.ssz). The volumes are [`testnet_volumes`].
+pub(super) fn unpack_testnet_script(pos: &PosGenesis) -> String {
+    let parts: Vec<String> = (0..pos.genesis_ssz_parts.len()).map(|k| format!("/genesis-ssz/part-{k}")).collect();
+    format!(
+        "set -eu\n\
+         cat {parts} | gunzip > {TESTNET_DIR}/genesis.ssz\n\
+         echo '{sha}  {TESTNET_DIR}/genesis.ssz' | sha256sum -c -\n\
+         cp /testnet-config/config.yaml /testnet-config/deposit_contract_block.txt {TESTNET_DIR}/\n",
+        parts = parts.join(" "),
+        sha = pos.genesis_ssz_sha256.trim_start_matches("0x"),
+    )
+}
+
+/// The mounts of [`unpack_testnet_script`]'s container.
+pub(super) fn unpack_testnet_mounts() -> [Value; 3] {
+    [
+        workload::mount("testnet", TESTNET_DIR),
+        workload::read_only_mount("genesis-ssz", "/genesis-ssz"),
+        workload::read_only_mount("testnet-config", "/testnet-config"),
+    ]
+}
+
+/// The volumes of [`unpack_testnet_script`]: the testnet ConfigMap, the genesis.ssz parts and
+/// the testnet dir.
+pub(super) fn testnet_volumes(pos: &PosGenesis) -> [Value; 3] {
+    let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
+    let ssz = workload::projected_volume(
+        "genesis-ssz",
+        parts.iter().map(|(cm, path)| workload::config_map_source(cm, [("genesis.ssz.gz.part", path.as_str())])),
+    );
+    [workload::config_map_volume("testnet-config", &pos.testnet_config_map), ssz, workload::empty_dir_volume("testnet")]
 }
 
 /// An awk filter copying geth.toml from `from` to `to` without the lines naming `$POD_NAME`'s
@@ -389,12 +419,8 @@ fn init_containers(ctx: &Ctx<'_>, clients: NodeClients) -> (Container, Container
     let testnet = Container::new("testnet", &ctx.geth_image, geth_pull)
         .command(["sh", "-c", &testnet_script(pos, clients)])
         .env(workload::pod_identity_env())
-        .mounts([
-            workload::mount("testnet", TESTNET_DIR),
-            workload::read_only_mount("genesis-ssz", "/genesis-ssz"),
-            workload::read_only_mount("testnet-config", "/testnet-config"),
-            workload::read_only_mount("geth-config", "/config"),
-        ])
+        .mounts(unpack_testnet_mounts())
+        .mounts([workload::read_only_mount("geth-config", "/config")])
         .resources(&init);
     let beacon_key = match clients.consensus {
         ConsensusClient::Lighthouse => Container::new("beacon-key", &ctx.geth_image, geth_pull)
@@ -427,17 +453,12 @@ fn pair_volumes(ctx: &Ctx<'_>, nodes: &[&PairNode<'_>]) -> [Value; 8] {
             beacon_keys.push((format!("{}.peer-id.json", n.pod), json));
         }
     }
-    let (i, pos) = (ctx.i, ctx.pos);
-    let parts = pos.genesis_ssz_parts.iter().enumerate().map(|(k, cm)| (cm, format!("part-{k}"))).collect::<Vec<_>>();
-    let ssz = workload::projected_volume(
-        "genesis-ssz",
-        parts.iter().map(|(cm, path)| workload::config_map_source(cm, [("genesis.ssz.gz.part", path.as_str())])),
-    );
+    let [testnet_config, ssz, testnet] = testnet_volumes(ctx.pos);
     [
-        workload::config_map_volume("genesis", &i.genesis.config_map),
-        workload::config_map_volume("testnet-config", &pos.testnet_config_map),
+        workload::config_map_volume("genesis", &ctx.i.genesis.config_map),
+        testnet_config,
         ssz,
-        workload::empty_dir_volume("testnet"),
+        testnet,
         workload::config_map_volume("geth-config", &format!("{}-geth-config", ctx.release)),
         per_pod_volume("nodekey", nodes.iter().map(|n| (n.pod, n.node_key))),
         per_pod_volume("jwt", nodes.iter().map(|n| (n.pod, n.jwt))),

@@ -30,6 +30,7 @@
 //!   registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
+use super::history::{Interchange, HISTORY_DIR};
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use crate::values::init_resources;
@@ -167,6 +168,35 @@ pub(super) fn wallet_container(image: &str, pull: &str) -> Container {
         .resources(&init_resources())
 }
 
+/// Prysm's `slashing-protection-history export` and `import` on the validator client's datadir
+/// (`cmd/validator/slashing-protection/{export,import}.go` at v7.1.6). Neither creates
+/// `validator.db`: import looks for an existing file, so an empty one is made first (bbolt turns
+/// a zero-byte file into a new database). A flag or prompt error exits 0, so export is judged by
+/// its file and import by its `successfully imported` line. Export reads the genesis validators
+/// root from the database and fails before the client reached chain start; import stores the
+/// file's. See docs/research/slashing-interchange-prysm.md.
+fn history() -> Interchange {
+    let (dir, log) = (format!("{HISTORY_DIR}/prysm-export"), format!("{HISTORY_DIR}/prysm-import.log"));
+    let command = "/validator slashing-protection-history";
+    let datadir = format!("--accept-terms-of-use --datadir={PRYSM_VC_DATADIR}");
+    Interchange {
+        client: "prysm",
+        export: format!(
+            "rm -rf {dir}\n    \
+             {command} export {datadir} --slashing-protection-export-dir={dir} || return 1\n    \
+             [ -s {dir}/slashing_protection.json ] && mv {dir}/slashing_protection.json \"$1\""
+        ),
+        import: format!(
+            "mkdir -p {PRYSM_VC_DATADIR}\n  \
+             [ -f {PRYSM_DB} ] || touch {PRYSM_DB}\n  \
+             {command} import {datadir} --slashing-protection-json-file=\"$1\" > {log} 2>&1 \
+             || {{ cat {log}; return 1; }}\n  \
+             cat {log}\n  \
+             case \"$(cat {log})\" in *'successfully imported'*) ;; *) return 1 ;; esac"
+        ),
+    }
+}
+
 /// Prysm's validator client: `beacon_apis` over the standard REST API (its own beacon node
 /// first; Prysm fails over to the others), fees to `fee_recipient`, the wallet its init container
 /// filled; it registers new keys in `validator.db` itself. Its start script runs in bash with
@@ -193,6 +223,7 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
             init: "",
             watch: "--enable-doppelganger",
             exec: "/validator",
+            history: history(),
         },
         name: "validator",
         args,

@@ -5,7 +5,7 @@
 //! peer list) becomes `http://STUB/HOST/...`. (Not a proxy: busybox's wget sends a POST through
 //! a proxy as a GET.)
 
-use super::tests::{container, find, run, world};
+use super::tests::{client_line, container, find, run, world};
 use super::*;
 use crate::Values;
 use serde_json::{json, Value};
@@ -397,7 +397,7 @@ const EPOCH: i64 = 32 * 12;
 #[test]
 fn a_first_start_skips_the_doppelganger_wait_only_before_any_key_could_have_signed() {
     let waits = |flags: &str| flags.contains("--init-slashing-protection --enable-doppelganger-protection");
-    let skips = |flags: &str| flags.trim_end().ends_with("--init-slashing-protection");
+    let skips = |flags: &str| client_line(flags).ends_with("--init-slashing-protection");
 
     // Before genesis: nothing can have signed, no beacon node is asked.
     let (log, flags) = first_start(-600, |s, _| s.nodes.clear());

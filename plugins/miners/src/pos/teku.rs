@@ -32,6 +32,7 @@
 //!   Teku registers a new key itself, so a changed key set only asks for the doppelganger wait.
 
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
+use super::history::{Interchange, HISTORY_DIR};
 use super::launch::{ClientVc, KeyLayout, StartScript};
 use super::paths::{DATA, TESTNET_DIR};
 use ethwasm_plugin::workload::{self, Container};
@@ -48,6 +49,8 @@ pub(super) const TEKU_PEERS_FILE: &str = "/testnet/teku-peers";
 /// The validator client's data path (its slashing protection is under it), keys and passwords.
 pub(super) const TEKU_VC_DATADIR: &str = "/data/teku-vc";
 pub(super) const TEKU_SLASHING_DIR: &str = "/data/teku-vc/validator/slashprotection";
+/// The image's executable (its entry point).
+const TEKU_BIN: &str = "/opt/teku/bin/teku";
 pub(super) const TEKU_KEYS: &str = "/data/validators/keys";
 pub(super) const TEKU_PASSWORDS: &str = "/data/validators/passwords";
 
@@ -130,7 +133,7 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
         args.extend(metrics_args(b.metrics_port));
     }
     Container::new("beacon", &image, t.image.pull_policy())
-        .command(["/opt/teku/bin/teku"])
+        .command([TEKU_BIN])
         .args(args)
         .args(t.extra_args.iter().cloned())
         .env(workload::pod_identity_env())
@@ -200,13 +203,33 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
             no_database: format!("[ ! -d {TEKU_SLASHING_DIR} ]"),
             init: "",
             watch: "--doppelganger-detection-enabled=true",
-            exec: "/opt/teku/bin/teku",
+            exec: TEKU_BIN,
+            history: history(),
         },
         name: "teku",
         args,
         extra_args: v.teku.validator_extra_args.clone(),
         env: vec![json!({ "name": "JAVA_OPTS", "value": v.teku.validator_java_opts })],
         mounts: vec![workload::mount("tmp", "/tmp")],
+    }
+}
+
+/// Teku's `slashing-protection export --to` and `import --from` on the validator client's data
+/// path (`ExportCommand.java`, `ImportCommand.java`). Its import merges key by key and exits 0
+/// even when a key failed, saying so on standard output (`There were <n> errors found during
+/// import.`, `SlashingProtectionImporter.java`), so the output is checked. See
+/// docs/research/slashing-interchange.md.
+fn history() -> Interchange {
+    let log = format!("{HISTORY_DIR}/teku-import.log");
+    Interchange {
+        client: "teku",
+        export: format!("{TEKU_BIN} slashing-protection export --data-path={TEKU_VC_DATADIR} --to=\"$1\""),
+        import: format!(
+            "{TEKU_BIN} slashing-protection import --data-path={TEKU_VC_DATADIR} --from=\"$1\" > {log} \
+             || {{ cat {log}; return 1; }}\n  \
+             cat {log}\n  \
+             if grep -q 'errors found during import' {log}; then return 1; fi"
+        ),
     }
 }
 

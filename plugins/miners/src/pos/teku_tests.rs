@@ -4,7 +4,7 @@
 
 use super::teku::{TEKU_KEYS, TEKU_PASSWORDS, TEKU_SLASHING_DIR};
 use super::tests::{
-    args, busybox_sh, container, find, flag, host, mount_path, run, secret_bytes, volume, world, World,
+    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, world, World,
 };
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
@@ -207,17 +207,17 @@ fn teku_validator_clients_get_each_key_beside_its_password_and_watch_for_doppelg
     let run_script = validator["command"][2].as_str().unwrap().replace("/opt/teku/bin/teku", "teku");
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let (ok, first) = sh(&run_script, root, &a, Some(&bin));
-    assert!(ok && first.trim_end().ends_with("--doppelganger-detection-enabled=true"), "{first}");
+    assert!(ok && client_line(&first).ends_with("--doppelganger-detection-enabled=true"), "{first}");
     std::fs::create_dir_all(root.join(TEKU_SLASHING_DIR.trim_start_matches('/'))).unwrap();
     let (ok, again) = sh(&run_script, root, &a, Some(&bin));
-    assert!(ok && !again.contains("doppelganger"), "{again}");
+    assert!(ok && !client_line(&again).contains("doppelganger"), "{again}");
     let known = std::fs::read_to_string(root.join("data/ethwasm-keys")).unwrap();
     let mut want: Vec<&str> = laid.iter().map(|f| f.trim_end_matches(".json")).collect();
     want.sort();
     assert_eq!(known.lines().collect::<Vec<_>>(), want, "the same list as Lighthouse's: public keys, sorted");
     std::fs::remove_file(keys.join(&laid[0])).unwrap();
     let (ok, moved) = sh(&run_script, root, &a, Some(&bin));
-    assert!(ok && moved.trim_end().ends_with("--doppelganger-detection-enabled=true"), "{moved}");
+    assert!(ok && client_line(&moved).ends_with("--doppelganger-detection-enabled=true"), "{moved}");
 }
 
 #[test]

@@ -473,10 +473,21 @@ fn the_testnet_dir_holds_genesis_ssz_beside_config_and_deposit_block() {
     assert!(g.starts_with("if [ -d /data/geth/geth/chaindata ]"), "{g}");
     assert!(g.contains("geth init --datadir=/data/geth /genesis/genesis.json"), "{g}");
     assert_eq!(flag(&args(container(sts, "geth")), "--datadir"), Some("/data/geth"));
-    // The validator client reads the network's config.yaml (genesis comes from its beacon node).
+    // Lighthouse's validator client reads the same dir: from v8.1.0 it takes the genesis time and
+    // validators root from genesis.ssz there (not from a beacon node), as do its slashing
+    // protection commands.
     let vc = find(&m, "StatefulSet", "eth-validator-1");
     assert_eq!(flag(&args(container(vc, "validator")), "--testnet-dir"), Some(TESTNET_DIR));
-    assert_eq!(volume(vc, "testnet")["configMap"]["name"], "eth-testnet");
+    assert_eq!(volume(vc, "testnet")["emptyDir"], json!({}));
+    assert_eq!(volume(vc, "testnet-config")["configMap"]["name"], "eth-testnet");
+    let unpack = container(vc, "testnet");
+    let unpacks = unpack["command"][2].as_str().unwrap();
+    assert!(
+        unpacks.contains("gunzip > /testnet/genesis.ssz") && script.starts_with(unpacks),
+        "the pair's own unpacking"
+    );
+    assert_eq!(mount_path(unpack, "testnet"), TESTNET_DIR);
+    assert_eq!(mount_path(container(vc, "validator"), "testnet"), TESTNET_DIR);
 }
 
 #[test]
@@ -539,6 +550,14 @@ fn validator_clients_pair_with_their_signer_and_never_share_a_key() {
 }
 
 /// Runs a pod's shell script natively with its absolute paths moved under `root`.
+/// The line a stand-in client printed in a start script's output (its command line): the one
+/// before the script says the client exited.
+pub(super) fn client_line(out: &str) -> &str {
+    let lines: Vec<&str> = out.lines().collect();
+    let exited = lines.iter().position(|l| l.starts_with("the validator client exited with status"));
+    exited.and_then(|k| k.checked_sub(1)).map_or("", |k| lines[k])
+}
+
 fn sh(script: &str, root: &std::path::Path, moved: &[&str], args: &[&str], path: Option<&std::path::Path>) -> String {
     let mut s = script.to_string();
     for dir in moved {
@@ -648,20 +667,23 @@ fn slashing_protection_is_created_when_absent_and_new_keys_are_watched_for_first
         let watch = if doppelganger { " --enable-doppelganger-protection" } else { "" };
         // First start: the database is created, and the keys are new to this volume.
         let fresh = sh(script, root, &["/data"], &a, Some(&bin));
-        assert!(fresh.contains("validator_client --testnet-dir=/testnet"), "{fresh}");
-        assert!(fresh.trim_end().ends_with(&format!("--init-slashing-protection{watch}")), "{fresh}");
+        assert!(client_line(&fresh).starts_with("validator_client --testnet-dir=/testnet"), "{fresh}");
+        assert!(client_line(&fresh).ends_with(&format!("--init-slashing-protection{watch}")), "{fresh}");
         // A restart with the same keys: nothing extra.
         std::fs::write(&db, b"").unwrap();
         let again = sh(script, root, &["/data"], &a, Some(&bin));
-        assert!(again.starts_with("validator_client ") && !again.contains("--init-slashing"), "{again}");
-        assert!(!again.contains("doppelganger"), "{again}");
+        assert!(client_line(&again).starts_with("validator_client ") && !again.contains("--init-slashing"), "{again}");
+        assert!(!client_line(&again).contains("doppelganger"), "{again}");
         // A key moved here (the signer count changed): registered, and watched for before it signs.
         std::fs::create_dir_all(root.join("data/validators/0xbb")).unwrap();
         let moved = sh(script, root, &["/data"], &a, Some(&bin));
-        assert!(moved.trim_end().ends_with(&format!("--init-slashing-protection{watch}")), "{moved}");
+        assert!(client_line(&moved).ends_with(&format!("--init-slashing-protection{watch}")), "{moved}");
         // And the next start with the same keys is plain again.
         let again = sh(script, root, &["/data"], &a, Some(&bin));
-        assert!(!again.contains("--init-slashing") && !again.contains("doppelganger"), "{again}");
+        assert!(
+            !client_line(&again).contains("--init-slashing") && !client_line(&again).contains("doppelganger"),
+            "{again}"
+        );
     }
 }
 
@@ -1011,7 +1033,7 @@ fn pods_are_sized_probed_spread_and_given_time_to_stop() {
         assert!(selector.get("ethwasm.io/node-set").is_none(), "spread over the whole group, not one set");
     }
     let vc = find(&m, "StatefulSet", "eth-validator-0");
-    assert_eq!(pod_spec(vc)["terminationGracePeriodSeconds"], 60);
+    assert_eq!(pod_spec(vc)["terminationGracePeriodSeconds"], 120, "the client's stop and its history's export");
     let c = container(vc, "validator");
     assert_eq!(c["resources"]["requests"]["memory"], "256Mi");
     assert_eq!(c["livenessProbe"]["tcpSocket"]["port"], "vc-metrics");
@@ -1044,5 +1066,5 @@ fn the_first_start_check_runs_only_where_a_volume_remembers() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["validators"], "an emptyDir client always waits");
+    assert_eq!(names, ["testnet", "validators"], "an emptyDir client always waits");
 }

@@ -30,10 +30,12 @@
 
 use super::context::{sha256_hex, Ctx};
 use super::first_start;
+use super::history::Interchange;
 use super::launch::{
     client_container, exit_parts, layout_script, metrics_probes, run_validator_script, KeyLayout, StartScript,
 };
 use super::lodestar::{self, LODESTAR, LODESTAR_TAG};
+use super::node;
 use super::paths::{
     CONFIG_HASH_ANNOTATION, DATA, HOLDS_ANNOTATION, HOLDS_SET_ANNOTATION, LIGHTHOUSE, LIGHTHOUSE_TAG, PASSWORD_DIR,
     PASSWORD_FILE, ROLLOUT_BUDGET_ANNOTATION, ROLLOUT_GROUP_ANNOTATION, ROLLOUT_WEIGHT_ANNOTATION, SLASHING_DB,
@@ -94,11 +96,25 @@ fn lighthouse_start() -> StartScript {
         init: "--init-slashing-protection",
         watch: "--enable-doppelganger-protection",
         exec: "lighthouse",
+        history: lighthouse_history(),
     }
 }
 
-/// Seconds a validator client has to stop (it flushes its slashing protection database).
-const VC_GRACE_SECONDS: u32 = 60;
+/// Lighthouse's `account validator slashing-protection export|import FILE` (a positional file;
+/// the genesis validators root is read from the testnet dir's genesis.ssz, so the pod unpacks it
+/// there; import creates the database in `<datadir>/validators`, which the layout made). See
+/// docs/research/slashing-interchange.md.
+fn lighthouse_history() -> Interchange {
+    let command = |verb: &str| {
+        format!("lighthouse --testnet-dir={TESTNET_DIR} --datadir={DATA} account validator slashing-protection {verb} \"$1\"")
+    };
+    Interchange { client: "lighthouse", export: command("export"), import: command("import") }
+}
+
+/// Seconds a validator client has to stop: it flushes its slashing protection database, and the
+/// start script then exports its history (`history.rs`; a JVM or Node.js start for Teku and
+/// Lodestar).
+const VC_GRACE_SECONDS: u32 = 120;
 
 /// One validator client: a StatefulSet of one pod using `beacon_apis` (its signer's beacon node
 /// first, the others as fallbacks).
@@ -181,6 +197,16 @@ pub(super) fn validator_set(
     if !exiting.is_empty() {
         pod = pod.init_container(retired::container(ctx, &exiting, beacon_apis));
     }
+    // Lighthouse reads the genesis validators root for its history's export and import from
+    // genesis.ssz in the testnet dir (`history.rs`); the other clients need only config.yaml.
+    if kind == ConsensusClient::Lighthouse {
+        pod = pod.init_container(
+            Container::new("testnet", &ctx.geth_image, v.image.pull_policy())
+                .command(["sh", "-c", &node::unpack_testnet_script(ctx.pos)])
+                .mounts(node::unpack_testnet_mounts())
+                .resources(&init),
+        );
+    }
     let mut pod = pod.init_container(layout);
     if kind == ConsensusClient::Prysm {
         pod = pod.init_container(prysm::wallet_container(&image, pull));
@@ -193,8 +219,11 @@ pub(super) fn validator_set(
         .volumes([
             keystores,
             workload::secret_volume("password", &password.secret_name, [(password.key.as_str(), "password")]),
-            workload::config_map_volume("testnet", &ctx.pos.testnet_config_map),
         ])
+        .volumes(match kind {
+            ConsensusClient::Lighthouse => node::testnet_volumes(ctx.pos).to_vec(),
+            _ => vec![workload::config_map_volume("testnet", &ctx.pos.testnet_config_map)],
+        })
         .volumes(persistence.scratch_volume("data"))
         .container(container);
     let pod = match kind {
