@@ -1896,8 +1896,8 @@ async fn the_network_tools_deploy_next_to_the_network_and_come_up(t: Env) {
 }
 
 /// The mixed-clients example deploys and comes up (geth with Lighthouse, Besu with Teku, Reth
-/// with Prysm, Nethermind with Lodestar, geth with Teku for RPC; each validator client its
-/// pair's), and moving one validator client from Lighthouse to Teku is an upgrade that keeps the
+/// with Prysm, Nethermind with Lodestar; RPC nodes geth with Teku and Reth with Lodestar, a
+/// StatefulSet each; each validator client its pair's), and moving one validator client from Lighthouse to Teku is an upgrade that keeps the
 /// genesis and the slice, stops that client alone before its new one starts (which imports the
 /// slashing-protection history the old one exported), and touches no other client.
 async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t: Env) {
@@ -1936,9 +1936,13 @@ async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t:
     assert!(image(&sts("ethereum-validator-2").await, "validator").starts_with("gcr.io/offchainlabs/prysm/validator:"));
     assert!(image(&sts("ethereum-signer-0").await, "geth").starts_with("ethereum/client-go:"));
     assert!(image(&sts("ethereum-rpc").await, "beacon").starts_with("consensys/teku:"));
+    // RPC node 1 runs another pair: its own StatefulSet, ready, behind the same Service.
+    assert!(out.contains(&format!("ready    StatefulSet {}/ethereum-rpc-reth-lodestar", t.ns)), "{out}");
+    assert!(image(&sts("ethereum-rpc-reth-lodestar").await, "beacon").starts_with("chainsafe/lodestar:"));
+    assert!(image(&sts("ethereum-rpc-reth-lodestar").await, "reth").starts_with("ghcr.io/paradigmxyz/reth:"));
     assert!(image(&sts("ethereum-validator-0").await, "validator").starts_with("sigp/lighthouse:"));
     let peers = t.c.get(&builtin::config_map(), &t.ns, "ethereum-geth-config").await.unwrap().unwrap();
-    assert_eq!(peers["data"]["teku-peers"].as_str().unwrap().lines().count(), 5, "every beacon node");
+    assert_eq!(peers["data"]["teku-peers"].as_str().unwrap().lines().count(), 6, "every beacon node");
     let genesis = t.c.get(&builtin::config_map(), &t.ns, "ethereum-genesis").await.unwrap().unwrap();
     let generation = |s: &Value| s["metadata"]["generation"].as_i64().unwrap();
     let pod = |s: &Value| s["spec"]["template"]["spec"].clone();

@@ -6,9 +6,13 @@
 //! an output between them.
 //!
 //! A node is a signer pair (`r-signer-<i>`, with its validator client `r-validator-<i>`) or an
-//! RPC pair (`r-rpc`, one StatefulSet whose pods are replicas, so every RPC node runs the same
-//! pair). Choosing another client for a node keeps its pod name and so every key it was given.
+//! RPC pair. RPC nodes running the same pair are replicas of one StatefulSet: `r-rpc` for the
+//! first RPC node's pair, `r-rpc-<execution>-<consensus>` for each other pair that a list of
+//! RPC choices asks for ([`Clients::rpc_sets`]). Choosing another client for a signer keeps its
+//! pod name and so every key it was given; an RPC node that changes pair moves to that pair's
+//! StatefulSet, and so gets a new pod name and new keys (it holds no validator).
 
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -110,8 +114,52 @@ pub struct Clients {
     pub spread: bool,
     /// Signer `i` takes entry `i`, when there is one.
     pub signers: Vec<NodeChoice>,
-    /// The RPC nodes' pair.
-    pub rpc: NodeChoice,
+    /// The RPC nodes' pair: one for all, or one an RPC node.
+    pub rpc: RpcChoice,
+}
+
+/// `global.clients.rpc`: one choice for every RPC node, or a list whose entry `k` is RPC node
+/// `k`'s (nodes past its end take the defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RpcChoice {
+    All(NodeChoice),
+    Each(Vec<NodeChoice>),
+}
+
+impl Default for RpcChoice {
+    fn default() -> Self {
+        RpcChoice::All(NodeChoice::default())
+    }
+}
+
+/// By hand rather than `untagged`, so that a wrong field or client in either form gets
+/// [`NodeChoice`]'s own error (naming the field, or the supported clients).
+impl<'de> Deserialize<'de> for RpcChoice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Choice;
+        impl<'de> Visitor<'de> for Choice {
+            type Value = RpcChoice;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node's clients, or a list of them (one an RPC node)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RpcChoice, A::Error> {
+                NodeChoice::deserialize(de::value::MapAccessDeserializer::new(map)).map(RpcChoice::All)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RpcChoice, A::Error> {
+                Vec::<NodeChoice>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RpcChoice::Each)
+            }
+        }
+        deserializer.deserialize_any(Choice)
+    }
+}
+
+/// RPC nodes running one pair: one StatefulSet, its pods in the order of the nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcSet {
+    pub stateful_set: String,
+    pub clients: NodeClients,
+    pub pods: Vec<String>,
 }
 
 impl Default for Clients {
@@ -121,7 +169,7 @@ impl Default for Clients {
             consensus: ConsensusClient::Lighthouse,
             spread: false,
             signers: Vec::new(),
-            rpc: NodeChoice::default(),
+            rpc: RpcChoice::default(),
         }
     }
 }
@@ -138,9 +186,41 @@ impl Clients {
         self.resolve(self.signers.get(i).copied().unwrap_or_default(), execution, consensus)
     }
 
-    /// What every RPC node runs.
-    pub fn rpc(&self) -> NodeClients {
-        self.resolve(self.rpc, self.execution, self.consensus)
+    /// What RPC node `k` runs.
+    pub fn rpc_node(&self, k: u32) -> NodeClients {
+        let choice = match &self.rpc {
+            RpcChoice::All(choice) => *choice,
+            RpcChoice::Each(list) => list.get(k as usize).copied().unwrap_or_default(),
+        };
+        self.resolve(choice, self.execution, self.consensus)
+    }
+
+    /// The StatefulSets of `rpc_nodes` RPC nodes of `release`, in the order of their first
+    /// node: `<release>-rpc` for RPC node 0's pair (so one choice for all keeps every node
+    /// there, as before lists existed), `<release>-rpc-<execution>-<consensus>` for another.
+    pub fn rpc_sets(&self, release: &str, rpc_nodes: u32) -> Vec<RpcSet> {
+        let mut sets: Vec<RpcSet> = Vec::new();
+        for k in 0..rpc_nodes {
+            let clients = self.rpc_node(k);
+            let at = match sets
+                .iter()
+                .position(|s| (s.clients.execution, s.clients.consensus) == (clients.execution, clients.consensus))
+            {
+                Some(at) => at,
+                None => {
+                    let stateful_set = if sets.is_empty() {
+                        format!("{release}-rpc")
+                    } else {
+                        format!("{release}-rpc-{}-{}", clients.execution, clients.consensus)
+                    };
+                    sets.push(RpcSet { stateful_set, clients, pods: Vec::new() });
+                    sets.len() - 1
+                }
+            };
+            let set = &mut sets[at];
+            set.pods.push(format!("{}-{}", set.stateful_set, set.pods.len()));
+        }
+        sets
     }
 
     fn resolve(&self, choice: NodeChoice, execution: ExecutionClient, consensus: ConsensusClient) -> NodeClients {
@@ -166,9 +246,7 @@ impl Clients {
                 [n.consensus, n.validator]
             })
             .collect();
-        if rpc_nodes > 0 {
-            used.push(self.rpc().consensus);
-        }
+        used.extend((0..rpc_nodes).map(|k| self.rpc_node(k).consensus));
         used.sort();
         used.dedup();
         used
@@ -177,9 +255,7 @@ impl Clients {
     /// Every execution client some node runs.
     pub fn execution_in_use(&self, signers: u32, rpc_nodes: u32) -> Vec<ExecutionClient> {
         let mut used: Vec<ExecutionClient> = (0..signers).map(|i| self.signer(i).execution).collect();
-        if rpc_nodes > 0 {
-            used.push(self.rpc().execution);
-        }
+        used.extend((0..rpc_nodes).map(|k| self.rpc_node(k).execution));
         used.sort();
         used.dedup();
         used
@@ -200,7 +276,7 @@ mod tests {
         };
         assert_eq!(c.signer(0), want);
         assert_eq!(c.signer(7), want);
-        assert_eq!(c.rpc(), want);
+        assert_eq!(c.rpc_node(0), want);
         assert_eq!(c.consensus_in_use(4, 1), vec![ConsensusClient::Lighthouse]);
     }
 
@@ -219,11 +295,41 @@ mod tests {
         assert_eq!(c.signer(3).consensus, ConsensusClient::Lodestar);
         assert_eq!(c.signer(4).consensus, ConsensusClient::Lighthouse);
         assert_eq!(c.signer(5).validator, ConsensusClient::Teku);
-        assert_eq!(c.rpc().consensus, ConsensusClient::Teku);
+        assert_eq!(c.rpc_node(0).consensus, ConsensusClient::Teku);
+        assert_eq!(c.rpc_node(3).consensus, ConsensusClient::Teku, "one choice for all");
         assert_eq!(c.consensus_in_use(2, 0), vec![ConsensusClient::Lighthouse, ConsensusClient::Teku]);
         assert_eq!(c.signer(1).execution, ExecutionClient::Besu, "spread cycles the execution clients too");
         assert_eq!(c.execution_in_use(2, 0), vec![ExecutionClient::Geth, ExecutionClient::Besu]);
         assert_eq!(c.execution_in_use(1, 0), vec![ExecutionClient::Geth]);
+    }
+
+    #[test]
+    fn rpc_nodes_of_one_pair_share_a_stateful_set_and_the_first_pairs_keeps_the_name() {
+        let pods = |sets: &[RpcSet]| sets.iter().map(|s| (s.stateful_set.clone(), s.pods.clone())).collect::<Vec<_>>();
+        // One choice for all: every node in `r-rpc`, whatever the pair.
+        let c: Clients = serde_json::from_value(serde_json::json!({"rpc": {"execution": "besu"}})).unwrap();
+        assert_eq!(pods(&c.rpc_sets("eth", 2)), [("eth-rpc".into(), vec!["eth-rpc-0".into(), "eth-rpc-1".into()])]);
+        assert_eq!(c.rpc_sets("eth", 2)[0].clients.execution, ExecutionClient::Besu);
+        assert!(c.rpc_sets("eth", 0).is_empty());
+        // A list: node k takes entry k, past its end the defaults; a set per pair.
+        let c: Clients = serde_json::from_value(serde_json::json!({
+            "consensus": "teku",
+            "rpc": [{}, {"execution": "reth", "consensus": "lodestar"}, {"consensus": "teku"}]
+        }))
+        .unwrap();
+        let sets = c.rpc_sets("eth", 5);
+        let want = |set: &str, n: usize| (set.to_string(), (0..n).map(|k| format!("{set}-{k}")).collect::<Vec<_>>());
+        assert_eq!(pods(&sets), [want("eth-rpc", 4), want("eth-rpc-reth-lodestar", 1)]);
+        assert_eq!(sets[1].clients.consensus, ConsensusClient::Lodestar);
+        assert_eq!(c.rpc_node(1).execution, ExecutionClient::Reth);
+        assert_eq!(c.rpc_node(4).consensus, ConsensusClient::Teku, "past the list: the defaults");
+        assert_eq!(c.consensus_in_use(0, 5), vec![ConsensusClient::Teku, ConsensusClient::Lodestar]);
+        assert_eq!(c.execution_in_use(0, 2), vec![ExecutionClient::Geth, ExecutionClient::Reth]);
+        // Both forms say what is wrong in an entry.
+        let err = serde_json::from_value::<Clients>(serde_json::json!({"rpc": [{"cl": "teku"}]})).unwrap_err();
+        assert!(err.to_string().contains("unknown field `cl`"), "{err}");
+        let err = serde_json::from_value::<Clients>(serde_json::json!({"rpc": {"consensus": "prism"}})).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `prism`, expected"), "{err}");
     }
 
     #[test]

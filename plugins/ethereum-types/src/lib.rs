@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 mod clients;
-pub use clients::{Clients, ConsensusClient, ExecutionClient, NodeChoice, NodeClients};
+pub use clients::{Clients, ConsensusClient, ExecutionClient, NodeChoice, NodeClients, RpcChoice, RpcSet};
 
 /// Output names, for `provides`/`requires` and the `input`/`output` calls, so a typo fails to compile.
 pub mod names {

@@ -5,7 +5,7 @@
 use crate::eth::{self, parse_address, PrivateKey};
 use crate::keystore::{self, ReleaseKdf, ScryptParams};
 use crate::{derive_key, labelled, nonce, Accounts, KeySource, Keyring, Values};
-use ethwasm_ethereum_types::{NodeSet, SecretKeyRef, Signer, Topology};
+use ethwasm_ethereum_types::{Clients, NodeSet, SecretKeyRef, Signer, Topology};
 use ethwasm_plugin::{k8s, PluginError};
 
 /// The salt every keystore of a release shares (chains from GENESIS_DEFAULTS_V2 on).
@@ -72,6 +72,7 @@ pub(crate) fn node_key_sets(
     v: &Values,
     topo: Topology,
     pos: bool,
+    clients: &Clients,
     keyring: &mut Keyring<'_>,
     src: &mut dyn KeySource,
 ) -> Result<(NodeSet, NodeSet), PluginError> {
@@ -79,7 +80,18 @@ pub(crate) fn node_key_sets(
     // Proof of stake renders no bootnode (its nodes dial each other by name): no key for one.
     let bootnode_count = if pos { 0 } else { topo.bootnodes };
     let bootnodes = keyring.node_set(&format!("{release}-bootnode"), bootnode_count, src)?;
-    let rpc = keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?;
+    // Proof of stake: RPC nodes running one pair share a StatefulSet (`Clients::rpc_sets`).
+    let rpc = if pos {
+        let sets = clients.rpc_sets(release, topo.rpc_nodes);
+        let mut nodes = Vec::new();
+        for set in &sets {
+            nodes.extend(set.pods.iter().map(|pod| keyring.node(pod, src)).collect::<Result<Vec<_>, _>>()?);
+        }
+        let stateful_set = sets.first().map_or_else(|| format!("{release}-rpc"), |s| s.stateful_set.clone());
+        NodeSet { stateful_set, nodes }
+    } else {
+        keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?
+    };
     if let Some(unused) = v.node_keys.keys().find(|k| !keyring.data.contains_key(*k)) {
         return Err(invalid(format!(
             "nodeKeys.{unused}: no such pod; pods are {}",

@@ -198,7 +198,7 @@ pub fn render_in(
         out = out.manifest(keystore);
     }
 
-    let (bootnodes, rpc) = node_key_sets(release, v, topo, pos, &mut keyring, src)?;
+    let (bootnodes, rpc) = node_key_sets(release, v, topo, pos, &global.clients, &mut keyring, src)?;
 
     let (mut accounts, account_data) = extra_accounts(&v.accounts, &mut kdf, params, src)?;
 
@@ -227,7 +227,12 @@ pub fn render_in(
             .zip(c.beacon_nodes(signer_pods.len() as u32))
             .filter(|(_, b)| *b == lodestar)
             .map(|(p, _)| p.clone())
-            .chain(rpc_pods.iter().filter(|_| c.rpc().consensus == lodestar).cloned())
+            .chain(
+                c.rpc_sets(release, rpc_pods.len() as u32)
+                    .into_iter()
+                    .filter(|s| s.clients.consensus == lodestar)
+                    .flat_map(|s| s.pods),
+            )
             .collect();
         let request = pos::Request {
             release,
@@ -338,13 +343,14 @@ impl Keyring<'_> {
 
     /// Keys for the `count` pods of StatefulSet `sts`.
     fn node_set(&mut self, sts: &str, count: u32, src: &mut dyn KeySource) -> Result<NodeSet, PluginError> {
-        let mut nodes = Vec::new();
-        for i in 0..count {
-            let pod = format!("{sts}-{i}");
-            let (node_id, node_key) = self.node_key(&pod, src)?;
-            nodes.push(Node { pod, node_id, node_key });
-        }
+        let nodes = (0..count).map(|i| self.node(&format!("{sts}-{i}"), src)).collect::<Result<_, _>>()?;
         Ok(NodeSet { stateful_set: sts.to_string(), nodes })
+    }
+
+    /// The key of pod `pod`.
+    fn node(&mut self, pod: &str, src: &mut dyn KeySource) -> Result<Node, PluginError> {
+        let (node_id, node_key) = self.node_key(pod, src)?;
+        Ok(Node { pod: pod.to_string(), node_id, node_key })
     }
 }
 

@@ -46,6 +46,8 @@ fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
     let mut pods: Vec<PodFs<'_>> =
         (0..4).map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-signer-{i}")), 0)).collect();
     pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc"), 0));
+    // RPC node 1 runs another pair, so its own StatefulSet.
+    pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc-reth-lodestar"), 0));
     pods
 }
 
@@ -136,13 +138,15 @@ fn reth_nodes_read_the_genesis_and_trust_every_other_nodes_enode() {
     let exec = |p: &PodFs<'_>| p.container_at(0)["name"].as_str().unwrap().to_string();
     let enodes = enodes(&pods);
     let reth: Vec<&PodFs<'_>> = pods.iter().filter(|p| exec(p) == "reth").collect();
-    assert_eq!(reth.len(), 1, "signer 2");
+    assert_eq!(reth.len(), 2, "signer 2 and RPC node 1");
     let geth_pod = pods.iter().find(|p| exec(p) == "geth").unwrap();
     let genesis = geth_pod.read("init-genesis", "/genesis/genesis.json");
     for p in reth {
         assert_eq!(p.read("reth", &p.flag("reth", "--chain").unwrap()), genesis, "{}", p.pod);
         let jwt = p.read("reth", &p.flag("reth", "--authrpc.jwtsecret").unwrap());
-        assert_eq!(p.read("beacon", &p.flag("beacon", "--jwt-secret").unwrap()), jwt, "{}: Prysm beside it", p.pod);
+        // Prysm beside it on signer 2, Lodestar on RPC node 1.
+        let flag = if client_of(image(p, "beacon")) == "prysm" { "--jwt-secret" } else { "--jwtSecret" };
+        assert_eq!(p.read("beacon", &p.flag("beacon", flag).unwrap()), jwt, "{}: its beacon node", p.pod);
         p.run("testnet");
         let list = String::from_utf8(p.read("reth", "/testnet/reth-peers")).unwrap();
         let list: BTreeSet<String> = list.split(',').map(String::from).collect();
@@ -292,11 +296,16 @@ fn lodestar_nodes_read_their_jwt_testnet_and_keys() {
     let objs = chart();
     let pods = pairs(objs);
     let lodestar: Vec<&PodFs<'_>> = pods.iter().filter(|p| client_of(image(p, "beacon")) == "lodestar").collect();
-    assert_eq!(lodestar.len(), 1, "signer 3");
+    assert_eq!(lodestar.len(), 2, "signer 3 and RPC node 1");
     for p in lodestar {
-        // Nethermind beside it (signer 3) reads the same JWT.
+        // The execution client beside it (Nethermind on signer 3, Reth on RPC node 1) reads the
+        // same JWT.
         let jwt = p.read("beacon", &p.flag("beacon", "--jwtSecret").unwrap());
-        assert_eq!(jwt, p.read("nethermind", &p.flag("nethermind", "--JsonRpc.JwtSecretFile").unwrap()), "{}", p.pod);
+        let (exec, flag) = match p.container_at(0)["name"].as_str().unwrap() {
+            "nethermind" => ("nethermind", "--JsonRpc.JwtSecretFile"),
+            _ => ("reth", "--authrpc.jwtsecret"),
+        };
+        assert_eq!(jwt, p.read(exec, &p.flag(exec, flag).unwrap()), "{}", p.pod);
         p.run("testnet");
         let config = p.read("beacon", &p.flag("beacon", "--paramsFile").unwrap());
         assert!(String::from_utf8(config).unwrap().contains("CONFIG_NAME"));

@@ -13,7 +13,8 @@
 //!   the enode URL of every execution node (id from its node key, host its DNS name);
 //! - StatefulSet `r-signer-<i>` per signer (one replica, pod `r-signer-<i>-0`): containers `geth`
 //!   and `beacon`; StatefulSet `r-rpc` (pods `r-rpc-<k>`): the same pair without validators,
-//!   serving JSON-RPC behind Service `r-rpc` and the beacon API behind Service `r-beacon`;
+//!   serving JSON-RPC behind Service `r-rpc` and the beacon API behind Service `r-beacon`
+//!   (with `global.clients.rpc` a list, also `r-rpc-<execution>-<consensus>`, one a pair);
 //! - StatefulSet `r-validator-<c>` per validator client (one replica, signer `c`'s slice of
 //!   the keys), headless Service `r-validator`, PodDisruptionBudget `r-validators`;
 //! - PodDisruptionBudgets `r-signers`, `r-rpc`, NetworkPolicy `r-rpc` (optional), as for clique.
@@ -78,6 +79,8 @@ mod nethermind_tests;
 mod prysm_tests;
 #[cfg(test)]
 mod reth_tests;
+#[cfg(test)]
+mod rpc_sets_tests;
 #[cfg(test)]
 mod script_tests;
 #[cfg(test)]

@@ -42,6 +42,17 @@ pub(crate) fn render(
         i.signers.signers.iter().map(|s| pair(i, &s.pod, &s.node_id, &s.node_key)).collect::<Result<_, _>>()?;
     let rpcs: Vec<PairNode<'_>> =
         i.rpc.nodes.iter().map(|n| pair(i, &n.pod, &n.node_id, &n.node_key)).collect::<Result<_, _>>()?;
+    // Both plugins plan the RPC pods from `global.clients`; a secrets plugin of another tree
+    // could name others, and a pod left out of every StatefulSet would go unnoticed.
+    let planned: Vec<String> =
+        i.clients.rpc_sets(release, rpcs.len() as u32).into_iter().flat_map(|s| s.pods).collect();
+    let keyed: Vec<&str> = rpcs.iter().map(|n| n.pod).collect();
+    if planned != keyed {
+        return Err(missing(format!(
+            "node-keys: the secrets plugin keyed the RPC pods {keyed:?}, but global.clients.rpc plans {planned:?}; \
+             build both plugins from the same tree"
+        )));
+    }
     let all: Vec<&PairNode<'_>> = signers.iter().chain(&rpcs).collect();
 
     let out = pairs_service_and_peers(&ctx, &all, Output::new());
@@ -153,9 +164,13 @@ fn rpc_pairs(ctx: &Ctx<'_>, rpcs: &[PairNode<'_>], all: &[&PairNode<'_>], mut ou
     let (release, v, i) = (ctx.release, ctx.v, ctx.i);
     let b = &v.beacon;
     let name = &i.rpc.stateful_set;
-    let labels = labels(release, "rpc", name);
-    let nodes: Vec<&PairNode<'_>> = rpcs.iter().collect();
-    out = out.manifest(pair_set(ctx, name, &labels, &nodes, all.len() - 1, Role::Rpc, i.clients.rpc()));
+    // RPC nodes running one pair are replicas of one StatefulSet (`Clients::rpc_sets`); the
+    // Services, the budget and the policy select every RPC pod by its component.
+    for set in i.clients.rpc_sets(release, rpcs.len() as u32) {
+        let labels = labels(release, "rpc", &set.stateful_set);
+        let nodes: Vec<&PairNode<'_>> = rpcs.iter().filter(|n| set.pods.iter().any(|p| p == n.pod)).collect();
+        out = out.manifest(pair_set(ctx, &set.stateful_set, &labels, &nodes, all.len() - 1, Role::Rpc, set.clients));
+    }
     let r = &v.rpc;
     let sel = k8s::component_labels(release, "geth", "rpc");
     out = out.manifest(k8s::service(
@@ -301,9 +316,9 @@ fn pair_kinds(ctx: &Ctx<'_>) -> (String, String) {
     };
     let mut nodes: Vec<(String, NodeClients)> =
         i.signers.signers.iter().map(|s| (s.pod.clone(), i.clients.signer(s.index))).collect();
-    if !i.rpc.nodes.is_empty() {
-        nodes.push((i.rpc.stateful_set.clone(), i.clients.rpc()));
-    }
+    nodes.extend(
+        i.clients.rpc_sets(ctx.release, i.rpc.nodes.len() as u32).into_iter().map(|s| (s.stateful_set, s.clients)),
+    );
     let first = nodes.first().map(|(_, c)| *c);
     if nodes.iter().all(|(_, c)| Some(*c) == first && c.validator == c.consensus) {
         return (first.map_or_else(|| "geth + Lighthouse".into(), title), String::new());

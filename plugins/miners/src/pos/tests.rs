@@ -30,7 +30,7 @@ fn fake(label: &str, len: u32) -> Vec<u8> {
     out
 }
 
-fn rel() -> Release {
+pub(super) fn rel() -> Release {
     Release { name: "eth".into(), namespace: "chain".into(), created: 1_767_225_600 }
 }
 
