@@ -27,6 +27,7 @@
 //!   out by an init container. The slashing protection database is `<dataDir>/validator-db`;
 //!   Lodestar registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
+use super::checkpoint::{self, SyncFrom};
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::history::Interchange;
 use super::launch::{ClientVc, KeyLayout, StartScript};
@@ -58,9 +59,21 @@ fn log_level(level: &str) -> &'static str {
     }
 }
 
-/// The `node` command line that runs Lodestar (its subcommand follows).
-pub(super) fn command() -> [String; 2] {
-    ["node".into(), BIN.into()]
+/// Where an empty Lodestar beacon node syncs from (`checkpoint.rs`): `--checkpointSyncUrl` (the
+/// finalized state from `/eth/v2/debug/beacon/states/finalized` of any client's beacon API;
+/// the genesis file is then not read) with `--ignoreWeakSubjectivityCheck`, so that a chain
+/// whose finality stalled for over the weak subjectivity period (256 epochs here) still lets a
+/// node join. Lodestar creates `chain-db` before the download, and resumes a recent database
+/// whatever the flag says, so the decision is sticky. See docs/research/checkpoint-sync-lodestar.md.
+pub(super) fn sync_from() -> SyncFrom {
+    SyncFrom {
+        client: "Lodestar",
+        has_database: format!("[ -d {LODESTAR_DATADIR}/chain-db ]"),
+        datadir: LODESTAR_DATADIR,
+        file: format!("{LODESTAR_DATADIR}/sync-from"),
+        checkpoint: "--checkpointSyncUrl=$api --ignoreWeakSubjectivityCheck",
+        sticky: true,
+    }
 }
 
 /// Copies the pod's `peer-id.json` onto the data volume, where Lodestar reads and rewrites it.
@@ -123,7 +136,12 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
     args.extend(metrics_args(v.metrics.enabled, b.metrics_port));
     let ports = beacon_ports(b, false, v.metrics.enabled);
     Container::new("beacon", &l.image.reference(LODESTAR, LODESTAR_TAG), l.image.pull_policy())
-        .command(command())
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            checkpoint::client_wrapper(&format!("node {BIN}"), &sync_from()),
+            "lodestar".into(),
+        ])
         .args(args)
         .args(l.extra_args.iter().cloned())
         .env(workload::pod_identity_env())

@@ -35,7 +35,13 @@ fn lodestar_beacon_nodes_read_the_testnet_their_jwt_and_their_peer_id_json() {
         let sts = find(&m, "StatefulSet", name);
         let beacon = container(sts, "beacon");
         assert_eq!(beacon["image"], "chainsafe/lodestar:v1.39.1");
-        assert_eq!(beacon["command"], json!(["node", "/usr/app/packages/cli/bin/lodestar"]));
+        // Through the checkpoint wrapper (`checkpoint.rs`).
+        assert_eq!(beacon["command"][0], "sh");
+        let wrapper = beacon["command"][2].as_str().unwrap();
+        assert!(
+            wrapper.starts_with("exec node /usr/app/packages/cli/bin/lodestar \"$@\" $(cat /data/lodestar/sync-from")
+        );
+        assert_eq!(container(sts, "sync-from")["command"][2], super::checkpoint::script(&super::lodestar::sync_from()));
         let a = args(beacon);
         assert_eq!(a[0], "beacon");
         assert_eq!(flag(&a, "--paramsFile"), Some("/testnet/config.yaml"));

@@ -70,6 +70,8 @@ mod besu_tests;
 #[cfg(test)]
 mod chain_script_tests;
 #[cfg(test)]
+mod checkpoint_tests;
+#[cfg(test)]
 mod history_tests;
 #[cfg(test)]
 mod lodestar_tests;

@@ -189,9 +189,14 @@ pub(super) fn pair_set(
     if matches!(clients.execution, ExecutionClient::Reth | ExecutionClient::Nethermind) {
         pod = pod.init_container(reth::resolve_container(ctx));
     }
-    if clients.consensus == ConsensusClient::Lighthouse {
-        pod = pod.init_container(checkpoint::container(ctx));
-    }
+    // Where an empty beacon node starts: a finalized checkpoint of another pair, or genesis.
+    let sync_from = match clients.consensus {
+        ConsensusClient::Lighthouse => checkpoint::lighthouse(),
+        ConsensusClient::Teku => teku::sync_from(),
+        ConsensusClient::Prysm => prysm::sync_from(),
+        ConsensusClient::Lodestar => lodestar::sync_from(),
+    };
+    pod = pod.init_container(checkpoint::container(ctx, &sync_from));
     pod = pod.volumes(pair_volumes(ctx, nodes));
     // The JVM (Teku, Besu) and .NET (Nethermind) want a writable /tmp on the read-only root.
     if clients.consensus == ConsensusClient::Teku

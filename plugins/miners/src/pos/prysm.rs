@@ -29,6 +29,7 @@
 //!   The slashing protection database, `validator.db`, stays on the volume (`--datadir`); Prysm
 //!   registers new keys itself, so a changed key set only asks for the doppelganger wait.
 
+use super::checkpoint::{self, SyncFrom};
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::history::{Interchange, HISTORY_DIR};
 use super::launch::{ClientVc, KeyLayout, StartScript};
@@ -111,7 +112,12 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
     let ports = beacon_ports(b, true, v.metrics.enabled);
     args.extend(monitoring_args(v.metrics.enabled, b.metrics_port));
     Container::new("beacon", &p.beacon_image.reference(PRYSM_BEACON, PRYSM_TAG), p.beacon_image.pull_policy())
-        .command(["/beacon-chain"])
+        .command([
+            "sh".to_string(),
+            "-c".into(),
+            checkpoint::client_wrapper("/beacon-chain", &sync_from()),
+            "beacon-chain".into(),
+        ])
         .args(args)
         .args(p.extra_args.iter().cloned())
         .env(workload::pod_identity_env())
@@ -125,6 +131,23 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
         .startup(workload::http_probe("/eth/v1/node/version", "beacon-api", 10, 60))
         .liveness(workload::http_probe("/eth/v1/node/version", "beacon-api", 30, 4))
         .resources(&p.resources)
+}
+
+/// Where an empty Prysm beacon node syncs from (`checkpoint.rs`): `--checkpoint-sync-url` alone
+/// (the finalized state and its block from any client's beacon API; the local `--genesis-state`
+/// stays the genesis). Prysm creates its database before the download and does not ignore the
+/// flag on a database synced from genesis, so the decision is sticky: it stays until a start
+/// has the checkpoint (then Prysm ignores the flag: "Origin checkpoint found in the database"),
+/// and is never made for a database without one. See docs/research/checkpoint-sync-prysm.md.
+pub(super) fn sync_from() -> SyncFrom {
+    SyncFrom {
+        client: "Prysm",
+        has_database: format!("[ -f {PRYSM_DATADIR}/beaconchaindata/beaconchain.db ]"),
+        datadir: PRYSM_DATADIR,
+        file: format!("{PRYSM_DATADIR}/sync-from"),
+        checkpoint: "--checkpoint-sync-url=$api",
+        sticky: true,
+    }
 }
 
 /// Prometheus metrics (and `/healthz`) on every interface, or none.

@@ -35,7 +35,13 @@ fn prysm_beacon_nodes_read_the_testnet_their_jwt_and_key_and_never_dial_mainnet(
         let sts = find(&m, "StatefulSet", name);
         let beacon = container(sts, "beacon");
         assert_eq!(beacon["image"], "gcr.io/offchainlabs/prysm/beacon-chain:v7.1.6");
-        assert_eq!(beacon["command"], json!(["/beacon-chain"]));
+        // Through the checkpoint wrapper (`checkpoint.rs`).
+        assert_eq!(beacon["command"][0], "sh");
+        assert!(beacon["command"][2]
+            .as_str()
+            .unwrap()
+            .starts_with("exec /beacon-chain \"$@\" $(cat /data/prysm/sync-from"));
+        assert_eq!(container(sts, "sync-from")["command"][2], super::checkpoint::script(&super::prysm::sync_from()));
         let a = args(beacon);
         assert!(a.contains(&"--accept-terms-of-use=true".to_string()));
         assert!(a.contains(&"--no-discovery".to_string()), "else Prysm dials mainnet's bootnodes");

@@ -219,7 +219,7 @@ fn applets(root: &Path) -> Option<PathBuf> {
 }
 
 /// `text` with every URL sent to the stub at `stub`.
-fn via(text: &str, stub: &str) -> String {
+pub(super) fn via(text: &str, stub: &str) -> String {
     text.replace("http://", &format!("http://{stub}/"))
 }
 
@@ -259,7 +259,7 @@ pub(super) fn try_script(
     (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
-fn api_host(pod: &str) -> String {
+pub(super) fn api_host(pod: &str) -> String {
     format!("{pod}.eth-geth.chain.svc.cluster.local:5052")
 }
 
@@ -492,60 +492,4 @@ fn a_pair_is_ready_only_once_its_beacon_node_is_synced() {
     assert!(!passes(Some(Node { up: true, syncing: true, ..Node::default() })), "syncing: not ready");
     assert!(!passes(Some(Node { up: false, ..Node::default() })), "down: not ready");
     assert!(!passes(None), "no answer: not ready");
-}
-
-/// Runs the `sync-from` init script as pod `pod` with `list` as its peers file, then the beacon
-/// container's wrapper with a stand-in `lighthouse` that prints its arguments. Returns (the init
-/// script's output, the flags Lighthouse got after `beacon_node`).
-fn sync_from(root: &Path, proxy: &str, list: &str, pod: &str) -> (String, String) {
-    std::fs::create_dir_all(root.join("peering")).unwrap();
-    std::fs::write(root.join("peering/beacon-peers"), via(list, proxy)).unwrap();
-    let said = run_script(&super::checkpoint::script(), root, &["/data", "/peering"], proxy, &[("POD_NAME", pod)]);
-    let bin = root.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(bin.join("lighthouse"), "#!/bin/sh\nshift\necho \"$@\"\n").unwrap();
-    std::fs::set_permissions(bin.join("lighthouse"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let wrapper = super::checkpoint::wrapper().replace("/data", &format!("{}/data", root.display()));
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let out = std::process::Command::new("sh")
-        .args(["-c", &wrapper, "lighthouse", "beacon_node", "--http"])
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (said, String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// A pair whose beacon database is empty syncs from the checkpoint of another pair that has
-/// finalized an epoch after genesis, never from itself; the first nodes of a new chain (nobody
-/// finalized, or nobody answers) sync from genesis; a node with a database resumes it.
-#[test]
-fn an_empty_beacon_node_joins_by_a_finalized_checkpoint_of_another_pair() {
-    let state = Arc::new(Mutex::new(State::default()));
-    let proxy = serve(state.clone());
-    let (a, b, c) = (api_host("eth-signer-0-0"), api_host("eth-signer-1-0"), api_host("eth-rpc-0"));
-    let list = format!("eth-signer-0-0 id0 http://{a}\neth-signer-1-0 id1 http://{b}\neth-rpc-0 id2 http://{c}\n");
-    let set = |epochs: [(String, Option<u64>); 3]| {
-        let mut s = state.lock().unwrap();
-        s.nodes.clear();
-        for (host, epoch) in epochs {
-            s.nodes.insert(host, Node { up: epoch.is_some(), finalized_epoch: epoch.unwrap_or(0), ..Node::default() });
-        }
-    };
-    // A new chain: nobody has finalized (or answers).
-    set([(a.clone(), Some(0)), (b.clone(), None), (c.clone(), Some(0))]);
-    let root = tempfile::tempdir().unwrap();
-    let (said, flags) = sync_from(root.path(), &proxy, &list, "eth-rpc-0");
-    assert!(said.contains("syncing from genesis"), "{said}");
-    assert_eq!(flags, "--http --allow-insecure-genesis-sync");
-    // Weeks later: signer-1 has finalized; the RPC pod's own line (finalized too) is skipped.
-    set([(a.clone(), Some(0)), (b.clone(), Some(4000)), (c.clone(), Some(9999))]);
-    let (said, flags) = sync_from(root.path(), &proxy, &list, "eth-rpc-0");
-    assert!(said.contains("eth-signer-1-0 has finalized epoch 4000"), "{said}");
-    assert_eq!(flags, format!("--http --checkpoint-sync-url=http://{proxy}/{b}"));
-    // A database on the volume: resumed, whatever the others say.
-    std::fs::create_dir_all(root.path().join("data/lighthouse/beacon/chain_db")).unwrap();
-    let (said, flags) = sync_from(root.path(), &proxy, &list, "eth-rpc-0");
-    assert!(said.contains("Lighthouse resumes it"), "{said}");
-    assert_eq!(flags, "--http --allow-insecure-genesis-sync");
 }

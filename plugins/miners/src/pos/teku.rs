@@ -31,6 +31,7 @@
 //!   Slashing protection is one YAML file per key under `<data-path>/validator/slashprotection`;
 //!   Teku registers a new key itself, so a changed key set only asks for the doppelganger wait.
 
+use super::checkpoint::{self, SyncFrom};
 use super::context::{beacon_key_container, beacon_ports, Ctx, Role};
 use super::history::{Interchange, HISTORY_DIR};
 use super::launch::{ClientVc, KeyLayout, StartScript};
@@ -133,7 +134,7 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
         args.extend(metrics_args(b.metrics_port));
     }
     Container::new("beacon", &image, t.image.pull_policy())
-        .command([TEKU_BIN])
+        .command(["sh".to_string(), "-c".into(), checkpoint::client_wrapper(TEKU_BIN, &sync_from()), "teku".into()])
         .args(args)
         .args(t.extra_args.iter().cloned())
         .env(workload::pod_identity_env())
@@ -211,6 +212,22 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
         extra_args: v.teku.validator_extra_args.clone(),
         env: vec![json!({ "name": "JAVA_OPTS", "value": v.teku.validator_java_opts })],
         mounts: vec![workload::mount("tmp", "/tmp")],
+    }
+}
+
+/// Where an empty Teku beacon node syncs from (`checkpoint.rs`): `--checkpoint-sync-url` (the
+/// finalized state from `/eth/v2/debug/beacon/states/finalized` of any client's beacon API),
+/// beside the local `--genesis-state`; Teku reads it only while its database holds no chain,
+/// and falls back to the genesis file when the state cannot be loaded. See
+/// docs/research/checkpoint-sync-teku.md.
+pub(super) fn sync_from() -> SyncFrom {
+    SyncFrom {
+        client: "Teku",
+        has_database: format!("[ -d {TEKU_DATADIR}/beacon/db ]"),
+        datadir: TEKU_DATADIR,
+        file: format!("{TEKU_DATADIR}/sync-from"),
+        checkpoint: "--checkpoint-sync-url=$api",
+        sticky: false,
     }
 }
 
