@@ -142,6 +142,9 @@ pub(crate) fn install_cmp(a: &ObjectKey, b: &ObjectKey) -> Ordering {
         .then_with(|| a.name.cmp(&b.name))
 }
 
+/// The longest StatefulSet name whose pods the cluster accepts (see `name_and_namespace`).
+const MAX_STATEFUL_SET_NAME: usize = 52;
+
 /// DNS-1123 subdomain: lowercase alphanumerics, `-` and `.`, alphanumeric at both ends, <= 253.
 pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
@@ -235,6 +238,17 @@ fn name_and_namespace(meta: &mut Map<String, Value>, kind: &str, stamp: &Stamp) 
         let name = crate::text::one_line(&name, 300);
         return Err(format!(
             "`metadata.name` `{name}` is not a DNS-1123 name (lowercase letters, digits, `-` and `.`, at most 253 characters)"
+        ));
+    }
+    // The StatefulSet controller labels each pod `controller-revision-hash: <name>-<hash>`, the
+    // hash up to 10 characters, and a label value holds 63: with a longer name the cluster takes
+    // the StatefulSet and refuses every pod of it ("must be no more than 63 characters").
+    if kind == "StatefulSet" && name.len() > MAX_STATEFUL_SET_NAME {
+        return Err(format!(
+            "StatefulSet `{name}` is {} characters, over {MAX_STATEFUL_SET_NAME}: its pods' label \
+             controller-revision-hash=<name>-<hash> would pass 63 characters and the cluster would refuse them; \
+             use a shorter release name (--release)",
+            name.len()
         ));
     }
     if !is_namespaced(kind) {
@@ -418,6 +432,21 @@ mod tests {
         assert!(!is_dns_subdomain("-a"));
         assert!(!is_dns_subdomain("A"));
         assert!(!is_dns_subdomain(&"a".repeat(254)));
+    }
+
+    #[test]
+    fn stateful_sets_are_named_so_that_their_pods_can_be_labelled() {
+        let sts = |n: usize| {
+            let body =
+                format!(r#"{{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{{"name":"{}"}}}}"#, "s".repeat(n));
+            check("miners", "1", 0, &body, &STAMP)
+        };
+        assert!(sts(52).is_ok());
+        let e = sts(53).unwrap_err().to_string();
+        assert!(e.contains("is 53 characters, over 52") && e.contains("--release"), "{e}");
+        // Other kinds keep the general limit.
+        let cm = format!(r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"{}"}}}}"#, "c".repeat(200));
+        assert!(check("miners", "1", 0, &cm, &STAMP).is_ok());
     }
 
     #[test]
