@@ -1935,7 +1935,7 @@ async fn a_mixed_client_network_deploys_and_a_validator_client_changes_client(t:
     assert!(image(&sts("ethereum-signer-3").await, "nethermind").starts_with("nethermind/nethermind:"));
     assert!(image(&sts("ethereum-validator-2").await, "validator").starts_with("gcr.io/offchainlabs/prysm/validator:"));
     assert!(image(&sts("ethereum-signer-0").await, "geth").starts_with("ethereum/client-go:"));
-    assert!(image(&sts("ethereum-rpc").await, "beacon").starts_with("consensys/teku:"));
+    assert!(image(&sts("ethereum-rpc-geth-teku").await, "beacon").starts_with("consensys/teku:"));
     // RPC node 1 runs another pair: its own StatefulSet, ready, behind the same Service.
     assert!(out.contains(&format!("ready    StatefulSet {}/ethereum-rpc-reth-lodestar", t.ns)), "{out}");
     assert!(image(&sts("ethereum-rpc-reth-lodestar").await, "beacon").starts_with("chainsafe/lodestar:"));

@@ -7,10 +7,11 @@
 //!
 //! A node is a signer pair (`r-signer-<i>`, with its validator client `r-validator-<i>`) or an
 //! RPC pair. RPC nodes running the same pair are replicas of one StatefulSet: `r-rpc` for the
-//! first RPC node's pair, `r-rpc-<execution>-<consensus>` for each other pair that a list of
-//! RPC choices asks for ([`Clients::rpc_sets`]). Choosing another client for a signer keeps its
-//! pod name and so every key it was given; an RPC node that changes pair moves to that pair's
-//! StatefulSet, and so gets a new pod name and new keys (it holds no validator).
+//! default pair (or for every RPC node, when one choice is given for all), and
+//! `r-rpc-<execution>-<consensus>` for each other pair a list of RPC choices asks for
+//! ([`Clients::rpc_sets`]). Choosing another client for a signer keeps its pod name and so every
+//! key it was given; an RPC node that changes pair moves to that pair's StatefulSet, and so gets
+//! a new pod name and new keys (it holds no validator), and no other node changes set.
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -196,19 +197,21 @@ impl Clients {
     }
 
     /// The StatefulSets of `rpc_nodes` RPC nodes of `release`, in the order of their first
-    /// node: `<release>-rpc` for RPC node 0's pair (so one choice for all keeps every node
-    /// there, as before lists existed), `<release>-rpc-<execution>-<consensus>` for another.
+    /// node: `<release>-rpc` for every node when one choice is given for all (as before lists
+    /// existed), and with a list for the nodes of the default pair; a set named
+    /// `<release>-rpc-<execution>-<consensus>` for each other pair. A set is named by its pair
+    /// alone, so a node that changes pair moves alone.
     pub fn rpc_sets(&self, release: &str, rpc_nodes: u32) -> Vec<RpcSet> {
+        let pair = |c: NodeClients| (c.execution, c.consensus);
         let mut sets: Vec<RpcSet> = Vec::new();
         for k in 0..rpc_nodes {
             let clients = self.rpc_node(k);
-            let at = match sets
-                .iter()
-                .position(|s| (s.clients.execution, s.clients.consensus) == (clients.execution, clients.consensus))
-            {
+            let at = match sets.iter().position(|s| pair(s.clients) == pair(clients)) {
                 Some(at) => at,
                 None => {
-                    let stateful_set = if sets.is_empty() {
+                    let plain =
+                        matches!(self.rpc, RpcChoice::All(_)) || pair(clients) == (self.execution, self.consensus);
+                    let stateful_set = if plain {
                         format!("{release}-rpc")
                     } else {
                         format!("{release}-rpc-{}-{}", clients.execution, clients.consensus)
@@ -304,7 +307,7 @@ mod tests {
     }
 
     #[test]
-    fn rpc_nodes_of_one_pair_share_a_stateful_set_and_the_first_pairs_keeps_the_name() {
+    fn rpc_nodes_of_one_pair_share_a_stateful_set_named_by_the_pair() {
         let pods = |sets: &[RpcSet]| sets.iter().map(|s| (s.stateful_set.clone(), s.pods.clone())).collect::<Vec<_>>();
         // One choice for all: every node in `r-rpc`, whatever the pair.
         let c: Clients = serde_json::from_value(serde_json::json!({"rpc": {"execution": "besu"}})).unwrap();
@@ -321,10 +324,16 @@ mod tests {
         let want = |set: &str, n: usize| (set.to_string(), (0..n).map(|k| format!("{set}-{k}")).collect::<Vec<_>>());
         assert_eq!(pods(&sets), [want("eth-rpc", 4), want("eth-rpc-reth-lodestar", 1)]);
         assert_eq!(sets[1].clients.consensus, ConsensusClient::Lodestar);
+
         assert_eq!(c.rpc_node(1).execution, ExecutionClient::Reth);
         assert_eq!(c.rpc_node(4).consensus, ConsensusClient::Teku, "past the list: the defaults");
         assert_eq!(c.consensus_in_use(0, 5), vec![ConsensusClient::Teku, ConsensusClient::Lodestar]);
         assert_eq!(c.execution_in_use(0, 2), vec![ExecutionClient::Geth, ExecutionClient::Reth]);
+        // Sets are named by their pair: node 0 leaving the defaults moves alone.
+        let moved: Clients =
+            serde_json::from_value(serde_json::json!({"rpc": [{"execution": "besu"}, {}, {"execution": "besu"}]}))
+                .unwrap();
+        assert_eq!(pods(&moved.rpc_sets("eth", 4)), [want("eth-rpc-besu-lighthouse", 2), want("eth-rpc", 2)]);
         // Both forms say what is wrong in an entry.
         let err = serde_json::from_value::<Clients>(serde_json::json!({"rpc": [{"cl": "teku"}]})).unwrap_err();
         assert!(err.to_string().contains("unknown field `cl`"), "{err}");

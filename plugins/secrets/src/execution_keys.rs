@@ -87,8 +87,8 @@ pub(crate) fn node_key_sets(
         for set in &sets {
             nodes.extend(set.pods.iter().map(|pod| keyring.node(pod, src)).collect::<Result<Vec<_>, _>>()?);
         }
-        let stateful_set = sets.first().map_or_else(|| format!("{release}-rpc"), |s| s.stateful_set.clone());
-        NodeSet { stateful_set, nodes }
+        // The RPC Service's name, whichever sets there are.
+        NodeSet { stateful_set: format!("{release}-rpc"), nodes }
     } else {
         keyring.node_set(&format!("{release}-rpc"), topo.rpc_nodes, src)?
     };

@@ -45,8 +45,8 @@ fn client_of(image: &str) -> &'static str {
 fn pairs(objs: &[Object]) -> Vec<PodFs<'_>> {
     let mut pods: Vec<PodFs<'_>> =
         (0..4).map(|i| PodFs::new(objs, stateful_set(objs, &format!("eth-signer-{i}")), 0)).collect();
-    pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc"), 0));
-    // RPC node 1 runs another pair, so its own StatefulSet.
+    // A StatefulSet an RPC pair, named after it.
+    pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc-geth-teku"), 0));
     pods.push(PodFs::new(objs, stateful_set(objs, "eth-rpc-reth-lodestar"), 0));
     pods
 }

@@ -16,8 +16,8 @@
 //!
 //! Every client fetches the finalized state from the standard
 //! `/eth/v2/debug/beacon/states/finalized`, which each of the four serves, so any pair can be
-//! the source of any other. Prysm and Lodestar create their database before the download, so
-//! for them a decision for a checkpoint is sticky ([`SyncFrom::sticky`]): a database with the
+//! the source of any other. Teku, Prysm and Lodestar create their database before the download,
+//! so for them a decision for a checkpoint is sticky ([`SyncFrom::sticky`]): a database with the
 //! decision beside it asks again (or keeps the last source), and both ignore the flag once they
 //! have the checkpoint. The beacon container runs the client through a wrapper that adds the
 //! flags the file names ([`wrapper`] for Lighthouse, [`client_wrapper`] for the others). The

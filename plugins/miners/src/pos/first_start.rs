@@ -37,7 +37,7 @@ use super::paths::SLASHING_DB;
 /// How long after genesis a fresh client may still skip the wait.
 pub const FIRST_START_EPOCHS: u64 = 16;
 /// Slots per epoch in the mainnet preset, which the genesis plugin uses.
-const SLOTS_PER_EPOCH: u64 = 32;
+pub(super) const SLOTS_PER_EPOCH: u64 = 32;
 /// The decision the init container leaves for the start script.
 pub const DECISION_FILE: &str = "/data/ethwasm-doppelganger";
 

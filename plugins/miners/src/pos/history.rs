@@ -28,6 +28,12 @@
 //!     old one signed last, so it registers the keys and waits out doppelganger detection, which
 //!     is how every client change went before the history could travel.
 //!
+//! - **A wait that did not run its course.** A start that waits for doppelgangers marks the
+//!   volume ([`WAITING`]); only a run that lasted [`WAIT_EPOCHS`] clears it, and every start
+//!   of any client waits while it is there. Otherwise a client that exited within its wait (a
+//!   doppelganger found, a crash) would start again on the database it had just made, and the
+//!   next client would trust the export of a client that never saw the old history.
+//!
 //! Why that is safe: the host stops a changed validator client and waits for its pod to go
 //! before it starts the new one (`ethwasm.io/stop-before-change`), so the export runs after the
 //! last signature and before the first of the next client. A moved key set (keys that arrive
@@ -43,6 +49,19 @@ use super::paths::DATA;
 
 /// Where the history files and the record live, on the validator client's volume.
 pub const HISTORY_DIR: &str = "/data/slashing-history";
+
+/// The mark of a doppelganger wait that has not run its course on this volume (holds the time
+/// the waiting start began).
+pub const WAITING: &str = "/data/slashing-history/doppelganger-wait";
+
+/// Epochs a run must last before its wait counts as done: a client's doppelganger wait is 2 to
+/// 3 epochs.
+const WAIT_EPOCHS: u64 = 4;
+
+/// Seconds a run of a validator client must last before its doppelganger wait counts as done.
+pub(super) fn wait_window(ctx: &super::context::Ctx<'_>) -> u64 {
+    WAIT_EPOCHS * super::first_start::SLOTS_PER_EPOCH * ctx.pos.seconds_per_slot
+}
 
 /// An EIP-3076 interchange file with no keys: the export of a client that never signed.
 const EMPTY_INTERCHANGE: &str = r#"{"metadata":{"interchange_format_version":"5"},"data":[]}"#;
@@ -66,6 +85,7 @@ pub(super) fn carry_in(x: &Interchange, no_database: &str) -> String {
     let Interchange { client, export, import } = x;
     format!(
         r#"history={HISTORY_DIR}
+waiting={WAITING}
 export_history() {{
   if {no_database}; then
     echo '{EMPTY_INTERCHANGE}' > "$1"
@@ -110,14 +130,22 @@ esac
     )
 }
 
-/// The step that runs `command` (the client, as its child), forwards `SIGTERM` to it, exports
-/// its history once it has exited and exits with its status.
-pub(super) fn run_and_carry_out(client: &str, command: &str) -> String {
+/// The step that runs `command` (the client, as its child; the script's `TERM` trap forwards
+/// the signal to `$pid`), exports its history once it has exited and exits with its status.
+/// With `window`, a run that lasted that long clears the volume's mark of an unfinished
+/// doppelganger wait.
+pub(super) fn run_and_carry_out(client: &str, command: &str, window: Option<u64>) -> String {
+    let clear = window.map_or_else(String::new, |w| {
+        format!(
+            "if [ -f \"$waiting\" ] && [ $(($(date +%s) - started)) -ge {w} ]; then\n  \
+             rm -f \"$waiting\"\n  echo 'the doppelganger wait has run its course'\nfi\n"
+        )
+    });
     format!(
         r#"record running
+started=$(date +%s)
 {command} &
 pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
 set +e
 wait "$pid"
 rc=$?
@@ -128,7 +156,7 @@ done
 trap - TERM INT
 out="$history/{client}.json"
 echo "the validator client exited with status $rc: exporting its slashing protection history to $out"
-if export_history "$history/exporting.json" && mv "$history/exporting.json" "$out"; then
+{clear}if export_history "$history/exporting.json" && mv "$history/exporting.json" "$out"; then
   record stopped
 else
   rm -f "$history/exporting.json"

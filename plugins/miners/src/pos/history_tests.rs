@@ -3,7 +3,7 @@
 //! stand-ins for the clients that keep a history, export it and import it through the same
 //! command lines (and report failure the way each real one does: Teku and Prysm exit 0).
 
-use super::tests::{args, client_line, container, find, run, world_with};
+use super::tests::{args, client_line, container, find, run, waited_through, world_with};
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
 use serde_json::{json, Value};
@@ -70,6 +70,7 @@ fn scripts() -> Scripts {
 struct Volume {
     _tmp: tempfile::TempDir,
     root: PathBuf,
+    waited: bool,
 }
 
 impl Volume {
@@ -92,7 +93,7 @@ impl Volume {
             std::fs::write(&path, stand_in(client, &root)).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        Volume { _tmp: tmp, root }
+        Volume { _tmp: tmp, root, waited: true }
     }
 
     fn state(&self, file: &str) -> Option<String> {
@@ -103,15 +104,17 @@ impl Volume {
         std::fs::read_to_string(self.root.join("data/slashing-history").join(file)).ok()
     }
 
-    /// Client `i`'s start script as it runs on this volume, in `shell`.
+    /// Client `i`'s start script as it runs on this volume, in `shell`; with `waited`, every
+    /// run counts as one that lasted through its doppelganger wait.
     fn command(&self, s: &Scripts, i: usize, shell: &[&str], env: &[(&str, &str)]) -> std::process::Command {
         let (script, name, args) = &s.0[i];
+        let script = if self.waited { waited_through(script) } else { script.clone() };
         let script = script
             .replace("/data", &format!("{}/data", self.root.display()))
             .replace("/opt/teku/bin/teku", "teku")
             .replace("/validator ", "validator ")
             .replace("sleep 10", "sleep 0")
-            .replace("+ 180))", "+ 2))");
+            .replace("+ 120))", "+ 2))");
         let mut cmd = std::process::Command::new(shell[0]);
         cmd.args(&shell[1..]).arg("-c").arg(script).arg(name).args(args);
         let path = format!("{}:{}", self.root.join("bin").display(), std::env::var("PATH").unwrap_or_default());
@@ -185,6 +188,7 @@ export)
   ;;
 import)
   cat "$f" > "$st/{client}.imported"
+  [ -z "$IMPORT_SLEEP" ] || sleep "$IMPORT_SLEEP"
   {import_result}
   ;;
 esac
@@ -314,6 +318,19 @@ fn shells() -> Vec<Vec<&'static str>> {
     shells
 }
 
+/// Runs `cmd`, sends it `SIGTERM` as the kubelet would once `sign` exists, and waits for it.
+fn terminated_once(mut cmd: std::process::Command, sign: &Path) -> std::process::ExitStatus {
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !sign.exists() {
+        assert!(started.elapsed().as_secs() < 60, "{} never appeared", sign.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    child.wait().unwrap()
+}
+
 #[test]
 fn the_kubelets_sigterm_reaches_the_client_and_the_export_follows() {
     let s = scripts();
@@ -321,25 +338,55 @@ fn the_kubelets_sigterm_reaches_the_client_and_the_export_follows() {
         for client in CLIENTS {
             let v = Volume::new();
             let history = signed(client, 12);
-            let mut child = v
-                .command(&s, index(client), &shell, &[("SIGNS", &history), ("UNTIL_TERM", "1")])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            let up = v.root.join("state").join(format!("{client}.up"));
-            let started = std::time::Instant::now();
-            while !up.exists() {
-                assert!(started.elapsed().as_secs() < 60, "{shell:?} {client} never started");
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            let pid = child.id().to_string();
-            assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-            let status = child.wait().unwrap();
+            let cmd = v.command(&s, index(client), &shell, &[("SIGNS", &history), ("UNTIL_TERM", "1")]);
+            let status = terminated_once(cmd, &v.root.join("state").join(format!("{client}.up")));
             assert_eq!(status.code(), Some(3), "{shell:?} {client}: the client's own status");
             assert_eq!(v.state(&format!("{client}.term")).as_deref(), Some("stopped\n"), "{shell:?} {client}");
             assert_eq!(v.history(&format!("{client}.json")).as_deref(), Some(history.as_str()), "{shell:?} {client}");
             assert_eq!(v.history("last").as_deref(), Some(format!("{client} stopped\n").as_str()));
         }
+    }
+}
+
+#[test]
+fn a_wait_cut_short_is_waited_again_whichever_client_starts_next() {
+    let s = scripts();
+    let mut v = Volume::new();
+    v.waited = false;
+    let waiting = v.root.join("data/slashing-history/doppelganger-wait");
+    // A first start waits, and its client stops within the wait (a doppelganger found, a crash).
+    let (ok, out) = v.start(&s, 0, &[("SIGNS", &signed("lighthouse", 1))]);
+    assert!(ok && client_line(&out).ends_with(watch("lighthouse")), "{out}");
+    assert!(waiting.exists(), "{out}");
+    // It starts again on the database it made: it waits again.
+    let (ok, out) = v.start(&s, 0, &[("SIGNS", &signed("lighthouse", 1))]);
+    assert!(ok && out.contains("has not run its course"), "{out}");
+    assert!(client_line(&out).ends_with(watch("lighthouse")), "{out}");
+    // So does the next client, though the history it imports is whole.
+    let (ok, out) = v.start(&s, 1, &[("SIGNS", &signed("teku", 2))]);
+    assert!(ok && v.state("teku.imported").is_some(), "{out}");
+    assert!(client_line(&out).ends_with(watch("teku")), "{out}");
+    // A run that lasts through its wait clears the mark; the next start is plain.
+    v.waited = true;
+    let (ok, out) = v.start(&s, 1, &[("SIGNS", &signed("teku", 3))]);
+    assert!(ok && out.contains("the doppelganger wait has run its course"), "{out}");
+    assert!(!waiting.exists());
+    let (ok, out) = v.start(&s, 1, &[("SIGNS", &signed("teku", 4))]);
+    assert!(ok && !client_line(&out).contains(watch("teku")), "{out}");
+}
+
+#[test]
+fn a_sigterm_before_the_client_starts_stops_the_pod_at_once_and_records_nothing() {
+    let s = scripts();
+    for shell in shells() {
+        let v = Volume::new();
+        assert!(v.start(&s, 0, &[("SIGNS", &signed("lighthouse", 5))]).0);
+        // Teku's import is under way when the kubelet stops the pod.
+        let status =
+            terminated_once(v.command(&s, 1, &shell, &[("IMPORT_SLEEP", "1")]), &v.root.join("state/teku.imported"));
+        assert_eq!(status.code(), Some(143), "{shell:?}");
+        let calls = v.state("calls").unwrap();
+        assert!(!calls.contains("teku run"), "{shell:?}: the client never started: {calls}");
+        assert_eq!(v.history("last").as_deref(), Some("lighthouse stopped\n"), "{shell:?}: the old record stands");
     }
 }

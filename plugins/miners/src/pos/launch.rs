@@ -48,12 +48,33 @@ pub(super) struct StartScript {
 /// and, with `doppelganger`, its `watch` flag, unless the `first-start` init container found this
 /// to be a first start on a young chain before any of the keys signed (`first_start.rs`). A moved
 /// key set always waits.
-pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> String {
+///
+/// A start that waits marks the volume (`history::WAITING`) until a run of the client has lasted
+/// `window` seconds (the wait and then some): a client that exits within its wait (a
+/// doppelganger found, a crash, an upgrade) would otherwise start again on the database it has
+/// just made, as if its history were whole. Every client on the volume honours the mark.
+pub(super) fn run_validator_script(doppelganger: bool, window: u64, s: &StartScript) -> String {
     let watch = if doppelganger { format!(" {}", s.watch) } else { String::new() };
     let init = s.init;
     let client = s.history.client;
+    let (marked, mark) = if doppelganger {
+        (
+            format!(
+                "if [ -f \"$waiting\" ]; then\n  \
+                 echo 'a doppelganger wait on this volume has not run its course (the client stopped within it): waiting again'\n  \
+                 extra=\"{init}{watch}\"\n\
+                 fi\n"
+            ),
+            format!("case \"$extra \" in *\"{watch} \"*) date +%s > \"$waiting\" ;; esac\n"),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    let window = doppelganger.then_some(window);
     format!(
         "set -eu\n\
+         pid=\"\"\n\
+         trap 'if [ -n \"$pid\" ]; then kill -TERM \"$pid\" 2>/dev/null || true; else exit 143; fi' TERM INT\n\
          keys=$({keys})\n\
          known={DATA}/ethwasm-keys\n\
          decision=$(cat {DECISION_FILE} 2>/dev/null || true)\n\
@@ -84,13 +105,14 @@ pub(super) fn run_validator_script(doppelganger: bool, s: &StartScript) -> Strin
          \x20 echo 'validator keys differ from the last start on this volume: registering them'\n\
          \x20 extra=\"{init}{watch}\"\n\
          fi\n\
+         {marked}{mark}\
          printf '%s\\n' \"$keys\" > \"$known\"\n\
          {run}",
         keys = s.keys,
         carry_in = history::carry_in(&s.history, &s.no_database),
         no_database = s.no_database,
         database = s.database,
-        run = history::run_and_carry_out(client, &format!("{} \"$@\" $extra", s.exec)),
+        run = history::run_and_carry_out(client, &format!("{} \"$@\" $extra", s.exec), window),
     )
 }
 
@@ -175,7 +197,7 @@ pub(super) fn client_container(ctx: &Ctx<'_>, image: &str, pull: &str, c: Client
         .command([
             "sh".to_string(),
             "-c".into(),
-            run_validator_script(vc.doppelganger_protection, &c.start),
+            run_validator_script(vc.doppelganger_protection, super::history::wait_window(ctx), &c.start),
             c.name.into(),
         ])
         .args(c.args)

@@ -175,8 +175,9 @@ pub(super) fn key_layout() -> KeyLayout {
 }
 
 /// How long Lodestar's import goes on asking the beacon APIs for the genesis (seconds, then at
-/// most one more attempt of [`ATTEMPT_SECONDS`]): within the startup probe's 300 s.
-const IMPORT_SECONDS: u32 = 180;
+/// most one more attempt of [`ATTEMPT_SECONDS`]): with the client's own start, within the
+/// startup probe's 300 s.
+const IMPORT_SECONDS: u32 = 120;
 const ATTEMPT_SECONDS: u32 = 60;
 
 /// Lodestar's `validator slashing-protection export|import --file` on the validator client's data

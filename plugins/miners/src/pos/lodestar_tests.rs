@@ -5,8 +5,8 @@
 use super::lodestar::{LODESTAR_DB, LODESTAR_KEYS, LODESTAR_SECRETS};
 use super::script_tests::{run_script, serve, Node, State};
 use super::tests::{
-    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, world_with,
-    World,
+    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, waited_through,
+    world_with, World,
 };
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
@@ -145,7 +145,7 @@ fn the_lodestar_sidecar_asks_its_node_to_connect_each_missing_peer_by_dns_name()
 }
 
 fn sh(script: &str, root: &Path, args: &[&str], bin: Option<&Path>) -> (bool, String) {
-    let mut s = script.to_string();
+    let mut s = waited_through(script);
     for dir in ["/data", "/keystores", "/password/password"] {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
     }

@@ -14,7 +14,8 @@
 //! - StatefulSet `r-signer-<i>` per signer (one replica, pod `r-signer-<i>-0`): containers `geth`
 //!   and `beacon`; StatefulSet `r-rpc` (pods `r-rpc-<k>`): the same pair without validators,
 //!   serving JSON-RPC behind Service `r-rpc` and the beacon API behind Service `r-beacon`
-//!   (with `global.clients.rpc` a list, also `r-rpc-<execution>-<consensus>`, one a pair);
+//!   (with `global.clients.rpc` a list, `r-rpc` holds the default pair's nodes and
+//!   `r-rpc-<execution>-<consensus>` each other pair's);
 //! - StatefulSet `r-validator-<c>` per validator client (one replica, signer `c`'s slice of
 //!   the keys), headless Service `r-validator`, PodDisruptionBudget `r-validators`;
 //! - PodDisruptionBudgets `r-signers`, `r-rpc`, NetworkPolicy `r-rpc` (optional), as for clique.

@@ -5,7 +5,8 @@
 use super::prysm::{PRYSM_DB, PRYSM_KEYS, PRYSM_WALLET};
 use super::script_tests::{run_script, serve, Node, State};
 use super::tests::{
-    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, world, World,
+    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, waited_through, world,
+    World,
 };
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
@@ -137,7 +138,7 @@ fn executable(path: &Path, text: &str) {
 }
 
 fn sh(script: &str, root: &Path, args: &[&str], bin: Option<&Path>) -> (bool, String) {
-    let mut s = script.to_string();
+    let mut s = waited_through(script);
     for dir in ["/data", "/keystores"] {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
     }

@@ -15,7 +15,9 @@ use crate::geth::{labels, pdb, P2P_PORT, REPOSITORY};
 use crate::inputs::Inputs;
 use crate::rpc::{rpc_network_policy, rpc_notes, rpc_pdb};
 use crate::values::Values;
-use ethwasm_ethereum_types::{ConsensusClient, ExecutionClient, NodeClients, PosGenesis};
+use ethwasm_ethereum_types::{
+    Clients, ConsensusClient, ExecutionClient, NodeChoice, NodeClients, PosGenesis, RpcChoice,
+};
 use ethwasm_plugin::k8s;
 use ethwasm_plugin::{Output, PluginError};
 
@@ -44,6 +46,7 @@ pub(crate) fn render(
         i.rpc.nodes.iter().map(|n| pair(i, &n.pod, &n.node_id, &n.node_key)).collect::<Result<_, _>>()?;
     // Both plugins plan the RPC pods from `global.clients`; a secrets plugin of another tree
     // could name others, and a pod left out of every StatefulSet would go unnoticed.
+    rpc_choice_warnings(&i.clients, rpcs.len(), warnings);
     let planned: Vec<String> =
         i.clients.rpc_sets(release, rpcs.len() as u32).into_iter().flat_map(|s| s.pods).collect();
     let keyed: Vec<&str> = rpcs.iter().map(|n| n.pod).collect();
@@ -96,6 +99,27 @@ fn checked_pos_genesis<'a>(v: &Values, i: &'a Inputs) -> Result<&'a PosGenesis, 
         )));
     }
     Ok(pos)
+}
+
+/// What `global.clients.rpc` says that no RPC node uses: entries past the RPC node count, and a
+/// validator client (RPC nodes run none).
+fn rpc_choice_warnings(c: &Clients, rpc_nodes: usize, warnings: &mut Vec<String>) {
+    let list: &[NodeChoice] = match &c.rpc {
+        RpcChoice::All(one) => std::slice::from_ref(one),
+        RpcChoice::Each(list) => {
+            if list.len() > rpc_nodes {
+                warnings.push(format!(
+                    "global.clients.rpc lists {} RPC nodes but global.topology.rpcNodes is {rpc_nodes}: \
+                     the entries past {rpc_nodes} are unused",
+                    list.len()
+                ));
+            }
+            list
+        }
+    };
+    if list.iter().any(|e| e.validator.is_some()) {
+        warnings.push("global.clients.rpc: RPC nodes run no validator client, so `validator` there is unused".into());
+    }
 }
 
 /// The pairs' headless Service, naming every pair pod, and the ConfigMap of the peer lists

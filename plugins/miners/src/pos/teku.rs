@@ -218,8 +218,9 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
 /// Where an empty Teku beacon node syncs from (`checkpoint.rs`): `--checkpoint-sync-url` (the
 /// finalized state from `/eth/v2/debug/beacon/states/finalized` of any client's beacon API),
 /// beside the local `--genesis-state`; Teku reads it only while its database holds no chain,
-/// and falls back to the genesis file when the state cannot be loaded. See
-/// docs/research/checkpoint-sync-teku.md.
+/// and falls back to the genesis file when the state cannot be loaded. Teku creates `beacon/db`
+/// before it stores its first state, so the decision is sticky, as Prysm's (a later start with
+/// a chain ignores the flag). See docs/research/checkpoint-sync-teku.md.
 pub(super) fn sync_from() -> SyncFrom {
     SyncFrom {
         client: "Teku",
@@ -227,7 +228,7 @@ pub(super) fn sync_from() -> SyncFrom {
         datadir: TEKU_DATADIR,
         file: format!("{TEKU_DATADIR}/sync-from"),
         checkpoint: "--checkpoint-sync-url=$api",
-        sticky: false,
+        sticky: true,
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::teku::{TEKU_KEYS, TEKU_PASSWORDS, TEKU_SLASHING_DIR};
 use super::tests::{
-    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, world, World,
+    args, busybox_sh, client_line, container, find, flag, host, mount_path, run, secret_bytes, volume, waited_through,
+    world, World,
 };
 use crate::Values;
 use ethwasm_ethereum_types::Clients;
@@ -134,7 +135,7 @@ fn executable(path: &Path, text: &str) {
 
 /// Runs a pod's script with `/data`, `/keystores` and `/password` under `root`.
 fn sh(script: &str, root: &Path, args: &[&str], bin: Option<&Path>) -> (bool, String) {
-    let mut s = script.to_string();
+    let mut s = waited_through(script);
     for dir in ["/data", "/keystores", "/password/password"] {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
     }

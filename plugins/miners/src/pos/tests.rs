@@ -550,6 +550,13 @@ fn validator_clients_pair_with_their_signer_and_never_share_a_key() {
 }
 
 /// Runs a pod's shell script natively with its absolute paths moved under `root`.
+/// `script` (a validator client's start script) with every run counting as one that lasted
+/// through its doppelganger wait: the stand-in clients exit at once, and the tests that use this
+/// are about other rules (`history_tests.rs` tests the mark of an unfinished wait).
+pub(super) fn waited_through(script: &str) -> String {
+    script.replace(&format!("-ge {}", 4 * 32 * 12), "-ge 0")
+}
+
 /// The line a stand-in client printed in a start script's output (its command line): the one
 /// before the script says the client exited.
 pub(super) fn client_line(out: &str) -> &str {
@@ -559,7 +566,7 @@ pub(super) fn client_line(out: &str) -> &str {
 }
 
 fn sh(script: &str, root: &std::path::Path, moved: &[&str], args: &[&str], path: Option<&std::path::Path>) -> String {
-    let mut s = script.to_string();
+    let mut s = waited_through(script);
     for dir in moved {
         s = s.replace(dir, &format!("{}{dir}", root.display()));
     }

@@ -292,7 +292,7 @@ fn validator_container(
         .command([
             "sh".to_string(),
             "-c".into(),
-            run_validator_script(vc.doppelganger_protection, &lighthouse_start()),
+            run_validator_script(vc.doppelganger_protection, super::history::wait_window(ctx), &lighthouse_start()),
             "lighthouse".into(),
         ])
         .args(args)
