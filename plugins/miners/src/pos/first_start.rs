@@ -32,8 +32,6 @@
 //! exactly as Lighthouse's own protection does not catch it. No synced beacon node
 //! answering within the wait means `wait`.
 
-use super::paths::SLASHING_DB;
-
 /// How long after genesis a fresh client may still skip the wait.
 pub const FIRST_START_EPOCHS: u64 = 16;
 /// Slots per epoch in the mainnet preset, which the genesis plugin uses.
@@ -49,6 +47,9 @@ pub(super) struct Client<'a> {
     pub indices: Vec<u32>,
     /// Beacon APIs to ask, the client's own first.
     pub beacon_apis: &'a [String],
+    /// Its slashing protection database, and the shell test true when it exists.
+    pub database: &'a str,
+    pub has_database: String,
 }
 
 /// How long the check waits for a synced beacon node to answer (the pods of a new network start
@@ -63,15 +64,15 @@ pub(super) fn script(c: &Client<'_>) -> String {
     let slice = ethwasm_ethereum_types::ranges_text(c.indices.iter().copied());
     let indices = c.indices.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(",");
     let apis = c.beacon_apis.join(" ");
-    let genesis = c.genesis_time;
+    let (genesis, database, has_database) = (c.genesis_time, c.database, &c.has_database);
     format!(
         r#"set -u
 rm -f {DECISION_FILE}
 decide() {{ echo "$1" > {DECISION_FILE}; echo "first-start: $1: $2"; exit 0; }}
 get() {{ timeout 5 wget -q -O - "$1" 2>/dev/null | tr -d ' \n\r\t'; }}
 post() {{ timeout 5 wget -q -O - --header 'Content-Type: application/json' --post-data "$2" "$1" 2>/dev/null | tr -d ' \n\r\t'; }}
-if [ -f {SLASHING_DB} ]; then
-  echo "first-start: {SLASHING_DB} exists: not a first start on this volume (the start script decides)"
+if {has_database}; then
+  echo "first-start: {database} exists: not a first start on this volume (the start script decides)"
   exit 0
 fi
 deadline=$(( $(date +%s) + ${{FIRST_START_WAIT:-{WAIT_FOR_BEACON_SECONDS}}} ))
@@ -122,12 +123,20 @@ mod tests {
     #[test]
     fn script_asks_for_the_slice_and_the_beacon_nodes_in_order() {
         let apis = ["http://a:5052".to_string(), "http://b:5052".to_string()];
-        let c = Client { genesis_time: 1000, seconds_per_slot: 12, indices: vec![16, 17, 18], beacon_apis: &apis };
+        let c = Client {
+            genesis_time: 1000,
+            seconds_per_slot: 12,
+            indices: vec![16, 17, 18],
+            beacon_apis: &apis,
+            database: "/data/db",
+            has_database: "[ -d /data/db ]".into(),
+        };
         let s = script(&c);
         assert!(s.contains(r#"'["16","17","18"]'"#), "{s}");
         assert!(s.contains("for api in http://a:5052 http://b:5052; do"), "{s}");
         assert!(s.contains("/ 384 ))"), "epoch = 32 slots of 12 s: {s}");
         assert!(s.contains(&format!("-ge {FIRST_START_EPOCHS} ]")), "{s}");
         assert!(s.contains(DATA));
+        assert!(s.contains("if [ -d /data/db ]; then\n  echo \"first-start: /data/db exists"), "{s}");
     }
 }

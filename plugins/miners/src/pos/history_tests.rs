@@ -48,12 +48,7 @@ fn executable_of(client: &str) -> &'static str {
 struct Scripts(Vec<(String, String, Vec<String>)>);
 
 fn scripts() -> Scripts {
-    let clients = serde_json::from_value::<Clients>(json!({
-        "signers": [{}, {"validator": "teku"}, {"validator": "prysm"}, {"validator": "lodestar"}]
-    }))
-    .unwrap();
-    let w = world_with(4, 0, 8, json!({}), clients);
-    let m = run(&w, &Values::default()).manifests();
+    let m = four_clients();
     Scripts(
         (0..4)
             .map(|i| {
@@ -63,6 +58,27 @@ fn scripts() -> Scripts {
             })
             .collect(),
     )
+}
+
+/// A render where signer i's validator client is client i.
+fn four_clients() -> Vec<Value> {
+    let clients = serde_json::from_value::<Clients>(json!({
+        "signers": [{}, {"validator": "teku"}, {"validator": "prysm"}, {"validator": "lodestar"}]
+    }))
+    .unwrap();
+    run(&world_with(4, 0, 8, json!({}), clients), &Values::default()).manifests()
+}
+
+#[test]
+fn the_first_start_check_looks_for_each_clients_own_database() {
+    let m = four_clients();
+    for (i, client) in CLIENTS.iter().enumerate() {
+        let sts = find(&m, "StatefulSet", &format!("eth-validator-{i}"));
+        let script = container(sts, "first-start")["command"][2].as_str().unwrap().to_string();
+        let (db, dir) = database(client);
+        let test = format!("if [ {} /{db} ]; then", if dir { "-d" } else { "-f" });
+        assert!(script.contains(&test), "{client}: {test} in {script}");
+    }
 }
 
 /// A volume: the same two keys laid out where each of the four clients reads them, a directory

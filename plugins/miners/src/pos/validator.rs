@@ -323,11 +323,20 @@ fn key_layout(kind: ConsensusClient) -> Option<KeyLayout> {
 fn first_start_container(ctx: &Ctx<'_>, client: &ValidatorClient, beacon_apis: &[String]) -> Container {
     let v = ctx.v;
     let init = init_resources();
+    // Each client's own database: its presence means this is no first start.
+    let (database, has_database) = match ctx.i.clients.signer(client.signer).validator {
+        ConsensusClient::Lighthouse => (SLASHING_DB, format!("[ -f {SLASHING_DB} ]")),
+        ConsensusClient::Teku => (teku::TEKU_SLASHING_DIR, format!("[ -d {} ]", teku::TEKU_SLASHING_DIR)),
+        ConsensusClient::Prysm => (prysm::PRYSM_DB, format!("[ -f {} ]", prysm::PRYSM_DB)),
+        ConsensusClient::Lodestar => (lodestar::LODESTAR_DB, format!("[ -d {} ]", lodestar::LODESTAR_DB)),
+    };
     let decide = first_start::Client {
         genesis_time: ctx.pos.genesis_time,
         seconds_per_slot: ctx.pos.seconds_per_slot,
         indices: client.indices().collect(),
         beacon_apis,
+        database,
+        has_database,
     };
     Container::new("first-start", &ctx.geth_image, v.image.pull_policy())
         .command(["sh", "-c", &first_start::script(&decide)])
