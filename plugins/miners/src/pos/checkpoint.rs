@@ -42,10 +42,8 @@ pub(super) struct SyncFrom {
     pub(super) client: &'static str,
     /// A shell test true when its database exists.
     pub(super) has_database: String,
-    /// Its data dir, made before the file is written there.
+    /// Its data dir, made before the decision is written there ([`SyncFrom::file`]).
     pub(super) datadir: &'static str,
-    /// The file the decision goes to.
-    pub(super) file: String,
     /// The flags that start it from the checkpoint the beacon API at `$api` serves (written
     /// to the file, `$api` expanded).
     pub(super) checkpoint: &'static str,
@@ -55,13 +53,29 @@ pub(super) struct SyncFrom {
     pub(super) sticky: bool,
 }
 
+impl SyncFrom {
+    /// A client whose decision is sticky (one that creates its database before the download).
+    pub(super) fn sticky(
+        client: &'static str,
+        has_database: String,
+        datadir: &'static str,
+        checkpoint: &'static str,
+    ) -> SyncFrom {
+        SyncFrom { client, has_database, datadir, checkpoint, sticky: true }
+    }
+
+    /// The file the decision goes to, in the client's data dir.
+    pub(super) fn file(&self) -> String {
+        format!("{}/sync-from", self.datadir)
+    }
+}
+
 /// Lighthouse's: `--checkpoint-sync-url` (it ignores the flag once it has a database anyway).
 pub(super) fn lighthouse() -> SyncFrom {
     SyncFrom {
         client: "Lighthouse",
         has_database: format!("[ -d {BEACON_DATADIR}/beacon/chain_db ]"),
         datadir: BEACON_DATADIR,
-        file: SYNC_FROM_FILE.into(),
         checkpoint: "--checkpoint-sync-url=$api",
         sticky: false,
     }
@@ -69,7 +83,8 @@ pub(super) fn lighthouse() -> SyncFrom {
 
 /// The init container's script: decide where an empty beacon node syncs from.
 pub(super) fn script(s: &SyncFrom) -> String {
-    let SyncFrom { client, has_database, datadir, file, checkpoint, sticky } = s;
+    let file = s.file();
+    let SyncFrom { client, has_database, datadir, checkpoint, sticky } = s;
     let resume = format!("echo 'sync-from: the beacon database exists; {client} resumes it'");
     let (head, keep) = if *sticky {
         (
@@ -116,7 +131,7 @@ pub(super) fn wrapper() -> String {
 /// arguments and the flags `s`'s file names, if any (several, split on spaces; none for a
 /// genesis sync).
 pub(super) fn client_wrapper(exec: &str, s: &SyncFrom) -> String {
-    format!(r#"exec {exec} "$@" $(cat {file} 2>/dev/null)"#, file = s.file)
+    format!(r#"exec {exec} "$@" $(cat {file} 2>/dev/null)"#, file = s.file())
 }
 
 /// The `sync-from` init container of a pair pod whose beacon node is `s`'s client.

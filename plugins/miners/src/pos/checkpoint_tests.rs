@@ -114,7 +114,7 @@ fn teku_prysm_and_lodestar_beacon_nodes_join_by_a_finalized_checkpoint_too() {
         assert!(said.contains("asking again") && said.contains("finalized epoch 4100"), "{said}");
         assert_eq!(flags, from_b);
         // A database synced from genesis (no decision on the volume) is resumed, whatever the others say.
-        std::fs::remove_file(root.path().join(s.file.trim_start_matches('/'))).ok();
+        std::fs::remove_file(root.path().join(s.file().trim_start_matches('/'))).ok();
         let (said, flags) = run(Some(5000));
         assert!(said.contains(&format!("{} resumes it", s.client)), "{said}");
         assert_eq!(flags, "--http", "{}", s.client);
@@ -126,6 +126,8 @@ fn teku_prysm_and_lodestar_beacon_nodes_join_by_a_finalized_checkpoint_too() {
 /// finalized, or nobody answers) sync from genesis; a node with a database resumes it.
 #[test]
 fn an_empty_beacon_node_joins_by_a_finalized_checkpoint_of_another_pair() {
+    // The init script writes the file the wrapper reads.
+    assert_eq!(super::checkpoint::lighthouse().file(), super::checkpoint::SYNC_FROM_FILE);
     let state = Arc::new(Mutex::new(State::default()));
     let proxy = serve(state.clone());
     let (a, b, c) = (api_host("eth-signer-0-0"), api_host("eth-signer-1-0"), api_host("eth-rpc-0"));

@@ -66,14 +66,12 @@ fn log_level(level: &str) -> &'static str {
 /// node join. Lodestar creates `chain-db` before the download, and resumes a recent database
 /// whatever the flag says, so the decision is sticky. See docs/research/checkpoint-sync-lodestar.md.
 pub(super) fn sync_from() -> SyncFrom {
-    SyncFrom {
-        client: "Lodestar",
-        has_database: format!("[ -d {LODESTAR_DATADIR}/chain-db ]"),
-        datadir: LODESTAR_DATADIR,
-        file: format!("{LODESTAR_DATADIR}/sync-from"),
-        checkpoint: "--checkpointSyncUrl=$api --ignoreWeakSubjectivityCheck",
-        sticky: true,
-    }
+    SyncFrom::sticky(
+        "Lodestar",
+        format!("[ -d {LODESTAR_DATADIR}/chain-db ]"),
+        LODESTAR_DATADIR,
+        "--checkpointSyncUrl=$api --ignoreWeakSubjectivityCheck",
+    )
 }
 
 /// Copies the pod's `peer-id.json` onto the data volume, where Lodestar reads and rewrites it.

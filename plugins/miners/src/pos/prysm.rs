@@ -137,19 +137,18 @@ pub(super) fn beacon_container(ctx: &Ctx<'_>, engine: &str, role: &Role<'_>) -> 
 /// finalized state and its block from any client's beacon API; the local `--genesis-state`
 /// stays the genesis), and `--min-sync-peers=1` after the pod's `--min-sync-peers=0` (Go's flag
 /// parsing keeps the last): with 0 Prysm skips initial sync, which is what closes the gap from
-/// the checkpoint to the head (`initial-sync/service.go`). Prysm creates its database before the download and does not ignore the
-/// flag on a database synced from genesis, so the decision is sticky: it stays until a start
+/// the checkpoint to the head (`initial-sync/service.go`). Prysm creates its database before the
+/// download and does not ignore the flag on a database synced from genesis, so the decision is
+/// sticky: it stays until a start
 /// has the checkpoint (then Prysm ignores the flag: "Origin checkpoint found in the database"),
 /// and is never made for a database without one. See docs/research/checkpoint-sync-prysm.md.
 pub(super) fn sync_from() -> SyncFrom {
-    SyncFrom {
-        client: "Prysm",
-        has_database: format!("[ -f {PRYSM_DATADIR}/beaconchaindata/beaconchain.db ]"),
-        datadir: PRYSM_DATADIR,
-        file: format!("{PRYSM_DATADIR}/sync-from"),
-        checkpoint: "--checkpoint-sync-url=$api --min-sync-peers=1",
-        sticky: true,
-    }
+    SyncFrom::sticky(
+        "Prysm",
+        format!("[ -f {PRYSM_DATADIR}/beaconchaindata/beaconchain.db ]"),
+        PRYSM_DATADIR,
+        "--checkpoint-sync-url=$api --min-sync-peers=1",
+    )
 }
 
 /// Prometheus metrics (and `/healthz`) on every interface, or none.

@@ -222,14 +222,7 @@ pub(super) fn validator(ctx: &Ctx<'_>, fee_recipient: &str, beacon_apis: &[Strin
 /// before it stores its first state, so the decision is sticky, as Prysm's (a later start with
 /// a chain ignores the flag). See docs/research/checkpoint-sync-teku.md.
 pub(super) fn sync_from() -> SyncFrom {
-    SyncFrom {
-        client: "Teku",
-        has_database: format!("[ -d {TEKU_DATADIR}/beacon/db ]"),
-        datadir: TEKU_DATADIR,
-        file: format!("{TEKU_DATADIR}/sync-from"),
-        checkpoint: "--checkpoint-sync-url=$api",
-        sticky: true,
-    }
+    SyncFrom::sticky("Teku", format!("[ -d {TEKU_DATADIR}/beacon/db ]"), TEKU_DATADIR, "--checkpoint-sync-url=$api")
 }
 
 /// Teku's `slashing-protection export --to` and `import --from` on the validator client's data
