@@ -61,10 +61,18 @@ pub fn input(values: serde_json::Value) -> RenderInput {
     }
 }
 
+/// When the chains the tests render were created: 2026-12-07T00:00:00Z, the first creation time
+/// with today's defaults (`GENESIS_DEFAULTS_V2`). A render depends on its creation time, so a
+/// test that left it to the clock would change its answer the day a new default starts; the
+/// older defaults are pinned by tests/all/compat.rs.
+pub const CREATED: u64 = 1_796_601_600;
+
 /// A render request for chart tests: a compile cache shared by the tests of a run (entries
-/// are written atomically), 60 s per plugin call, and `set` as `--set` flags.
+/// are written atomically), 60 s per plugin call, `set` as `--set` flags, and the chain
+/// created at [`CREATED`].
 pub fn spec(set: &[&str]) -> Spec {
     Spec {
+        created: Some(CREATED),
         cache: CompileCache::at(root().join("target/test-cache")),
         limits: Limits { memory_bytes: 256 << 20, timeout: Duration::from_secs(60), output_bytes: 16 << 20 },
         values: ValueSources { set: set.iter().map(|s| s.to_string()).collect(), ..ValueSources::default() },

@@ -144,7 +144,8 @@ fi
 # list's ids, and Lodestar's peer-id.json as Lodestar's createFromJSON reads it).
 t=$(now)
 nice -n 10 "$ETHWASM" render charts/ethereum --plugin-path "$PLUGINS" --release eth \
-  -f charts/ethereum/examples/mixed-clients.yaml --seed "$(printf 'cd%.0s' {1..32})" --no-notes > "$OUT/mixed.yaml"
+  -f charts/ethereum/examples/mixed-clients.yaml --created "$CREATED" --seed "$(printf 'cd%.0s' {1..32})" \
+  --no-notes > "$OUT/mixed.yaml"
 echo "== peer-ids: node peer-ids.mjs mixed.yaml (render $(since "$t"))"
 status=0
 "$NODE" "$DIR/peer-ids.mjs" "$OUT/mixed.yaml" > "$OUT/peer-ids.log" 2>&1 || status=$?

@@ -3,6 +3,9 @@
 # (secrets + genesis plugins). Needs ETHWASM and PLUGINS set.
 SEED=0101010101010101010101010101010101010101010101010101010101010101
 GENESIS_TIME=1767225600
+# When the release was created: fixed, like the seed, so that no render changes with the day it runs
+# (2026-12-07, the first creation time with today's defaults).
+CREATED=1796601600
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
@@ -13,5 +16,5 @@ render() { # out.yaml fork validators signers [extra --set ...]
   nice -n 10 "$ETHWASM" render --plugins "$PLUGINS/secrets.wasm" --plugins "$PLUGINS/genesis.wasm" \
     --set global.consensus=pos --set genesis.consensus=pos --set genesis.pos.genesisTime=$GENESIS_TIME \
     --set global.topology.validators="$n" --set global.topology.signers="$signers" \
-    --set genesis.pos.fork="$fork" "$@" --seed $SEED --no-notes > "$out"
+    --set genesis.pos.fork="$fork" --created "$CREATED" "$@" --seed $SEED --no-notes > "$out"
 }

@@ -99,8 +99,9 @@ run_case() { # name fork validators signers kdf [extra render args]
 run_case fulu-64 fulu 64 2 pbkdf2
 run_case electra-5 electra 5 2 scrypt --set secrets.validators.kdf=scrypt
 RENDER=render_chart RELEASE=eth
+# Created on 2026-01-01, before one scrypt served a release: its 3 generated keystores have 3 salts.
 run_case chart-fulu-10 fulu 10 3 pbkdf2 --set-json 'secrets.validators.exits=[2, 7]' \
-  --set secrets.accounts.generate=3
+  --set secrets.accounts.generate=3 --created 1767225600
 # A chain created on 2026-12-07 (its genesis funds the deposit account) that grew from 10 to 13
 # validators: 10, 11, 12 join by deposit.
 GENESIS_VALIDATORS=10 run_case chart-fulu-joined fulu 13 3 pbkdf2 \
@@ -114,7 +115,10 @@ tampered="$OUT/tampered.yaml"
 "$VENV/bin/python" - "$OUT/fulu-64.yaml" "$tampered" <<'EOF'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-m = re.search(r"^  key: '?([0-9a-f]{64})'?$", text, re.M)
+# The key of the withdrawal account's Secret (other Secrets hold a `key:` too).
+doc = re.search(r"^  name: [a-z0-9-]+-withdrawal-account$.*?(?=^---$|\Z)", text, re.M | re.S)
+assert doc, "no withdrawal-account Secret"
+m = re.compile(r"^  key: '?([0-9a-f]{64})'?$", re.M).search(text, doc.start(), doc.end())
 assert m, "no withdrawal key line"
 flipped = m.group(1)[:-1] + ("0" if m.group(1)[-1] != "0" else "1")
 open(sys.argv[2], "w", encoding="utf-8").write(text[:m.start(1)] + flipped + text[m.end(1):])
